@@ -1,0 +1,92 @@
+"""The array module and the numeric defaults every other room reads.
+
+Everything that does array math asks this module for ``xp`` (numpy by
+default, cupy on request) instead of importing numpy by name, so that a GPU
+backend is a switch here and nowhere else.  It also owns ``floatx`` (the
+default float type, float32 like Keras), ``epsilon`` and the seeded random
+generator used for initializers and dropout.
+"""
+from __future__ import annotations
+
+import importlib
+
+import numpy
+
+_state = {
+    "xp": numpy,
+    "floatx": "float32",
+    "epsilon": 1e-7,
+    "rng": numpy.random.default_rng(),
+}
+
+
+def array_module():
+    """The module arrays are made with: numpy, or cupy after ``set_array_module('cupy')``."""
+    return _state["xp"]
+
+
+def set_array_module(name: str) -> None:
+    """Switch the array module (``'numpy'`` or ``'cupy'``) for everything computed afterwards."""
+    if name == "numpy":
+        _state["xp"] = numpy
+        return
+    if name != "cupy":
+        raise ValueError(f"Unknown array module {name!r}: expected 'numpy' or 'cupy'.")
+    try:
+        _state["xp"] = importlib.import_module("cupy")
+    except ImportError as error:
+        raise ImportError(
+            "The GPU backend needs cupy: pip install 'kerasette[gpu]' "
+            "(or a cupy wheel matching your CUDA version)."
+        ) from error
+
+
+def floatx() -> str:
+    """The default float type as a string, ``'float32'`` unless changed."""
+    return _state["floatx"]
+
+
+def set_floatx(value: str) -> None:
+    if value not in ("float16", "float32", "float64"):
+        raise ValueError(f"Unknown floatx {value!r}: expected float16, float32 or float64.")
+    _state["floatx"] = value
+
+
+def epsilon() -> float:
+    """The fuzz factor Keras adds to avoid division by zero (1e-7)."""
+    return _state["epsilon"]
+
+
+def set_epsilon(value: float) -> None:
+    _state["epsilon"] = float(value)
+
+
+def set_seed(seed: int | None) -> None:
+    """Seed the generator behind initializers and dropout, for repeatable runs."""
+    _state["rng"] = numpy.random.default_rng(seed)
+
+
+def rng() -> numpy.random.Generator:
+    """The shared random generator (a numpy Generator)."""
+    return _state["rng"]
+
+
+def is_array(value) -> bool:
+    return isinstance(value, _state["xp"].ndarray)
+
+
+def as_array(value, dtype=None):
+    """Turn a Python number, list or array into an array of the backend.
+
+    Python floats become ``floatx`` (like Keras), integers keep numpy's
+    default, and arrays keep their dtype unless ``dtype`` is given.
+    """
+    xp = _state["xp"]
+    if dtype is not None:
+        return xp.asarray(value, dtype=dtype)
+    if isinstance(value, xp.ndarray):
+        return value
+    array = xp.asarray(value)
+    if array.dtype.kind == "f" and array.dtype != xp.dtype(floatx()):
+        array = array.astype(floatx())
+    return array

@@ -1,0 +1,137 @@
+"""The compiler: (fetches, feeds, updates) -> a Program, once.
+
+Compiling does all the graph work up front:
+
+* schedule: a topological order of exactly the nodes the fetches and updates
+  need (everything else is pruned), with feeds acting as leaves;
+* slots: every value lives in one slot of a flat list; constants are filled
+  in when compiling, variables are read when a run starts;
+* lifetimes: after the last step that reads a slot, the slot is cleared so the
+  array can be freed while the run goes on.
+
+Running a program is then a flat loop over prepared steps; nothing about the
+graph is looked at again.
+"""
+from __future__ import annotations
+
+from .. import backend
+from ..primitives.base import format_shape
+from .autodiff import topological_order
+from .node import Node
+
+
+class FeedError(ValueError):
+    """A value fed to a placeholder has the wrong shape or dtype, or a feed is missing."""
+
+
+def check_feed(node: Node, value):
+    """``value`` as an array of the placeholder's dtype, or a FeedError naming it."""
+    xp = backend.array_module()
+    if not isinstance(value, xp.ndarray):
+        value = xp.asarray(value)
+        if value.dtype.kind == "f" and node.dtype.kind == "f":
+            value = value.astype(node.dtype)
+    if value.dtype != node.dtype:
+        if not xp.can_cast(value.dtype, node.dtype, casting="same_kind"):
+            raise FeedError(
+                f"Cannot feed a value of dtype {value.dtype.name} to '{node.name}:0', "
+                f"which has dtype {node.dtype.name}"
+            )
+        value = value.astype(node.dtype)
+    if len(value.shape) != len(node.shape) or any(
+        expected is not None and expected != got for expected, got in zip(node.shape, value.shape)
+    ):
+        raise FeedError(
+            f"Cannot feed a value of shape {format_shape(value.shape)} to '{node.name}:0', "
+            f"which has shape {format_shape(node.shape)}"
+        )
+    return value
+
+
+class Program:
+    """A compiled schedule: ``program(*feed_values)`` returns the fetched arrays.
+
+    ``updates`` is a list of ``(variable_node, value_node)``: the values are
+    computed with the fetches, and written to the variables after the run, so
+    every read in one run sees the variables as they were when it started.
+    """
+
+    def __init__(self, fetches, feeds=(), updates=()):
+        self.fetches = list(fetches)
+        self.feeds = list(feeds)
+        self.updates = list(updates)
+        update_values = [value for _, value in self.updates]
+        # assign nodes write their variable at the end of the run, like updates
+        order = topological_order(self.fetches + update_values, stop=self.feeds)
+        feed_ids = {id(node) for node in self.feeds}
+        for node in order:
+            if node.kind == "placeholder" and id(node) not in feed_ids:
+                raise FeedError(f"You must feed a value for placeholder '{node.name}:0' "
+                                f"with shape {format_shape(node.shape)} and dtype {node.dtype.name}")
+
+        slot_of = {id(node): slot for slot, node in enumerate(order)}
+        self.template = [None] * len(order)
+        self.feed_slots = [slot_of[id(node)] for node in self.feeds if id(node) in slot_of]
+        self.feed_used = [id(node) in slot_of for node in self.feeds]
+        self.variable_slots = []
+        self.assign_writes = []
+        steps = []
+        for node in order:
+            slot = slot_of[id(node)]
+            if id(node) in feed_ids:
+                continue
+            if node.kind == "constant":
+                self.template[slot] = node.value
+            elif node.kind == "variable":
+                self.variable_slots.append((slot, node.holder))
+            elif node.kind == "assign":
+                self.template[slot] = None
+                steps.append((_identity, (slot_of[id(node.inputs[0])],), {}, slot))
+                self.assign_writes.append((node.holder, slot))
+            elif node.kind == "op":
+                in_slots = tuple(slot_of[id(parent)] for parent in node.inputs)
+                steps.append((node.op.forward, in_slots, node.attrs, slot))
+            else:
+                raise TypeError(f"Cannot compile {node!r} of kind {node.kind!r}")
+
+        self.fetch_slots = [slot_of[id(node)] for node in self.fetches]
+        self.update_writes = [(variable.holder, slot_of[id(value)]) for variable, value in self.updates]
+        self.update_writes += self.assign_writes
+        kept = set(self.fetch_slots) | {slot for _, slot in self.update_writes}
+        last_use = {}
+        for index, (_, in_slots, _, _) in enumerate(steps):
+            for slot in in_slots:
+                last_use[slot] = index
+        releases = [[] for _ in steps]
+        for slot, index in last_use.items():
+            if slot not in kept:
+                releases[index].append(slot)
+        self.steps = [(forward, in_slots, attrs, out_slot, tuple(releases[i]))
+                      for i, (forward, in_slots, attrs, out_slot) in enumerate(steps)]
+        self.xp = backend.array_module()
+
+    def __call__(self, *feed_values):
+        if len(feed_values) != len(self.feeds):
+            raise FeedError(f"This program takes {len(self.feeds)} feeds, got {len(feed_values)}")
+        values = list(self.template)
+        for slot, holder in self.variable_slots:
+            values[slot] = holder.data
+        slots = iter(self.feed_slots)
+        for node, value, used in zip(self.feeds, feed_values, self.feed_used):
+            if used:
+                values[next(slots)] = check_feed(node, value)
+        xp = self.xp
+        for forward, in_slots, attrs, out_slot, release in self.steps:
+            values[out_slot] = forward(xp, *[values[i] for i in in_slots], **attrs)
+            for slot in release:
+                values[slot] = None
+        for holder, slot in self.update_writes:
+            holder.data = values[slot]
+        return [values[slot] for slot in self.fetch_slots]
+
+    def __repr__(self):
+        return f"<Program {len(self.steps)} steps, {len(self.feeds)} feeds, {len(self.fetches)} fetches>"
+
+
+def _identity(xp, value):
+    return value

@@ -1,0 +1,18 @@
+"""The public op functions: ``kerasette.ops.relu(x)``, ``conv2d(x, kernel)``, ...
+
+Each takes symbolic nodes, eager Tensors or plain arrays (see ``core``).
+Importing this package also installs the named methods (``.sum()``,
+``.reshape()``, indexing, ...) on both kinds of tensor, in one place.
+"""
+from . import activations, convolution, linalg, math, nn, reduction, shape
+from .activations import *  # noqa: F401,F403
+from .convolution import *  # noqa: F401,F403
+from .core import apply
+from .linalg import *  # noqa: F401,F403
+from .math import *  # noqa: F401,F403
+from .methods import install_methods
+from .nn import *  # noqa: F401,F403
+from .reduction import *  # noqa: F401,F403
+from .shape import *  # noqa: F401,F403
+
+install_methods()

@@ -1,0 +1,4 @@
+"""Convolution and pooling."""
+from __future__ import annotations
+
+from .core import apply  # noqa: F401

@@ -1,0 +1,4 @@
+"""Matrix products."""
+from __future__ import annotations
+
+from .core import apply  # noqa: F401

@@ -1,0 +1,62 @@
+"""Named methods for both kinds of tensor, installed once on their shared mixin.
+
+``Tensor`` (eager) and ``Node`` (symbolic) both inherit
+``primitives.operators.Operators``; the methods below are added to that
+class here, so ``x.sum(axis=1)``, ``x.reshape(-1, 320)``, ``x[:, 0]`` and
+``x.T`` behave the same whether ``x`` computes now or later.
+"""
+from __future__ import annotations
+
+import sys
+
+from ..primitives.operators import Operators
+
+# method name -> public op function name, for methods whose call is op(self, ...)
+_SAME_CALL = [
+    "sum", "mean", "max", "min", "prod", "var", "std", "logsumexp", "argmax", "argmin",
+    "cumsum", "exp", "log", "sqrt", "square", "abs", "sign", "tanh", "sigmoid", "relu",
+    "softmax", "log_softmax", "clip", "transpose", "squeeze", "expand_dims", "matmul",
+    "dot", "cast", "take", "repeat", "tile", "broadcast_to", "flatten",
+]
+
+
+def _shape_arguments(shape):
+    # x.reshape(2, 3) and x.reshape((2, 3)) both work, as in numpy and torch
+    if len(shape) == 1 and not isinstance(shape[0], int):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def install_methods():
+    ops = sys.modules["kerasette.ops"]
+
+    def method(op):
+        def call(self, *args, **kwargs):
+            return op(self, *args, **kwargs)
+        call.__name__ = op.__name__
+        call.__doc__ = op.__doc__
+        return call
+
+    for name in _SAME_CALL:
+        op = getattr(ops, name, None)
+        if op is not None:
+            setattr(Operators, name, method(op))
+
+    def reshape(self, *shape):
+        return ops.reshape(self, _shape_arguments(shape))
+
+    def permute(self, *axes):
+        return ops.transpose(self, _shape_arguments(axes))
+
+    def astype(self, dtype):
+        return ops.cast(self, dtype)
+
+    def getitem(self, key):
+        return ops.getitem(self, key)
+
+    Operators.reshape = reshape
+    Operators.view = reshape          # PyTorch's name, for ported code
+    Operators.permute = permute
+    Operators.astype = astype
+    Operators.__getitem__ = getitem
+    Operators.T = property(lambda self: ops.transpose(self))

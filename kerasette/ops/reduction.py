@@ -1,0 +1,4 @@
+"""Reductions."""
+from __future__ import annotations
+
+from .core import apply  # noqa: F401

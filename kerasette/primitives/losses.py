@@ -1,0 +1,2 @@
+"""Fused losses: softmax and sigmoid cross-entropy."""
+from __future__ import annotations

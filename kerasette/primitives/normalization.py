@@ -1,0 +1,2 @@
+"""Batch-normalization statistics."""
+from __future__ import annotations
