@@ -1,6 +1,23 @@
-"""kerasette: Keras without TensorFlow, on an engine of its own."""
-from . import backend, engine, ops, primitives
+"""kerasette: Keras without TensorFlow, on an engine of its own.
+
+Two ways to compute, over one set of ops:
+
+* define-by-run: ``Tensor([3.0], requires_grad=True)``, ops compute at once,
+  ``backward()`` fills ``.grad`` (like PyTorch and Chainer);
+* define-and-run: ``kerasette.graph`` builds symbolic graphs that compile
+  once and run many times (like TensorFlow 1); Keras models compile to such
+  programs.
+"""
+from . import (activations, backend, constraints, engine, initializers, layers, models, ops,
+               primitives, regularizers)
 from .eager import Tensor, enable_grad, no_grad
+from .layers import Input, Layer
+from .models import Model, Sequential
+from .variables import Variable
 
 __version__ = "0.1.0"
-__all__ = ["backend", "engine", "ops", "primitives", "Tensor", "no_grad", "enable_grad"]
+__all__ = [
+    "activations", "backend", "constraints", "engine", "initializers", "layers", "models", "ops",
+    "primitives", "regularizers", "Tensor", "no_grad", "enable_grad", "Input", "Layer", "Model",
+    "Sequential", "Variable",
+]

@@ -71,6 +71,36 @@ def rng() -> numpy.random.Generator:
     return _state["rng"]
 
 
+# ------------------------------------------------------------------ naming
+
+_name_counts: dict = {}
+_clear_session_hooks: list = []
+
+
+def unique_object_name(base: str, zero_based: bool = True) -> str:
+    """Keras' layer naming: ``dense``, ``dense_1``, ... (or ``input_1``, ``input_2``).
+
+    ``zero_based=False`` numbers from 1 (``input_1``), as tf.keras does for inputs.
+    """
+    count = _name_counts.get(base, 0)
+    _name_counts[base] = count + 1
+    if zero_based:
+        return base if count == 0 else f"{base}_{count}"
+    return f"{base}_{count + 1}"
+
+
+def on_clear_session(hook) -> None:
+    """Register a function that ``clear_session`` calls (higher floors reset their state)."""
+    _clear_session_hooks.append(hook)
+
+
+def clear_session() -> None:
+    """Forget generated names (the next Dense is ``dense`` again) and reset graphs."""
+    _name_counts.clear()
+    for hook in _clear_session_hooks:
+        hook()
+
+
 def is_array(value) -> bool:
     return isinstance(value, _state["xp"].ndarray)
 

@@ -57,6 +57,9 @@ def reset_default_graph() -> None:
     _default_graph = Graph()
 
 
+backend.on_clear_session(reset_default_graph)
+
+
 _ids = itertools.count()
 
 
@@ -64,7 +67,7 @@ class Node(Operators):
     """A symbolic tensor.  Build them with ops; run them with a Session."""
 
     __slots__ = ("kind", "op", "inputs", "attrs", "shape", "dtype", "name",
-                 "value", "holder", "branch", "id", "__weakref__")
+                 "value", "holder", "branch", "id", "origin", "__weakref__")
 
     def __init__(self, kind, spec: Spec, name: str, op=None, inputs=(), attrs=None,
                  value=None, holder=None):
@@ -81,6 +84,8 @@ class Node(Operators):
         # the innermost cond branch being built when this node was made
         self.branch = graph.branch_stack[-1] if graph.branch_stack else None
         self.id = next(_ids)
+        # set by higher floors (layers): which layer call produced this node
+        self.origin = None
 
     # The Operators mixin calls this for every Python operator.
     @classmethod

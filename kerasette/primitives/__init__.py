@@ -5,8 +5,8 @@ package fills it from the family modules below.  Tests walk the table so
 that no primitive goes without a gradient check.
 """
 # each import registers its family in REGISTRY
-from . import (activations, arithmetic, convolution, elementwise, linalg,  # noqa: F401
-               losses, normalization, pooling, random, reduction, shape)
+from . import (activations, arithmetic, convolution, elementwise, introspection,  # noqa: F401
+               linalg, losses, normalization, pooling, random, reduction, shape)
 from .base import REGISTRY, Primitive, ShapeError, Spec, get, register
 
 __all__ = ["REGISTRY", "Primitive", "ShapeError", "Spec", "get", "register"]

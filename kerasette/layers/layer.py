@@ -1,0 +1,388 @@
+"""The Layer base class: one implementation for graphs and for eager code.
+
+A layer is configured in ``__init__``, creates its weights in
+``build(input_shape)`` through ``add_weight``, and computes in
+``call(inputs, training=None, mask=None)`` with ``kerasette.ops``.  Because
+ops work on symbolic nodes, eager Tensors and plain arrays alike, ``call`` is
+written once:
+
+* called on symbolic nodes (from ``Input``), the layer adds to the graph and
+  records the call (a ``LayerCall``), which is what a functional ``Model`` and
+  ``summary()`` read;
+* called on ``Tensor``s, it computes at once and records on the tape, so
+  ``loss.backward()`` leaves gradients in each weight's ``.grad``;
+* called on arrays, it computes and returns arrays.
+
+>>> class Scale(Layer):
+...     def build(self, input_shape):
+...         self.factor = self.add_weight(name="factor", shape=(input_shape[-1],), initializer="ones")
+...     def call(self, inputs):
+...         return inputs * self.factor
+"""
+from __future__ import annotations
+
+import contextlib
+import inspect
+import re
+
+from .. import backend, eager
+from ..eager import Tensor
+from ..engine import Node
+from ..primitives.base import ShapeError, format_shape
+from ..variables import Variable
+from .structure import flatten, map_structure
+
+_recording = [True]
+
+
+@contextlib.contextmanager
+def not_recording():
+    """Layer calls inside do not add to the layers' call history (used when a
+    Model re-runs its graph of layers to build a program)."""
+    previous, _recording[0] = _recording[0], False
+    try:
+        yield
+    finally:
+        _recording[0] = previous
+
+
+def to_snake_case(name: str) -> str:
+    """Keras' default layer names: ``Conv2D`` -> ``conv2d``, ``MaxPooling2D`` -> ``max_pooling2d``."""
+    name = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+class LayerCall:
+    """One call of a layer on symbolic inputs (Keras calls it a node)."""
+
+    def __init__(self, layer, args, kwargs, outputs):
+        self.layer = layer
+        self.args = args            # the positional arguments, structure of nodes kept
+        self.kwargs = kwargs        # keyword arguments other than training
+        self.inputs = [x for x in flatten(args) if isinstance(x, Node)]
+        self.outputs = outputs
+        self.flat_outputs = flatten(outputs)
+        self.index = len(layer._calls)
+        for position, node in enumerate(self.flat_outputs):
+            node.origin = (self, position)
+
+    def __repr__(self):
+        return f"<LayerCall {self.layer.name}[{self.index}]>"
+
+
+class InputSpec:
+    """What a layer accepts: rank limits and fixed sizes of some axes."""
+
+    def __init__(self, ndim=None, min_ndim=None, max_ndim=None, axes=None):
+        self.ndim = ndim
+        self.min_ndim = min_ndim
+        self.max_ndim = max_ndim
+        self.axes = dict(axes or {})
+
+    def check(self, layer, shape, index=0):
+        rank = len(shape)
+        where = f"{type(layer).__name__} '{layer.name}'"
+        if self.ndim is not None and rank != self.ndim:
+            raise ShapeError(f"{where} expects an input of rank {self.ndim}, got shape {format_shape(shape)}")
+        if self.min_ndim is not None and rank < self.min_ndim:
+            raise ShapeError(f"{where} expects an input of rank at least {self.min_ndim}, "
+                             f"got shape {format_shape(shape)}")
+        if self.max_ndim is not None and rank > self.max_ndim:
+            raise ShapeError(f"{where} expects an input of rank at most {self.max_ndim}, "
+                             f"got shape {format_shape(shape)}")
+        for axis, size in self.axes.items():
+            if size is None or -rank > axis or axis >= rank:
+                continue
+            if shape[axis] is not None and shape[axis] != size:
+                axis_name = "last axis" if axis == -1 else f"axis {axis}"
+                raise ShapeError(f"{where} expects an input with {axis_name} {size}, "
+                                 f"got {format_shape(shape)}")
+
+
+class Layer:
+    """Base class of all layers; see the module docstring."""
+
+    def __init__(self, trainable: bool = True, name: str | None = None, dtype=None,
+                 input_shape=None, batch_input_shape=None, batch_size=None, input_dim=None,
+                 activity_regularizer=None, **kwargs):
+        if kwargs:
+            raise TypeError(f"{type(self).__name__} got unexpected keyword arguments: {sorted(kwargs)}")
+        self._tracking = True
+        self._layers = []
+        self._own_weights = []
+        self._calls = []
+        self._regularized = []
+        self._call_losses = []
+        self.built = False
+        self.trainable = trainable
+        self.name = name or backend.unique_object_name(to_snake_case(type(self).__name__))
+        self.dtype = dtype or backend.floatx()
+        self.input_spec = None
+        self.supports_masking = False
+        from .. import regularizers
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        # Keras lets the first layer of a Sequential carry the input shape
+        if input_dim is not None and input_shape is None:
+            input_shape = (input_dim,)
+        if batch_input_shape is not None:
+            self._batch_input_shape = tuple(batch_input_shape)
+        elif input_shape is not None:
+            self._batch_input_shape = (batch_size,) + tuple(input_shape)
+        else:
+            self._batch_input_shape = None
+
+    # ---------------------------------------------------------- tracking
+    def __setattr__(self, name, value):
+        if getattr(self, "_tracking", False) and not name.startswith("_"):
+            for item in flatten(value) if isinstance(value, (list, tuple, dict)) else [value]:
+                if isinstance(item, Layer) and item is not self and item not in self._layers:
+                    self._layers.append(item)
+        object.__setattr__(self, name, value)
+
+    # ----------------------------------------------------------- weights
+    def add_weight(self, name=None, shape=None, initializer=None, regularizer=None,
+                   trainable=True, constraint=None, dtype=None) -> Variable:
+        """Create a weight of this layer (call from ``build``)."""
+        from .. import constraints, initializers, regularizers
+        dtype = dtype or self.dtype
+        if initializer is None:
+            initializer = "glorot_uniform" if str(dtype).startswith("float") else "zeros"
+        value = initializers.get(initializer)(tuple(shape), dtype=dtype)
+        variable = Variable(value, name=name or f"variable_{len(self._own_weights)}",
+                            trainable=trainable, dtype=dtype,
+                            constraint=constraints.get(constraint))
+        variable.path = f"{self.name}/{variable.name}"
+        self._own_weights.append(variable)
+        regularizer = regularizers.get(regularizer)
+        if regularizer is not None:
+            self._regularized.append((regularizer, variable))
+        return variable
+
+    def _all_weights(self):
+        seen, result = set(), []
+        for variable in self._own_weights + [w for layer in self._layers for w in layer._all_weights()]:
+            if id(variable) not in seen:
+                seen.add(id(variable))
+                result.append(variable)
+        return result
+
+    @property
+    def trainable_weights(self) -> list:
+        if not self.trainable:
+            return []
+        own = [w for w in self._own_weights if w.trainable]
+        nested = [w for layer in self._layers for w in layer.trainable_weights]
+        return _unique(own + nested)
+
+    @property
+    def non_trainable_weights(self) -> list:
+        if not self.trainable:
+            return self._all_weights()
+        own = [w for w in self._own_weights if not w.trainable]
+        nested = [w for layer in self._layers for w in layer.non_trainable_weights]
+        return _unique(own + nested)
+
+    @property
+    def weights(self) -> list:
+        """Trainable weights then non-trainable ones: Keras' order, and its weight files'."""
+        return _unique(self.trainable_weights + self.non_trainable_weights)
+
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+    variables = weights
+
+    def get_weights(self) -> list:
+        return [w.numpy().copy() for w in self.weights]
+
+    def set_weights(self, weights) -> None:
+        """Set all weights at once; nothing changes if the count or a shape is wrong."""
+        own = self.weights
+        weights = list(weights)
+        if len(weights) != len(own):
+            raise ValueError(f"Layer '{self.name}' expects {len(own)} weights, "
+                             f"but set_weights received {len(weights)}")
+        arrays = []
+        for variable, value in zip(own, weights):
+            array = backend.as_array(value.data if isinstance(value, Tensor) else value,
+                                     dtype=variable.dtype)
+            if array.shape != variable.shape:
+                raise ValueError(f"Layer '{self.name}' weight '{variable.path}' has shape "
+                                 f"{format_shape(variable.shape)}, but set_weights received "
+                                 f"shape {format_shape(array.shape)}")
+            arrays.append(array)
+        for variable, array in zip(own, arrays):
+            variable.assign(array)
+
+    def count_params(self) -> int:
+        if not self.built:
+            raise ValueError(f"Layer '{self.name}' is not built yet: call it on an input or "
+                             "build(input_shape) first, then count its parameters")
+        return int(sum(w.size for w in self.weights))
+
+    @property
+    def losses(self) -> list:
+        """Regularization penalties of the current weights, and activity penalties of the last call."""
+        penalties = [regularizer(variable) for regularizer, variable in self._regularized]
+        penalties += list(self._call_losses)
+        for layer in self._layers:
+            penalties += layer.losses
+        return penalties
+
+    def add_loss(self, loss) -> None:
+        self._call_losses.append(loss)
+
+    # ------------------------------------------------------------ calling
+    def build(self, input_shape) -> None:
+        self.built = True
+
+    def call(self, inputs, *args, **kwargs):
+        return inputs
+
+    def __call__(self, *args, **kwargs):
+        if not args:
+            raise TypeError(f"Layer '{self.name}' was called without inputs")
+        inputs = args[0]
+        leaves = flatten(inputs)
+        symbolic = any(isinstance(x, Node) for x in leaves)
+        plain = not symbolic and not any(isinstance(x, Tensor) for x in leaves)
+        if plain:
+            inputs = map_structure(lambda x: x if x is None else backend.as_array(x), inputs)
+            args = (inputs,) + args[1:]
+        shapes = map_structure(lambda x: None if x is None else tuple(x.shape), inputs)
+        if not self.built:
+            self.build(shapes)
+            self.built = True
+        if self.input_spec is not None:
+            self._check_input_spec(shapes)
+        call_kwargs = dict(kwargs)
+        if "training" in call_kwargs and not self._call_accepts("training"):
+            call_kwargs.pop("training")
+        if "mask" in call_kwargs and not self._call_accepts("mask"):
+            call_kwargs.pop("mask")
+        self._call_losses = []
+        if plain:
+            with eager.no_grad():
+                outputs = self._checked_call(args, call_kwargs, shapes)
+            outputs = map_structure(lambda x: x.data if isinstance(x, Tensor) else x, outputs)
+        else:
+            outputs = self._checked_call(args, call_kwargs, shapes)
+        if not symbolic:
+            # what summary() shows for layers only ever called eagerly (subclassed models)
+            self._last_output_shape = map_structure(
+                lambda x: (None,) + tuple(x.shape[1:]) if getattr(x, "ndim", 0) else (), outputs)
+        if self.activity_regularizer is not None:
+            for output in flatten(outputs):
+                self._call_losses.append(self.activity_regularizer(output) / _batch_size(output))
+        if symbolic and _recording[0]:
+            recorded = {k: v for k, v in kwargs.items() if k != "training"}
+            self._calls.append(LayerCall(self, args, recorded, outputs))
+        return outputs
+
+    def _check_input_spec(self, shapes):
+        if isinstance(self.input_spec, InputSpec):
+            pairs = [(self.input_spec, shapes)]
+        else:
+            pairs = zip(self.input_spec, shapes)
+        for index, (spec, shape) in enumerate(pairs):
+            if spec is not None and shape is not None:
+                spec.check(self, shape, index)
+
+    def _checked_call(self, args, kwargs, shapes):
+        try:
+            return self.call(*args, **kwargs)
+        except ShapeError as error:
+            message = str(error)
+            if f"'{self.name}'" in message:
+                raise
+            raise ShapeError(f"{type(self).__name__} '{self.name}' cannot take an input of shape "
+                             f"{_format_shapes(shapes)}: {message}") from None
+
+    @classmethod
+    def _call_accepts(cls, argument: str) -> bool:
+        cache = cls.__dict__.get("_call_arguments")
+        if cache is None:
+            parameters = inspect.signature(cls.call).parameters
+            cache = set(parameters)
+            if any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+                cache |= {"training", "mask"}
+            type.__setattr__(cls, "_call_arguments", cache)
+        return argument in cache
+
+    def compute_output_shape(self, input_shape):
+        """The output shape for ``input_shape`` (batch may be None), found by tracing ``call``."""
+        from ..engine import Graph, placeholder
+        with Graph().as_default(), not_recording():
+            if isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (tuple, list)):
+                inputs = [placeholder(self.dtype, tuple(s)) for s in input_shape]
+            else:
+                inputs = placeholder(self.dtype, tuple(input_shape))
+            if not self.built:
+                self.build(input_shape)
+                self.built = True
+            outputs = self.call(inputs)
+        return map_structure(lambda node: node.shape, outputs)
+
+    # ------------------------------------------------------- graph facts
+    def _only_call(self, what: str) -> LayerCall:
+        if not self._calls:
+            raise AttributeError(f"Layer '{self.name}' has never been called on a symbolic input, "
+                                 f"so it has no {what}")
+        if len(self._calls) > 1 and what in ("input_shape", "output_shape"):
+            shapes = {repr(map_structure(lambda n: n.shape, getattr(c, "outputs" if what == "output_shape" else "args")))
+                      for c in self._calls}
+            if len(shapes) > 1:
+                raise AttributeError(f"Layer '{self.name}' has been called several times with "
+                                     f"different shapes, so its {what} is not defined")
+        return self._calls[0]
+
+    @property
+    def input(self):
+        call = self._only_call("input")
+        return call.args[0] if len(call.args) == 1 else list(call.args)
+
+    @property
+    def output(self):
+        return self._only_call("output").outputs
+
+    @property
+    def input_shape(self):
+        return map_structure(lambda n: n.shape, self._only_call("input_shape").args[0])
+
+    @property
+    def output_shape(self):
+        return map_structure(lambda n: n.shape, self._only_call("output_shape").outputs)
+
+    # ------------------------------------------------------------- config
+    def get_config(self) -> dict:
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = self._batch_input_shape
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _unique(variables):
+    seen, result = set(), []
+    for variable in variables:
+        if id(variable) not in seen:
+            seen.add(id(variable))
+            result.append(variable)
+    return result
+
+
+def _format_shapes(shapes):
+    if isinstance(shapes, tuple) and all(d is None or isinstance(d, int) for d in shapes):
+        return format_shape(shapes)
+    return repr(map_structure(format_shape, shapes) if not isinstance(shapes, tuple) else shapes)
+
+
+def _batch_size(output):
+    """The batch size as a number (eager) or a node (graph), to average activity penalties."""
+    from .. import ops
+    return ops.cast(ops.axis_size(output, 0), output.dtype)

@@ -1,0 +1,242 @@
+"""``Model``: a graph of layer calls (functional), or user code (subclassed).
+
+Functional: ``Model(inputs, outputs)`` walks back from the output nodes
+through the recorded layer calls to the ``Input`` nodes and keeps that
+schedule.  Calling the model (on new symbolic inputs, on Tensors or on
+arrays) runs the schedule again: each layer's ``call`` on the new values,
+with the same weights.  That re-run is also how the compiled programs for
+prediction and training are made (with ``training`` fixed to False or True).
+
+Subclassed: ``class Net(Model)`` makes layers in ``__init__`` (tracked through
+attributes, lists and dicts) and writes ``call(self, x)``; it runs
+define-by-run on Tensors, or builds a graph on symbolic inputs.
+
+>>> inputs = Input(shape=(4,))
+>>> outputs = Dense(2)(inputs)
+>>> model = Model(inputs, outputs)
+"""
+from __future__ import annotations
+
+from ..engine import Node
+from ..layers.input_layer import InputLayer
+from ..layers.layer import Layer, LayerCall, not_recording
+from ..layers.structure import flatten, map_structure, pack_like
+
+
+class GraphError(ValueError):
+    """The outputs of a functional model cannot be computed from its inputs."""
+
+
+class Model(Layer):
+    """Groups layers into an object with training and inference features."""
+
+    def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        self._schedule = None
+        if inputs is not None or outputs is not None:
+            if inputs is None or outputs is None:
+                raise ValueError("A functional Model needs both inputs and outputs")
+            self._init_graph(inputs, outputs)
+
+    # --------------------------------------------------- functional graph
+    @property
+    def is_functional(self) -> bool:
+        return self._schedule is not None
+
+    def _init_graph(self, inputs, outputs):
+        self._input_structure = inputs
+        self._output_structure = outputs
+        self.inputs = flatten(inputs)
+        self.outputs = flatten(outputs)
+        for node in self.inputs:
+            if not (isinstance(node, Node) and node.origin is not None
+                    and isinstance(node.origin[0].layer, InputLayer)):
+                raise ValueError(f"Model inputs must come from Input(...), got {node!r}")
+        for node in self.outputs:
+            if not isinstance(node, Node):
+                raise ValueError(f"Model outputs must be symbolic tensors made by layers, got {node!r}")
+        self._schedule, layers = _schedule(self.inputs, self.outputs)
+        names = {}
+        for layer in layers:
+            names[layer.name] = names.get(layer.name, 0) + 1
+        repeated = [name for name, count in names.items() if count > 1]
+        if repeated:
+            raise ValueError(f"The name '{repeated[0]}' is used {names[repeated[0]]} times in the model. "
+                             "All layer names should be unique.")
+        self._graph_layers = layers
+        object.__setattr__(self, "_layers", [layer for layer in layers])
+        self.built = True
+
+    @property
+    def layers(self) -> list:
+        if self.is_functional:
+            return list(self._graph_layers)
+        return list(self._layers)
+
+    @property
+    def input(self):
+        if self.is_functional:
+            return self._input_structure
+        return super().input
+
+    @property
+    def output(self):
+        if self.is_functional:
+            return self._output_structure
+        return super().output
+
+    @property
+    def input_names(self) -> list:
+        return [node.origin[0].layer.name for node in self.inputs]
+
+    @property
+    def output_names(self) -> list:
+        return [node.origin[0].layer.name for node in self.outputs]
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """A layer of this model by name or by index in ``model.layers``."""
+        if index is not None:
+            if name is not None:
+                raise ValueError("get_layer takes a name or an index, not both")
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(f"Model '{self.name}' has {len(self.layers)} layers; index {index} is out of range")
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name}. Existing layers are: {[l.name for l in self.layers]}")
+
+    def call(self, inputs, training=None, mask=None):
+        if not self.is_functional:
+            raise NotImplementedError(f"Model '{self.name}' has no graph: a subclassed model must define call()")
+        return self._run_graph(inputs, training)
+
+    def _run_graph(self, inputs, training=None):
+        flat = _match_inputs(self, inputs)
+        values = {id(node): value for node, value in zip(self.inputs, flat)}
+
+        def value_of(item):
+            return values.get(id(item), item) if isinstance(item, Node) else item
+
+        from .. import ops
+        with not_recording():
+            for step in self._schedule:
+                if isinstance(step, LayerCall):
+                    args = map_structure(value_of, step.args)
+                    kwargs = map_structure(value_of, step.kwargs)
+                    result = step.layer(*args, training=training, **kwargs)
+                    for node, value in zip(step.flat_outputs, flatten(result)):
+                        values[id(node)] = value
+                else:  # an op applied straight to symbolic tensors between layers
+                    values[id(step)] = ops.apply(step.op, *[value_of(x) for x in step.inputs], **step.attrs)
+        return pack_like(self._output_structure, [values[id(node)] for node in self.outputs])
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False):
+        """Print the Keras table of layers, output shapes and parameter counts."""
+        from .summary import print_summary
+        return print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
+
+    def get_config(self) -> dict:
+        if not self.is_functional:
+            return super().get_config()
+        from .config import functional_config
+        return functional_config(self)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _match_inputs(model, inputs) -> list:
+    if isinstance(inputs, dict):
+        names = model.input_names
+        missing = [name for name in names if name not in inputs]
+        if missing:
+            raise ValueError(f"Model '{model.name}' is missing inputs {missing}; it takes {names}")
+        return [inputs[name] for name in names]
+    flat = flatten(inputs)
+    if len(flat) != len(model.inputs):
+        raise ValueError(f"Model '{model.name}' expects {len(model.inputs)} input(s), got {len(flat)}")
+    return flat
+
+
+def _schedule(inputs, outputs):
+    """Layer calls (and bare op nodes) from inputs to outputs, and the layers by depth.
+
+    Layers are ordered like Keras: by depth from the inputs, ties broken by
+    the order in which a walk back from the outputs first finishes them.
+    """
+    input_ids = {id(node) for node in inputs}
+    finished, order, visiting = set(), [], set()
+
+    def step_of(node):
+        if node.origin is not None:
+            return node.origin[0]
+        return node if node.kind == "op" else None
+
+    def visit(step, consumer):
+        key = id(step)
+        if key in finished:
+            return
+        if key in visiting:
+            raise GraphError("The layer graph has a cycle")
+        visiting.add(key)
+        parents = step.inputs if isinstance(step, LayerCall) else step.inputs
+        for node in parents:
+            if id(node) in input_ids:
+                continue
+            parent = step_of(node)
+            if parent is None:
+                if node.kind == "placeholder":
+                    accessed = [s.layer.name for s in order if isinstance(s, LayerCall)]
+                    raise GraphError(
+                        f"Graph disconnected: cannot obtain value for tensor {node!r} at layer "
+                        f"'{consumer}'. The following previous layers were accessed without issue: {accessed}")
+                continue   # constants and variables are read where they stand
+            if isinstance(parent, LayerCall) and isinstance(parent.layer, InputLayer):
+                accessed = [s.layer.name for s in order if isinstance(s, LayerCall)]
+                raise GraphError(
+                    f"Graph disconnected: cannot obtain value for tensor {node!r} (input "
+                    f"'{parent.layer.name}') at layer '{consumer}'. The model's inputs do not include it. "
+                    f"The following previous layers were accessed without issue: {accessed}")
+            visit(parent, parent.layer.name if isinstance(parent, LayerCall) else parent.name)
+        visiting.discard(key)
+        finished.add(key)
+        order.append(step)
+
+    for node in outputs:
+        if id(node) in input_ids:
+            continue
+        step = step_of(node)
+        if step is None:
+            raise GraphError(f"Output {node!r} was not produced by a layer")
+        visit(step, step.layer.name if isinstance(step, LayerCall) else step.name)
+
+    # depth of each step: 0 at the outputs, growing towards the inputs
+    depth = {}
+    for step in reversed(order):
+        key = id(step)
+        depth.setdefault(key, 0)
+        for node in step.inputs:
+            parent = step_of(node) if id(node) not in input_ids else None
+            if parent is not None:
+                depth[id(parent)] = max(depth.get(id(parent), 0), depth[key] + 1)
+    input_layers = [node.origin[0].layer for node in inputs]
+    max_depth = max(depth.values(), default=-1) + 1
+    layer_depth, first_seen = {}, {}
+    for position, step in enumerate(order):
+        if isinstance(step, LayerCall):
+            layer = step.layer
+            layer_depth[id(layer)] = max(layer_depth.get(id(layer), 0), depth[id(step)])
+            first_seen.setdefault(id(layer), (position, layer))
+    layers = [layer for _, layer in sorted(first_seen.values(), key=lambda item: item[0])]
+    layers.sort(key=lambda layer: -layer_depth[id(layer)])
+    return order, _unique(input_layers) + [layer for layer in layers if layer not in input_layers]
+
+
+def _unique(items):
+    result = []
+    for item in items:
+        if item not in result:
+            result.append(item)
+    return result

@@ -1,0 +1,99 @@
+"""``Sequential``: a plain stack of layers, one input and one output.
+
+It is a functional model built as layers are added: once the input shape is
+known (an ``Input`` first, or ``input_shape=`` on the first layer, or the
+first call on data, or ``build(input_shape)``), each added layer is called
+on the previous output and the graph grows by one call.
+
+>>> model = Sequential([Input(shape=(784,)), Dense(64, activation="relu"), Dense(10)])
+"""
+from __future__ import annotations
+
+from ..engine import Node
+from ..layers.input_layer import Input, InputLayer
+from ..layers.layer import Layer
+from .model import Model
+
+
+class Sequential(Model):
+    def __init__(self, layers=None, name=None, trainable=True, **kwargs):
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        self._stack = []
+        self._input_node = None
+        self._outputs_so_far = []
+        for layer in layers or []:
+            self.add(layer)
+
+    @property
+    def layers(self) -> list:
+        return [layer for layer in self._stack if not isinstance(layer, InputLayer)]
+
+    def add(self, layer) -> None:
+        """Append a layer (or an ``Input``) on top of the stack."""
+        if isinstance(layer, Node) and layer.origin is not None and isinstance(layer.origin[0].layer, InputLayer):
+            layer = layer.origin[0].layer
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential.add takes a layer, got {layer!r}")
+        if isinstance(layer, InputLayer) and self._stack:
+            raise ValueError("An Input can only be the first entry of a Sequential model")
+        if any(existing.name == layer.name for existing in self._stack):
+            raise ValueError(f"All layers in a Sequential model should have unique names; "
+                             f"'{layer.name}' is already used")
+        self._stack.append(layer)
+        self._layers.append(layer) if layer not in self._layers else None
+        if self._input_node is None:
+            batch_shape = layer._calls[0].outputs.shape if isinstance(layer, InputLayer) else layer._batch_input_shape
+            if batch_shape is not None:
+                self._start_graph(batch_shape, layer)
+                return
+        if self._input_node is not None and not isinstance(layer, InputLayer):
+            self._outputs_so_far.append(layer(self._outputs_so_far[-1]))
+            self._init_graph(self._input_node, self._outputs_so_far[-1])
+
+    def pop(self) -> Layer:
+        """Remove and return the top layer."""
+        if not self.layers:
+            raise TypeError("There are no layers in the model to pop")
+        layer = self._stack.pop()
+        self._layers.remove(layer)
+        if self._input_node is not None:
+            layer._calls.pop()
+            self._outputs_so_far.pop()
+            if len(self._outputs_so_far) > 1:
+                self._init_graph(self._input_node, self._outputs_so_far[-1])
+            else:
+                self._schedule = None
+                self.built = False
+        return layer
+
+    def _start_graph(self, batch_shape, first):
+        if isinstance(first, InputLayer):
+            self._input_node = first._calls[0].outputs
+        else:
+            self._input_node = Input(batch_shape=tuple(batch_shape), name=f"{first.name}_input")
+        self._outputs_so_far = [self._input_node]
+        for layer in self._stack:
+            if not isinstance(layer, InputLayer):
+                self._outputs_so_far.append(layer(self._outputs_so_far[-1]))
+        if len(self._outputs_so_far) > 1:
+            self._init_graph(self._input_node, self._outputs_so_far[-1])
+
+    def build(self, input_shape=None) -> None:
+        """Build the graph for inputs of ``input_shape`` (batch axis included, may be None)."""
+        if self._input_node is None:
+            if input_shape is None:
+                raise ValueError("Sequential.build needs an input shape")
+            if not self._stack:
+                raise ValueError("Sequential.build: the model has no layers yet")
+            # the batch axis stays free, so the model takes batches of any size
+            self._start_graph((None,) + tuple(input_shape[1:]), self._stack[0])
+        self.built = True
+
+    def call(self, inputs, training=None, mask=None):
+        if not self.is_functional:
+            return inputs
+        return self._run_graph(inputs, training)
+
+    def get_config(self) -> dict:
+        from .config import sequential_config
+        return sequential_config(self)

@@ -1,0 +1,138 @@
+"""``model.summary()``: Keras' table of layers, output shapes and parameter counts.
+
+The layout is Keras 2's (the one the tutorial prints): 65 columns split at
+45% and 85% for chain-like models, 98 columns with a ``Connected to`` column
+otherwise; ``_`` rules between rows, ``=`` rules around them; counts with
+thousands separators.  A field too long for its column is cut and its last
+character replaced by a space, as Keras does (``max_pooling2d_2 (MaxPooling2``).
+"""
+from __future__ import annotations
+
+from ..layers.input_layer import InputLayer
+from ..layers.structure import flatten
+from ..primitives.base import format_shape
+
+
+def _is_chain(model) -> bool:
+    """Sequential-like: every call has one input from one call, and no layer is shared."""
+    if not model.is_functional or type(model).__name__ == "Sequential":
+        return True
+    if len(model.inputs) > 1 or len(model.outputs) > 1:
+        return False
+    for layer in model.layers:
+        calls = [c for c in layer._calls if _in_model(model, c)]
+        if len(calls) > 1:
+            return False
+        for call in calls:
+            if len(call.inputs) > 1:
+                return False
+    return True
+
+
+def _in_model(model, call) -> bool:
+    return any(step is call for step in model._schedule) or (
+        isinstance(call.layer, InputLayer) and any(n is call.outputs for n in model.inputs))
+
+
+def _output_shape(model, layer) -> str:
+    calls = [c for c in layer._calls if not model.is_functional or _in_model(model, c)]
+    if not calls:
+        shape = getattr(layer, "_last_output_shape", None)
+        return "multiple" if shape is None else _format(shape)
+    shapes = {_format([n.shape for n in c.flat_outputs]) for c in calls}
+    if len(shapes) > 1:
+        return "multiple"
+    return shapes.pop()
+
+
+def _format(shapes) -> str:
+    if isinstance(shapes, tuple):
+        return format_shape(shapes)
+    shapes = list(shapes)
+    if len(shapes) == 1:
+        return format_shape(shapes[0])
+    return "[" + ", ".join(format_shape(s) for s in shapes) + "]"
+
+
+def _params(layer) -> str:
+    return f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
+
+
+def _connections(model, layer) -> list:
+    entries = []
+    for call in layer._calls:
+        if not _in_model(model, call):
+            continue
+        for node in call.inputs:
+            if node.origin is None:
+                continue
+            parent_call, position = node.origin
+            entries.append(f"{parent_call.layer.name}[{parent_call.index}][{position}]")
+    return entries
+
+
+def _print_row(fields, positions, print_fn):
+    line = ""
+    for index, field in enumerate(fields):
+        if index > 0:
+            line = line[:-1] + " "
+        line += str(field)
+        line = line[:positions[index]]
+        line += " " * (positions[index] - len(line))
+    print_fn(line)
+
+
+def print_summary(model, line_length=None, positions=None, print_fn=None):
+    """Print (through ``print_fn``, default ``print``) the summary of ``model``."""
+    chain = _is_chain(model)
+    if chain:
+        line_length = line_length or 65
+        positions = positions or [0.45, 0.85, 1.0]
+        header = ["Layer (type)", "Output Shape", "Param #"]
+    else:
+        line_length = line_length or 98
+        positions = positions or [0.33, 0.55, 0.67, 1.0]
+        header = ["Layer (type)", "Output Shape", "Param #", "Connected to"]
+    if positions[-1] <= 1:
+        positions = [int(line_length * p) for p in positions]
+    print_fn = print_fn or print
+    lines = []
+
+    def emit(text):
+        lines.append(text)
+
+    emit(f'Model: "{model.name}"')
+    emit("_" * line_length)
+    _print_row(header, positions, emit)
+    emit("=" * line_length)
+    layers = model.layers
+    for index, layer in enumerate(layers):
+        name = f"{layer.name} ({type(layer).__name__})"
+        fields = [name, _output_shape(model, layer), _params(layer)]
+        if chain:
+            _print_row(fields, positions, emit)
+        else:
+            connections = _connections(model, layer)
+            _print_row(fields + [connections[0] if connections else ""], positions, emit)
+            for extra in connections[1:]:
+                _print_row(["", "", "", extra], positions, emit)
+        emit("=" * line_length if index == len(layers) - 1 else "_" * line_length)
+    trainable = sum(int(w.size) for w in model.trainable_weights)
+    non_trainable = sum(int(w.size) for w in model.non_trainable_weights)
+    emit(f"Total params: {trainable + non_trainable:,}")
+    emit(f"Trainable params: {trainable:,}")
+    emit(f"Non-trainable params: {non_trainable:,}")
+    emit("_" * line_length)
+    for line in lines:
+        print_fn(line)
+    return None
+
+
+def summary_text(model, **kwargs) -> str:
+    """The summary as one string."""
+    lines = []
+    print_summary(model, print_fn=lines.append, **kwargs)
+    return "\n".join(lines)
+
+
+__all__ = ["print_summary", "summary_text", "flatten"]

@@ -1,0 +1,59 @@
+"""Layer weights: eager Tensors with a name, that graphs read as variables.
+
+A ``Variable`` is a ``Tensor`` (so it takes part in define-by-run: after
+``loss.backward()`` its gradient is in ``.grad``) with a Keras name and path
+(``kernel``, ``dense/kernel``) and ``assign``.  When a layer is called on
+symbolic inputs, the ops dispatcher lets the variable enter the graph as a
+variable node reading ``variable.data`` at every run, so graph programs and
+eager code always see the same, current weights.
+"""
+from __future__ import annotations
+
+from . import backend
+from .eager import Tensor
+from .primitives.base import format_shape
+
+
+class Variable(Tensor):
+    """A named, assignable weight.
+
+    >>> v = Variable([1.0, 2.0], name="bias")
+    >>> v.assign([0.0, 0.0]); v.numpy()
+    array([0., 0.], dtype=float32)
+    """
+
+    __slots__ = ("name", "path", "trainable", "constraint")
+
+    def __init__(self, value, name: str = "variable", trainable: bool = True, dtype=None,
+                 constraint=None):
+        array = backend.as_array(value, dtype=dtype or (None if backend.is_array(value) else backend.floatx()))
+        super().__init__(array, requires_grad=trainable and array.dtype.kind in "fc")
+        self.name = name
+        self.path = name
+        self.trainable = trainable
+        self.constraint = constraint
+
+    @property
+    def value(self):
+        return self.data
+
+    def assign(self, value) -> "Variable":
+        """Replace the values (same shape; cast to the variable's dtype)."""
+        if isinstance(value, Tensor):
+            value = value.data
+        array = backend.as_array(value, dtype=self.data.dtype)
+        if array.shape != self.data.shape:
+            raise ValueError(f"Cannot assign a value of shape {format_shape(array.shape)} to variable "
+                             f"'{self.path}' of shape {format_shape(self.data.shape)}")
+        self.data = array
+        return self
+
+    def assign_add(self, delta) -> "Variable":
+        return self.assign(self.data + backend.as_array(delta, dtype=self.data.dtype))
+
+    def assign_sub(self, delta) -> "Variable":
+        return self.assign(self.data - backend.as_array(delta, dtype=self.data.dtype))
+
+    def __repr__(self):
+        return (f"<Variable path={self.path}, shape={format_shape(self.shape)}, "
+                f"dtype={self.dtype.name}, trainable={self.trainable}>")
