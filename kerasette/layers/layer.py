@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import re
+import weakref
 
 from .. import backend, eager
 from ..eager import Tensor
@@ -33,6 +34,31 @@ from ..variables import Variable
 from .structure import flatten, map_structure
 
 _recording = [True]
+
+# Keras masks ride along with tensors: id(tensor) -> (weak reference, mask).
+# A plain dict by id, because tensors compare elementwise and cannot be
+# compared as dictionary keys.
+_masks: dict = {}
+
+
+def get_mask(tensor):
+    """The mask a layer attached to ``tensor`` (``None`` if there is none)."""
+    entry = _masks.get(id(tensor))
+    if entry is None or entry[0]() is not tensor:
+        return None
+    return entry[1]
+
+
+def set_mask(tensor, mask) -> None:
+    if mask is None:
+        _masks.pop(id(tensor), None)
+        return
+    key = id(tensor)
+    try:
+        reference = weakref.ref(tensor, lambda _, key=key: _masks.pop(key, None))
+    except TypeError:
+        return   # Python numbers and the like cannot carry a mask
+    _masks[key] = (reference, mask)
 
 
 @contextlib.contextmanager
@@ -259,6 +285,10 @@ class Layer:
             call_kwargs.pop("training")
         if "mask" in call_kwargs and not self._call_accepts("mask"):
             call_kwargs.pop("mask")
+        if self._call_accepts("mask") and "mask" not in call_kwargs:
+            masks = [get_mask(x) for x in leaves]
+            if any(m is not None for m in masks):
+                call_kwargs["mask"] = masks[0] if len(masks) == 1 else masks
         self._call_losses = []
         if plain:
             with eager.no_grad():
@@ -266,6 +296,14 @@ class Layer:
             outputs = map_structure(lambda x: x.data if isinstance(x, Tensor) else x, outputs)
         else:
             outputs = self._checked_call(args, call_kwargs, shapes)
+        input_mask = call_kwargs.get("mask")
+        if input_mask is None:
+            masks = [get_mask(x) for x in leaves]
+            input_mask = None if all(m is None for m in masks) else (masks[0] if len(masks) == 1 else masks)
+        output_mask = self.compute_mask(inputs, input_mask)
+        if output_mask is not None:
+            for output in flatten(outputs):
+                set_mask(output, output_mask)
         if not symbolic:
             # what summary() shows for layers only ever called eagerly (subclassed models)
             self._last_output_shape = map_structure(
@@ -307,6 +345,12 @@ class Layer:
                 cache |= {"training", "mask"}
             type.__setattr__(cls, "_call_arguments", cache)
         return argument in cache
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of the outputs: passed through when the layer supports masking."""
+        if mask is None or not self.supports_masking:
+            return None
+        return mask
 
     def compute_output_shape(self, input_shape):
         """The output shape for ``input_shape`` (batch may be None), found by tracing ``call``."""

@@ -1,4 +1,140 @@
-"""Neural-network ops: batch-norm statistics, dropout, fused cross-entropies."""
+"""Neural-network ops that are not convolution or pooling: batch-norm, dropout, cross-entropies.
+
+Keras 3's names, argument names and defaults (``keras.ops.moments``,
+``batch_normalization``, ``categorical_crossentropy``, ... and
+``keras.random.dropout``).  The cross-entropies return one value per sample
+(per element for the binary one), unreduced, as ``keras.ops`` does; the
+reduction over the batch belongs to ``kerasette.losses``.
+"""
 from __future__ import annotations
 
-from .core import apply  # noqa: F401
+import numbers
+from typing import Any
+
+import numpy
+
+from .. import backend
+from ..primitives.base import normalize_axis
+from .core import apply, dtype_of, shape_of
+
+#: an array, a Python number or list, an eager Tensor or a symbolic node
+TensorLike = Any
+
+__all__ = ["moments", "batch_normalization", "dropout", "categorical_crossentropy",
+           "sparse_categorical_crossentropy", "binary_crossentropy"]
+
+
+# --------------------------------------------------------------- batch norm
+
+def moments(x: TensorLike, axes, keepdims: bool = False, synchronized: bool = False):
+    """Mean and variance of ``x`` over ``axes``: ``mean, variance = moments(x, [0, 1, 2])``."""
+    from . import math, reduction, shape
+    if synchronized:
+        raise NotImplementedError("moments(synchronized=True) needs several devices; "
+                                  "kerasette runs on one")
+    axes = normalize_axis(axes, len(shape_of(x)), "moments")
+    dtype = numpy.dtype(dtype_of(x))
+    if dtype == numpy.float16:
+        # float16's range is too small for sums of squares, as Keras notes
+        x = math.cast(x, "float32")
+    mean = reduction.mean(x, axis=axes, keepdims=True)
+    # centred (two-pass) variance: E[(x - m)^2] stays >= 0, unlike E[x^2] - m^2
+    variance = reduction.mean(math.square(x - mean), axis=axes, keepdims=keepdims)
+    if not keepdims:
+        mean = shape.squeeze(mean, axis=axes)
+    if dtype == numpy.float16:
+        mean, variance = math.cast(mean, "float16"), math.cast(variance, "float16")
+    return mean, variance
+
+
+def batch_normalization(x: TensorLike, mean: TensorLike, variance: TensorLike, axis: int,
+                        offset: TensorLike = None, scale: TensorLike = None,
+                        epsilon: float = 1e-3) -> TensorLike:
+    """``(x - mean) * scale / sqrt(variance + epsilon) + offset``, statistics of shape (C,) on ``axis``."""
+    from . import math, shape
+    rank = len(shape_of(x))
+    axis = normalize_axis(axis, rank, "batch_normalization")[0]
+    if offset is None:
+        offset = math.zeros_like(mean)
+    if scale is None:
+        scale = math.ones_like(mean)
+    params = [mean, variance, offset, scale]
+    if axis != rank - 1 and len(shape_of(mean)) == 1:
+        # (C,) -> (C, 1, ..., 1) so that numpy broadcasting meets x's axis
+        layout = (-1,) + (1,) * (rank - 1 - axis)
+        params = [shape.reshape(p, layout) for p in params]
+    return apply("batch_normalization", x, *params, epsilon=float(epsilon))
+
+
+# ------------------------------------------------------------------ dropout
+
+def _generator(seed):
+    if seed is None:
+        return backend.rng()
+    if isinstance(seed, numpy.random.Generator):
+        return seed
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        return numpy.random.default_rng(int(seed))
+    raise TypeError(f"seed must be an int, a numpy Generator or None, not {type(seed).__name__}")
+
+
+def dropout(x: TensorLike, rate: float, noise_shape=None, seed=None) -> TensorLike:
+    """Zero each entry with probability ``rate`` and scale the rest by ``1 / (1 - rate)``.
+
+    A graph draws a fresh mask every time it runs; ``seed`` (an int or a
+    numpy Generator) makes the draws repeatable.
+    """
+    rate = float(rate)
+    if not 0.0 <= rate < 1.0:
+        raise ValueError(f"dropout rate must be in [0, 1), got {rate}")
+    if rate == 0.0:
+        return x
+    rank = len(shape_of(x))
+    if noise_shape is None:
+        noise_shape = (None,) * rank
+    else:
+        noise_shape = tuple(None if d is None else int(d) for d in noise_shape)
+    mask = apply("dropout_mask", x, rate=rate, noise_shape=noise_shape,
+                 generator=_generator(seed))
+    return apply("multiply", x, mask)
+
+
+def random_uniform_like(x: TensorLike, minval: float = 0.0, maxval: float = 1.0,
+                        seed=None) -> TensorLike:
+    """Uniform noise shaped like ``x``, drawn afresh each time a graph runs (for noise layers)."""
+    return apply("random_uniform_like", x, minval=float(minval), maxval=float(maxval),
+                 generator=_generator(seed))
+
+
+def random_normal_like(x: TensorLike, mean: float = 0.0, stddev: float = 1.0,
+                       seed=None) -> TensorLike:
+    """Gaussian noise shaped like ``x``, drawn afresh each time a graph runs (for noise layers)."""
+    return apply("random_normal_like", x, mean=float(mean), stddev=float(stddev),
+                 generator=_generator(seed))
+
+
+# ----------------------------------------------------------- cross-entropies
+
+def categorical_crossentropy(target: TensorLike, output: TensorLike, from_logits: bool = False,
+                             axis: int = -1) -> TensorLike:
+    """Cross-entropy of one-hot (or soft) ``target`` and probabilities or logits, per sample."""
+    return apply("softmax_cross_entropy", target, output, from_logits=bool(from_logits),
+                 axis=int(axis), epsilon=backend.epsilon())
+
+
+def sparse_categorical_crossentropy(target: TensorLike, output: TensorLike,
+                                    from_logits: bool = False, axis: int = -1) -> TensorLike:
+    """Cross-entropy of integer labels and probabilities or logits, per sample."""
+    if numpy.dtype(dtype_of(target)).kind not in "iu":
+        # labels stored as floats (y_train.astype('float32')) are still labels
+        from . import math
+        target = math.cast(target, "int64")
+    return apply("sparse_softmax_cross_entropy", target, output, from_logits=bool(from_logits),
+                 axis=int(axis), epsilon=backend.epsilon())
+
+
+def binary_crossentropy(target: TensorLike, output: TensorLike,
+                        from_logits: bool = False) -> TensorLike:
+    """Elementwise binary cross-entropy of ``target`` and probabilities or logits."""
+    return apply("sigmoid_cross_entropy", target, output, from_logits=bool(from_logits),
+                 epsilon=backend.epsilon())

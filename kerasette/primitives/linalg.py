@@ -1,2 +1,310 @@
-"""Matrix products: matmul (batched), dot, tensordot, einsum."""
+"""Matrix products: matmul (batched, numpy semantics), tensordot and einsum.
+
+``matmul`` carries ``transpose_a``/``transpose_b`` attributes (like
+``tf.matmul``) so that its own gradient is two more matmuls on swapped axes,
+without a transpose op; broadcast batch axes are summed back with
+``sum_to_like``.  ``einsum`` is the general product: its gradient for each
+operand is another einsum whose output subscripts are that operand's, and
+matmul with a 1-D operand and tensordot borrow that rule by writing
+themselves as an einsum equation.  ``dot`` needs no primitive: the public
+function lowers it to matmul or tensordot.
+
+Two-operand einsums without an ellipsis run as one batched BLAS matmul
+(transpose, reshape, matmul, reshape back) rather than numpy's
+element-by-element ``c_einsum``.
+"""
 from __future__ import annotations
+
+import functools
+import string
+
+from .base import (Primitive, ShapeError, Spec, broadcast_shapes, format_shape, register,
+                   result_dtype)
+
+# --------------------------------------------------------------------- matmul
+
+
+def _matmul_dims(name, x_shape, y_shape, transpose_a, transpose_b):
+    """(batch shape, m or None, n or None) of a matmul; None marks a 1-D operand's side."""
+    x_shape, y_shape = tuple(x_shape), tuple(y_shape)
+
+    def incompatible():
+        return ShapeError(f"{name}: shapes {format_shape(x_shape)} and {format_shape(y_shape)} "
+                          f"are incompatible")
+
+    if not x_shape or not y_shape:
+        raise ShapeError(f"{name}: operands must be at least 1-D, got shapes "
+                         f"{format_shape(x_shape)} and {format_shape(y_shape)}")
+    if len(x_shape) == 1:
+        x_batch, m, kx = (), None, x_shape[0]
+    else:
+        x_batch = x_shape[:-2]
+        m, kx = x_shape[-2:] if not transpose_a else x_shape[:-3:-1]
+    if len(y_shape) == 1:
+        y_batch, ky, n = (), y_shape[0], None
+    else:
+        y_batch = y_shape[:-2]
+        ky, n = y_shape[-2:] if not transpose_b else y_shape[:-3:-1]
+    if kx is not None and ky is not None and kx != ky:
+        raise incompatible()
+    try:
+        batch = broadcast_shapes(name, x_batch, y_batch) if (x_batch or y_batch) else ()
+    except ShapeError:
+        raise incompatible() from None
+    return batch, m, n
+
+
+def _swap_last(xp, a, flag):
+    return xp.swapaxes(a, -1, -2) if flag else a
+
+
+@register
+class MatMul(Primitive):
+    """``x @ y`` with numpy's rules; ``transpose_a``/``transpose_b`` swap the last two axes first."""
+
+    name = "matmul"
+    label = "MatMul"
+
+    def infer(self, x, y, transpose_a=False, transpose_b=False):
+        batch, m, n = _matmul_dims(self.name, x.shape, y.shape, transpose_a, transpose_b)
+        shape = batch + tuple(d for d, present in ((m, len(x.shape) > 1), (n, len(y.shape) > 1))
+                              if present)
+        return Spec(shape, result_dtype(x.dtype, y.dtype))
+
+    def forward(self, xp, x, y, transpose_a=False, transpose_b=False):
+        if x.ndim > 1:
+            x = _swap_last(xp, x, transpose_a)
+        if y.ndim > 1:
+            y = _swap_last(xp, y, transpose_b)
+        # vector . vector gives a numpy scalar; keep it an array so its dtype survives
+        return xp.asarray(xp.matmul(x, y))
+
+    def gradient(self, ops, inputs, output, grad, transpose_a=False, transpose_b=False):
+        x, y = inputs
+        x_rank, y_rank = len(x.shape), len(y.shape)
+        if x_rank == 1 or y_rank == 1:
+            # vector cases: written as an einsum, whose rule handles the lost axis
+            equation = _matmul_equation(x_rank, y_rank, transpose_a, transpose_b)
+            return einsum_gradient(ops, equation, inputs, grad)
+        ta, tb = transpose_a, transpose_b
+        # C = A B with A = op(x), B = op(y): dA = g B^T, dB = A^T g
+        if ta:
+            grad_x = ops.matmul(y, grad, transpose_a=tb, transpose_b=True)
+        else:
+            grad_x = ops.matmul(grad, y, transpose_a=False, transpose_b=not tb)
+        if tb:
+            grad_y = ops.matmul(grad, x, transpose_a=True, transpose_b=ta)
+        else:
+            grad_y = ops.matmul(x, grad, transpose_a=not ta, transpose_b=False)
+        return ops.sum_to_like(grad_x, x), ops.sum_to_like(grad_y, y)
+
+
+def _matmul_equation(x_rank, y_rank, transpose_a, transpose_b) -> str:
+    x_subs = "k" if x_rank == 1 else ("...km" if transpose_a else "...mk")
+    y_subs = "k" if y_rank == 1 else ("...nk" if transpose_b else "...kn")
+    out = ("..." if max(x_rank, y_rank) > 1 else "")
+    out += ("m" if x_rank > 1 else "") + ("n" if y_rank > 1 else "")
+    return f"{x_subs},{y_subs}->{out}"
+
+
+# --------------------------------------------------------------------- einsum
+
+_LETTERS = set(string.ascii_letters)
+
+
+@functools.lru_cache(maxsize=512)
+def parse_equation(equation: str, count: int, name: str = "einsum"):
+    """``'ij,jk->ik'`` -> (['ij', 'jk'], 'ik'); '...' stays in the strings.
+
+    Raises ValueError for the forms kerasette does not support: a letter
+    repeated within one operand (traces, diagonals) and an ellipsis that does
+    not open an operand's subscripts.
+    """
+    equation = equation.replace(" ", "")
+    if "->" in equation:
+        lhs, out = equation.split("->")
+    else:
+        lhs = equation
+        letters = lhs.replace("...", "").replace(",", "")
+        out = ("..." if "..." in lhs else "") + "".join(
+            sorted(c for c in set(letters) if letters.count(c) == 1))
+    operands = lhs.split(",")
+    if len(operands) != count:
+        raise ValueError(f"{name}: equation {equation!r} has {len(operands)} operands, "
+                         f"got {count} arrays")
+    for subs in operands + [out]:
+        core = subs.replace("...", "")
+        if "." in core or not set(core) <= _LETTERS:
+            raise ValueError(f"{name}: invalid subscripts {subs!r} in {equation!r}")
+        if len(set(core)) != len(core):
+            raise ValueError(f"{name}: repeated index in {subs!r} ({equation!r}); traces and "
+                             "diagonals are not supported")
+    for subs in operands:
+        if "..." in subs and not subs.startswith("..."):
+            raise ValueError(f"{name}: an ellipsis must open an operand's subscripts "
+                             f"({equation!r})")
+    seen = set("".join(operands))
+    missing = set(out.replace("...", "")) - seen
+    if missing:
+        raise ValueError(f"{name}: output index {''.join(sorted(missing))!r} appears in no "
+                         f"operand ({equation!r})")
+    return tuple(operands), out
+
+
+def _einsum_sizes(name, equation, operands, shapes):
+    """Size of each letter (None if unknown) and the broadcast ellipsis shape."""
+    sizes, ellipses = {}, []
+    for subs, shape in zip(operands, shapes):
+        core = subs.replace("...", "")
+        if len(core) > len(shape) or ("..." not in subs and len(core) != len(shape)):
+            raise ShapeError(f"{name}: subscripts {subs!r} do not fit an operand of shape "
+                             f"{format_shape(shape)} ({equation!r})")
+        lead = len(shape) - len(core)
+        ellipses.append(tuple(shape[:lead]))
+        for letter, size in zip(core, shape[lead:]):
+            known = sizes.get(letter)
+            if known is not None and size is not None and known != size:
+                raise ShapeError(f"{name}: index {letter!r} has sizes {known} and {size} in "
+                                 f"shapes {' and '.join(format_shape(s) for s in shapes)}")
+            if known is None:
+                sizes[letter] = size
+    ellipsis = broadcast_shapes(name, *ellipses) if any(ellipses) else ()
+    return sizes, ellipsis
+
+
+@register
+class Einsum(Primitive):
+    """``numpy.einsum(equation, *operands)`` for sums of products (no traces)."""
+
+    name = "einsum"
+    label = "Einsum"
+
+    def infer(self, *operands, equation):
+        subs, out = parse_equation(equation, len(operands), self.name)
+        sizes, ellipsis = _einsum_sizes(self.name, equation, subs, [x.shape for x in operands])
+        if ellipsis and "..." not in out:
+            raise ShapeError(f"{self.name}: {equation!r} drops the ellipsis axes "
+                             f"{format_shape(ellipsis)} from its output")
+        shape = (ellipsis if "..." in out else ()) + tuple(sizes[c] for c in out.replace("...", ""))
+        return Spec(shape, result_dtype(*(x.dtype for x in operands)))
+
+    def forward(self, xp, *operands, equation):
+        # parsed (and cached) here too, so plain-array calls reject traces as graphs do
+        subs, out = parse_equation(equation, len(operands), self.name)
+        if len(operands) == 2 and "..." not in equation:
+            result = _pair_as_matmul(xp, subs, out, *operands)
+            if result is not None:
+                return result
+        return xp.asarray(xp.einsum(equation, *operands, optimize=len(operands) > 2))
+
+    def gradient(self, ops, inputs, output, grad, equation):
+        return einsum_gradient(ops, equation, inputs, grad)
+
+
+def _pair_as_matmul(xp, subs, out, x, y):
+    """A two-operand einsum as one batched matmul, or None when it is not one."""
+    x_subs, y_subs = subs
+    in_both = set(x_subs) & set(y_subs)
+    if (set(x_subs) | set(y_subs)) - in_both - set(out):
+        return None                     # an index summed within one operand only
+    batch = [c for c in out if c in in_both]
+    left = [c for c in out if c in x_subs and c not in in_both]
+    right = [c for c in out if c in y_subs and c not in in_both]
+    contract = [c for c in x_subs if c in in_both and c not in out]
+    size = dict(zip(x_subs, x.shape))
+    size.update(zip(y_subs, y.shape))
+
+    def volume(letters):
+        total = 1
+        for c in letters:
+            total *= size[c]
+        return total
+
+    x_mat = x.transpose([x_subs.index(c) for c in batch + left + contract]).reshape(
+        volume(batch), volume(left), volume(contract))
+    y_mat = y.transpose([y_subs.index(c) for c in batch + contract + right]).reshape(
+        volume(batch), volume(contract), volume(right))
+    result = xp.matmul(x_mat, y_mat).reshape([size[c] for c in batch + left + right])
+    if not out:
+        return result
+    order = batch + left + right
+    return result.transpose([order.index(c) for c in out])
+
+
+def einsum_gradient(ops, equation, inputs, grad):
+    """One einsum per operand: contract the output gradient with the other operands.
+
+    An index that only that operand carries (summed away within it) has no
+    source in the other terms; ``ones_like(operand)`` supplies it, which
+    broadcasts the gradient along that index.  Ellipsis axes that were
+    broadcast are summed back with ``sum_to_like``.
+    """
+    subs, out = parse_equation(equation, len(inputs))
+    has_ellipsis = "..." in out
+    grads = []
+    for i, x in enumerate(inputs):
+        if not _is_float(x):
+            grads.append(None)
+            continue
+        terms = [(grad, out)] + [(inputs[j], subs[j]) for j in range(len(inputs)) if j != i]
+        core = subs[i].replace("...", "")
+        target = ("..." if has_ellipsis else "") + core
+        available = set("".join(s for _, s in terms))
+        if set(core) - available:
+            terms.append((ops.ones_like(x), subs[i]))
+        term_equation = ",".join(s for _, s in terms) + "->" + target
+        result = ops.einsum(*(value for value, _ in terms), equation=term_equation)
+        grads.append(ops.sum_to_like(result, x) if has_ellipsis else result)
+    return tuple(grads)
+
+
+def _is_float(x) -> bool:
+    dtype = getattr(x, "dtype", None)
+    return dtype is None or getattr(dtype, "kind", "f") in "fc"
+
+
+# ------------------------------------------------------------------ tensordot
+
+def tensordot_equation(x_rank: int, y_rank: int, axes) -> str:
+    """The einsum equation of ``tensordot(x, y, axes=(x_axes, y_axes))``."""
+    x_axes, y_axes = axes
+    letters = iter(string.ascii_letters)
+    x_subs = [next(letters) for _ in range(x_rank)]
+    y_subs = [next(letters) for _ in range(y_rank)]
+    for a, b in zip(x_axes, y_axes):
+        y_subs[b] = x_subs[a]
+    out = [c for i, c in enumerate(x_subs) if i not in x_axes]
+    out += [c for i, c in enumerate(y_subs) if i not in y_axes]
+    return "".join(x_subs) + "," + "".join(y_subs) + "->" + "".join(out)
+
+
+@register
+class TensorDot(Primitive):
+    """``numpy.tensordot(x, y, axes=(x_axes, y_axes))`` with non-negative axis tuples."""
+
+    name = "tensordot"
+    label = "Tensordot"
+
+    def infer(self, x, y, axes):
+        x_axes, y_axes = axes
+        if len(x_axes) != len(y_axes):
+            raise ShapeError(f"{self.name}: axes {axes} pair {len(x_axes)} axes with {len(y_axes)}")
+        x_shape, y_shape = tuple(x.shape), tuple(y.shape)
+        for a, b in zip(x_axes, y_axes):
+            if not (0 <= a < len(x_shape) and 0 <= b < len(y_shape)):
+                raise ShapeError(f"{self.name}: axes {axes} out of range for shapes "
+                                 f"{format_shape(x_shape)} and {format_shape(y_shape)}")
+            if x_shape[a] is not None and y_shape[b] is not None and x_shape[a] != y_shape[b]:
+                raise ShapeError(f"{self.name}: shapes {format_shape(x_shape)} and "
+                                 f"{format_shape(y_shape)} are incompatible on axes {axes}")
+        shape = tuple(d for i, d in enumerate(x_shape) if i not in x_axes)
+        shape += tuple(d for i, d in enumerate(y_shape) if i not in y_axes)
+        return Spec(shape, result_dtype(x.dtype, y.dtype))
+
+    def forward(self, xp, x, y, axes):
+        return xp.asarray(xp.tensordot(x, y, axes=(list(axes[0]), list(axes[1]))))
+
+    def gradient(self, ops, inputs, output, grad, axes):
+        x, y = inputs
+        equation = tensordot_equation(len(x.shape), len(y.shape), axes)
+        return einsum_gradient(ops, equation, inputs, grad)

@@ -1,0 +1,469 @@
+"""The TensorFlow 1 face: ``import kerasette.graph as tf`` runs TF1-style code.
+
+Define-and-run as the tutorial shows it::
+
+    import kerasette.graph as tf
+
+    x = tf.placeholder(tf.float32, shape=(1,))
+    z = x * tf.constant([2.0])
+    print(z)                                              # Tensor("mul:0", shape=(1,), dtype=float32)
+    tf.InteractiveSession().run(z, feed_dict={x: [3.0]})  # array([6.], dtype=float32)
+
+Everything here is a thin layer over ``kerasette.engine`` (graphs, sessions,
+gradients, ``cond``, ``function``) and ``kerasette.ops`` (the math): the op
+functions are re-exported under their Keras names, a few TensorFlow 1 names
+with their own calling conventions (``reduce_mean``, ``argmax``,
+``nn.conv2d``, ``nn.sparse_softmax_cross_entropy_with_logits``, ...) are
+adapted onto them, and dtypes are numpy dtypes (``tf.float32.name ==
+'float32'``).
+
+Where kerasette differs from TensorFlow 1:
+
+* a variable holds its value from the moment it is made (no
+  "uninitialized value" error) and that value is shared by every session;
+  running ``global_variables_initializer()`` sets the variables back to
+  their initial values, as TensorFlow does;
+* ``placeholder`` needs a shape (``None`` for sizes known only at run time),
+  because every shape is checked while the graph is built;
+* ``tf.layers`` is not here yet.
+"""
+from __future__ import annotations
+
+import sys
+import types
+import weakref
+
+import numpy
+
+from . import backend, ops
+from .engine import (FeedError, Graph, Node, Program, cond, function, get_default_graph,
+                     reset_default_graph)
+from .engine import InteractiveSession as _EngineInteractiveSession
+from .engine import Session as _EngineSession
+from .engine import constant as _engine_constant
+from .engine import gradients as _engine_gradients
+from .engine import placeholder as _engine_placeholder
+from .engine import Variable as _engine_variable
+
+# ------------------------------------------------------------------ the ops
+
+# Every public op function, under its Keras name (tf.multiply, tf.matmul, tf.reshape, ...).
+# Helpers of the dispatch (ops.core) and the method installer are not ops.
+_HELPER_MODULES = ("kerasette.ops.core", "kerasette.ops.methods")
+
+
+def _public_ops() -> dict:
+    found = {}
+    for name in dir(ops):
+        value = getattr(ops, name)
+        module = getattr(value, "__module__", None) or ""
+        if (not name.startswith("_") and callable(value) and not isinstance(value, types.ModuleType)
+                and module.startswith("kerasette.ops.") and module not in _HELPER_MODULES):
+            found[name] = value
+    return found
+
+
+_OPS = _public_ops()
+globals().update(_OPS)
+
+
+def _op(name: str):
+    """The op function ``name`` of kerasette.ops, looked up when it is called."""
+    try:
+        return getattr(ops, name)
+    except AttributeError:
+        raise NotImplementedError(f"kerasette.ops has no {name!r} yet") from None
+
+
+def __getattr__(name: str):
+    # ops that appear in kerasette.ops after this module was imported
+    if not name.startswith("_") and hasattr(ops, name):
+        return getattr(ops, name)
+    raise AttributeError(f"module 'kerasette.graph' has no attribute {name!r}")
+
+
+# ------------------------------------------------------------------ dtypes
+
+float16 = numpy.dtype("float16")
+float32 = numpy.dtype("float32")
+float64 = numpy.dtype("float64")
+int8 = numpy.dtype("int8")
+int16 = numpy.dtype("int16")
+int32 = numpy.dtype("int32")
+int64 = numpy.dtype("int64")
+uint8 = numpy.dtype("uint8")
+bool = numpy.dtype("bool")  # noqa: A001 - TensorFlow's name; this module never needs builtins.bool
+half, double = float16, float64
+
+# ------------------------------------------------------------------ graph building
+
+Tensor = Node  # TensorFlow 1's tf.Tensor is the symbolic kind
+
+
+def placeholder(dtype, shape=None, name: str | None = None) -> Node:
+    """A value fed at run time: ``x = placeholder(tf.float32, shape=(None, 784))``.
+
+    ``None`` in ``shape`` marks a size known only at run time; the shape
+    itself is required (TensorFlow allows an unknown rank, kerasette does not).
+    """
+    return _engine_placeholder(dtype, shape=shape, name=name)
+
+
+def constant(value, dtype=None, shape=None, name: str | None = None) -> Node:
+    """A value fixed when the graph is built; ``shape`` fills or reshapes it as TensorFlow does."""
+    array = backend.as_array(value, dtype=dtype)
+    if shape is not None:
+        shape = tuple(int(d) for d in shape)
+        size = int(numpy.prod(shape))
+        if array.size == 1:
+            array = backend.array_module().full(shape, array.reshape(()), dtype=array.dtype)
+        elif array.size == size:
+            array = array.reshape(shape)
+        else:
+            raise ValueError(f"constant: {array.size} values cannot fill shape {shape}")
+    return _engine_constant(array, name=name)
+
+
+def zeros(shape, dtype=float32, name: str | None = None) -> Node:
+    """A constant of zeros (TensorFlow's ``tf.zeros``: a graph node, not an array)."""
+    return constant(0, dtype=dtype, shape=shape, name=name or "zeros")
+
+
+def ones(shape, dtype=float32, name: str | None = None) -> Node:
+    """A constant of ones (TensorFlow's ``tf.ones``: a graph node, not an array)."""
+    return constant(1, dtype=dtype, shape=shape, name=name or "ones")
+
+
+# The variables made through this face, per graph, with their initial values,
+# so that an initializer can set them back (weak keys: a dropped graph goes).
+_variables: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def Variable(initial_value, trainable=True, name: str | None = None, dtype=None) -> Node:  # noqa: N802
+    """A value kept between runs, changed by ``assign`` or by ``function`` updates.
+
+    ``initial_value`` may be a number, a list, an array, or a graph node that
+    needs no feeds (``tf.Variable(tf.zeros([784, 10]))``), which is run once now.
+
+    >>> w = Variable([[0.5], [-0.5]], name="w")
+    """
+    if isinstance(initial_value, Node):
+        initial_value = Program([initial_value])()[0]
+    node = _engine_variable(initial_value, dtype=dtype, name=name, trainable=trainable)
+    _variables.setdefault(get_default_graph(), []).append((node, node.holder.data.copy()))
+    return node
+
+
+def global_variables() -> list:
+    """The variables made with ``Variable`` in the default graph, oldest first."""
+    return [node for node, _ in _variables.get(get_default_graph(), [])]
+
+
+def trainable_variables() -> list:
+    return [node for node in global_variables() if node.attrs.get("trainable", True)]
+
+
+def assign(ref: Node, value, name: str | None = None) -> Node:
+    """A node that, when run, writes ``value`` into the variable ``ref`` and returns it."""
+    if not isinstance(value, Node):
+        value = constant(value, dtype=ref.dtype)
+    return ref.assign(value)
+
+
+def assign_add(ref: Node, value, name: str | None = None) -> Node:
+    return ref.assign(ref + value)
+
+
+def assign_sub(ref: Node, value, name: str | None = None) -> Node:
+    return ref.assign(ref - value)
+
+
+def gradients(ys, xs, grad_ys=None, name: str | None = None) -> list:
+    """Symbolic d(sum of ys)/dx for each x in ``xs``, a list with ``None`` where ys do not depend on x."""
+    return _engine_gradients(ys, xs, grad_ys=grad_ys)
+
+
+# ------------------------------------------------------------------ operations and sessions
+
+class Operation:
+    """A fetch that acts instead of computing a value: ``Session.run`` returns ``None`` for it.
+
+    >>> sess.run(global_variables_initializer())
+    """
+
+    def __init__(self, name: str, action):
+        self.name = name
+        self._action = action
+
+    def run(self):
+        self._action()
+
+    def __repr__(self):
+        return f"<tf.Operation '{self.name}' type=NoOp>"
+
+
+def variables_initializer(var_list, name: str = "init") -> Operation:
+    """An Operation that sets each variable of ``var_list`` back to its initial value."""
+    initial = {id(node): value for graph_variables in _variables.values() for node, value in graph_variables}
+    pairs = []
+    for node in var_list:
+        if id(node) not in initial:
+            raise ValueError(f"{node!r} was not made with kerasette.graph.Variable; "
+                             "its initial value is unknown")
+        pairs.append((node, initial[id(node)]))
+
+    def reset():
+        for node, value in pairs:
+            node.holder.data = value.copy()
+
+    return Operation(name, reset)
+
+
+def global_variables_initializer() -> Operation:
+    """An Operation that sets every variable made so far back to its initial value.
+
+    Variables hold their value from the start in kerasette, so running it
+    first is harmless and not required; running it later restarts training.
+    """
+    return variables_initializer(global_variables())
+
+
+def _operations_in(structure, found):
+    if isinstance(structure, Operation):
+        found.append(structure)
+    elif isinstance(structure, dict):
+        for value in structure.values():
+            _operations_in(value, found)
+    elif isinstance(structure, (list, tuple)):
+        for value in structure:
+            _operations_in(value, found)
+    return found
+
+
+def _replace_operations(structure, stand_in):
+    if isinstance(structure, Operation):
+        return stand_in
+    if isinstance(structure, dict):
+        return {key: _replace_operations(value, stand_in) for key, value in structure.items()}
+    if isinstance(structure, (list, tuple)):
+        items = [_replace_operations(value, stand_in) for value in structure]
+        return tuple(items) if isinstance(structure, tuple) else items
+    return structure
+
+
+def _none_for_operations(structure, result):
+    if isinstance(structure, Operation):
+        return None
+    if isinstance(structure, dict):
+        return {key: _none_for_operations(value, result[key]) for key, value in structure.items()}
+    if isinstance(structure, (list, tuple)):
+        items = [_none_for_operations(value, part) for value, part in zip(structure, result)]
+        return tuple(items) if isinstance(structure, tuple) else items
+    return result
+
+
+# A node that Operations stand in for while the engine runs the fetches; it
+# lives in a graph of its own so that it takes no name in the user's graph.
+with Graph().as_default():
+    _STAND_IN = _engine_constant(numpy.zeros((), dtype="float32"), name="NoOp")
+
+
+class _OperationsMixin:
+    def run(self, fetches, feed_dict=None):
+        """Run ``fetches`` (nodes, Operations, or lists, tuples and dicts of them) and return their values.
+
+        ``feed_dict`` maps placeholders to values; every placeholder a fetch
+        needs must be fed.  The program for one set of fetches and feeds is
+        compiled on the first run and reused afterwards.
+        """
+        operations = _operations_in(fetches, [])
+        if not operations:
+            return super().run(fetches, feed_dict)
+        for operation in operations:
+            operation.run()
+        if isinstance(fetches, Operation):
+            return None
+        result = super().run(_replace_operations(fetches, _STAND_IN), feed_dict)
+        return _none_for_operations(fetches, result)
+
+
+class Session(_OperationsMixin, _EngineSession):
+    """Runs graphs: ``with tf.Session() as sess: sess.run(z, feed_dict={x: [3.0]})``."""
+
+
+class InteractiveSession(_OperationsMixin, _EngineInteractiveSession):
+    """A Session meant to stay open in a notebook: ``tf.InteractiveSession().run(z)``."""
+
+
+# ------------------------------------------------------------------ TensorFlow 1 names for Keras ops
+
+def _reduction(op_name: str):
+    def reduce(input_tensor, axis=None, keepdims=False, name=None, keep_dims=None):
+        if keep_dims is not None:  # TensorFlow 1's older spelling
+            keepdims = keep_dims
+        return _op(op_name)(input_tensor, axis=axis, keepdims=keepdims)
+
+    reduce.__name__ = reduce.__qualname__ = f"reduce_{op_name}"
+    reduce.__doc__ = f"TensorFlow's ``reduce_{op_name}``: ``kerasette.ops.{op_name}`` over ``axis`` (all axes by default)."
+    return reduce
+
+
+reduce_sum = _reduction("sum")
+reduce_mean = _reduction("mean")
+reduce_max = _reduction("max")
+reduce_min = _reduction("min")
+reduce_prod = _reduction("prod")
+reduce_logsumexp = _reduction("logsumexp")
+
+
+def argmax(input, axis=None, name=None, output_type=int64):  # noqa: A002 - TensorFlow's name
+    """Index of the largest value along ``axis`` (TensorFlow 1 reads ``None`` as axis 0)."""
+    result = _op("argmax")(input, axis=0 if axis is None else axis)
+    return result if numpy.dtype(output_type) == result.dtype else _op("cast")(result, output_type)
+
+
+def argmin(input, axis=None, name=None, output_type=int64):  # noqa: A002 - TensorFlow's name
+    """Index of the smallest value along ``axis`` (TensorFlow 1 reads ``None`` as axis 0)."""
+    result = _op("argmin")(input, axis=0 if axis is None else axis)
+    return result if numpy.dtype(output_type) == result.dtype else _op("cast")(result, output_type)
+
+
+def concat(values, axis, name=None):
+    """TensorFlow's ``concat``: ``kerasette.ops.concatenate(values, axis)``."""
+    return _op("concatenate")(values, axis=axis)
+
+
+# ------------------------------------------------------------------ tf.nn
+
+nn = types.ModuleType("kerasette.graph.nn", "TensorFlow 1's ``tf.nn``: activations, convolution, "
+                      "pooling and fused losses over kerasette.ops, with TensorFlow's argument conventions.")
+
+
+def _nn_function(function):
+    """Put ``function`` into ``nn`` under its name without the leading underscore."""
+    function.__name__ = function.__qualname__ = function.__name__.lstrip("_")
+    function.__module__ = nn.__name__
+    setattr(nn, function.__name__, function)
+    return function
+
+
+def _spatial(value, name: str) -> tuple:
+    """TensorFlow's NHWC ``[1, h, w, 1]`` (or ``[h, w]`` or one int) as ``(h, w)``."""
+    if isinstance(value, int):
+        return (value, value)
+    value = tuple(int(v) for v in value)
+    if len(value) == 1:
+        return value * 2
+    if len(value) == 2:
+        return value
+    if len(value) == 4 and value[0] == 1 and value[3] == 1:
+        return value[1:3]
+    raise ValueError(f"{name} must be an int, [h, w] or [1, h, w, 1] for NHWC, got {list(value)}")
+
+
+def _padding(padding) -> str:
+    if not isinstance(padding, str) or padding.lower() not in ("same", "valid"):
+        raise ValueError(f"padding must be 'SAME' or 'VALID', got {padding!r}")
+    return padding.lower()
+
+
+def _nhwc_only(data_format):
+    if data_format not in (None, "NHWC", "channels_last"):
+        raise ValueError(f"kerasette.graph.nn works channels-last (NHWC), got data_format={data_format!r}")
+
+
+@_nn_function
+def _conv2d(input, filters=None, strides=1, padding="VALID", data_format="NHWC", dilations=1,  # noqa: A002
+            name=None, filter=None):  # noqa: A002 - TensorFlow 1 called the kernel ``filter``
+    """2-D convolution of NHWC ``input`` with an HWIO kernel (``strides=[1, 2, 2, 1]``, ``padding='SAME'``)."""
+    _nhwc_only(data_format)
+    kernel = filters if filters is not None else filter
+    return _op("conv")(input, kernel, strides=_spatial(strides, "strides"), padding=_padding(padding),
+                       dilation_rate=_spatial(dilations if dilations is not None else 1, "dilations"))
+
+
+def _pool(op_name: str, public_name: str):
+    def pool(input, ksize, strides, padding, data_format="NHWC", name=None):  # noqa: A002
+        _nhwc_only(data_format)
+        return _op(op_name)(input, _spatial(ksize, "ksize"), strides=_spatial(strides, "strides"),
+                            padding=_padding(padding))
+
+    pool.__name__ = "_" + public_name
+    pool.__doc__ = f"TensorFlow's ``nn.{public_name}`` over NHWC input: ``kerasette.ops.{op_name}``."
+    return _nn_function(pool)
+
+
+for _name, _public in (("max_pool", "max_pool"), ("max_pool", "max_pool2d"),
+                       ("average_pool", "avg_pool"), ("average_pool", "avg_pool2d")):
+    _pool(_name, _public)
+
+
+@_nn_function
+def _bias_add(value, bias, data_format=None, name=None):
+    """``value + bias`` over the last axis."""
+    return _op("add")(value, bias)
+
+
+@_nn_function
+def _softmax(logits, axis=None, name=None):
+    return _op("softmax")(logits, axis=-1 if axis is None else axis)
+
+
+@_nn_function
+def _log_softmax(logits, axis=None, name=None):
+    return _op("log_softmax")(logits, axis=-1 if axis is None else axis)
+
+
+@_nn_function
+def _leaky_relu(features, alpha=0.2, name=None):
+    return _op("leaky_relu")(features, negative_slope=alpha)
+
+
+@_nn_function
+def _softmax_cross_entropy_with_logits(labels=None, logits=None, axis=-1, name=None):
+    """Per-example cross-entropy between one-hot (or soft) ``labels`` and ``logits``."""
+    return _op("categorical_crossentropy")(labels, logits, from_logits=True, axis=axis)
+
+
+nn.softmax_cross_entropy_with_logits_v2 = nn.softmax_cross_entropy_with_logits
+
+
+@_nn_function
+def _sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None):
+    """Per-example cross-entropy between integer class ``labels`` and ``logits``."""
+    return _op("sparse_categorical_crossentropy")(labels, logits, from_logits=True)
+
+
+@_nn_function
+def _sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
+    """Elementwise binary cross-entropy between ``labels`` in [0, 1] and ``logits``."""
+    return _op("binary_crossentropy")(labels, logits, from_logits=True)
+
+
+@_nn_function
+def _l2_loss(t, name=None):
+    """``sum(t ** 2) / 2``, the usual weight-decay term."""
+    return _op("sum")(t * t) * 0.5
+
+
+def _nn_getattr(name: str):
+    # relu, sigmoid, tanh, elu, softplus, ... keep their Keras names and arguments
+    if not name.startswith("_") and hasattr(ops, name):
+        return getattr(ops, name)
+    raise AttributeError(f"module 'kerasette.graph.nn' has no attribute {name!r}")
+
+
+nn.__getattr__ = _nn_getattr
+sys.modules[nn.__name__] = nn  # so that ``from kerasette.graph.nn import relu`` works too
+
+del _name, _public
+
+__all__ = sorted(set(_OPS) | {
+    "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool", "half", "double",
+    "Tensor", "Graph", "get_default_graph", "reset_default_graph", "FeedError",
+    "placeholder", "constant", "zeros", "ones", "Variable", "global_variables", "trainable_variables",
+    "assign", "assign_add", "assign_sub", "gradients", "cond", "function",
+    "Operation", "variables_initializer", "global_variables_initializer", "Session", "InteractiveSession",
+    "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_logsumexp",
+    "argmax", "argmin", "concat", "nn",
+})

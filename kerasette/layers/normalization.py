@@ -1,0 +1,273 @@
+"""Normalization layers: BatchNormalization and LayerNormalization.
+
+BatchNormalization normalizes each channel with the statistics of the batch
+while training and with running averages of them at inference; those
+running averages (``moving_mean``, ``moving_variance``) are non-trainable
+weights that the layer itself updates, which is the one place a layer
+changes its own weights during a forward pass:
+
+* called on arrays or eager Tensors with ``training=True``, it assigns the
+  new moving statistics at once;
+* called on symbolic nodes with ``training=True`` (a graph being built for a
+  training program), it cannot assign anything yet, so it appends
+  ``(variable, new_value_node)`` pairs to ``layer._pending_updates``.  The
+  code that compiles the training step collects them (turning each variable
+  into its graph node with ``engine.variable_from_holder``), passes them as
+  the program's ``updates``, and clears the list before tracing the graph
+  again.
+
+LayerNormalization normalizes each sample over its own features and keeps no
+running state.  Weight names, shapes and order are Keras' (gamma, beta,
+moving_mean, moving_variance), so weight files interchange.
+"""
+from __future__ import annotations
+
+from .. import constraints, eager, initializers, ops, regularizers
+from ..engine import Node, variable_from_holder
+from ..primitives.base import ShapeError, format_shape
+from .layer import InputSpec, Layer
+
+
+def _normalize_axes(axis, rank: int, layer) -> tuple:
+    axes = (axis,) if isinstance(axis, int) else tuple(int(a) for a in axis)
+    result = []
+    for a in axes:
+        if not -rank <= a < rank:
+            raise ShapeError(f"{type(layer).__name__} '{layer.name}': axis {a} is out of range for "
+                             f"an input of rank {rank}")
+        result.append(a % rank)
+    if 0 in result:
+        raise ValueError(f"{type(layer).__name__} '{layer.name}' cannot normalize over the batch axis 0")
+    return tuple(sorted(set(result)))
+
+
+class BatchNormalization(Layer):
+    """Normalizes each channel (the ``axis``): ``gamma * (x - mean) / sqrt(var + epsilon) + beta``.
+
+    In training (``training=True``) ``mean`` and ``var`` are the batch's
+    statistics (the biased variance, as Keras uses) and the moving statistics
+    move towards them: ``moving = moving * momentum + batch_stat * (1 - momentum)``.
+    Otherwise the moving statistics are used.  A layer with ``trainable=False``
+    always runs in inference mode, as in Keras.  In a graph the updates are
+    left in ``_pending_updates`` (see the module docstring).
+
+    >>> bn = BatchNormalization()
+    >>> bn(Input(shape=(8, 8, 16))).shape
+    (None, 8, 8, 16)
+    >>> [w.name for w in bn.weights]
+    ['gamma', 'beta', 'moving_mean', 'moving_variance']
+    """
+
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones",
+                 moving_mean_initializer="zeros", moving_variance_initializer="ones",
+                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, synchronized=False, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(axis, int):
+            raise TypeError(f"BatchNormalization axis must be an int, received axis={axis!r}")
+        if synchronized:
+            raise NotImplementedError("BatchNormalization(synchronized=True) needs several devices; "
+                                      "kerasette runs on one")
+        self.axis = axis
+        self.momentum = float(momentum)
+        self.epsilon = float(epsilon)
+        self.center = bool(center)
+        self.scale = bool(scale)
+        self.synchronized = False
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+        self.supports_masking = True
+        self.gamma = self.beta = None
+        self._pending_updates = []
+
+    def build(self, input_shape):
+        rank = len(input_shape)
+        (axis,) = _normalize_axes(self.axis, rank, self)
+        channels = input_shape[axis]
+        if channels is None:
+            raise ShapeError(f"BatchNormalization '{self.name}' needs a known size on axis {self.axis}, "
+                             f"got {format_shape(input_shape)}")
+        shape = (channels,)
+        # Keras' creation order, which its weight files follow
+        if self.scale:
+            self.gamma = self.add_weight(name="gamma", shape=shape, initializer=self.gamma_initializer,
+                                         regularizer=self.gamma_regularizer,
+                                         constraint=self.gamma_constraint)
+        if self.center:
+            self.beta = self.add_weight(name="beta", shape=shape, initializer=self.beta_initializer,
+                                        regularizer=self.beta_regularizer,
+                                        constraint=self.beta_constraint)
+        self.moving_mean = self.add_weight(name="moving_mean", shape=shape,
+                                           initializer=self.moving_mean_initializer, trainable=False)
+        self.moving_variance = self.add_weight(name="moving_variance", shape=shape,
+                                               initializer=self.moving_variance_initializer,
+                                               trainable=False)
+        self._axis = axis
+        self._reduction_axes = tuple(a for a in range(rank) if a != axis)
+        self.input_spec = InputSpec(ndim=rank, axes={axis: channels})
+        self.built = True
+
+    def _moments(self, inputs, mask):
+        if mask is None:
+            return ops.moments(inputs, self._reduction_axes)
+        # masked-out positions (mask over all axes but the last) do not count
+        weights = ops.cast(mask, inputs.dtype)
+        if len(weights.shape) < len(inputs.shape):
+            weights = ops.expand_dims(weights, -1)
+        weights = ops.multiply(weights, ops.ones_like(inputs))
+        count = ops.add(ops.sum(weights, axis=self._reduction_axes, keepdims=True), 1e-7)
+        mean = ops.divide(ops.sum(ops.multiply(weights, inputs), axis=self._reduction_axes,
+                                  keepdims=True), count)
+        squares = ops.multiply(weights, ops.square(ops.subtract(inputs, mean)))
+        variance = ops.divide(ops.sum(squares, axis=self._reduction_axes, keepdims=True), count)
+        return ops.squeeze(mean, axis=self._reduction_axes), ops.squeeze(variance, axis=self._reduction_axes)
+
+    def call(self, inputs, training=None, mask=None):
+        if training and self.trainable:
+            mean, variance = self._moments(inputs, mask)
+            self._update_moving_statistics(inputs, mean, variance)
+        else:
+            mean, variance = self.moving_mean, self.moving_variance
+        return ops.batch_normalization(inputs, mean, variance, axis=self._axis, offset=self.beta,
+                                       scale=self.gamma, epsilon=self.epsilon)
+
+    def _update_moving_statistics(self, inputs, mean, variance):
+        pairs = [(self.moving_mean, mean), (self.moving_variance, variance)]
+        if isinstance(inputs, Node):
+            for variable, statistic in pairs:
+                self._pending_updates.append((variable, self._moved(variable, statistic)))
+            return
+        # eager or arrays: assign now; the update is not part of any gradient
+        with eager.no_grad():
+            for variable, statistic in pairs:
+                variable.assign(self._moved(variable, statistic))
+
+    def _moved(self, variable, statistic):
+        statistic = ops.cast(statistic, variable.dtype)
+        if isinstance(statistic, Node):
+            # read the variable when the program runs, not its value now
+            variable = variable_from_holder(variable)
+        return ops.add(ops.multiply(variable, self.momentum),
+                       ops.multiply(statistic, 1.0 - self.momentum))
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "axis": self.axis,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+            "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
+            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+            "beta_constraint": constraints.serialize(self.beta_constraint),
+            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+            "synchronized": self.synchronized,
+        })
+        return config
+
+
+class LayerNormalization(Layer):
+    """Normalizes each sample over ``axis`` (the features): ``gamma * (x - mean) / sqrt(var + epsilon) + beta``.
+
+    ``gamma`` and ``beta`` have the shape of the normalized axes; there is no
+    running state, so training and inference compute the same.
+
+    >>> ln = LayerNormalization()
+    >>> ln(Input(shape=(10, 32))).shape
+    (None, 10, 32)
+    >>> [w.shape for w in ln.weights]
+    [(32,), (32,)]
+    """
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(axis, (list, tuple)):
+            axis = [int(a) for a in axis]
+        elif not isinstance(axis, int):
+            raise TypeError(f"LayerNormalization axis must be an int or a list of ints, received axis={axis!r}")
+        self.axis = axis
+        self.epsilon = float(epsilon)
+        self.center = bool(center)
+        self.scale = bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+        self.supports_masking = True
+        self.gamma = self.beta = None
+
+    def build(self, input_shape):
+        rank = len(input_shape)
+        axes = _normalize_axes(self.axis, rank, self)
+        sizes = [input_shape[a] for a in axes]
+        if None in sizes:
+            raise ShapeError(f"LayerNormalization '{self.name}' needs known sizes on axes {self.axis}, "
+                             f"got {format_shape(input_shape)}")
+        shape = tuple(sizes)
+        if self.scale:
+            self.gamma = self.add_weight(name="gamma", shape=shape, initializer=self.gamma_initializer,
+                                         regularizer=self.gamma_regularizer,
+                                         constraint=self.gamma_constraint)
+        if self.center:
+            self.beta = self.add_weight(name="beta", shape=shape, initializer=self.beta_initializer,
+                                        regularizer=self.beta_regularizer,
+                                        constraint=self.beta_constraint)
+        self._axes = axes
+        # gamma and beta line up with the input unless the axes are not the trailing ones
+        trailing = axes == tuple(range(rank - len(axes), rank))
+        self._broadcast_shape = None if trailing else tuple(
+            input_shape[a] if a in axes else 1 for a in range(1, rank))
+        self.input_spec = InputSpec(ndim=rank, axes={a: input_shape[a] for a in axes})
+        self.built = True
+
+    def _broadcast(self, weight):
+        if weight is None or self._broadcast_shape is None:
+            return weight
+        return ops.reshape(weight, self._broadcast_shape)
+
+    def call(self, inputs):
+        mean, variance = ops.moments(inputs, self._axes, keepdims=True)
+        outputs = ops.divide(ops.subtract(inputs, mean), ops.sqrt(ops.add(variance, self.epsilon)))
+        if self.gamma is not None:
+            outputs = ops.multiply(outputs, self._broadcast(self.gamma))
+        if self.beta is not None:
+            outputs = ops.add(outputs, self._broadcast(self.beta))
+        return outputs
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "axis": list(self.axis) if isinstance(self.axis, list) else self.axis,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+            "beta_constraint": constraints.serialize(self.beta_constraint),
+            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+        })
+        return config

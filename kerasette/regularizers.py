@@ -1,0 +1,231 @@
+"""Weight regularizers: penalties a layer adds to the loss.
+
+A regularizer is called on a weight (or an activity) and returns a scalar
+penalty built with ``kerasette.ops``, so the same object gives a number on a
+plain array, a recorded value on an eager Tensor (its gradient flows back to
+the weight) and a node in a compiled training graph.  Names, arguments and
+formulas are Keras' (``L2(0.01)`` is ``0.01 * sum(w ** 2)``; there is no 1/2).
+
+>>> from kerasette import regularizers
+>>> float(regularizers.L2(0.5)([1.0, 2.0]))
+2.5
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+from . import backend, ops
+
+__all__ = [
+    "Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2",
+    "orthogonal_regularizer", "get", "serialize", "deserialize",
+]
+
+
+def _validate_factor(value, name: str) -> float:
+    if (not isinstance(value, numbers.Real) or isinstance(value, bool)
+            or math.isinf(value) or math.isnan(value) or value < 0):
+        raise ValueError(f"Invalid value for argument {name}: expected a non-negative float, "
+                         f"got {value!r}")
+    return float(value)
+
+
+def _as_operand(x):
+    # numbers and lists become arrays of floatx; arrays, Tensors and nodes pass through
+    if hasattr(x, "shape") and hasattr(x, "dtype"):
+        return x
+    return backend.as_array(x)
+
+
+class Regularizer:
+    """Base class: subclasses implement ``__call__(x)`` and ``get_config``.
+
+    >>> class Sum(Regularizer):
+    ...     def __call__(self, x):
+    ...         return ops.sum(x)
+    """
+
+    def __call__(self, x):
+        return 0.0
+
+    def get_config(self) -> dict:
+        raise NotImplementedError(f"{type(self).__name__} does not implement get_config")
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+    def __repr__(self):
+        try:
+            arguments = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        except NotImplementedError:
+            arguments = ""
+        return f"{type(self).__name__}({arguments})"
+
+
+class L1(Regularizer):
+    """``l1 * sum(abs(x))``.
+
+    >>> float(L1(0.1)([1.0, -2.0]))
+    0.3...
+    """
+
+    def __init__(self, l1=0.01):
+        self.l1 = _validate_factor(0.01 if l1 is None else l1, "l1")
+
+    def __call__(self, x):
+        return ops.multiply(ops.sum(ops.abs(_as_operand(x))), self.l1)
+
+    def get_config(self):
+        return {"l1": self.l1}
+
+
+class L2(Regularizer):
+    """``l2 * sum(x ** 2)``.
+
+    >>> float(L2(0.1)([1.0, -2.0]))
+    0.5
+    """
+
+    def __init__(self, l2=0.01):
+        self.l2 = _validate_factor(0.01 if l2 is None else l2, "l2")
+
+    def __call__(self, x):
+        return ops.multiply(ops.sum(ops.square(_as_operand(x))), self.l2)
+
+    def get_config(self):
+        return {"l2": self.l2}
+
+
+class L1L2(Regularizer):
+    """``l1 * sum(abs(x)) + l2 * sum(x ** 2)``; a zero factor adds nothing to the graph.
+
+    >>> float(L1L2(l1=0.1, l2=0.1)([1.0, -2.0]))
+    0.8...
+    """
+
+    def __init__(self, l1=0.0, l2=0.0):
+        self.l1 = _validate_factor(0.0 if l1 is None else l1, "l1")
+        self.l2 = _validate_factor(0.0 if l2 is None else l2, "l2")
+
+    def __call__(self, x):
+        x = _as_operand(x)
+        penalty = None
+        if self.l1:
+            penalty = ops.multiply(ops.sum(ops.abs(x)), self.l1)
+        if self.l2:
+            term = ops.multiply(ops.sum(ops.square(x)), self.l2)
+            penalty = term if penalty is None else ops.add(penalty, term)
+        if penalty is None:
+            # still a value that depends on x, so it has x's dtype and place in a graph
+            penalty = ops.sum(ops.zeros_like(x))
+        return penalty
+
+    def get_config(self):
+        return {"l1": self.l1, "l2": self.l2}
+
+
+class OrthogonalRegularizer(Regularizer):
+    """Pushes the rows (or columns) of a 2-D weight towards being orthogonal.
+
+    The penalty is ``factor`` times the mean absolute dot product between
+    the L2-normalised rows (``mode="rows"``) or columns (``mode="columns"``),
+    each pair counted once and a row with itself not at all.
+
+    >>> float(OrthogonalRegularizer(1.0)([[1.0, 0.0], [0.0, 1.0]]))
+    0.0
+    """
+
+    def __init__(self, factor=0.01, mode="rows"):
+        self.factor = _validate_factor(factor, "factor")
+        if mode not in ("rows", "columns"):
+            raise ValueError(f"OrthogonalRegularizer: mode must be 'rows' or 'columns', got {mode!r}")
+        self.mode = mode
+
+    def __call__(self, x):
+        x = _as_operand(x)
+        if len(x.shape) != 2:
+            raise ValueError(f"OrthogonalRegularizer needs a 2-D input, got shape {tuple(x.shape)}")
+        axis = 1 if self.mode == "rows" else 0
+        size = x.shape[0] if self.mode == "rows" else x.shape[1]
+        if size is None:
+            raise ValueError("OrthogonalRegularizer needs a static size along the regularized axis")
+        # x / max(||x||, 1e-6), like tf.math.l2_normalize
+        squares = ops.sum(ops.square(x), axis=axis, keepdims=True)
+        x = ops.divide(x, ops.sqrt(ops.maximum(squares, 1e-12)))
+        if self.mode == "rows":
+            product = ops.matmul(x, ops.transpose(x))
+        else:
+            product = ops.matmul(ops.transpose(x), x)
+        xp = backend.array_module()
+        off_diagonal = 1 - xp.eye(size, dtype=x.dtype)
+        pairs = size * (size - 1) / 2.0
+        total = ops.sum(ops.abs(ops.multiply(product, off_diagonal)))
+        return ops.multiply(total, self.factor * 0.5 / max(pairs, 1.0))
+
+    def get_config(self):
+        return {"factor": self.factor, "mode": self.mode}
+
+
+# Keras' lower-case aliases
+l1 = L1
+l2 = L2
+l1_l2 = L1L2
+orthogonal_regularizer = OrthogonalRegularizer
+
+_BY_NAME = {
+    "Regularizer": Regularizer, "L1": L1, "L2": L2, "L1L2": L1L2,
+    "OrthogonalRegularizer": OrthogonalRegularizer,
+    "l1": L1, "l2": L2, "l1_l2": L1L2, "orthogonal_regularizer": OrthogonalRegularizer,
+}
+
+
+def _lookup(name: str):
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        known = ", ".join(sorted(_BY_NAME))
+        raise ValueError(f"Unknown regularizer {name!r}; known: {known}") from None
+
+
+def serialize(regularizer) -> dict | None:
+    """``{"class_name": "L2", "config": {"l2": 0.01}}`` (Keras 2's form)."""
+    if regularizer is None:
+        return None
+    if isinstance(regularizer, Regularizer):
+        return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
+    raise ValueError(f"Cannot serialize {regularizer!r}: it is not a Regularizer")
+
+
+def deserialize(config: dict, custom_objects: dict | None = None) -> Regularizer:
+    """The regularizer a ``serialize`` dict (Keras 2 or Keras 3 form) describes."""
+    custom_objects = custom_objects or {}
+    class_name = config["class_name"]
+    registered = config.get("registered_name")
+    if class_name in custom_objects:
+        cls = custom_objects[class_name]
+    elif registered in custom_objects:
+        cls = custom_objects[registered]
+    else:
+        cls = _lookup(class_name)
+    return cls.from_config(config.get("config") or {})
+
+
+def get(identifier):
+    """A regularizer from None, a name (``'l2'``), a config dict, a class, a callable or an instance.
+
+    >>> get("l2").l2
+    0.01
+    """
+    if identifier is None or isinstance(identifier, Regularizer):
+        return identifier
+    if isinstance(identifier, str):
+        return _lookup(identifier)()
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, type):
+        return identifier()
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Cannot interpret regularizer identifier {identifier!r}")

@@ -1,0 +1,48 @@
+"""Each script in examples/ runs in a fresh interpreter and prints what it promises."""
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_example(name: str) -> list:
+    env = dict(os.environ)
+    # the checkout's kerasette, whether or not it is installed in this interpreter
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    completed = subprocess.run([sys.executable, str(ROOT / "examples" / name)], cwd=ROOT, env=env,
+                               capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, f"{name} failed:\n{completed.stdout}\n{completed.stderr}"
+    return completed.stdout.splitlines()
+
+
+def test_define_by_run_prints_the_tutorial_lines():
+    assert run_example("define_by_run.py") == [
+        "tensor([6.], grad_fn=<MulBackward>)",
+        "tensor([2.])",
+    ]
+
+
+def test_define_and_run_prints_the_tutorial_lines():
+    assert run_example("define_and_run.py") == [
+        'Tensor("mul:0", shape=(1,), dtype=float32)',
+        "[6.]",
+        'Tensor("mul_1:0", shape=(1,), dtype=float32)',
+        "[6.]",
+    ]
+
+
+def test_graph_training_learns_the_spirals():
+    lines = run_example("graph_training.py")
+    text = "\n".join(lines)
+    losses = [float(value) for value in re.findall(r"^epoch\s+\d+\s+loss (\d+\.\d+)$", text, re.M)]
+    assert len(losses) >= 3, text
+    assert losses[-1] < 0.5 * losses[0], f"loss did not fall: {losses}"
+    before = float(re.search(r"^test accuracy before training: (\d\.\d+)$", text, re.M).group(1))
+    after = float(re.search(r"^final test accuracy: (\d\.\d+)$", text, re.M).group(1))
+    assert before < 0.6
+    assert after >= 0.9, text
+    # one compiled program for the whole training step, two feeds (x, y) and one fetch (loss)
+    assert re.search(r"^training step: <Program \d+ steps, 2 feeds, 1 fetches>$", text, re.M), text
