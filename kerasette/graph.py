@@ -29,6 +29,7 @@ Where kerasette differs from TensorFlow 1:
 """
 from __future__ import annotations
 
+import builtins
 import sys
 import types
 import weakref
@@ -339,12 +340,12 @@ nn = types.ModuleType("kerasette.graph.nn", "TensorFlow 1's ``tf.nn``: activatio
                       "pooling and fused losses over kerasette.ops, with TensorFlow's argument conventions.")
 
 
-def _nn_function(function):
-    """Put ``function`` into ``nn`` under its name without the leading underscore."""
-    function.__name__ = function.__qualname__ = function.__name__.lstrip("_")
-    function.__module__ = nn.__name__
-    setattr(nn, function.__name__, function)
-    return function
+def _nn_function(implementation):
+    """Put ``implementation`` into ``nn`` under its name without the leading underscore."""
+    implementation.__name__ = implementation.__qualname__ = implementation.__name__.lstrip("_")
+    implementation.__module__ = nn.__name__
+    setattr(nn, implementation.__name__, implementation)
+    return implementation
 
 
 def _spatial(value, name: str) -> tuple:
@@ -458,7 +459,8 @@ sys.modules[nn.__name__] = nn  # so that ``from kerasette.graph.nn import relu``
 
 del _name, _public
 
-__all__ = sorted(set(_OPS) | {
+# ``from kerasette.graph import *`` leaves Python's own sum, max, abs, bool, ... alone
+__all__ = sorted(name for name in set(_OPS) | {
     "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool", "half", "double",
     "Tensor", "Graph", "get_default_graph", "reset_default_graph", "FeedError",
     "placeholder", "constant", "zeros", "ones", "Variable", "global_variables", "trainable_variables",
@@ -466,4 +468,4 @@ __all__ = sorted(set(_OPS) | {
     "Operation", "variables_initializer", "global_variables_initializer", "Session", "InteractiveSession",
     "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_logsumexp",
     "argmax", "argmin", "concat", "nn",
-})
+} if name not in vars(builtins))

@@ -276,8 +276,12 @@ def test_star_import_gives_the_tensorflow_names():
     namespace = {}
     exec("from kerasette.graph import *", namespace)
     for name in ("placeholder", "constant", "Variable", "Session", "InteractiveSession", "gradients",
-                 "function", "cond", "global_variables_initializer", "float32", "nn", "multiply"):
+                 "function", "cond", "global_variables_initializer", "float32", "nn", "multiply", "matmul"):
         assert name in namespace, name
+    # Python's own functions are not shadowed by ops or dtypes of the same name
+    for name in ("bool", "sum", "max", "min", "abs", "round"):
+        assert name not in namespace, name
+    assert tf.bool == np.bool_ and tf.sum is not sum
 
 
 # ------------------------------------------------------------------ TensorFlow 1 spellings of Keras ops
@@ -342,3 +346,28 @@ def test_nn_activations():
     np.testing.assert_allclose(sess.run(tf.nn.leaky_relu(logits - 2.0, alpha=0.1)), [[-0.1, 0.0, 1.0]], rtol=1e-6)
     np.testing.assert_allclose(sess.run(tf.nn.bias_add(logits, [1.0, 0.0, -1.0])), [[2.0, 2.0, 2.0]])
     assert sess.run(tf.nn.l2_loss(logits)) == pytest.approx(7.0)
+
+
+def test_nn_cross_entropies_with_logits():
+    logits_value = np.array([[2.0, -1.0, 0.5], [0.0, 1.0, 3.0]], np.float32)
+    labels_value = np.array([0, 2], np.int64)
+    log_probabilities = logits_value - np.log(np.exp(logits_value).sum(axis=1, keepdims=True))
+    expected = -log_probabilities[[0, 1], labels_value]
+
+    logits = tf.placeholder(tf.float32, shape=(None, 3), name="logits")
+    labels = tf.placeholder(tf.int64, shape=(None,), name="labels")
+    one_hot = tf.placeholder(tf.float32, shape=(None, 3), name="one_hot")
+    sparse = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+    dense = tf.nn.softmax_cross_entropy_with_logits_v2(labels=one_hot, logits=logits)
+    binary = tf.nn.sigmoid_cross_entropy_with_logits(labels=one_hot, logits=logits)
+    (grad_logits,) = tf.gradients(tf.reduce_mean(sparse), [logits])
+    feed = {logits: logits_value, labels: labels_value, one_hot: np.eye(3, dtype=np.float32)[labels_value]}
+    results = tf.Session().run([sparse, dense, binary, grad_logits], feed_dict=feed)
+
+    np.testing.assert_allclose(results[0], expected, rtol=1e-5)
+    np.testing.assert_allclose(results[1], expected, rtol=1e-5)
+    targets = feed[one_hot]
+    binary_expected = np.maximum(logits_value, 0) - logits_value * targets + np.log1p(np.exp(-np.abs(logits_value)))
+    np.testing.assert_allclose(results[2], binary_expected, rtol=1e-5)
+    # d mean(loss) / d logits = (softmax - one_hot) / batch
+    np.testing.assert_allclose(results[3], (np.exp(log_probabilities) - targets) / 2, rtol=1e-5, atol=1e-7)

@@ -24,6 +24,8 @@ pooling and reshaping families.
 """
 from __future__ import annotations
 
+import numbers
+
 from .. import activations, constraints, initializers, ops, regularizers
 from ..primitives.base import ShapeError, format_shape
 from .layer import InputSpec, Layer
@@ -41,14 +43,14 @@ __all__ = [
 
 def normalize_tuple(value, rank: int, name: str, allow_zero: bool = False) -> tuple:
     """``3`` -> ``(3, 3)`` for rank 2; a sequence must have ``rank`` ints (positive ones)."""
-    if isinstance(value, int):
+    if isinstance(value, numbers.Integral):
         values = (value,) * rank
     else:
         try:
             values = tuple(value)
         except TypeError:
             raise ValueError(f"`{name}` must be an int or a tuple of {rank} ints, got {value!r}") from None
-        if len(values) != rank or not all(isinstance(v, int) for v in values):
+        if len(values) != rank or not all(isinstance(v, numbers.Integral) for v in values):
             raise ValueError(f"`{name}` must be an int or a tuple of {rank} ints, got {value!r}")
     lowest = 0 if allow_zero else 1
     if any(v < lowest for v in values):

@@ -41,6 +41,11 @@ def _normalize_axes(axis, rank: int, layer) -> tuple:
     return tuple(sorted(set(result)))
 
 
+def _spec_axis(axis: int, rank: int) -> int:
+    # -1 for the last axis, so shape errors say "last axis"
+    return -1 if axis == rank - 1 else axis
+
+
 class BatchNormalization(Layer):
     """Normalizes each channel (the ``axis``): ``gamma * (x - mean) / sqrt(var + epsilon) + beta``.
 
@@ -111,7 +116,7 @@ class BatchNormalization(Layer):
                                                trainable=False)
         self._axis = axis
         self._reduction_axes = tuple(a for a in range(rank) if a != axis)
-        self.input_spec = InputSpec(ndim=rank, axes={axis: channels})
+        self.input_spec = InputSpec(ndim=rank, axes={_spec_axis(axis, rank): channels})
         self.built = True
 
     def _moments(self, inputs, mask):
@@ -236,7 +241,7 @@ class LayerNormalization(Layer):
         trailing = axes == tuple(range(rank - len(axes), rank))
         self._broadcast_shape = None if trailing else tuple(
             input_shape[a] if a in axes else 1 for a in range(1, rank))
-        self.input_spec = InputSpec(ndim=rank, axes={a: input_shape[a] for a in axes})
+        self.input_spec = InputSpec(ndim=rank, axes={_spec_axis(a, rank): input_shape[a] for a in axes})
         self.built = True
 
     def _broadcast(self, weight):

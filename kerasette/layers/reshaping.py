@@ -14,6 +14,8 @@ stores them in its configs.
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy
 
 from .. import backend, ops
@@ -34,7 +36,7 @@ def normalize_pairs(value, rank: int, name: str) -> tuple:
     """
     message = (f"`{name}` must be an int, a tuple of {rank} ints or a tuple of {rank} "
                f"(before, after) pairs of ints, got {value!r}")
-    if isinstance(value, int):
+    if isinstance(value, numbers.Integral):
         pairs = ((value, value),) * rank
     elif rank == 1:
         pairs = (normalize_tuple(value, 2, name, allow_zero=True),)
@@ -45,12 +47,9 @@ def normalize_pairs(value, rank: int, name: str) -> tuple:
             raise ValueError(message) from None
         if len(items) != rank:
             raise ValueError(message)
-        if all(isinstance(item, int) for item in items):
-            pairs = tuple((item, item) for item in items)
-        else:
-            pairs = tuple(normalize_tuple(item, 2, name, allow_zero=True) if not isinstance(item, int)
-                          else (item, item) for item in items)
-    if any(not isinstance(v, int) or v < 0 for pair in pairs for v in pair):
+        pairs = tuple((item, item) if isinstance(item, numbers.Integral)
+                      else normalize_tuple(item, 2, name, allow_zero=True) for item in items)
+    if any(v < 0 for pair in pairs for v in pair):
         raise ValueError(message)
     return tuple((int(before), int(after)) for before, after in pairs)
 
@@ -58,6 +57,8 @@ def normalize_pairs(value, rank: int, name: str) -> tuple:
 # ---------------------------------------------------------------- ZeroPadding
 
 class BaseZeroPadding(Layer):
+    """Zeros added around the ``rank`` spatial axes; ``padding`` in any of Keras' spellings."""
+
     def __init__(self, rank, padding, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.rank = rank
@@ -118,6 +119,8 @@ class ZeroPadding3D(BaseZeroPadding):
 # ------------------------------------------------------------------- Cropping
 
 class BaseCropping(Layer):
+    """``(before, after)`` elements cut from each of the ``rank`` spatial axes."""
+
     def __init__(self, rank, cropping, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.rank = rank

@@ -222,7 +222,6 @@ def _schedule(inputs, outputs):
             if parent is not None:
                 depth[id(parent)] = max(depth.get(id(parent), 0), depth[key] + 1)
     input_layers = [node.origin[0].layer for node in inputs]
-    max_depth = max(depth.values(), default=-1) + 1
     layer_depth, first_seen = {}, {}
     for position, step in enumerate(order):
         if isinstance(step, LayerCall):

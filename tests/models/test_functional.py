@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from kerasette import Input, Model, Sequential, Tensor, backend, ops
-from kerasette.layers import Dense, Flatten, Layer
+from kerasette.layers import Dense
 from kerasette.models import GraphError
 
 

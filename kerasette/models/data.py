@@ -1,0 +1,126 @@
+"""Turning what users pass to fit/evaluate/predict into batches.
+
+``x`` and ``y`` may be arrays, lists or dicts of arrays (dicts keyed by input
+or output name), a Python generator yielding ``(x, y)`` or ``(x, y,
+sample_weight)`` batches, or a ``Sequence`` (anything with ``__len__`` and
+``__getitem__`` returning batches).  Arrays are cut into batches here, with
+an optional shuffle per epoch; the last short batch is kept.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy
+
+from .. import backend
+
+
+def is_batch_source(x) -> bool:
+    """A generator or a Sequence: something that yields whole batches."""
+    if x is None or isinstance(x, (numpy.ndarray, list, tuple, dict)):
+        return False
+    return hasattr(x, "__next__") or (hasattr(x, "__getitem__") and hasattr(x, "__len__"))
+
+
+def as_arrays(structure, names=None, what="x"):
+    """A list of arrays from an array, a list or a dict (ordered by ``names``)."""
+    if structure is None:
+        return None
+    if isinstance(structure, dict):
+        if names is None:
+            return [numpy.asarray(v) for v in structure.values()]
+        missing = [name for name in names if name not in structure]
+        if missing:
+            raise ValueError(f"No data provided for {what} {missing}: the keys given are "
+                             f"{sorted(structure)}, the model expects {names}")
+        return [numpy.asarray(structure[name]) for name in names]
+    if isinstance(structure, (list, tuple)) and structure and all(
+            hasattr(item, "shape") or isinstance(item, (list, tuple)) for item in structure) and (
+            names is not None and len(names) > 1 and len(structure) == len(names)):
+        return [numpy.asarray(item) for item in structure]
+    return [numpy.asarray(structure)]
+
+
+def check_cardinality(arrays_by_role: dict) -> int:
+    sizes = {role: [len(a) for a in arrays] for role, arrays in arrays_by_role.items() if arrays}
+    distinct = {n for values in sizes.values() for n in values}
+    if len(distinct) > 1:
+        detail = ", ".join(f"{role} sizes: {', '.join(map(str, values))}" for role, values in sizes.items())
+        raise ValueError(f"Data cardinality is ambiguous: {detail}. "
+                         "Make sure all arrays contain the same number of samples.")
+    return distinct.pop() if distinct else 0
+
+
+class ArrayBatches:
+    """Batches of in-memory arrays: ``for xs, ys, weights in batches.epoch(): ...``"""
+
+    def __init__(self, xs, ys=None, weights=None, batch_size=32, shuffle=False):
+        self.xs, self.ys, self.weights = xs, ys, weights
+        self.size = check_cardinality({"x": xs, "y": ys, "sample_weight": weights})
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.steps = max(1, math.ceil(self.size / self.batch_size)) if self.size else 0
+
+    def epoch(self):
+        order = None
+        if self.shuffle:
+            order = backend.rng().permutation(self.size)
+        for step in range(self.steps):
+            start, stop = step * self.batch_size, min(self.size, (step + 1) * self.batch_size)
+            pick = slice(start, stop) if order is None else order[start:stop]
+            yield (
+                [a[pick] for a in self.xs],
+                None if self.ys is None else [a[pick] for a in self.ys],
+                None if self.weights is None else [w[pick] for w in self.weights],
+            )
+
+
+class SourceBatches:
+    """Batches from a generator or a Sequence, ``steps`` at a time per epoch."""
+
+    def __init__(self, source, steps=None, input_names=None, output_names=None):
+        self.source = source
+        self.input_names, self.output_names = input_names, output_names
+        if steps is None:
+            if not hasattr(source, "__len__"):
+                raise ValueError("With a generator as data, pass steps_per_epoch (or steps) so an epoch has an end")
+            steps = len(source)
+        self.steps = int(steps)
+        self._iterator = None
+
+    def _batches(self):
+        if hasattr(self.source, "__getitem__") and hasattr(self.source, "__len__"):
+            while True:
+                for index in range(len(self.source)):
+                    yield self.source[index]
+                if hasattr(self.source, "on_epoch_end"):
+                    self.source.on_epoch_end()
+        else:
+            yield from self.source
+
+    def epoch(self):
+        if self._iterator is None:
+            self._iterator = self._batches()
+        for _ in range(self.steps):
+            try:
+                batch = next(self._iterator)
+            except StopIteration:
+                return
+            yield split_batch(batch, self.input_names, self.output_names)
+
+
+def split_batch(batch, input_names=None, output_names=None):
+    """``(x, y[, sample_weight])`` or ``x`` alone, as lists of arrays."""
+    if isinstance(batch, tuple) and 1 <= len(batch) <= 3:
+        x = batch[0]
+        y = batch[1] if len(batch) > 1 else None
+        weights = batch[2] if len(batch) > 2 else None
+    else:
+        x, y, weights = batch, None, None
+    return (as_arrays(x, input_names, "inputs"),
+            as_arrays(y, output_names, "outputs") if y is not None else None,
+            as_arrays(weights, output_names, "sample_weight") if weights is not None else None)
+
+
+__all__ = ["ArrayBatches", "SourceBatches", "as_arrays", "check_cardinality", "is_batch_source",
+           "split_batch"]
