@@ -33,7 +33,7 @@ class ReLU(_Elementwise):
     ``max_value`` where ``x >= max_value``; ``x`` where ``threshold <= x < max_value``;
     ``negative_slope * (x - threshold)`` below the threshold.
 
-    >>> ReLU(max_value=6.0)(numpy.array([-1.0, 3.0, 9.0]))
+    >>> ReLU(max_value=6.0)(numpy.array([-1.0, 3.0, 9.0], "float32"))
     array([0., 3., 6.], dtype=float32)
     """
 
@@ -66,7 +66,7 @@ class LeakyReLU(_Elementwise):
 
     Keras 2's argument name ``alpha`` is accepted for ``negative_slope``.
 
-    >>> LeakyReLU(negative_slope=0.1)(numpy.array([-2.0, 2.0]))
+    >>> LeakyReLU(negative_slope=0.1)(numpy.array([-2.0, 2.0], "float32"))
     array([-0.2,  2. ], dtype=float32)
     """
 
@@ -130,8 +130,10 @@ class PReLU(_Elementwise):
                              f"got {format_shape(tuple(input_shape))}")
         self.alpha = self.add_weight(name="alpha", shape=tuple(shape), initializer=self.alpha_initializer,
                                      regularizer=self.alpha_regularizer, constraint=self.alpha_constraint)
-        axes = {i: size for i, size in enumerate(input_shape) if i > 0 and not
-                (self.shared_axes and i in self.shared_axes)}
+        rank = len(input_shape)
+        # -1 for the last axis, so shape errors say "last axis"
+        axes = {(-1 if i == rank - 1 else i): size for i, size in enumerate(input_shape)
+                if i > 0 and not (self.shared_axes and i in self.shared_axes)}
         self.input_spec = InputSpec(ndim=len(input_shape), axes=axes)
         self.built = True
 
@@ -154,7 +156,7 @@ class PReLU(_Elementwise):
 class ELU(_Elementwise):
     """Exponential linear unit: ``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` below.
 
-    >>> ELU()(numpy.array([-1.0, 1.0]))
+    >>> ELU()(numpy.array([-1.0, 1.0], "float32"))
     array([-0.63212055,  1.        ], dtype=float32)
     """
 
@@ -183,7 +185,7 @@ class Softmax(_Elementwise):
     added before the softmax and are zero afterwards, so a fully masked row
     gives zeros rather than a uniform distribution.
 
-    >>> Softmax()(numpy.array([[1.0, 1.0]]))
+    >>> Softmax()(numpy.array([[1.0, 1.0]], "float32"))
     array([[0.5, 0.5]], dtype=float32)
     """
 
@@ -217,7 +219,7 @@ class Softmax(_Elementwise):
 class ThresholdedReLU(_Elementwise):
     """``x`` where ``x > theta``, else 0 (Keras 2's layer).
 
-    >>> ThresholdedReLU(theta=1.0)(numpy.array([0.5, 1.0, 2.0]))
+    >>> ThresholdedReLU(theta=1.0)(numpy.array([0.5, 1.0, 2.0], "float32"))
     array([0., 0., 2.], dtype=float32)
     """
 

@@ -19,8 +19,10 @@ import numbers
 import numpy
 
 from .. import activations, constraints, initializers, ops, regularizers
+from ..engine import Node
 from ..primitives.base import ShapeError, format_shape
 from .layer import InputSpec, Layer
+from .structure import flatten, map_structure
 
 
 class Dense(Layer):
@@ -143,6 +145,21 @@ class Flatten(Layer):
 
 # ------------------------------------------------------------------ dropout
 
+def passthrough(outputs, inputs=None):
+    """``outputs`` with each symbolic input node among them replaced by a fresh node.
+
+    A layer whose call returns its input unchanged (Dropout outside training,
+    an identity Lambda) must still give a graph a node of its own: the layer
+    call is recorded as the node's origin, and reusing the input node would
+    overwrite the input's origin and make the layer graph a cycle.  Eager
+    values and arrays pass as they are.
+    """
+    watched = {id(x) for x in flatten(outputs if inputs is None else inputs) if isinstance(x, Node)}
+    if not watched:
+        return outputs
+    return map_structure(lambda x: ops.cast(x, x.dtype) if id(x) in watched else x, outputs)
+
+
 def seed_generator(seed):
     """The random generator a layer draws from: its own when ``seed`` is given.
 
@@ -173,7 +190,10 @@ class Dropout(Layer):
 
     Outside training (``training`` False or None) it is the identity.
 
-    >>> Dropout(0.5)(numpy.ones((2, 4)), training=True)   # zeros and 2.0s
+    >>> Dropout(0.5)(Input(shape=(16,))).shape
+    (None, 16)
+    >>> sorted(set(Dropout(0.5, seed=0)(numpy.ones((2, 4)), training=True).ravel().tolist()))
+    [0.0, 2.0]
     """
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
@@ -190,7 +210,7 @@ class Dropout(Layer):
 
     def call(self, inputs, training=None):
         if not training or self.rate == 0.0:
-            return inputs
+            return passthrough(inputs)
         if self.rate >= 1.0:
             return ops.zeros_like(inputs)
         return ops.dropout(inputs, self.rate, noise_shape=self._noise_shape(inputs),
@@ -261,7 +281,11 @@ class SpatialDropout2D(_SpatialDropout):
 
 
 class SpatialDropout3D(_SpatialDropout):
-    """Dropout of whole channels of ``(batch, depth, rows, cols, channels)`` inputs."""
+    """Dropout of whole channels of ``(batch, depth, rows, cols, channels)`` inputs.
+
+    >>> SpatialDropout3D(0.2)(Input(shape=(4, 8, 8, 3))).shape
+    (None, 4, 8, 8, 3)
+    """
 
     rank = 3
 
@@ -463,7 +487,7 @@ class Lambda(Layer):
             kwargs["mask"] = mask
         if self._function_takes_training:
             kwargs["training"] = training
-        return self.function(inputs, **kwargs)
+        return passthrough(self.function(inputs, **kwargs), inputs)
 
     def compute_mask(self, inputs, mask=None):
         if callable(self.mask):

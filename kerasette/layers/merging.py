@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .. import ops
 from ..primitives.base import ShapeError, format_shape
+from .core import passthrough
 from .layer import Layer
 
 
@@ -84,7 +85,8 @@ class _Merge(Layer):
             if len(x.shape) < rank:
                 x = ops.expand_dims(x, tuple(range(1, 1 + rank - len(x.shape))))
             aligned.append(x)
-        return self._merge_function(aligned)
+        # one input merges to itself, which a graph still needs as a node of its own
+        return passthrough(self._merge_function(aligned), inputs)
 
     def _merge_function(self, inputs):
         raise NotImplementedError
@@ -229,6 +231,8 @@ class Concatenate(_Merge):
     def call(self, inputs):
         inputs = list(inputs)
         self._output_shape([tuple(x.shape) for x in inputs])
+        if len(inputs) == 1:
+            return passthrough(inputs[0])
         return ops.concatenate(inputs, axis=self.axis)
 
     def compute_mask(self, inputs, mask=None):

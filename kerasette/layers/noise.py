@@ -13,7 +13,7 @@ import math
 
 from .. import ops, regularizers
 from ..ops import nn as nn_ops
-from .core import check_rate, seed_generator
+from .core import check_rate, passthrough, seed_generator
 from .layer import Layer
 
 
@@ -31,7 +31,7 @@ class _Noise(Layer):
 class GaussianNoise(_Noise):
     """Adds zero-centred Gaussian noise of standard deviation ``stddev`` in training.
 
-    >>> GaussianNoise(0.1)(numpy.zeros((2, 3)), training=True).std() > 0
+    >>> bool(GaussianNoise(0.1)(numpy.zeros((2, 3)), training=True).std() > 0)
     True
     """
 
@@ -43,7 +43,7 @@ class GaussianNoise(_Noise):
 
     def call(self, inputs, training=None):
         if not training or self.stddev == 0.0:
-            return inputs
+            return passthrough(inputs)
         noise = nn_ops.random_normal_like(inputs, mean=0.0, stddev=self.stddev, seed=self._generator)
         return ops.add(inputs, noise)
 
@@ -66,7 +66,7 @@ class GaussianDropout(_Noise):
 
     def call(self, inputs, training=None):
         if not training or self.rate == 0.0:
-            return inputs
+            return passthrough(inputs)
         if self.rate >= 1.0:
             raise ValueError(f"GaussianDropout '{self.name}' cannot train with rate=1 "
                              "(the noise would have infinite variance)")
@@ -105,7 +105,7 @@ class AlphaDropout(_Noise):
 
     def call(self, inputs, training=None):
         if not training or self.rate == 0.0:
-            return inputs
+            return passthrough(inputs)
         if self.rate >= 1.0:
             raise ValueError(f"AlphaDropout '{self.name}' cannot train with rate=1")
         rate = self.rate
@@ -142,7 +142,7 @@ class ActivityRegularization(Layer):
         self.supports_masking = True
 
     def call(self, inputs):
-        return inputs
+        return passthrough(inputs)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

@@ -21,13 +21,14 @@ from ..engine import Node
 from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer, LayerCall, not_recording
 from ..layers.structure import flatten, map_structure, pack_like
+from .training import Trainer
 
 
 class GraphError(ValueError):
     """The outputs of a functional model cannot be computed from its inputs."""
 
 
-class Model(Layer):
+class Model(Trainer, Layer):
     """Groups layers into an object with training and inference features."""
 
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):

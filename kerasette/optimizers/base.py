@@ -501,14 +501,15 @@ class Optimizer:
             variables, grads, values, slot_values, shared_values, iterations)
         updates = []
         slot_updates = []
-        for variable, value, index, slots in zip(variables, new_values, indices, new_slots):
+        for variable, value, index, old_slots, slots in zip(variables, new_values, indices,
+                                                            slot_values, new_slots):
             if getattr(variable, "constraint", None) is not None:
                 value = variable.constraint(value)
             updates.append((variable, value))
             for slot_name, slot_value in slots.items():
-                slot = self._slots[index][slot_name]
-                if slot_value is not slot_values[indices.index(index)].get(slot_name):
-                    slot_updates.append((slot, slot_value))
+                # a slot the rule left as it was needs no write
+                if slot_value is not old_slots.get(slot_name):
+                    slot_updates.append((self._slots[index][slot_name], slot_value))
         updates += slot_updates
         for shared_name, shared_value in new_shared.items():
             if shared_value is not shared_values[shared_name]:

@@ -317,3 +317,19 @@ def test_masking_mask_reaches_the_next_layer():
     Lambda(spy)(Masking()(x))
     np.testing.assert_array_equal(seen["mask"], [[True, False, True]])
     assert Masking.from_config(Masking(mask_value=-1.0).get_config()).mask_value == -1.0
+
+
+def test_identity_layers_give_graphs_a_node_of_their_own():
+    from kerasette.models.model import Model
+    from kerasette.layers.noise import ActivityRegularization, GaussianNoise
+    inputs = Input(shape=(3,))
+    hidden = Dropout(0.5)(inputs)
+    assert hidden is not inputs and hidden.origin[0].layer.name == "dropout"
+    hidden = GaussianNoise(0.1)(hidden)
+    hidden = ActivityRegularization(l2=0.1)(hidden)
+    outputs = Lambda(lambda t: t)(hidden)
+    model = Model(inputs, outputs)
+    assert [layer.name for layer in model.layers] == ["input_1", "dropout", "gaussian_noise",
+                                                      "activity_regularization", "lambda"]
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    np.testing.assert_array_equal(model(x), x)

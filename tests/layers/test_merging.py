@@ -183,7 +183,7 @@ def test_dot_gradients_and_errors():
     ops.sum(Dot(axes=1)([a, b])).backward()
     np.testing.assert_allclose(a.grad.numpy(), [[3.0, 4.0]])
     np.testing.assert_allclose(b.grad.numpy(), [[1.0, 2.0]])
-    with pytest.raises(ShapeError, match=r"Dot 'dot' got incompatible shapes: size 3 on axis 1 of \(None, 3\) "
+    with pytest.raises(ShapeError, match=r"Dot 'dot_1' got incompatible shapes: size 3 on axis 1 of \(None, 3\) "
                                          r"differs from size 4 on axis 1 of \(None, 4\)"):
         Dot(axes=1)([Input(shape=(3,)), Input(shape=(4,))])
     with pytest.raises(ValueError, match="exactly 2 inputs"):

@@ -1,0 +1,81 @@
+"""Optimizers and learning rate schedules, with Keras 3's names, defaults and arithmetic.
+
+* ``base``: the ``Optimizer`` base (state, clipping, weight decay, EMA) and the
+  two ways a step runs: eagerly (``apply_gradients``) or as graph updates for a
+  compiled training step (``get_updates``);
+* ``algorithms``: SGD, RMSprop, Adagrad, Adadelta, Adam, AdamW, Adamax, Nadam;
+* ``schedules``: learning rate schedules (``ExponentialDecay``, ...).
+
+``get('adam')``, ``serialize(optimizer)`` and ``deserialize(config)`` turn
+optimizers into strings and configs and back, as ``compile()`` and model files need.
+
+>>> from kerasette import optimizers
+>>> optimizers.get("adam").get_config()["learning_rate"]
+0.0010000000474974513
+"""
+from __future__ import annotations
+
+import inspect
+
+from . import schedules
+from .algorithms import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop
+from .base import Optimizer, clip_by_global_norm, global_norm, to_program_updates
+
+__all__ = [
+    "Optimizer", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "AdamW", "Adamax", "Nadam",
+    "schedules", "get", "serialize", "deserialize", "clip_by_global_norm", "global_norm",
+    "to_program_updates",
+]
+
+_CLASSES = {cls.__name__.lower(): cls for cls in (
+    SGD, RMSprop, Adagrad, Adadelta, Adam, AdamW, Adamax, Nadam)}
+
+
+def _lookup(name: str):
+    # Keras 2 files write "Adam" and tf.keras 2.15 "Custom>Adam"; strings are case-insensitive
+    key = name.split(">")[-1].lower()
+    if key not in _CLASSES:
+        raise ValueError(f"Could not interpret optimizer identifier: {name!r}. "
+                         f"Known optimizers: {sorted(_CLASSES)}")
+    return _CLASSES[key]
+
+
+def serialize(optimizer: Optimizer) -> dict:
+    """``{"class_name": "Adam", "config": {...}}`` (the form model files store)."""
+    if not isinstance(optimizer, Optimizer):
+        raise ValueError(f"Cannot serialize {optimizer!r}: it is not an Optimizer")
+    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+
+
+def deserialize(config: dict, custom_objects: dict | None = None) -> Optimizer:
+    """The optimizer a ``serialize`` dict (Keras 2, tf.keras or Keras 3 form) describes."""
+    custom_objects = custom_objects or {}
+    class_name = config["class_name"]
+    registered = config.get("registered_name")
+    if class_name in custom_objects:
+        cls = custom_objects[class_name]
+    elif registered in custom_objects:
+        cls = custom_objects[registered]
+    else:
+        cls = _lookup(class_name)
+    inner = dict(config.get("config") or {})
+    if "custom_objects" in inspect.signature(cls.from_config).parameters:
+        return cls.from_config(inner, custom_objects=custom_objects)
+    return cls.from_config(inner)
+
+
+def get(identifier) -> Optimizer:
+    """An optimizer from an instance, a name (``'adam'``, ``'sgd'``, ...) or a config dict.
+
+    >>> get("rmsprop").name
+    'rmsprop'
+    """
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, str):
+        return _lookup(identifier)()
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, type) and issubclass(identifier, Optimizer):
+        return identifier()
+    raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}")
