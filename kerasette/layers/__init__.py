@@ -1,11 +1,16 @@
 """Keras layers: the Layer base and one module per family."""
+from . import activation, convolutional, core, merging, noise, normalization, pooling, reshaping
+from .activation import *  # noqa: F401,F403
 from .convolutional import *  # noqa: F401,F403
-from .core import Activation, Dense, Flatten
+from .core import *  # noqa: F401,F403
 from .input_layer import Input, InputLayer
 from .layer import InputSpec, Layer
+from .merging import *  # noqa: F401,F403
+from .noise import *  # noqa: F401,F403
+from .normalization import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .reshaping import *  # noqa: F401,F403
-from . import convolutional, pooling, reshaping
 
-__all__ = (["Layer", "InputSpec", "Input", "InputLayer", "Dense", "Activation", "Flatten"]
-           + convolutional.__all__ + pooling.__all__ + reshaping.__all__)
+__all__ = (["Layer", "InputSpec", "Input", "InputLayer"] + activation.__all__ + convolutional.__all__
+           + core.__all__ + merging.__all__ + noise.__all__ + normalization.__all__ + pooling.__all__
+           + reshaping.__all__)

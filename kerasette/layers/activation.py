@@ -15,6 +15,10 @@ from .. import activations, constraints, initializers, ops, regularizers
 from ..primitives.base import ShapeError, format_shape
 from .layer import InputSpec, Layer
 
+__all__ = [
+    "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "ThresholdedReLU",
+]
+
 
 class _Elementwise(Layer):
     """An activation layer: output shape = input shape, masks pass through."""

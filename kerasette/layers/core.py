@@ -19,10 +19,14 @@ import numbers
 import numpy
 
 from .. import activations, constraints, initializers, ops, regularizers
-from ..engine import Node
 from ..primitives.base import ShapeError, format_shape
 from .layer import InputSpec, Layer
-from .structure import flatten, map_structure
+
+
+__all__ = [
+    "Dense", "Activation", "Flatten", "Dropout", "SpatialDropout1D", "SpatialDropout2D",
+    "SpatialDropout3D", "Reshape", "Permute", "RepeatVector", "Lambda", "Embedding", "Masking",
+]
 
 
 class Dense(Layer):
@@ -145,21 +149,6 @@ class Flatten(Layer):
 
 # ------------------------------------------------------------------ dropout
 
-def passthrough(outputs, inputs=None):
-    """``outputs`` with each symbolic input node among them replaced by a fresh node.
-
-    A layer whose call returns its input unchanged (Dropout outside training,
-    an identity Lambda) must still give a graph a node of its own: the layer
-    call is recorded as the node's origin, and reusing the input node would
-    overwrite the input's origin and make the layer graph a cycle.  Eager
-    values and arrays pass as they are.
-    """
-    watched = {id(x) for x in flatten(outputs if inputs is None else inputs) if isinstance(x, Node)}
-    if not watched:
-        return outputs
-    return map_structure(lambda x: ops.cast(x, x.dtype) if id(x) in watched else x, outputs)
-
-
 def seed_generator(seed):
     """The random generator a layer draws from: its own when ``seed`` is given.
 
@@ -210,7 +199,7 @@ class Dropout(Layer):
 
     def call(self, inputs, training=None):
         if not training or self.rate == 0.0:
-            return passthrough(inputs)
+            return inputs
         if self.rate >= 1.0:
             return ops.zeros_like(inputs)
         return ops.dropout(inputs, self.rate, noise_shape=self._noise_shape(inputs),
@@ -487,7 +476,7 @@ class Lambda(Layer):
             kwargs["mask"] = mask
         if self._function_takes_training:
             kwargs["training"] = training
-        return passthrough(self.function(inputs, **kwargs), inputs)
+        return self.function(inputs, **kwargs)
 
     def compute_mask(self, inputs, mask=None):
         if callable(self.mask):

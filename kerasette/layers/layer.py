@@ -296,6 +296,12 @@ class Layer:
             outputs = map_structure(lambda x: x.data if isinstance(x, Tensor) else x, outputs)
         else:
             outputs = self._checked_call(args, call_kwargs, shapes)
+        if symbolic:
+            # an output that is one of the inputs (an identity) gets a node of its
+            # own, so the graph records which layer call produced it
+            input_ids = {id(x) for x in leaves}
+            outputs = map_structure(
+                lambda x: apply_identity(x) if id(x) in input_ids else x, outputs)
         input_mask = call_kwargs.get("mask")
         if input_mask is None:
             masks = [get_mask(x) for x in leaves]
@@ -409,6 +415,11 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def apply_identity(node):
+    from ..engine import apply
+    return apply("identity", node)
 
 
 def _unique(variables):

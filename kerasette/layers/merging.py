@@ -12,8 +12,12 @@ from __future__ import annotations
 
 from .. import ops
 from ..primitives.base import ShapeError, format_shape
-from .core import passthrough
 from .layer import Layer
+
+__all__ = [
+    "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot", "add",
+    "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot",
+]
 
 
 def _describe(shapes) -> str:
@@ -86,7 +90,7 @@ class _Merge(Layer):
                 x = ops.expand_dims(x, tuple(range(1, 1 + rank - len(x.shape))))
             aligned.append(x)
         # one input merges to itself, which a graph still needs as a node of its own
-        return passthrough(self._merge_function(aligned), inputs)
+        return self._merge_function(aligned)
 
     def _merge_function(self, inputs):
         raise NotImplementedError
@@ -232,7 +236,7 @@ class Concatenate(_Merge):
         inputs = list(inputs)
         self._output_shape([tuple(x.shape) for x in inputs])
         if len(inputs) == 1:
-            return passthrough(inputs[0])
+            return inputs[0]
         return ops.concatenate(inputs, axis=self.axis)
 
     def compute_mask(self, inputs, mask=None):

@@ -13,8 +13,12 @@ import math
 
 from .. import ops, regularizers
 from ..ops import nn as nn_ops
-from .core import check_rate, passthrough, seed_generator
+from .core import check_rate, seed_generator
 from .layer import Layer
+
+__all__ = [
+    "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization",
+]
 
 
 class _Noise(Layer):
@@ -43,7 +47,7 @@ class GaussianNoise(_Noise):
 
     def call(self, inputs, training=None):
         if not training or self.stddev == 0.0:
-            return passthrough(inputs)
+            return inputs
         noise = nn_ops.random_normal_like(inputs, mean=0.0, stddev=self.stddev, seed=self._generator)
         return ops.add(inputs, noise)
 
@@ -66,7 +70,7 @@ class GaussianDropout(_Noise):
 
     def call(self, inputs, training=None):
         if not training or self.rate == 0.0:
-            return passthrough(inputs)
+            return inputs
         if self.rate >= 1.0:
             raise ValueError(f"GaussianDropout '{self.name}' cannot train with rate=1 "
                              "(the noise would have infinite variance)")
@@ -105,7 +109,7 @@ class AlphaDropout(_Noise):
 
     def call(self, inputs, training=None):
         if not training or self.rate == 0.0:
-            return passthrough(inputs)
+            return inputs
         if self.rate >= 1.0:
             raise ValueError(f"AlphaDropout '{self.name}' cannot train with rate=1")
         rate = self.rate
@@ -142,7 +146,7 @@ class ActivityRegularization(Layer):
         self.supports_masking = True
 
     def call(self, inputs):
-        return passthrough(inputs)
+        return inputs
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

@@ -27,6 +27,10 @@ from ..engine import Node, variable_from_holder
 from ..primitives.base import ShapeError, format_shape
 from .layer import InputSpec, Layer
 
+__all__ = [
+    "BatchNormalization", "LayerNormalization",
+]
+
 
 def _normalize_axes(axis, rank: int, layer) -> tuple:
     axes = (axis,) if isinstance(axis, int) else tuple(int(a) for a in axis)

@@ -144,6 +144,14 @@ class Model(Trainer, Layer):
         from .config import functional_config
         return functional_config(self)
 
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        """Rebuild a functional model from ``get_config()`` (layers made anew, weights fresh)."""
+        from .config import functional_from_config
+        if "layers" not in config:
+            return cls(**config)
+        return functional_from_config(config, custom_objects, cls=cls)
+
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 

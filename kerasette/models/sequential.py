@@ -97,3 +97,8 @@ class Sequential(Model):
     def get_config(self) -> dict:
         from .config import sequential_config
         return sequential_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from .config import sequential_from_config
+        return sequential_from_config(config, custom_objects)

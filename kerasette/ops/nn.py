@@ -21,7 +21,8 @@ from .core import apply, dtype_of, shape_of
 TensorLike = Any
 
 __all__ = ["moments", "batch_normalization", "dropout", "categorical_crossentropy",
-           "sparse_categorical_crossentropy", "binary_crossentropy"]
+           "sparse_categorical_crossentropy", "binary_crossentropy", "random_uniform_like",
+           "random_normal_like"]
 
 
 # --------------------------------------------------------------- batch norm

@@ -174,3 +174,17 @@ class ZerosLike(Unary):
 
     def forward(self, xp, x):
         return xp.zeros_like(x)
+
+
+@register
+class Identity(Unary):
+    """The input itself, as a new node (a layer that passes its input through
+    still needs an output of its own in the graph)."""
+
+    name = "identity"
+
+    def forward(self, xp, x):
+        return x
+
+    def gradient(self, ops, inputs, output, grad):
+        return (grad,)

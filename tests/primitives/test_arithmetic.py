@@ -18,6 +18,7 @@ CASES = [
          expected=lambda x, like: x.sum(axis=(0, 2), keepdims=True)[0]),
     Case("broadcast_like", [random((3, 1)), random((2, 3, 4), 1)], no_grad=(1,),
          expected=lambda x, like: np.broadcast_to(x, like.shape)),
+    Case("identity", [random((2, 3))], expected=lambda x: x),
     Case("ones_like", [random((2, 3))], expected=np.ones_like),
     Case("zeros_like", [random((2, 3))], expected=np.zeros_like),
     Case("axis_size", [random((4, 3))], attrs={"axis": 0}, expected=lambda x: np.asarray(4)),

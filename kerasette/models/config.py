@@ -1,0 +1,202 @@
+"""Model configurations in Keras' format, and models rebuilt from them.
+
+A functional model's config lists its layers (``class_name``, ``config``,
+``name``, ``inbound_nodes``) and names its inputs and outputs as
+``[layer_name, node_index, tensor_index]``, like Keras 2:
+
+    {"name": "model", "layers": [...], "input_layers": [["input_1", 0, 0]],
+     "output_layers": [["dense_1", 0, 0]]}
+
+Node indexes count only the calls that belong to the model, so a layer
+shared with another model still serialises as Keras would.  Sequential's
+config is ``{"name": ..., "layers": [{"class_name": ..., "config": ...}]}``.
+"""
+from __future__ import annotations
+
+from ..layers.input_layer import InputLayer
+from ..layers.layer import LayerCall
+from ..layers.structure import flatten
+
+
+def _model_calls(model, layer):
+    """The calls of ``layer`` that are part of ``model``, in order."""
+    if isinstance(layer, InputLayer):
+        return [layer._calls[0]]
+    scheduled = {id(step) for step in model._schedule}
+    return [call for call in layer._calls if id(call) in scheduled]
+
+
+def functional_config(model) -> dict:
+    for step in model._schedule:
+        if not isinstance(step, LayerCall):
+            raise ValueError(
+                f"Model '{model.name}' applies the op '{step.op.name}' directly to a symbolic tensor; "
+                "its config cannot describe that. Wrap the op in a Lambda layer to save the model's architecture.")
+    node_index = {}
+    for layer in model.layers:
+        for index, call in enumerate(_model_calls(model, layer)):
+            node_index[id(call)] = index
+
+    def reference(node):
+        call, position = node.origin
+        return [call.layer.name, node_index[id(call)], position]
+
+    layers = []
+    for layer in model.layers:
+        inbound = []
+        if not isinstance(layer, InputLayer):
+            for call in _model_calls(model, layer):
+                kwargs = {key: value for key, value in call.kwargs.items() if not hasattr(value, "origin")}
+                inbound.append([reference(node) + [kwargs] for node in call.inputs])
+        layers.append({"class_name": _class_name(layer), "config": layer.get_config(),
+                       "name": layer.name, "inbound_nodes": inbound})
+    return {
+        "name": model.name,
+        "trainable": model.trainable,
+        "layers": layers,
+        "input_layers": [reference(node) for node in model.inputs],
+        "output_layers": [reference(node) for node in model.outputs],
+    }
+
+
+def sequential_config(model) -> dict:
+    layers = []
+    stack = list(model._stack)
+    for layer in stack:
+        if isinstance(layer, InputLayer):
+            continue
+        config = layer.get_config()
+        layers.append({"class_name": _class_name(layer), "config": config})
+    config = {"name": model.name, "trainable": model.trainable, "layers": layers}
+    if model._input_node is not None and layers and "batch_input_shape" not in layers[0]["config"]:
+        layers[0]["config"]["batch_input_shape"] = tuple(model._input_node.shape)
+    return config
+
+
+def _class_name(layer) -> str:
+    from .model import Model
+    from .sequential import Sequential
+    if isinstance(layer, Sequential):
+        return "Sequential"
+    if isinstance(layer, Model) and layer.is_functional and type(layer) is Model:
+        return "Functional"
+    return type(layer).__name__
+
+
+def layer_from_config(entry: dict, custom_objects=None):
+    """Build a layer (or model) from ``{"class_name": ..., "config": ...}``."""
+    from .. import layers as layers_module
+    from .model import Model
+    from .sequential import Sequential
+    class_name = entry["class_name"]
+    config = dict(entry["config"])
+    custom_objects = custom_objects or {}
+    if class_name in custom_objects:
+        cls = custom_objects[class_name]
+    elif class_name in ("Functional", "Model"):
+        return functional_from_config(config, custom_objects)
+    elif class_name == "Sequential":
+        return sequential_from_config(config, custom_objects)
+    else:
+        cls = getattr(layers_module, class_name, None)
+        if cls is None:
+            registered = _registered_objects().get(class_name)
+            if registered is None:
+                raise ValueError(f"Unknown layer: '{class_name}'. Please ensure you are using a kerasette layer "
+                                 "or pass your own class in custom_objects={...}.")
+            cls = registered
+    if issubclass(cls, Model) and not issubclass(cls, Sequential) and "layers" in config:
+        return functional_from_config(config, custom_objects, cls=cls)
+    if hasattr(cls, "from_config"):
+        try:
+            return cls.from_config(config, custom_objects=custom_objects)
+        except TypeError:
+            return cls.from_config(config)
+    return cls(**config)
+
+
+def _registered_objects():
+    try:
+        from ..saving import get_custom_objects
+    except ImportError:
+        return {}
+    return get_custom_objects()
+
+
+def functional_from_config(config: dict, custom_objects=None, cls=None):
+    """Rebuild a functional model: make each layer, then replay its calls in order."""
+    from .model import Model
+    cls = cls or Model
+    made = {}
+    for entry in config["layers"]:
+        layer = layer_from_config(entry, custom_objects)
+        made[entry["name"]] = layer
+    outputs_of = {}   # (layer name, node index) -> output structure
+    pending = [(entry["name"], index, node) for entry in config["layers"]
+               for index, node in enumerate(_inbound(entry))]
+    for entry in config["layers"]:
+        if entry["class_name"] == "InputLayer":
+            outputs_of[(entry["name"], 0)] = made[entry["name"]]._calls[0].outputs
+    while pending:
+        progressed = False
+        remaining = []
+        for name, index, node in pending:
+            refs = [_reference(item) for item in node]
+            if all((ref[0], ref[1]) in outputs_of for ref in refs):
+                tensors = [flatten(outputs_of[(ref[0], ref[1])])[ref[2]] for ref in refs]
+                kwargs = refs[0][3] if refs else {}
+                argument = tensors[0] if len(tensors) == 1 else tensors
+                outputs_of[(name, index)] = made[name](argument, **kwargs)
+                progressed = True
+            else:
+                remaining.append((name, index, node))
+        if not progressed:
+            missing = sorted({ref[0] for _, _, node in remaining for ref in map(_reference, node)
+                              if ref[0] not in made})
+            raise ValueError(f"Cannot rebuild model '{config.get('name')}': its config refers to layers "
+                             f"that never produce a value {missing or [n for n, _, _ in remaining]}")
+        pending = remaining
+
+    def resolve(refs):
+        if refs and not isinstance(refs[0], (list, tuple)):
+            refs = [refs]
+        return [flatten(outputs_of[(ref[0], ref[1])])[ref[2]] for ref in refs]
+
+    inputs = resolve(config["input_layers"])
+    outputs = resolve(config["output_layers"])
+    model = cls(inputs=inputs if len(inputs) > 1 else inputs[0],
+                outputs=outputs if len(outputs) > 1 else outputs[0], name=config.get("name"))
+    if "trainable" in config:
+        model.trainable = config["trainable"]
+    return model
+
+
+def _inbound(entry):
+    nodes = entry.get("inbound_nodes") or []
+    result = []
+    for node in nodes:
+        if isinstance(node, dict):   # Keras 3: {"args": [...], "kwargs": {...}}
+            refs = []
+            for arg in flatten(node.get("args", [])):
+                history = arg["config"]["keras_history"] if isinstance(arg, dict) else None
+                if history:
+                    refs.append(list(history) + [node.get("kwargs", {})])
+            result.append(refs)
+        else:
+            result.append(node)
+    return result
+
+
+def _reference(item):
+    name, node_index, tensor_index = item[0], item[1], item[2]
+    kwargs = item[3] if len(item) > 3 and isinstance(item[3], dict) else {}
+    return name, node_index, tensor_index, kwargs
+
+
+def sequential_from_config(config: dict, custom_objects=None):
+    from .sequential import Sequential
+    entries = config["layers"] if isinstance(config, dict) else config
+    model = Sequential(name=config.get("name") if isinstance(config, dict) else None)
+    for entry in entries:
+        model.add(layer_from_config(entry, custom_objects))
+    return model
