@@ -8,6 +8,8 @@ Two ways to compute, over one set of ops:
   once and run many times (like TensorFlow 1); Keras models compile to such
   programs.
 """
+import sys
+
 from . import (activations, backend, constraints, engine, initializers, layers, models, ops,
                primitives, regularizers)
 from .eager import Tensor, enable_grad, no_grad
@@ -16,6 +18,9 @@ from .models import Model, Sequential
 from .variables import Variable
 
 __version__ = "0.1.0"
+
+# ``import kerasette as tf`` keeps ``tf.keras.Model(...)`` working: kerasette is its own keras
+keras = sys.modules[__name__]
 __all__ = [
     "activations", "backend", "constraints", "engine", "initializers", "layers", "models", "ops",
     "primitives", "regularizers", "Tensor", "no_grad", "enable_grad", "Input", "Layer", "Model",

@@ -676,3 +676,68 @@ def test_constructor_checks():
         optimizers.SGD(momentum=1.5)
     with pytest.raises(ValueError, match="learning_rate"):
         optimizers.SGD(learning_rate="fast")
+
+
+def test_keras2_lr_argument_and_attribute():
+    with pytest.warns(UserWarning, match="use `learning_rate`"):
+        optimizer = optimizers.SGD(lr=0.2)
+    np.testing.assert_allclose(optimizer.lr.numpy(), 0.2)
+    optimizer.lr = 0.3
+    np.testing.assert_allclose(optimizer.learning_rate.numpy(), 0.3)
+    np.testing.assert_allclose(optimizers.Adam(np.float32(0.5)).learning_rate.numpy(), 0.5)
+
+
+def test_save_and_load_own_variables_by_index():
+    first = optimizers.Nadam(0.1)
+    run_eager(first)
+    store = {}
+    first.save_own_variables(store)
+    assert sorted(store, key=int) == [str(i) for i in range(7)]
+    assert store["0"] == 3 and store["6"].shape == ()
+    second = optimizers.Nadam(0.1)
+    second.build(list(make_variables()))
+    second.load_own_variables(store)
+    for mine, theirs in zip(second.variables, first.variables):
+        np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+    with pytest.warns(UserWarning, match="Skipping variable loading"):
+        optimizers.Nadam(0.1).load_own_variables(store)
+
+
+def test_dense_layer_trains_the_same_compiled_and_eagerly():
+    from kerasette.layers import Dense, Input
+    rng = np.random.default_rng(0)
+    features = rng.standard_normal((16, 4)).astype(f32)
+    targets = features @ np.array([[1.0], [2.0], [-1.0], [0.5]], f32)
+
+    def make_layer():
+        layer = Dense(1)
+        layer.build((None, 4))
+        layer.kernel.assign(np.full((4, 1), 0.1, f32))
+        return layer
+
+    compiled_layer, optimizer = make_layer(), optimizers.Adam(0.05)
+    inputs = Input(shape=(4,))
+    labels = engine.placeholder("float32", (None, 1))
+    loss = ops.mean(ops.square(ops.subtract(compiled_layer(inputs), labels)))
+    weights = compiled_layer.trainable_weights
+    grads = engine.gradients(loss, [engine.variable_from_holder(v) for v in weights])
+    program = engine.Program([loss], [inputs, labels],
+                             optimizers.to_program_updates(optimizer.get_updates(weights, grads)))
+    losses = [program(features, targets)[0] for _ in range(20)]
+
+    eager_layer, eager_optimizer = make_layer(), optimizers.Adam(0.05)
+    for _ in range(20):
+        for weight in eager_layer.trainable_weights:
+            weight.grad = None
+        eager_loss = ops.mean(ops.square(ops.subtract(eager_layer(Tensor(features)), targets)))
+        eager_loss.backward()
+        eager_optimizer.apply_gradients([(w.grad, w) for w in eager_layer.trainable_weights])
+    assert losses[-1] < 0.2 * losses[0]
+    for compiled, eager in zip(compiled_layer.get_weights(), eager_layer.get_weights()):
+        np.testing.assert_allclose(compiled, eager, rtol=1e-5, atol=1e-6)
+
+
+def test_apply_refuses_symbolic_gradients():
+    w, _ = make_variables()
+    with pytest.raises(TypeError, match="use get_updates"):
+        optimizers.SGD().apply_gradients([(engine.constant(np.ones(3, f32)), w)])

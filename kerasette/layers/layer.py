@@ -271,8 +271,17 @@ class Layer:
         leaves = flatten(inputs)
         symbolic = any(isinstance(x, Node) for x in leaves)
         plain = not symbolic and not any(isinstance(x, Tensor) for x in leaves)
+        input_masks = [get_mask(x) for x in leaves]
+        if "mask" in kwargs and kwargs["mask"] is not None:
+            input_mask = kwargs["mask"]
+        elif any(m is not None for m in input_masks):
+            input_mask = input_masks[0] if len(input_masks) == 1 else input_masks
+        else:
+            input_mask = None
         if plain:
-            inputs = map_structure(lambda x: x if x is None else backend.as_array(x), inputs)
+            # arrays are computed on as Tensors without a tape, so that a call()
+            # using tensor methods (x.view, x.sum, ...) behaves the same for them
+            inputs = map_structure(lambda x: x if x is None else Tensor(backend.as_array(x)), inputs)
             args = (inputs,) + args[1:]
         shapes = map_structure(lambda x: None if x is None else tuple(x.shape), inputs)
         if not self.built:
@@ -280,33 +289,28 @@ class Layer:
             self.built = True
         if self.input_spec is not None:
             self._check_input_spec(shapes)
+
         call_kwargs = dict(kwargs)
-        if "training" in call_kwargs and not self._call_accepts("training"):
-            call_kwargs.pop("training")
-        if "mask" in call_kwargs and not self._call_accepts("mask"):
-            call_kwargs.pop("mask")
-        if self._call_accepts("mask") and "mask" not in call_kwargs:
-            masks = [get_mask(x) for x in leaves]
-            if any(m is not None for m in masks):
-                call_kwargs["mask"] = masks[0] if len(masks) == 1 else masks
+        for argument in ("training", "mask"):
+            if argument in call_kwargs and not self._call_accepts(argument):
+                call_kwargs.pop(argument)
+        if input_mask is not None and self._call_accepts("mask"):
+            call_kwargs["mask"] = input_mask
         self._call_losses = []
         if plain:
             with eager.no_grad():
                 outputs = self._checked_call(args, call_kwargs, shapes)
-            outputs = map_structure(lambda x: x.data if isinstance(x, Tensor) else x, outputs)
         else:
             outputs = self._checked_call(args, call_kwargs, shapes)
+        output_mask = self.compute_mask(inputs, input_mask)
+        if plain:
+            outputs = map_structure(_unwrap, outputs)
+            output_mask = map_structure(_unwrap, output_mask)
         if symbolic:
             # an output that is one of the inputs (an identity) gets a node of its
             # own, so the graph records which layer call produced it
             input_ids = {id(x) for x in leaves}
-            outputs = map_structure(
-                lambda x: apply_identity(x) if id(x) in input_ids else x, outputs)
-        input_mask = call_kwargs.get("mask")
-        if input_mask is None:
-            masks = [get_mask(x) for x in leaves]
-            input_mask = None if all(m is None for m in masks) else (masks[0] if len(masks) == 1 else masks)
-        output_mask = self.compute_mask(inputs, input_mask)
+            outputs = map_structure(lambda x: apply_identity(x) if id(x) in input_ids else x, outputs)
         if output_mask is not None:
             for output in flatten(outputs):
                 set_mask(output, output_mask)
@@ -415,6 +419,10 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _unwrap(value):
+    return value.data if isinstance(value, Tensor) else value
 
 
 def apply_identity(node):

@@ -32,7 +32,7 @@ class SGD(Optimizer):
     (Nesterov: ``w += momentum * velocity - learning_rate * g``).
 
     >>> from kerasette import Variable
-    >>> w = Variable([1.0]); SGD(0.1).apply_gradients([([2.0], w)]); w.numpy()
+    >>> w = Variable([1.0]); _ = SGD(0.1).apply_gradients([([2.0], w)]); w.numpy()
     array([0.8], dtype=float32)
     """
 

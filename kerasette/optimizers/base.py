@@ -28,6 +28,7 @@ EMA (``use_ema``) follow ``keras/src/optimizers/base_optimizer.py``.
 """
 from __future__ import annotations
 
+import numbers
 import re
 import warnings
 
@@ -86,6 +87,11 @@ class Optimizer:
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99,
                  ema_overwrite_frequency=None, loss_scale_factor=None,
                  gradient_accumulation_steps=None, name=None, **kwargs):
+        if "lr" in kwargs:
+            # Keras 2 spelling (keras/legacy/interfaces.py); Keras 3 rejects it
+            warnings.warn("The `lr` argument is deprecated, use `learning_rate` instead.",
+                          stacklevel=3)
+            learning_rate = kwargs.pop("lr")
         if kwargs.pop("decay", None) is not None:
             warnings.warn("Argument `decay` is no longer supported and will be ignored.")
         if kwargs:
@@ -139,7 +145,7 @@ class Optimizer:
     def _learning_rate_from(self, learning_rate):
         if isinstance(learning_rate, schedules_module.LearningRateSchedule) or callable(learning_rate):
             return learning_rate
-        if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) and not (
+        if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real) and not (
                 backend.is_array(learning_rate) and learning_rate.ndim == 0):
             raise ValueError(
                 "Argument `learning_rate` should be float, or an instance of LearningRateSchedule, "
@@ -263,6 +269,15 @@ class Optimizer:
                 self._learning_rate = self._learning_rate_from(float(learning_rate))
         if previous is not None and not isinstance(self._learning_rate, Variable):
             self._variables.remove(previous)
+
+    @property
+    def lr(self):
+        """Keras 2's name for ``learning_rate`` (``K.set_value(optimizer.lr, 0.01)`` code)."""
+        return self.learning_rate
+
+    @lr.setter
+    def lr(self, learning_rate):
+        self.learning_rate = learning_rate
 
     def _current_learning_rate(self, iterations):
         """The rate for one step: ``iterations`` is an int array (eager) or node (graph)."""
@@ -395,11 +410,11 @@ class Optimizer:
         grads = list(grads)
         if not grads:
             return
+        if any(isinstance(g, Node) for g in grads):
+            raise TypeError("apply() takes gradient values; for symbolic gradients use get_updates()")
         trainable_variables = self._prepare(grads, trainable_variables)
         grads = [g.data if isinstance(g, Tensor) else (None if g is None else backend.as_array(g))
                  for g in grads]
-        if any(isinstance(g, Node) for g in grads):
-            raise TypeError("apply() takes gradient values; for symbolic gradients use get_updates()")
         grads, trainable_variables = self._filter_empty_gradients(grads, trainable_variables)
         indices = [self._get_variable_index(v) for v in trainable_variables]
         values = [v.data for v in trainable_variables]
@@ -549,6 +564,23 @@ class Optimizer:
                 raise ValueError(f"Optimizer variable {variable.path} has shape {variable.shape} "
                                  f"not compatible with provided weight shape {weight.shape}.")
             variable.assign(weight)
+
+    def save_own_variables(self, store):
+        """Keras 3's weight-file layout: ``store["0"], store["1"], ...`` in ``variables`` order."""
+        for i, variable in enumerate(self._variables):
+            store[str(i)] = variable.numpy()
+
+    def load_own_variables(self, store):
+        if len(store.keys()) != len(self._variables):
+            message = (f"Skipping variable loading for optimizer '{self.name}', because it has "
+                       f"{len(self._variables)} variables whereas the saved optimizer has "
+                       f"{len(store.keys())} variables. ")
+            if not self.built:
+                message += "This is likely because the optimizer has not been called/built yet."
+            warnings.warn(message, stacklevel=2)
+            return
+        for i, variable in enumerate(self._variables):
+            variable.assign(backend.as_array(store[str(i)], dtype=variable.dtype))
 
     # --------------------------------------------------------------- config
     def get_config(self) -> dict:

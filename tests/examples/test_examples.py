@@ -46,3 +46,23 @@ def test_graph_training_learns_the_spirals():
     assert after >= 0.9, text
     # one compiled program for the whole training step, two feeds (x, y) and one fetch (loss)
     assert re.search(r"^training step: <Program \d+ steps, 2 feeds, 1 fetches>$", text, re.M), text
+
+
+def test_functional_cnn_summary_prints_the_tutorial_table():
+    lines = run_example("functional_cnn_summary.py")
+    assert lines[2] == "Layer (type)                 Output Shape              Param #   "
+    assert lines[4] == "input_1 (InputLayer)         (None, 28, 28, 1)         0         "
+    assert lines[6] == "conv2d (Conv2D)              (None, 24, 24, 10)        260       "
+    assert "conv2d_1 (Conv2D)            (None, 8, 8, 20)          5,020     " in lines
+    assert "max_pooling2d_1 (MaxPooling2 (None, 4, 4, 20)          0         " in lines
+    assert "dense (Dense)                (None, 50)                16,050    " in lines
+    assert "activation_3 (Activation)    (None, 10)                0         " in lines
+    assert "Total params: 21,840" in lines
+
+
+def test_pytorch_style_net_learns_by_hand():
+    lines = run_example("pytorch_style_net.py")
+    losses = [float(line.split("loss ")[1]) for line in lines if line.startswith("epoch")]
+    assert len(losses) == 3 and losses[-1] < 0.5 * losses[0]
+    accuracy = float(lines[-1].split(": ")[1])
+    assert accuracy >= 0.9
