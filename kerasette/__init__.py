@@ -10,8 +10,8 @@ Two ways to compute, over one set of ops:
 """
 import sys
 
-from . import (activations, backend, constraints, engine, initializers, layers, models, ops,
-               primitives, regularizers)
+from . import (activations, backend, callbacks, constraints, engine, initializers, layers, losses,
+               metrics, models, ops, optimizers, primitives, regularizers, utils)
 from .eager import Tensor, enable_grad, no_grad
 from .layers import Input, Layer
 from .models import Model, Sequential
@@ -22,7 +22,8 @@ __version__ = "0.1.0"
 # ``import kerasette as tf`` keeps ``tf.keras.Model(...)`` working: kerasette is its own keras
 keras = sys.modules[__name__]
 __all__ = [
-    "activations", "backend", "constraints", "engine", "initializers", "layers", "models", "ops",
+    "activations", "backend", "callbacks", "constraints", "losses", "metrics", "optimizers", "utils",
+    "engine", "initializers", "layers", "models", "ops",
     "primitives", "regularizers", "Tensor", "no_grad", "enable_grad", "Input", "Layer", "Model",
     "Sequential", "Variable",
 ]

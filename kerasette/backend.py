@@ -116,6 +116,8 @@ def as_array(value, dtype=None):
         return xp.asarray(value, dtype=dtype)
     if isinstance(value, xp.ndarray):
         return value
+    if isinstance(value, numpy.generic):
+        return xp.asarray(value)   # a numpy scalar keeps its dtype (float64 stays float64)
     array = xp.asarray(value)
     if array.dtype.kind == "f" and array.dtype != xp.dtype(floatx()):
         array = array.astype(floatx())

@@ -28,7 +28,7 @@ import math
 import numbers
 import os
 import warnings
-from typing import Callable, Iterable, Optional
+from typing import Callable, Optional
 
 import numpy
 
@@ -123,7 +123,7 @@ class Callback:
 
 def _to_python(value):
     """A float for 0-d numeric values (numpy scalars, 0-d arrays, Tensors), else as is."""
-    if isinstance(value, (str, bytes, bool, int, float)) or value is None:
+    if value is None or type(value) in (str, bytes, bool, int, float):
         return value
     if getattr(value, "ndim", 1) == 0 or isinstance(value, numbers.Number):
         try:
@@ -374,8 +374,12 @@ class ProgbarLogger(Callback):
         self._finalize_progbar(logs)
 
     def _reset_progbar(self):
+        # The bar is made now, not at the first batch: its clock starts here,
+        # so the first step's time is counted.
         self.seen = 0
         self.progbar = None
+        if self.verbose:
+            self._make_progbar()
 
     def _make_progbar(self):
         if self.progbar is None:

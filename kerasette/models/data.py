@@ -34,10 +34,12 @@ def as_arrays(structure, names=None, what="x"):
             raise ValueError(f"No data provided for {what} {missing}: the keys given are "
                              f"{sorted(structure)}, the model expects {names}")
         return [numpy.asarray(structure[name]) for name in names]
-    if isinstance(structure, (list, tuple)) and structure and all(
-            hasattr(item, "shape") or isinstance(item, (list, tuple)) for item in structure) and (
-            names is not None and len(names) > 1 and len(structure) == len(names)):
-        return [numpy.asarray(item) for item in structure]
+    if isinstance(structure, (list, tuple)) and structure:
+        arrays = all(isinstance(item, numpy.ndarray) or hasattr(item, "numpy") for item in structure)
+        nested = all(isinstance(item, (list, tuple)) for item in structure)
+        count_matches = names is None or len(structure) == len(names)
+        if (arrays and count_matches) or (nested and names is not None and len(names) > 1 and count_matches):
+            return [numpy.asarray(item) for item in structure]
     return [numpy.asarray(structure)]
 
 

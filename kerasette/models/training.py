@@ -227,15 +227,12 @@ class Trainer:
         variables = self.trainable_weights
         nodes = [engine.variable_from_holder(v, v.name) for v in variables]
         grads = engine.gradients(total, nodes)
-        pairs = self.optimizer.get_updates(variables, grads)
-        constrained = []
-        for variable, value in pairs:
-            constraint = getattr(variable, "constraint", None)
-            constrained.append((variable, constraint(value) if constraint is not None else value))
+        # the optimizer's pairs already apply each variable's constraint
+        pairs = list(self.optimizer.get_updates(variables, grads))
         for layer in _all_layers(self):
-            constrained.extend(getattr(layer, "_pending_updates", []))
+            pairs.extend(getattr(layer, "_pending_updates", []))
             layer._pending_updates = []
-        return to_program_updates(constrained)
+        return to_program_updates(pairs)
 
     def _check_targets(self, ys, outputs):
         if ys is None:
@@ -317,10 +314,9 @@ class Trainer:
 
     def _check_labels(self, ys):
         """Sparse labels must be valid class indices of the output."""
-        from ..losses import SparseCategoricalCrossentropy
         for index, y in enumerate(ys or []):
             loss_object = self._loss_objects[index] if self._resolved else None
-            if not isinstance(loss_object, SparseCategoricalCrossentropy) or not self.is_functional:
+            if not _is_sparse_crossentropy(loss_object) or not self.is_functional:
                 continue
             classes = self.outputs[index].shape[-1]
             if classes is None or y.size == 0 or y.dtype.kind not in "iuf":
@@ -381,8 +377,10 @@ class Trainer:
                     raise ValueError(f"validation_split must be in (0, 1), got {validation_split}")
                 total = data_module.check_cardinality({"x": xs, "y": ys})
                 split = int(total * (1.0 - validation_split))
-                validation_data = ([a[split:] for a in xs], [a[split:] for a in ys],
-                                   None if weights is None else [None if w is None else w[split:] for w in weights])
+                validation_data = data_module.ArrayBatches(
+                    [a[split:] for a in xs], [a[split:] for a in ys],
+                    None if weights is None else [None if w is None else w[split:] for w in weights],
+                    validation_batch_size or batch_size)
                 xs, ys = [a[:split] for a in xs], [a[:split] for a in ys]
                 weights = None if weights is None else [None if w is None else w[:split] for w in weights]
             if class_weight:
@@ -439,18 +437,15 @@ class Trainer:
         return [w if e is None else (e if w is None else w * e) for w, e in zip(weights, extra)]
 
     def _validation_batches(self, validation_data, batch_size, steps):
-        if validation_data is None:
-            return None
+        if validation_data is None or isinstance(validation_data, data_module.ArrayBatches):
+            return validation_data
         if data_module.is_batch_source(validation_data):
             return data_module.SourceBatches(validation_data, steps, *self._io_names())
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ValueError("validation_data must be (x, y) or (x, y, sample_weight)")
         vx, vy = validation_data[0], validation_data[1]
         vw = validation_data[2] if len(validation_data) == 3 else None
-        if isinstance(vx, list) and vx and isinstance(vx[0], numpy.ndarray) and not self.is_functional:
-            xs, ys, weights = vx, vy, vw
-        else:
-            xs, ys, weights = self._prepare(vx, vy, vw)
+        xs, ys, weights = self._prepare(vx, vy, vw)
         batches = data_module.ArrayBatches(xs, ys, weights, batch_size, shuffle=False)
         if steps is not None:
             batches.steps = min(batches.steps, int(steps))
@@ -585,6 +580,14 @@ def _dtype_for(array):
     if array.dtype.kind == "b":
         return backend.floatx()
     return array.dtype
+
+
+def _is_sparse_crossentropy(loss_object) -> bool:
+    from ..losses import SparseCategoricalCrossentropy, sparse_categorical_crossentropy
+    if isinstance(loss_object, SparseCategoricalCrossentropy):
+        return True
+    wrapped = getattr(loss_object, "fn", loss_object)
+    return wrapped is sparse_categorical_crossentropy
 
 
 def _call_loss(loss_object, target, output, weight):

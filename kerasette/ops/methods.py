@@ -29,6 +29,18 @@ def _shape_arguments(shape):
 
 def install_methods():
     ops = sys.modules["kerasette.ops"]
+    from ..eager import Tensor
+    from ..engine import Node
+    from .core import apply
+
+    # Operators go through the same dispatch as every op, so ``node * weight``
+    # (a Node meeting a Tensor) joins the graph with the weight as a variable,
+    # whichever side it stands on.
+    def dispatch(cls, name, *inputs, **attrs):
+        return apply(name, *inputs, **attrs)
+
+    Tensor._apply = classmethod(dispatch)
+    Node._apply = classmethod(dispatch)
 
     def method(op):
         def call(self, *args, **kwargs):

@@ -1,0 +1,243 @@
+"""compile / fit / evaluate / predict on compiled programs, and their eager twin."""
+import numpy as np
+import pytest
+
+import kerasette
+from kerasette import Input, Model, Sequential, backend, engine
+from kerasette.layers import BatchNormalization, Conv2D, Dense, Dropout, Flatten, MaxPooling2D
+
+
+@pytest.fixture(autouse=True)
+def fresh_state():
+    backend.clear_session()
+    backend.set_seed(0)
+    yield
+    backend.set_floatx("float32")
+
+
+def blobs(count=256, features=8, classes=3, seed=0):
+    rng = np.random.default_rng(seed)
+    centers = rng.standard_normal((classes, features)) * 3
+    labels = rng.integers(0, classes, count)
+    x = (centers[labels] + rng.standard_normal((count, features))).astype(np.float32)
+    return x, labels
+
+
+def mlp(features=8, classes=3, hidden=16):
+    inputs = Input(shape=(features,))
+    hidden_out = Dense(hidden, activation="relu")(inputs)
+    return Model(inputs, Dense(classes, activation="softmax")(hidden_out))
+
+
+def test_fit_learns_and_history_has_every_key():
+    x, y = blobs()
+    model = mlp()
+    model.compile(optimizer=kerasette.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    history = model.fit(x, y, epochs=8, batch_size=32, validation_split=0.25, verbose=0)
+    assert sorted(history.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert history.epoch == list(range(8))
+    assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
+    assert history.history["accuracy"][-1] > 0.9
+
+
+def test_the_training_step_is_one_compiled_program_reused():
+    x, y = blobs(64)
+    model = mlp()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    train_programs = [key for key in model._programs if key[0] == "train"]
+    assert len(train_programs) == 1
+    program = model._programs[train_programs[0]]
+    assert isinstance(program, engine.Program) and len(program.update_writes) > 0
+
+
+def test_compiled_and_eager_training_give_the_same_weights():
+    x, y = blobs(96)
+    first = mlp()
+    second = mlp()
+    second.set_weights(first.get_weights())
+    for model, eagerly in ((first, False), (second, True)):
+        model.compile(optimizer=kerasette.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
+                      run_eagerly=eagerly)
+        model.fit(x, y, epochs=2, batch_size=32, shuffle=False, verbose=0)
+    for a, b in zip(first.get_weights(), second.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_evaluate_and_predict_match_a_hand_computation():
+    x, y = blobs(70)
+    model = mlp()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    probabilities = model.predict(x, batch_size=32, verbose=0)   # 70 = 32 + 32 + 6: a short last batch
+    assert probabilities.shape == (70, 3)
+    np.testing.assert_allclose(probabilities, model(x), rtol=1e-6)
+    loss = -np.mean(np.log(np.clip(probabilities[np.arange(70), y], 1e-7, 1)))
+    accuracy = np.mean(probabilities.argmax(1) == y)
+    got_loss, got_accuracy = model.evaluate(x, y, batch_size=32, verbose=0)
+    np.testing.assert_allclose(got_loss, loss, rtol=1e-5)
+    assert got_accuracy == pytest.approx(accuracy)
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert set(logs) == {"loss", "accuracy"}
+
+
+def test_on_batch_methods():
+    x, y = blobs(20)
+    model = mlp()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    before = model.get_weights()
+    loss, accuracy = model.test_on_batch(x, y)
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+    train_loss = model.train_on_batch(x, y, return_dict=True)["loss"]
+    assert train_loss == pytest.approx(loss, rel=1e-6)   # computed before the update
+    assert not all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+    np.testing.assert_allclose(model.predict_on_batch(x), model(x), rtol=1e-6)
+
+
+def test_multi_output_losses_weights_and_names():
+    x, y = blobs(64)
+    inputs = Input(shape=(8,), name="features")
+    shared = Dense(8, activation="relu")(inputs)
+    classes = Dense(3, activation="softmax", name="classes")(shared)
+    value = Dense(1, name="value")(shared)
+    model = Model(inputs, [classes, value])
+    target_value = x[:, :1] * 0.5
+    model.compile(optimizer="adam",
+                  loss={"classes": "sparse_categorical_crossentropy", "value": "mse"},
+                  loss_weights={"classes": 1.0, "value": 0.5}, metrics={"classes": ["accuracy"]})
+    assert model.metrics_names == ["loss", "classes_loss", "value_loss", "classes_accuracy"]
+    logs = model.evaluate(x, {"classes": y, "value": target_value}, verbose=0, return_dict=True)
+    assert logs["loss"] == pytest.approx(logs["classes_loss"] + 0.5 * logs["value_loss"], rel=1e-5)
+    history = model.fit(x, [y, target_value], epochs=3, verbose=0)
+    assert history.history["value_loss"][-1] < history.history["value_loss"][0]
+
+
+def test_sample_and_class_weights():
+    x, y = blobs(40)
+    model = mlp()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    plain = model.evaluate(x, y, verbose=0)
+    weights = np.zeros(40, np.float32)
+    weights[:20] = 2.0
+    weighted = model.evaluate(x, y, sample_weight=weights, verbose=0, batch_size=40)
+    probabilities = model.predict(x, verbose=0)
+    per_sample = -np.log(np.clip(probabilities[np.arange(40), y], 1e-7, 1))
+    np.testing.assert_allclose(weighted, np.sum(per_sample * weights) / 40, rtol=1e-5)
+    assert plain != pytest.approx(weighted)
+    # class_weight scales each sample's loss by its class's weight
+    other = mlp()
+    other.set_weights(model.get_weights())
+    other.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    class_weight = {0: 1.0, 1: 0.0, 2: 0.0}
+    only_zero = other.train_on_batch(x, y, class_weight=class_weight)
+    np.testing.assert_allclose(only_zero, np.sum(per_sample * (y == 0)) / 40, rtol=1e-5)
+
+
+def test_dropout_and_batch_norm_train_in_fit_and_infer_in_predict():
+    inputs = Input(shape=(4,))
+    normalized = BatchNormalization(momentum=0.5)(inputs)
+    model = Model(inputs, Dense(1)(Dropout(0.5)(normalized)))
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.random.default_rng(0).normal(3.0, 2.0, (64, 4)).astype(np.float32)
+    first = model.predict(x, verbose=0)
+    np.testing.assert_allclose(model.predict(x, verbose=0), first)     # inference is deterministic
+    bn = model.layers[1]
+    model.fit(x, np.zeros((64, 1), np.float32), batch_size=64, epochs=1, verbose=0, shuffle=False)
+    # one training step moved the moving mean half way to the batch mean
+    np.testing.assert_allclose(bn.moving_mean.numpy(), 0.5 * x.mean(0), rtol=1e-4)
+
+
+def test_generators_and_sequences():
+    x, y = blobs(64)
+
+    def batches():
+        while True:
+            for start in range(0, 64, 16):
+                yield x[start:start + 16], y[start:start + 16]
+
+    model = mlp()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    history = model.fit(batches(), steps_per_epoch=4, epochs=3, verbose=0)
+    assert len(history.history["loss"]) == 3
+
+    class Batches:
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, index):
+            return x[index * 16:(index + 1) * 16], y[index * 16:(index + 1) * 16]
+
+    assert np.isfinite(model.evaluate(Batches(), verbose=0))
+    assert model.predict(Batches(), verbose=0).shape == (64, 3)
+
+
+def test_bad_input_is_refused_before_any_weight_changes():
+    x, y = blobs(32)
+    model = mlp()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    before = model.get_weights()
+    with pytest.raises(ValueError, match="Data cardinality is ambiguous"):
+        model.fit(x, y[:30], verbose=0)
+    with pytest.raises(ValueError, match=r"Input 'input_1'.*\(None, 8\).*\(32, 7\)"):
+        model.fit(x[:, :7], y, verbose=0)
+    bad = y.copy()
+    bad[3] = 5
+    with pytest.raises(ValueError, match=r"must be in \[0, 3\).*5"):
+        model.fit(x, bad, verbose=0)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(RuntimeError, match="compile"):
+        mlp().fit(x, y)
+
+
+def test_set_random_seed_makes_fit_repeatable():
+    x, y = blobs(64)
+    results = []
+    for _ in range(2):
+        backend.clear_session()
+        kerasette.utils.set_random_seed(123)
+        model = Sequential([Input(shape=(8,)), Dense(8, activation="relu"), Dropout(0.3), Dense(3, activation="softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+        results.append(model.get_weights())
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_training_gradient_matches_finite_differences_in_float64():
+    backend.set_floatx("float64")
+    rng = np.random.default_rng(1)
+    inputs = Input(shape=(6, 6, 2))
+    x = Conv2D(3, 3, padding="same", activation="tanh")(inputs)
+    x = BatchNormalization()(x)
+    x = MaxPooling2D()(x)
+    x = Flatten()(x)
+    x = Dense(4, activation="sigmoid")(x)
+    outputs = Dense(3, activation="softmax")(x)
+    model = Model(inputs, outputs)
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    images = rng.standard_normal((5, 6, 6, 2))
+    labels = rng.integers(0, 3, 5)
+    with engine.Graph().as_default():
+        placeholders = model._input_placeholders([images])
+        graph_outputs = model._trace(placeholders, training=True)
+        targets, weights = model._target_placeholders([labels], graph_outputs)
+        total, _ = model._loss_nodes(graph_outputs, targets, weights)
+        variables = model.trainable_weights
+        grads = engine.gradients(total, [engine.variable_from_holder(v) for v in variables])
+        feeds = placeholders + targets + weights
+        program = engine.Program([total] + grads, feeds)
+    ones = np.ones(5)
+    loss, *analytic = program(images, labels, ones)
+    for variable, grad in zip(variables, analytic):
+        flat = variable.numpy().reshape(-1)
+        for index in range(0, flat.size, max(1, flat.size // 4)):
+            original = flat[index]
+            flat[index] = original + 1e-6
+            plus = program(images, labels, ones)[0]
+            flat[index] = original - 1e-6
+            minus = program(images, labels, ones)[0]
+            flat[index] = original
+            numeric = (plus - minus) / 2e-6
+            np.testing.assert_allclose(grad.reshape(-1)[index], numeric, rtol=1e-5, atol=1e-8,
+                                       err_msg=f"{variable.path}[{index}]")
