@@ -21,7 +21,7 @@ The callbacks touch the model only through ``stop_training``,
 """
 from __future__ import annotations
 
-import collections
+import collections.abc
 import csv
 import inspect
 import math

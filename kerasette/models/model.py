@@ -144,6 +144,28 @@ class Model(Trainer, Layer):
         from .config import functional_config
         return functional_config(self)
 
+    # ------------------------------------------------------------ saving
+    def save_weights(self, filepath, overwrite=True, **kwargs):
+        """Write the weights as HDF5 in Keras' layout (``kerasette.saving``)."""
+        from .. import saving
+        return saving.save_weights(self, filepath, overwrite=overwrite, **kwargs)
+
+    def load_weights(self, filepath, by_name=False, skip_mismatch=False, **kwargs):
+        """Read weights written by kerasette, tf.keras or Keras 3 (``kerasette.saving``)."""
+        from .. import saving
+        return saving.load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch, **kwargs)
+
+    def save(self, filepath, overwrite=True, include_optimizer=True, **kwargs):
+        """Write architecture, weights, training config and optimizer state to one file."""
+        from .. import saving
+        return saving.save_model(self, filepath, overwrite=overwrite,
+                                 include_optimizer=include_optimizer, **kwargs)
+
+    def to_json(self, **kwargs) -> str:
+        """The architecture as JSON in Keras' format (``model_from_json`` reads it back)."""
+        from .. import saving
+        return saving.model_to_json(self, **kwargs)
+
     @classmethod
     def from_config(cls, config: dict, custom_objects=None):
         """Rebuild a functional model from ``get_config()`` (layers made anew, weights fresh)."""

@@ -79,6 +79,21 @@ def _detect_dynamic(stream) -> bool:
     return "ipykernel" in sys.modules
 
 
+def _terminal_size(stream) -> tuple:
+    """Usable ``(columns, rows)`` of the terminal behind ``stream``; None where unknown.
+
+    Some pseudo-terminals (CI runners, ``script``) report 0x0, and tqdm, left
+    to ask itself, would then trim every line to nothing and draw no row.
+    """
+    try:
+        size = os.get_terminal_size(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return None, None
+    # one column short of the edge: a full line would wrap on some terminals
+    return (size.columns - 1 if size.columns > 1 else None,
+            size.lines if size.lines > 1 else None)
+
+
 def _as_number(value):
     """A float for scalars (Python, numpy, 0-d arrays, Tensors), a mean for arrays,
     or None for anything that is not numeric (shown as text)."""
@@ -316,21 +331,29 @@ class Progbar:
 
     def _draw_live(self, current, now, time_per_unit) -> None:
         tqdm = _tqdm_class()
+        # Re-read the width at each redraw: the window may have been resized.
+        # Unknown width: Keras' line is left whole, tqdm's bar gets 80 columns.
+        columns, rows = _terminal_size(self._stream)
+        rows = rows or 20
         if self.style == "tqdm":
+            columns = columns or 80
             if self._live_bar is None:
                 self._live_bar = tqdm(total=self.target, file=self._stream, unit=self.unit_name,
-                                      leave=False, dynamic_ncols=True, mininterval=0)
+                                      leave=False, ncols=columns, nrows=rows, mininterval=0)
+            self._live_bar.ncols, self._live_bar.nrows = columns, rows
             self._live_bar.set_postfix_str(self._value_text()[3:], refresh=False)
             self._live_bar.n = current
             self._live_bar.refresh()
             return
         line = self._live_line(current, now, time_per_unit)
         if self._live_bar is None:
-            # The whole Keras line is tqdm's description: tqdm only draws it
-            # (trimmed to the terminal width, so it never wraps and leaves debris).
+            # The whole Keras line is tqdm's description: tqdm only draws it,
+            # trimmed to the terminal width so that it never wraps and leaves
+            # debris (ncols=0: no trimming).
             self._live_bar = tqdm(total=None, desc=line, bar_format="{desc}", file=self._stream,
-                                  leave=False, dynamic_ncols=True, mininterval=0)
+                                  leave=False, ncols=columns or 0, nrows=rows, mininterval=0)
         else:
+            self._live_bar.ncols, self._live_bar.nrows = columns or 0, rows
             self._live_bar.set_description_str(line, refresh=True)
 
     def _close_live_bar(self) -> None:
