@@ -65,7 +65,7 @@ REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "
 # ------------------------------------------------------------------ helpers
 
 def _tensor(x, dtype=None):
-    """Arrays, Tensors and nodes pass through; numbers and lists become arrays (floats as floatx)."""
+    """Arrays, Tensors and nodes pass through; numbers and lists become arrays (floats: floatx)."""
     if not (hasattr(x, "shape") and hasattr(x, "dtype")):
         x = backend.as_array(x)
     if dtype is not None and numpy.dtype(x.dtype) != numpy.dtype(dtype):
@@ -282,7 +282,10 @@ def squared_hinge(y_true: TensorLike, y_pred: TensorLike) -> TensorLike:
 
 
 def categorical_hinge(y_true: TensorLike, y_pred: TensorLike) -> TensorLike:
-    """``maximum(neg - pos + 1, 0)`` with ``pos = sum(y_true * y_pred)``, ``neg = max((1 - y_true) * y_pred)``."""
+    """``maximum(neg - pos + 1, 0)`` per sample.
+
+    ``pos = sum(y_true * y_pred)`` and ``neg = max((1 - y_true) * y_pred)`` over the last axis.
+    """
     y_true, y_pred = _prediction_and_target(y_true, y_pred)
     positive = ops.sum(ops.multiply(y_true, y_pred), axis=-1)
     negative = ops.max(ops.multiply(ops.subtract(1.0, y_true), y_pred), axis=-1)
@@ -290,7 +293,10 @@ def categorical_hinge(y_true: TensorLike, y_pred: TensorLike) -> TensorLike:
 
 
 def log_cosh(y_true: TensorLike, y_pred: TensorLike) -> TensorLike:
-    """``mean(log(cosh(y_pred - y_true)), axis=-1)``, as ``x + softplus(-2x) - log(2)`` (no overflow)."""
+    """``mean(log(cosh(y_pred - y_true)), axis=-1)``.
+
+    Computed as ``x + softplus(-2x) - log(2)``, which cannot overflow.
+    """
     y_true, y_pred = _prediction_and_target(y_true, y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     error = ops.subtract(y_pred, y_true)
@@ -299,7 +305,10 @@ def log_cosh(y_true: TensorLike, y_pred: TensorLike) -> TensorLike:
 
 
 def huber(y_true: TensorLike, y_pred: TensorLike, delta: float = 1.0) -> TensorLike:
-    """``mean(0.5 x^2 if |x| <= delta else delta |x| - 0.5 delta^2, axis=-1)`` with ``x = y_pred - y_true``."""
+    """Quadratic for small errors, linear for large ones, averaged over the last axis.
+
+    ``0.5 x^2`` where ``|x| <= delta``, else ``delta |x| - 0.5 delta^2`` (``x = y_pred - y_true``).
+    """
     y_true, y_pred = _prediction_and_target(y_true, y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     delta = float(delta)
@@ -777,7 +786,7 @@ def _lookup(name: str, custom_objects: dict | None = None):
 
 
 def serialize(loss) -> dict | None:
-    """Keras 3's form: ``{"module": "keras.losses", "class_name": ..., "config": ..., "registered_name": ...}``.
+    """Keras 3's form: ``{"module": "keras.losses", "class_name", "config", "registered_name"}``.
 
     A loss function gives ``class_name="function"`` and its name as config.
     """
@@ -791,7 +800,8 @@ def serialize(loss) -> dict | None:
     if inspect.isfunction(loss) or callable(loss):
         name = getattr(loss, "__name__", None)
         if name is None:
-            raise ValueError(f"Cannot serialize {loss!r}: it is neither a Loss nor a named function")
+            raise ValueError(f"Cannot serialize {loss!r}: it is neither a Loss nor a named "
+                             "function")
         return {"module": "keras.losses", "class_name": "function", "config": name,
                 "registered_name": name}
     raise ValueError(f"Cannot serialize {loss!r}: it is not a loss")

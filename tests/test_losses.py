@@ -529,3 +529,17 @@ def test_to_loss_object_wraps_functions_under_their_name():
                                                         rel=1e-5)
     instance = losses.BinaryCrossentropy()
     assert losses.to_loss_object(instance) is instance
+
+
+def test_mask_on_predictions_averages_over_unmasked_steps():
+    from kerasette.layers.layer import set_mask
+    y_true = RNG.normal(size=(2, 4, 3)).astype(np.float32)
+    y_pred = RNG.normal(size=(2, 4, 3)).astype(np.float32)
+    mask = np.array([[True, True, False, False], [True, True, True, False]])
+    set_mask(y_pred, mask)
+    per_step = np.mean((y_true - y_pred) ** 2, -1)
+    out = losses.MeanSquaredError()(y_true, y_pred)
+    assert float(out) == pytest.approx(per_step[mask].mean(), rel=1e-5)
+    weights = np.array([1.0, 3.0], np.float32)[:, None]
+    out = losses.MeanSquaredError(reduction="sum")(y_true, y_pred, sample_weight=weights)
+    assert float(out) == pytest.approx((per_step * weights * mask).sum(), rel=1e-5)

@@ -45,7 +45,7 @@ from .regression import (CosineSimilarity, LogCoshError, MeanAbsoluteError,
                          MeanSquaredLogarithmicError, RootMeanSquaredError)
 
 # the loss functions double as metric functions, as in keras.metrics
-from ..losses import (binary_crossentropy, categorical_crossentropy, categorical_hinge,  # noqa: E402
+from ..losses import (binary_crossentropy, categorical_crossentropy, categorical_hinge,
                       hinge, huber, kl_divergence, log_cosh, mean_absolute_error,
                       mean_absolute_percentage_error, mean_squared_error,
                       mean_squared_logarithmic_error, poisson, sparse_categorical_crossentropy,
@@ -145,7 +145,7 @@ def serialize(metric) -> dict | None:
 
 
 def deserialize(config, custom_objects: dict | None = None):
-    """The metric (instance or function) a ``serialize`` dict, a Keras 2 dict or a name describes."""
+    """The metric (instance or function) a ``serialize`` dict, Keras 2 dict or name describes."""
     if config is None:
         return None
     if isinstance(config, str):
@@ -258,7 +258,7 @@ def resolve_accuracy(loss, output_shape, y_true_shape=None, name: str = "accurac
 
 def resolve_crossentropy(loss, output_shape, y_true_shape=None,
                          name: str = "crossentropy") -> Metric:
-    """tf.keras' ``"crossentropy"``/``"ce"`` metric: the cross-entropy matching the loss and output."""
+    """tf.keras' ``"crossentropy"``/``"ce"`` metric: the cross-entropy matching loss and output."""
     kind = _choose(loss, output_shape, y_true_shape)
     cls = {"binary": BinaryCrossentropy, "sparse": SparseCategoricalCrossentropy,
            "categorical": CategoricalCrossentropy}[kind]

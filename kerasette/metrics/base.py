@@ -112,7 +112,7 @@ class Metric:
 
     def add_variable(self, shape, initializer="zeros", dtype=None, aggregation="sum",
                      name=None) -> Variable:
-        """A non-trainable Variable holding part of the state (``aggregation`` as in Keras; unused)."""
+        """A non-trainable Variable holding part of the state (``aggregation``: Keras', unused)."""
         shape = tuple(shape) if isinstance(shape, (tuple, list)) else ((shape,) if shape else ())
         dtype = dtype or self.dtype
         value = initializers.get(initializer)(shape, dtype=dtype)
@@ -262,7 +262,7 @@ class MeanMetricWrapper(Mean):
 
 
 class _FunctionMetric(MeanMetricWrapper):
-    """A built-in MeanMetricWrapper: its config lists its own constructor arguments, never ``fn``."""
+    """A built-in MeanMetricWrapper: its config lists its constructor arguments, never ``fn``."""
 
     _function: Any = None
     _arguments: tuple = ()

@@ -53,7 +53,7 @@ def parse_init_thresholds(thresholds, default_threshold=0.5) -> list:
 
 
 def is_evenly_distributed_thresholds(thresholds) -> bool:
-    """Whether ``thresholds`` are ``0, 1/(n-1), ..., 1`` (allowing epsilon): the fast bucket path."""
+    """Whether ``thresholds`` are ``0, 1/(n-1), ..., 1`` (give or take epsilon): the bucket path."""
     count = len(thresholds)
     if count < 3:
         return False

@@ -191,7 +191,6 @@ class Progbar:
         self._time_at_epoch_end = None
         self._time_after_first_step = None
         self._live_bar = None
-        self._finished = False
 
     # -- public API -------------------------------------------------------------
 
@@ -224,12 +223,10 @@ class Progbar:
             if finalize:
                 self._close_live_bar()
                 self._write(self._final_line(current, now, time_per_unit) + "\n")
-                self._finished = True
             elif self.dynamic:
                 self._draw_live(current, now, time_per_unit)
         elif self.verbose == 2 and finalize:
             self._write(self._summary_line(current, now) + "\n")
-            self._finished = True
         self._last_update = now
 
     def add(self, n: int, values=None) -> None:
@@ -339,11 +336,14 @@ class Progbar:
             columns = columns or 80
             if self._live_bar is None:
                 self._live_bar = tqdm(total=self.target, file=self._stream, unit=self.unit_name,
-                                      leave=False, ncols=columns, nrows=rows, mininterval=0)
+                                      leave=False, ncols=columns, nrows=rows, mininterval=0,
+                                      miniters=1)
             self._live_bar.ncols, self._live_bar.nrows = columns, rows
             self._live_bar.set_postfix_str(self._value_text()[3:], refresh=False)
-            self._live_bar.n = current
-            self._live_bar.refresh()
+            if current > self._live_bar.n:
+                self._live_bar.update(current - self._live_bar.n)  # keeps tqdm's rate right
+            else:
+                self._live_bar.refresh()
             return
         line = self._live_line(current, now, time_per_unit)
         if self._live_bar is None:
