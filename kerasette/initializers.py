@@ -329,8 +329,12 @@ class _FixedVarianceScaling(VarianceScaling):
 
     fixed = (1.0, "fan_in", "truncated_normal")
 
-    def __init__(self, seed=None):
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        # Keras 3.15 writes input_axes/output_axes (for EinsumDense fans) into
+        # these configs; kerasette's layers take fans from the shape, so they
+        # are accepted and only kept for the config
         super().__init__(*self.fixed, seed=seed)
+        self.input_axes, self.output_axes = input_axes, output_axes
 
     def get_config(self):
         return {"seed": self.seed if isinstance(self.seed, int) else None}

@@ -201,8 +201,8 @@ def reduce_weighted_values(values, sample_weight=None, mask=None,
     """Weight per-sample losses and reduce them: Keras 3's ``reduce_weighted_values``.
 
     ``sample_weight`` of shape ``(N,)`` meets losses of shape ``(N,)``
-    directly and ``(N, 1)`` weights are squeezed to it; weights of shape
-    ``(N,)`` against ``(N, T)`` losses need the trailing axis, ``(N, 1)``.
+    directly and ``(N, 1)`` weights are squeezed to it; ``(N,)`` weights
+    against ``(N, T)`` losses weight each sample's steps (tf.keras' rule).
     ``'sum_over_batch_size'`` divides by the number of loss *elements*
     (zero-weighted ones included), like Keras.
     """
@@ -213,8 +213,30 @@ def reduce_weighted_values(values, sample_weight=None, mask=None,
     sample_weight = apply_mask(sample_weight, mask, values.dtype, reduction)
     if sample_weight is not None:
         values, sample_weight = squeeze_or_expand_to_same_rank(values, sample_weight)
+        sample_weight = _per_sample_weights_to_rank(sample_weight, values)
         values = ops.multiply(values, sample_weight)
     return reduce_values(values, sample_weight, reduction)
+
+
+def _per_sample_weights_to_rank(sample_weight, values):
+    """``(N,)`` weights against ``(N, T, ...)`` losses gain trailing axes: ``(N, 1, ...)``.
+
+    Keras 3 leaves them to broadcast (an error, or worse a wrong product when
+    ``T == N``); tf.keras expanded them, which is what ``fit(sample_weight=...)``
+    on sequence outputs needs.  Only weights whose first axis can be the batch
+    axis are expanded.
+    """
+    weight_shape, value_shape = tuple(sample_weight.shape), tuple(values.shape)
+    if not 1 <= len(weight_shape) < len(value_shape):
+        return sample_weight
+    first, batch = weight_shape[0], value_shape[0]
+    if first is not None and batch is not None and first != batch and first != 1:
+        return sample_weight
+    if weight_shape.count(None) > 1:
+        return sample_weight    # a reshape could not name more than one unknown size
+    missing = len(value_shape) - len(weight_shape)
+    target = tuple(-1 if d is None else d for d in weight_shape) + (1,) * missing
+    return ops.reshape(sample_weight, target)
 
 
 # ---------------------------------------------------------- loss functions

@@ -348,13 +348,23 @@ def test_sample_weight_of_zero_sum_gives_zero_not_nan():
     assert float(loss(Y_TRUE, Y_PRED, sample_weight=np.zeros(6, np.float32))) == 0.0
 
 
-def test_per_timestep_losses_with_per_sample_weights_need_a_column():
-    y_true = RNG.normal(size=(3, 5, 2)).astype(np.float32)
-    y_pred = RNG.normal(size=(3, 5, 2)).astype(np.float32)
+@pytest.mark.parametrize("steps", [5, 3])
+def test_per_timestep_losses_with_per_sample_weights(steps):
+    y_true = RNG.normal(size=(3, steps, 2)).astype(np.float32)
+    y_pred = RNG.normal(size=(3, steps, 2)).astype(np.float32)
     weights = np.array([1.0, 0.0, 2.0], np.float32)
-    per_step = np.mean((y_true - y_pred) ** 2, -1)           # (3, 5)
-    out = losses.MeanSquaredError()(y_true, y_pred, sample_weight=weights[:, None])
-    assert float(out) == pytest.approx((per_step * weights[:, None]).sum() / 15, rel=1e-5)
+    per_step = np.mean((y_true - y_pred) ** 2, -1)           # (3, steps)
+    expected = (per_step * weights[:, None]).sum() / per_step.size
+    for given in (weights, weights[:, None]):
+        out = losses.MeanSquaredError()(y_true, y_pred, sample_weight=given)
+        assert float(out) == pytest.approx(expected, rel=1e-5)
+    # in a graph the batch size is unknown: the weights still go per sample
+    t = engine.placeholder("float32", (None, steps, 2))
+    p = engine.placeholder("float32", (None, steps, 2))
+    w = engine.placeholder("float32", (None,))
+    out = engine.Session().run(losses.MeanSquaredError()(t, p, sample_weight=w),
+                               {t: y_true, p: y_pred, w: weights})
+    assert float(out) == pytest.approx(expected, rel=1e-5)
 
 
 def test_target_of_shape_n_meets_prediction_of_shape_n_by_1():

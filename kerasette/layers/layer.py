@@ -142,6 +142,8 @@ class Layer:
         self.built = False
         self.trainable = trainable
         self.name = name or backend.unique_object_name(to_snake_case(type(self).__name__))
+        if isinstance(dtype, dict):   # a Keras 3 DTypePolicy config
+            dtype = dtype.get("config", {}).get("name")
         self.dtype = dtype or backend.floatx()
         self.input_spec = None
         self.supports_masking = False

@@ -1,0 +1,546 @@
+"""kerasette against PyTorch on the performance-anchor workloads, in one run.
+
+    python benchmarks/run.py                      # full run: R=3 sweeps, writes RESULTS.md
+    python benchmarks/run.py --quick              # smoke test: 1 sweep, short timings, no write
+    python benchmarks/run.py --workload w1_train,w4_train --repeats 5
+    python benchmarks/run.py --no-torch           # kerasette alone
+
+Workloads (benchmarks/workloads.py, defined in ../shared/reference/workloads.md):
+w1_train, w2_train, w3_train (only when kerasette has an LSTM layer),
+w4_train, w1_infer, w2_infer.
+
+How it measures:
+
+* every (workload, framework) pair runs in its own fresh interpreter
+  (``run.py --child ...``) with ``OMP/OPENBLAS/MKL_NUM_THREADS`` = 2 and
+  ``torch.set_num_threads(2)``; the runner interleaves the frameworks inside
+  each workload and repeats the whole sweep R times (alternating which
+  framework goes first), and reports the median with min-max;
+* training: >= 5 warm-up steps, then >= 30 steps and >= 2.0 s timed; one step
+  is kerasette's ``model.train_on_batch`` (returns the loss as a float) or
+  PyTorch's zero_grad / forward / ``F.cross_entropy`` / backward / step /
+  ``loss.item()``; inference: ``model.predict_on_batch`` / ``net(x).numpy()``
+  under ``torch.no_grad()``, >= 3 warm-up and >= 10 timed calls;
+* the BLAS peak: float32 numpy matmul, square 1024 / 2048 / 4096, best of
+  several, measured in each sweep (best over the run); a workload's fraction
+  of peak is samples/s x FLOP/sample over that peak;
+* memory of a W4 training step: in a fresh process, glibc is told to mmap
+  every block >= 64 KiB (so freed arrays leave the RSS at once), the RSS
+  high-water mark is reset (``/proc/self/clear_refs``) just before a
+  steady-state step, and the step's peak is VmHWM minus the VmRSS before it;
+  the peak over the first steps above the RSS before training (program
+  compilation, optimizer slots) is reported too;
+* import time: ``import kerasette`` / ``import torch`` timed inside a fresh
+  interpreter (``time.perf_counter`` around the import), several per sweep.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+RESULTS = os.path.join(HERE, "RESULTS.md")
+BEGIN = "<!-- benchmarks/run.py: begin (this section is rewritten by each full run) -->"
+END = "<!-- benchmarks/run.py: end -->"
+
+sys.path.insert(0, HERE)
+from workloads import WORKLOADS, kerasette_available, make_data, measure  # noqa: E402
+
+FRAMEWORKS = ("kerasette", "torch")
+DEFAULT_ORDER = ["w1_train", "w2_train", "w3_train", "w4_train", "w1_infer", "w2_infer"]
+#: issue 7's goals: kerasette samples/s over PyTorch's in the same run
+GOALS = {"w1_train": 1.0, "w2_train": 1.5, "w4_train": 1.0, "w1_infer": 1.0, "w2_infer": 1.4}
+#: PyTorch's samples/s in issue 7 (2026-11-28, same machine), for context
+ISSUE_TORCH = {"w1_train": 5291, "w2_train": 10017, "w4_train": 440, "w1_infer": 16488,
+               "w2_infer": 53017}
+RESULT_TAG = "BENCH-RESULT "
+
+
+# =================================================================== children
+
+def thread_info():
+    """What threadpoolctl sees (BLAS / OpenMP pools and their thread counts), if installed."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return None
+    return [{key: pool.get(key) for key in ("internal_api", "version", "num_threads", "architecture")}
+            for pool in threadpool_info()]
+
+
+def set_torch_threads(threads):
+    import torch
+    torch.set_num_threads(threads)
+    return torch
+
+
+def child_bench(args):
+    workload = WORKLOADS[args.workload]
+    xs, ys = make_data(workload)
+    if args.framework == "kerasette":
+        from workloads import kerasette_step
+        step = kerasette_step(workload, xs, ys)
+    else:
+        set_torch_threads(args.threads)
+        from workloads import torch_step
+        step = torch_step(workload, xs, ys)
+    if args.quick:
+        result = measure(step, workload, len(xs), warmup=2, min_steps=5, min_seconds=0.3)
+    else:
+        result = measure(step, workload, len(xs))
+    result["threads"] = thread_info()
+    if args.framework == "torch":
+        import torch
+        result["torch_threads"] = torch.get_num_threads()
+    return result
+
+
+def proc_status():
+    values = {}
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(("VmRSS:", "VmHWM:")):
+                values[line.split(":")[0]] = int(line.split()[1]) * 1024
+    return values
+
+
+def reset_peak():
+    """Reset VmHWM to the current RSS; False where the kernel does not allow it."""
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def child_memory(args):
+    workload = WORKLOADS[args.workload]
+    xs, ys = make_data(workload)
+    if args.framework == "kerasette":
+        from workloads import kerasette_step
+        step = kerasette_step(workload, xs, ys)
+    else:
+        set_torch_threads(args.threads)
+        from workloads import torch_step
+        step = torch_step(workload, xs, ys)
+    can_reset = reset_peak()
+    before_training = proc_status()["VmRSS"]
+    warmup = 5
+    for i in range(warmup):
+        step(i % len(xs))
+    first_steps_peak = proc_status()["VmHWM"] - before_training
+    step_peaks = []
+    for i in range(warmup, warmup + 5):
+        if can_reset:
+            reset_peak()
+        before = proc_status()["VmRSS"]
+        step(i % len(xs))
+        if can_reset:
+            step_peaks.append(proc_status()["VmHWM"] - before)
+    after = proc_status()["VmRSS"]
+    return {
+        "step_peak_bytes": max(step_peaks) if step_peaks else None,
+        "first_steps_peak_bytes": first_steps_peak,
+        "rss_before_training": before_training,
+        "rss_after": after,
+        "maxrss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "hwm_reset": can_reset,
+    }
+
+
+def child_matmul(args):
+    import numpy as np
+    sizes = (1024, 2048, 4096)
+    repeats = {1024: 10, 2048: 5, 4096: 3}
+    if args.quick:
+        sizes, repeats = (1024, 2048), {1024: 3, 2048: 2}
+    rng = np.random.default_rng(0)
+    result = {}
+    for n in sizes:
+        a = rng.standard_normal((n, n), dtype=np.float32)
+        b = rng.standard_normal((n, n), dtype=np.float32)
+        c = np.empty((n, n), np.float32)
+        np.matmul(a, b, out=c)
+        best = float("inf")
+        for _ in range(repeats[n]):
+            start = time.perf_counter()
+            np.matmul(a, b, out=c)
+            best = min(best, time.perf_counter() - start)
+        result[str(n)] = 2.0 * n ** 3 / best / 1e9
+    return {"gflops": result, "peak_gflops": max(result.values()), "threads": thread_info()}
+
+
+def run_child(args):
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    if args.child == "bench":
+        result = child_bench(args)
+    elif args.child == "memory":
+        result = child_memory(args)
+    elif args.child == "matmul":
+        result = child_matmul(args)
+    else:
+        raise SystemExit(f"unknown child {args.child!r}")
+    print(RESULT_TAG + json.dumps(result))
+
+
+# ===================================================================== parent
+
+def child_env(threads, extra=None):
+    env = dict(os.environ)
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[name] = str(threads)
+    env["PYTHONPATH"] = ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.update(extra or {})
+    return env
+
+
+def spawn(argv, threads, extra_env=None, timeout=900):
+    """Run ``run.py --child ...`` in a fresh interpreter; its JSON result, or {'error': ...}."""
+    command = [sys.executable, os.path.abspath(__file__)] + argv + ["--threads", str(threads)]
+    try:
+        done = subprocess.run(command, env=child_env(threads, extra_env), capture_output=True,
+                              text=True, timeout=timeout, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout} s"}
+    for line in reversed(done.stdout.splitlines()):
+        if line.startswith(RESULT_TAG):
+            return json.loads(line[len(RESULT_TAG):])
+    tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+    return {"error": " | ".join(tail) or f"exit status {done.returncode}"}
+
+
+IMPORT_CODE = ("import time, sys; start = time.perf_counter(); import {module}; "
+               "print('" + RESULT_TAG + "' + repr(time.perf_counter() - start))")
+
+
+def time_import(module, threads):
+    done = subprocess.run([sys.executable, "-c", IMPORT_CODE.format(module=module)],
+                          env=child_env(threads), capture_output=True, text=True, cwd=ROOT, timeout=300)
+    for line in done.stdout.splitlines():
+        if line.startswith(RESULT_TAG):
+            return float(line[len(RESULT_TAG):])
+    return None
+
+
+def torch_importable():
+    done = subprocess.run([sys.executable, "-c", "import torch"], capture_output=True)
+    return done.returncode == 0
+
+
+def log(message):
+    print(message, flush=True)
+
+
+def sweep(plan, sweep_index, args, results):
+    """One pass over everything, each measurement in its own process."""
+    matmul = spawn(["--child", "matmul"] + (["--quick"] if args.quick else []), args.threads)
+    results["matmul"].append(matmul)
+    log(f"  matmul peak: {matmul.get('peak_gflops', float('nan')):.1f} GFLOP/s "
+        f"{matmul.get('gflops', matmul.get('error'))}")
+    for name, frameworks in plan:
+        # alternate who goes first, so slow drift in the machine's load hits both
+        order = frameworks if sweep_index % 2 == 0 else list(reversed(frameworks))
+        for framework in order:
+            argv = ["--child", "bench", "--workload", name, "--framework", framework]
+            result = spawn(argv + (["--quick"] if args.quick else []), args.threads)
+            results["bench"].setdefault(name, {}).setdefault(framework, []).append(result)
+            if "error" in result:
+                log(f"  {name:9s} {framework:9s} ERROR {result['error']}")
+            else:
+                log(f"  {name:9s} {framework:9s} {result['samples_per_s']:10.1f} samples/s "
+                    f"({result['steps']} steps, {result['elapsed_s']:.2f} s, "
+                    f"median step {result['step_ms_median']:.1f} ms)")
+    if args.memory:
+        for framework in args.memory_frameworks:
+            argv = ["--child", "memory", "--workload", "w4_train", "--framework", framework]
+            result = spawn(argv, args.threads,
+                           {"MALLOC_MMAP_THRESHOLD_": "65536", "MALLOC_TRIM_THRESHOLD_": "0"})
+            results["memory"].setdefault(framework, []).append(result)
+            if "error" in result:
+                log(f"  memory {framework}: ERROR {result['error']}")
+            else:
+                log(f"  memory w4_train {framework:9s} step peak {mib(result['step_peak_bytes'])} MiB, "
+                    f"first steps {mib(result['first_steps_peak_bytes'])} MiB")
+    for module in args.import_modules:
+        for _ in range(args.import_runs):
+            seconds = time_import(module, args.threads)
+            results["imports"].setdefault(module, []).append(seconds)
+        log(f"  import {module}: {[round(s, 3) if s else s for s in results['imports'][module][-args.import_runs:]]}")
+
+
+def mib(value):
+    return "n/a" if value is None else f"{value / 2 ** 20:.1f}"
+
+
+def summary(values):
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values)}
+
+
+def machine_info():
+    info = {"python": platform.python_version(), "platform": platform.platform()}
+    model, flags = None, ""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            text = cpuinfo.read()
+        match = re.search(r"^model name\s*:\s*(.*)$", text, re.M)
+        model = match.group(1).strip() if match else None
+        match = re.search(r"^flags\s*:\s*(.*)$", text, re.M)
+        flags = match.group(1) if match else ""
+    except OSError:
+        pass
+    info["cpu"] = model or platform.processor() or "unknown"
+    info["cores"] = os.cpu_count()
+    info["simd"] = ", ".join(f for f in ("avx2", "fma", "avx512f") if f in flags.split())
+    code = ("import json, numpy, kerasette; "
+            "from run import thread_info; "
+            "print(json.dumps({'numpy': numpy.__version__, 'kerasette': kerasette.__version__, "
+            "'blas': thread_info()}))")
+    done = subprocess.run([sys.executable, "-c", code], env=child_env(2), capture_output=True,
+                          text=True, cwd=HERE)
+    try:
+        info.update(json.loads(done.stdout.strip().splitlines()[-1]))
+    except (IndexError, ValueError):
+        info["versions_error"] = done.stderr.strip()[-300:]
+    done = subprocess.run([sys.executable, "-c", "import torch; print(torch.__version__)"],
+                          capture_output=True, text=True)
+    info["torch"] = done.stdout.strip() if done.returncode == 0 else None
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                cwd=ROOT).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "kerasette"], capture_output=True,
+                               text=True, cwd=ROOT).stdout.strip()
+        info["commit"] = commit + (" + uncommitted changes in kerasette/" if dirty else "")
+    except OSError:
+        info["commit"] = None
+    return info
+
+
+def fmt(value, digits=0):
+    if value is None:
+        return "n/a"
+    return f"{value:,.{digits}f}"
+
+
+def report(results, plan, skipped, args, machine, started, loads):
+    """The markdown section (also printed)."""
+    peak = max((m["peak_gflops"] for m in results["matmul"] if "peak_gflops" in m), default=None)
+    lines = [
+        "## End-to-end workloads: kerasette vs PyTorch (`python benchmarks/run.py`)",
+        "",
+        f"- date: {started:%Y-%m-%d %H:%M} UTC; {args.repeats} interleaved sweep(s)"
+        + (" (--quick: short timings, not comparable)" if args.quick else ""),
+        f"- machine: {machine['cpu']}, {machine['cores']} cores ({machine['simd']}); "
+        f"{machine['platform']}",
+        f"- versions: Python {machine['python']}, numpy {machine.get('numpy')}, "
+        f"BLAS {blas_text(machine.get('blas'))}, torch {machine.get('torch') or 'not installed'}, "
+        f"kerasette {machine.get('kerasette')} (commit {machine.get('commit')})",
+        f"- threads: {args.threads} (OMP/OPENBLAS/MKL_NUM_THREADS and torch.set_num_threads)",
+        f"- load average (1 min / 5 min / 15 min): at start {loads[0]}, at end {loads[1]} "
+        f"(the machine is shared; 2 cores)",
+        f"- float32 matmul peak (numpy, square 1024/2048/4096, best over the run): "
+        f"**{fmt(peak, 1)} GFLOP/s**"
+        + ("" if not results["matmul"] else "; per size, best: " + ", ".join(
+            f"{n}: {max(m['gflops'][n] for m in results['matmul'] if 'gflops' in m and n in m['gflops']):.1f}"
+            for n in sorted({n for m in results['matmul'] if 'gflops' in m for n in m['gflops']}, key=int))),
+        "",
+        "Samples/s: median of the sweeps [min-max]; ratio = kerasette median / PyTorch median "
+        "(per-sweep ratios in brackets); % peak = samples/s x FLOP/sample / matmul peak.",
+        "",
+        "| workload | kerasette samples/s | PyTorch samples/s | ratio [per sweep] | goal | "
+        "kerasette % peak | PyTorch % peak |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, frameworks in plan:
+        workload = WORKLOADS[name]
+        runs = results["bench"].get(name, {})
+        stats = {fw: summary([r.get("samples_per_s") for r in runs.get(fw, [])]) for fw in FRAMEWORKS}
+        cells = []
+        for fw in FRAMEWORKS:
+            s = stats[fw]
+            missing = skipped.get(name, "not run") if fw == "kerasette" else "not run"
+            cells.append(missing if s is None else f"{fmt(s['median'])} [{fmt(s['min'])}-{fmt(s['max'])}]")
+        ratio, per_sweep = "n/a", ""
+        if stats["kerasette"] and stats["torch"]:
+            ratio = f"{stats['kerasette']['median'] / stats['torch']['median']:.2f}"
+            pairs = [a["samples_per_s"] / b["samples_per_s"]
+                     for a, b in zip(runs["kerasette"], runs["torch"])
+                     if "samples_per_s" in a and "samples_per_s" in b]
+            if pairs:
+                per_sweep = f" [{min(pairs):.2f}-{max(pairs):.2f}]"
+        goal = GOALS.get(name)
+        goal_text = "n/a" if goal is None else f">= {goal}"
+        percents = []
+        for fw in FRAMEWORKS:
+            s = stats[fw]
+            percents.append("n/a" if s is None or not peak else
+                            f"{100 * s['median'] * workload.flop_per_sample / 1e9 / peak:.1f}%")
+        lines.append(f"| {workload.label} | {cells[0]} | {cells[1]} | {ratio}{per_sweep} | {goal_text} | "
+                     f"{percents[0]} | {percents[1]} |")
+    for name, why in skipped.items():
+        if name in dict(plan):
+            continue
+        lines.append(f"| {WORKLOADS[name].label} | {why} | not run | n/a | n/a | n/a | n/a |")
+    lines += ["", "FLOP/sample (workloads.md: 2 x conv/dense MACs, training = 3 x forward): "
+              + ", ".join(f"{n} {WORKLOADS[n].flop_per_sample / 1e6:.3f} M" for n, _ in plan) + "."]
+    errors = [(name, fw, r["error"]) for name, by_fw in results["bench"].items()
+              for fw, rs in by_fw.items() for r in rs if "error" in r]
+    if errors:
+        lines += ["", "Errors:"] + [f"- {n} {fw}: {e}" for n, fw, e in errors]
+
+    if results["memory"]:
+        lines += ["", "### Memory of a W4 training step (batch 64, Adam)", "",
+                  "| framework | one steady-state step: VmHWM - VmRSS before it | first 5 steps: "
+                  "VmHWM - VmRSS before training | RSS after |",
+                  "|---|---:|---:|---:|"]
+        for fw in FRAMEWORKS:
+            runs = [r for r in results["memory"].get(fw, []) if "error" not in r]
+            if not runs:
+                continue
+            step = summary([r["step_peak_bytes"] for r in runs])
+            first = summary([r["first_steps_peak_bytes"] for r in runs])
+            after = summary([r["rss_after"] for r in runs])
+            lines.append(f"| {fw} | {mib(step and step['median'])} MiB [{mib(step and step['min'])}-"
+                         f"{mib(step and step['max'])}] | {mib(first['median'])} MiB | "
+                         f"{mib(after['median'])} MiB |")
+        lines += ["", "(RSS from /proc/self/status in a fresh process per measurement, "
+                  "MALLOC_MMAP_THRESHOLD_=65536 so freed arrays leave the RSS at once; "
+                  "the high-water mark is reset through /proc/self/clear_refs before the step.)"]
+
+    if results["imports"]:
+        lines += ["", "### Import time (fresh interpreter, warm disk)", "",
+                  "| module | median s [min-max] | runs |", "|---|---:|---:|"]
+        for module, values in results["imports"].items():
+            s = summary(values)
+            if s:
+                lines.append(f"| `import {module}` | {s['median']:.3f} [{s['min']:.3f}-{s['max']:.3f}] "
+                             f"| {s['n']} |")
+        lines.append("")
+        lines.append("(time.perf_counter around the import statement; interpreter start-up excluded.)")
+
+    goals = []
+    for name, _ in plan:
+        runs = results["bench"].get(name, {})
+        k = summary([r.get("samples_per_s") for r in runs.get("kerasette", [])])
+        t = summary([r.get("samples_per_s") for r in runs.get("torch", [])])
+        if name in GOALS and k and t:
+            ratio = k["median"] / t["median"]
+            goals.append(f"- {WORKLOADS[name].label}: ratio {ratio:.2f}, goal {GOALS[name]} -> "
+                         + ("met" if ratio >= GOALS[name] else "**not met**"))
+    if goals:
+        lines += ["", "### Goals of issue 7", ""] + goals
+    return "\n".join(lines) + "\n"
+
+
+def blas_text(pools):
+    if not pools:
+        return "unknown"
+    return "; ".join(f"{p.get('internal_api')} {p.get('version')} ({p.get('architecture')}, "
+                     f"{p.get('num_threads')} threads)" for p in pools)
+
+
+def write_results(section):
+    """Replace this runner's section of RESULTS.md (other sections are kept)."""
+    text = ""
+    if os.path.exists(RESULTS):
+        with open(RESULTS) as f:
+            text = f.read()
+    block = f"{BEGIN}\n{section}{END}\n"
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        _, tail = rest.split(END, 1)
+        text = head + block + tail.lstrip("\n")
+    else:
+        text = (text.rstrip("\n") + "\n\n" if text else "# Benchmark results\n\n") + block
+    with open(RESULTS, "w") as f:
+        f.write(text)
+
+
+def parse(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workload", default="all",
+                        help="comma-separated names (" + ", ".join(DEFAULT_ORDER) + ") or 'all'")
+    parser.add_argument("--repeats", "-R", type=int, default=None, help="sweeps (default 3; 1 with --quick)")
+    parser.add_argument("--quick", action="store_true", help="short timings and one sweep; no RESULTS.md")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--no-torch", action="store_true", help="time kerasette alone")
+    parser.add_argument("--no-memory", dest="memory", action="store_false", help="skip the W4 memory runs")
+    parser.add_argument("--import-runs", type=int, default=3, help="imports timed per module per sweep")
+    parser.add_argument("--write", dest="write", action="store_true", default=None,
+                        help="write RESULTS.md (default: yes for full runs, no with --quick)")
+    parser.add_argument("--no-write", dest="write", action="store_false")
+    parser.add_argument("--json", help="also dump every raw measurement to this file")
+    # internal: one measurement in this (fresh) process
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--framework", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse(argv)
+    if args.child:
+        return run_child(args)
+    if args.repeats is None:
+        args.repeats = 1 if args.quick else 3
+    if args.write is None:
+        args.write = not args.quick
+    names = DEFAULT_ORDER if args.workload == "all" else [n.strip().lower() for n in args.workload.split(",")]
+    for name in names:
+        if name not in WORKLOADS:
+            raise SystemExit(f"unknown workload {name!r}; choose from {', '.join(DEFAULT_ORDER)}")
+    have_torch = not args.no_torch and torch_importable()
+    frameworks = ["kerasette"] + (["torch"] if have_torch else [])
+
+    sys.path.insert(0, ROOT)
+    plan, skipped = [], {}
+    for name in names:
+        why = kerasette_available(WORKLOADS[name].model)
+        if why is None:
+            plan.append((name, frameworks))
+        elif args.workload == "all":
+            skipped[name] = why
+            log(f"{name}: kerasette {why}")
+        else:   # asked for by name: time the peers anyway
+            skipped[name] = why
+            if len(frameworks) > 1:
+                plan.append((name, frameworks[1:]))
+    args.memory = args.memory and ("w4_train" in names)
+    args.memory_frameworks = frameworks
+    args.import_modules = ["kerasette"] + (["torch"] if have_torch else [])
+
+    started = datetime.datetime.now(datetime.timezone.utc)
+    loads = [tuple(round(x, 2) for x in os.getloadavg())]
+    log(f"machine: load average {loads[0]} at start; frameworks: {', '.join(frameworks)}")
+    machine = machine_info()
+    results = {"matmul": [], "bench": {}, "memory": {}, "imports": {}}
+    for index in range(args.repeats):
+        log(f"sweep {index + 1}/{args.repeats}")
+        sweep(plan, index, args, results)
+    loads.append(tuple(round(x, 2) for x in os.getloadavg()))
+    section = report(results, plan, skipped, args, machine, started, loads)
+    print()
+    print(section)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"machine": machine, "loads": loads, "results": results}, f, indent=1)
+    if args.write:
+        write_results(section)
+        log(f"wrote {os.path.relpath(RESULTS)}")
+
+
+if __name__ == "__main__":
+    main()
