@@ -110,7 +110,7 @@ class Trainer:
         loss_specs = per_output(self._loss_spec, "loss")
         if all(spec is None for spec in loss_specs):
             raise ValueError("compile() needs a loss before fit or evaluate")
-        self._loss_objects = [None if spec is None else losses.get(spec) for spec in loss_specs]
+        self._loss_objects = [None if spec is None else losses.to_loss_object(spec) for spec in loss_specs]
         weights = self._loss_weights_spec
         self._loss_weights = per_output(weights, "loss_weights") if weights is not None else [1.0] * output_count
         metric_specs = per_output(self._metrics_spec or [], "metrics")
@@ -128,13 +128,11 @@ class Trainer:
         self._resolved = True
 
     def _make_metric(self, spec, index, metrics_module):
-        if isinstance(spec, str) and spec in ("accuracy", "acc"):
-            output_shape = self.outputs[index].shape if self.is_functional else None
-            metric = metrics_module.resolve_accuracy(self._loss_objects[index] or self._loss_spec, output_shape)
-            metric.name = spec
-            return metric
-        metric = metrics_module.get(spec)
-        return copy.deepcopy(metric) if hasattr(metric, "reset_state") else metric
+        output_shape = self.outputs[index].shape if self.is_functional else None
+        loss = self._loss_objects[index] or self._loss_spec
+        metric = metrics_module.get_metric(spec, loss, output_shape)
+        # a metric object given by the user is copied, so two models never share state
+        return copy.deepcopy(metric) if metric is spec else metric
 
     @property
     def metrics_names(self) -> list:
@@ -353,7 +351,8 @@ class Trainer:
     def _logs(self, trackers, prefix=""):
         logs = {prefix + name: tracker.result() for name, tracker in zip(self._loss_names, trackers)}
         for _, metric, _ in self._metric_objects:
-            logs[prefix + metric.name] = float(numpy.asarray(metric.result()))
+            value = numpy.asarray(metric.result())
+            logs[prefix + metric.name] = float(value) if value.size == 1 else value
         return logs
 
     # ---------------------------------------------------------------- fit
@@ -591,12 +590,8 @@ def _is_sparse_crossentropy(loss_object) -> bool:
 
 
 def _call_loss(loss_object, target, output, weight):
-    """A loss object reduces itself; a bare function gives per-sample values we average."""
-    if hasattr(loss_object, "reduction") or hasattr(loss_object, "get_config"):
-        return loss_object(target, output, sample_weight=weight)
-    from .. import ops
-    values = loss_object(target, output)
-    return ops.sum(ops.multiply(values, weight)) / ops.cast(ops.axis_size(values, 0), values.dtype)
+    """Keras' reduced loss of one output (``losses.to_loss_object`` made every loss an object)."""
+    return loss_object(target, output, sample_weight=weight)
 
 
 __all__ = ["Trainer"]
