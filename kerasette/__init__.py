@@ -10,7 +10,7 @@ Two ways to compute, over one set of ops:
 """
 import sys
 
-from . import (activations, backend, callbacks, constraints, engine, initializers, layers, losses,
+from . import (activations, backend, callbacks, constraints, datasets, engine, initializers, layers, losses,
                metrics, models, ops, optimizers, primitives, regularizers, utils)
 from .eager import Tensor, enable_grad, no_grad
 from .layers import Input, Layer
@@ -22,7 +22,7 @@ __version__ = "0.1.0"
 # ``import kerasette as tf`` keeps ``tf.keras.Model(...)`` working: kerasette is its own keras
 keras = sys.modules[__name__]
 __all__ = [
-    "activations", "backend", "callbacks", "constraints", "losses", "metrics", "optimizers", "utils",
+    "activations", "backend", "callbacks", "constraints", "datasets", "losses", "metrics", "optimizers", "utils",
     "engine", "initializers", "layers", "models", "ops",
     "primitives", "regularizers", "Tensor", "no_grad", "enable_grad", "Input", "Layer", "Model",
     "Sequential", "Variable",

@@ -114,7 +114,8 @@ def get_file(fname: str, origin: str, file_hash: str, cache_subdir: str | None =
         if verbose:
             print(f"kerasette: {target} fails its checksum; downloading it again.")
 
-    os.makedirs(folder, exist_ok=True)
+    # ``fname`` may hold sub-folders, as Keras' ``path`` arguments may
+    os.makedirs(os.path.dirname(target), exist_ok=True)
     _download(url, target, expected, stale_note, verbose)
     return target
 
@@ -144,22 +145,23 @@ def _download(url: str, target: str, expected: str, stale_note: str, verbose: bo
             total = int(declared) if declared and declared.isdigit() else None
             with tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024,
                       desc=f"Downloading {name}", disable=not verbose, leave=False) as bar:
-                try:
-                    while True:
+                while True:
+                    try:
                         chunk = response.read(_CHUNK_BYTES)
-                        if not chunk:
-                            break
-                        out.write(chunk)
-                        digest.update(chunk)
-                        received += len(chunk)
-                        bar.update(len(chunk))
-                except (OSError, http.client.HTTPException) as error:
-                    raise DownloadError(f"The connection to {url} broke after {received} bytes "
-                                        f"({error!r}); nothing was kept. "
-                                        + _manual_hint(url, target)) from error
+                    except (OSError, http.client.HTTPException) as error:
+                        raise DownloadError(
+                            f"The connection to {url} was cut after {received} of "
+                            f"{total if total is not None else 'unknown'} bytes ({error!r}); "
+                            "nothing was kept. " + _manual_hint(url, target)) from error
+                    if not chunk:
+                        break
+                    out.write(chunk)
+                    digest.update(chunk)
+                    received += len(chunk)
+                    bar.update(len(chunk))
         # http.client reads a short body without complaint when the server closes early
         if total is not None and received != total:
-            raise DownloadError(f"The connection to {url} closed after {received} of {total} "
+            raise DownloadError(f"The connection to {url} was cut after {received} of {total} "
                                 "bytes; nothing was kept. " + _manual_hint(url, target))
         found = digest.hexdigest()
         if found != expected:

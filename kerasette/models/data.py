@@ -93,6 +93,8 @@ class SourceBatches:
     def _batches(self):
         if hasattr(self.source, "__getitem__") and hasattr(self.source, "__len__"):
             while True:
+                if hasattr(self.source, "on_epoch_begin"):
+                    self.source.on_epoch_begin()
                 for index in range(len(self.source)):
                     yield self.source[index]
                 if hasattr(self.source, "on_epoch_end"):

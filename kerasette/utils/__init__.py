@@ -1,11 +1,12 @@
-"""Utilities around training: the progress bar, the message printer callbacks
-share, and ``set_random_seed``.
+"""Keras' ``keras.utils``: the progress bar, seeding, and data helpers.
 
-``kerasette.utils.Progbar`` and ``set_random_seed`` are Keras' own
-``keras.utils`` names; data helpers (``to_categorical``, ...) join this
-package as they are written.
+``Progbar``, ``set_random_seed``, ``to_categorical``, ``normalize``,
+``split_dataset`` and ``Sequence`` (alias ``PyDataset``) carry Keras' names;
+``print_msg`` is how callbacks print above a live progress bar.
 """
+from .data_utils import PyDataset, Sequence, normalize, split_dataset, to_categorical
 from .progbar import Progbar, print_msg
 from .seeding import set_random_seed
 
-__all__ = ["Progbar", "print_msg", "set_random_seed"]
+__all__ = ["Progbar", "print_msg", "set_random_seed", "PyDataset", "Sequence", "normalize",
+           "split_dataset", "to_categorical"]

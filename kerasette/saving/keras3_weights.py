@@ -1,0 +1,276 @@
+"""Keras 3's ``.weights.h5`` layout (also ``model.weights.h5`` inside a ``.keras`` file).
+
+Keras 3 walks the model as an object graph and stores each object's own
+variables at the object's path, in a group ``<path>/vars`` with datasets
+``"0", "1", ...`` (trainable variables first) and the attribute ``name``::
+
+    layers/dense/vars          @name='hidden'   0 kernel, 1 bias
+    layers/dense_1/vars        @name='out'
+    layers/sequential/layers/dense/vars          (a nested model)
+    layers/lstm/cell/vars                        (a sub-layer held in an attribute)
+    optimizer/vars             @name='adam'     iteration, learning_rate, slots...
+    vars                       @name='<model>'
+
+A path comes from attribute names and, inside lists (``layers``), from the
+snake-case class name made unique within that list (``dense``, ``dense_1``),
+not from the user's layer names.  Models list ``layers`` first (Sequential
+without its InputLayer), then their other attributes sorted, private ones
+last.  ``walk`` reproduces that order for kerasette objects, so the same
+code writes files Keras 3 loads and reads files Keras 3 wrote.
+
+Reading is strict where Keras 3 is lax: a file entry with variables that no
+part of the model takes is reported (it means another architecture), unless
+``skip_mismatch``.  When the path of a layer is missing, a ``vars`` group whose
+``name`` attribute equals the layer's name is used instead (``by_name``
+loads by that attribute throughout).
+"""
+from __future__ import annotations
+
+import re
+import warnings
+
+import h5py
+
+from .hdf5 import WeightFileError, read_dataset, write_dataset
+from .plan import LoadPlan
+
+__all__ = ["walk", "save_weights_to_file", "plan_weights_from_file", "is_keras3_weights_file",
+           "own_variables"]
+
+# kerasette's internal bookkeeping attributes; never part of a saved path
+_SKIP = {
+    "_layers", "_graph_layers", "_stack", "_calls", "_own_weights", "_schedule", "_input_structure",
+    "_output_structure", "inputs", "outputs", "_outputs_so_far", "_input_node", "_regularized",
+    "_call_losses", "_pending_updates", "_programs", "_resolved", "_loss_objects", "_metric_objects",
+    "input_spec", "activity_regularizer", "history", "_last_output_shape", "loss", "_loss_spec",
+    "_metrics_spec", "_weighted_metrics_spec", "_loss_weights_spec", "_loss_weights",
+}
+
+
+def keras_snake_case(name: str) -> str:
+    """``keras.src.utils.naming.to_snake_case``: the class part of a path."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    name = re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+    return name
+
+
+def _class_name(obj) -> str:
+    from ..models.model import Model
+    from ..models.sequential import Sequential
+    if isinstance(obj, Sequential):
+        return "Sequential"
+    if isinstance(obj, Model) and obj.is_functional and type(obj) is Model:
+        return "Functional"
+    return type(obj).__name__
+
+
+def own_variables(obj) -> list:
+    """An object's own variables in Keras 3's order: trainable ones, then the others."""
+    from ..optimizers.base import Optimizer
+    if isinstance(obj, Optimizer):
+        return list(obj.variables)
+    own = list(getattr(obj, "_own_weights", []))
+    return [w for w in own if w.trainable] + [w for w in own if not w.trainable]
+
+
+def _is_saveable(value) -> bool:
+    from ..layers.layer import Layer
+    from ..optimizers.base import Optimizer
+    return isinstance(value, (Layer, Optimizer))
+
+
+def _children(obj):
+    from ..models.model import Model
+    from ..optimizers.base import Optimizer
+    if isinstance(obj, Optimizer):
+        return
+    if isinstance(obj, Model) and obj.is_functional:
+        yield "layers", list(obj.layers)
+    attributes = vars(obj)
+    for name in sorted(attributes, key=lambda n: (n.startswith("_"), n)):
+        if name.startswith("__") or name in _SKIP:
+            continue
+        value = attributes[name]
+        if name == "optimizer":
+            if isinstance(value, Optimizer) and value.built:
+                yield name, value
+            continue
+        if _is_saveable(value) or (isinstance(value, (list, tuple, dict)) and any(
+                _is_saveable(item) for item in (value.values() if isinstance(value, dict) else value))):
+            yield name, value
+
+
+def walk(model) -> list:
+    """``[(path, object)]`` for the model and everything saved inside it, in Keras 3's order."""
+    visited, result = set(), []
+
+    def visit(obj, path):
+        if id(obj) in visited:
+            return
+        visited.add(id(obj))
+        result.append((path, obj))
+        for attribute, child in _children(obj):
+            child_path = f"{path}/{attribute}" if path else attribute
+            if _is_saveable(child):
+                visit(child, child_path)
+                continue
+            used = {}
+            items = child.values() if isinstance(child, dict) else child
+            for item in items:
+                if not _is_saveable(item):
+                    continue
+                base = keras_snake_case(_class_name(item))
+                if base in used:
+                    used[base] += 1
+                    name = f"{base}_{used[base]}"
+                else:
+                    used[base] = 0
+                    name = base
+                visit(item, f"{child_path}/{name}")
+
+    visit(model, "")
+    return result
+
+
+def _vars_path(path: str) -> str:
+    return f"{path}/vars" if path else "vars"
+
+
+def save_weights_to_file(handle: h5py.File, model) -> None:
+    """Write ``model`` (and its built optimizer) in the ``.weights.h5`` layout."""
+    for path, obj in walk(model):
+        group = handle.require_group(_vars_path(path))
+        name = getattr(obj, "name", None)
+        if isinstance(name, str):
+            group.attrs["name"] = name
+        for index, variable in enumerate(own_variables(obj)):
+            write_dataset(group, str(index), variable.numpy())
+
+
+def is_keras3_weights_file(handle) -> bool:
+    return isinstance(handle.get("layers"), h5py.Group) or isinstance(handle.get("vars"), h5py.Group)
+
+
+def _read_vars(group, filepath, label) -> list:
+    try:
+        keys = list(group.keys())
+    except (OSError, ValueError) as error:
+        raise WeightFileError(f"Cannot list the variables of '{group.name}' in '{filepath}': "
+                              f"the file is corrupt ({error})") from None
+    numeric = []
+    for key in keys:
+        if not key.isdigit():
+            raise WeightFileError(f"'{filepath}': unexpected entry '{group.name}/{key}' (expected 0, 1, ...)")
+        numeric.append(int(key))
+    # h5py lists "0, 1, 10, 11, 2": the order is numeric
+    numeric.sort()
+    if numeric != list(range(len(numeric))):
+        raise WeightFileError(f"'{filepath}': the variables of '{group.name}' are numbered {numeric}, "
+                              "not 0..n-1: the file is corrupt")
+    arrays = []
+    for index in numeric:
+        item = group.get(str(index))
+        if not isinstance(item, h5py.Dataset):
+            raise WeightFileError(f"'{filepath}': '{group.name}/{index}' is not a dataset: the file is corrupt")
+        arrays.append(read_dataset(item, filepath, f"variable {index} of {label} ('{group.name}')"))
+    return arrays
+
+
+def _all_vars_groups(handle, filepath) -> dict:
+    """Every ``.../vars`` group of the file: path -> group."""
+    found = {}
+
+    def visit(name, item):
+        if isinstance(item, h5py.Group) and (name == "vars" or name.endswith("/vars")):
+            found[name] = item
+
+    try:
+        handle.visititems(visit)
+    except (OSError, ValueError, RuntimeError) as error:
+        raise WeightFileError(f"Cannot walk '{filepath}': the file is truncated or corrupt ({error})") from None
+    return found
+
+
+def plan_weights_from_file(handle, model, filepath: str, skip_mismatch: bool = False,
+                           by_name: bool = False, include_optimizer: bool = True) -> LoadPlan:
+    """Read and check everything ``model`` takes from a ``.weights.h5`` file; assign nothing yet."""
+    from ..optimizers.base import Optimizer
+    from .legacy_h5 import check_has_weights
+    check_has_weights(model)
+    plan = LoadPlan(filepath, skip_mismatch=skip_mismatch)
+    groups = _all_vars_groups(handle, filepath)
+    by_attribute = {}
+    for path, group in groups.items():
+        try:
+            name = group.attrs.get("name")
+        except (OSError, ValueError) as error:
+            raise WeightFileError(f"Cannot read the attributes of '{path}' in '{filepath}' ({error})") from None
+        if name is not None:
+            name = name.decode("utf8") if isinstance(name, bytes) else str(name)
+            by_attribute.setdefault(name, []).append(path)
+    used = set()
+    optimizer_entry = None
+    for path, obj in walk(model):
+        if isinstance(obj, Optimizer):
+            optimizer_entry = (path, obj)
+            continue
+        variables = own_variables(obj)
+        if not variables:
+            if _vars_path(path) in groups:
+                used.add(_vars_path(path))
+            continue
+        label = f"{type(obj).__name__} '{obj.name}' (path '{path}')"
+        candidates = []
+        if not by_name and _vars_path(path) in groups:
+            candidates.append(_vars_path(path))
+        candidates += [p for p in by_attribute.get(obj.name, []) if p not in candidates and p not in used]
+        if not candidates:
+            if by_name:
+                continue
+            plan.mismatch(f"{label} of model '{model.name}' has {len(variables)} variable(s) but "
+                          f"'{filepath}' has no entry '{_vars_path(path)}' for it: the file is for "
+                          "another architecture")
+            continue
+        chosen = candidates[0]
+        arrays = _read_vars(groups[chosen], filepath, label)
+        if len(candidates) > 1 and not _fits(variables, arrays):
+            # the path's entry does not fit; an entry carrying the layer's name may
+            for alternative in candidates[1:]:
+                other = _read_vars(groups[alternative], filepath, label)
+                if _fits(variables, other):
+                    chosen, arrays = alternative, other
+                    break
+        used.add(chosen)
+        plan.add_layer(f"{label} of model '{model.name}'", variables, arrays, f"the saved entry '{chosen}'")
+    if optimizer_entry is not None or "optimizer/vars" in groups:
+        used.add("optimizer/vars")
+        if include_optimizer:
+            _plan_optimizer(handle, groups, model, plan, filepath)
+    unused = [path for path, group in groups.items()
+              if path not in used and len(group.keys()) and not path.startswith("optimizer/")]
+    if unused and not by_name:
+        plan.mismatch(f"'{filepath}' holds variables that no layer of model '{model.name}' takes: "
+                      f"{sorted(unused)}. The file is for another architecture.")
+    return plan
+
+
+def _fits(variables, arrays) -> bool:
+    return len(variables) == len(arrays) and all(
+        tuple(v.shape) == tuple(a.shape) for v, a in zip(variables, arrays))
+
+
+def _plan_optimizer(handle, groups, model, plan, filepath) -> None:
+    optimizer = getattr(model, "optimizer", None)
+    if "optimizer/vars" not in groups or optimizer is None:
+        return
+    arrays = _read_vars(groups["optimizer/vars"], filepath, "the optimizer")
+    if not optimizer.built:
+        optimizer.build(model.trainable_weights)
+    variables = optimizer.variables
+    if not _fits(variables, arrays):
+        warnings.warn(f"Skipping the optimizer state in '{filepath}': optimizer '{optimizer.name}' has "
+                      f"{len(variables)} variables, the file has {len(arrays)} (or their shapes differ)",
+                      stacklevel=4)
+        return
+    plan.add_layer(f"optimizer '{optimizer.name}'", variables, arrays, "the saved optimizer state")

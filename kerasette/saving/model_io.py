@@ -1,0 +1,233 @@
+"""Whole models in one file: ``save_model`` / ``load_model`` in Keras' legacy HDF5 layout.
+
+A model file holds, as tf.keras writes it::
+
+    /  @model_config     JSON {"class_name": "Functional" | "Sequential", "config": {...}}
+       @training_config  JSON (compiled models): optimizer config, loss, metrics, loss weights
+       @backend @keras_version
+    model_weights/       the legacy weights layout (see ``legacy_h5``)
+    optimizer_weights/   @weight_names: every optimizer variable (iterations, learning rate,
+                         slots), in ``optimizer.variables`` order
+
+so tf.keras and Keras 3 load kerasette's files with ``load_model``, and
+kerasette loads theirs.  The optimizer's state comes back with the model:
+after ``save``, ``load_model`` and one more ``fit`` step, the weights equal
+those of the run that never stopped.
+
+``load_model`` also reads Keras 3's ``.keras`` archives.  It never runs code
+from a file (no pickle; Lambda bytecode only with ``safe_mode=False``), and
+reads and checks the whole file before returning anything.
+"""
+from __future__ import annotations
+
+import json
+import os
+import warnings
+import zlib
+
+import h5py
+import numpy
+
+from . import legacy_h5, serialization
+from .atomic import atomic_write
+from .functions import SafeModeScope
+from .hdf5 import (WeightFileError, open_for_reading, open_for_writing, read_dataset, read_string,
+                   read_string_list, write_dataset, write_string_list)
+from .keras_zip import is_keras_zip, open_zip_weights, read_zip_config
+from .object_registration import resolve_custom_objects
+from .plan import LoadPlan
+
+__all__ = ["save_model", "load_model"]
+
+_CHECKSUMS = "kerasette_checksums"
+
+
+def _crc(text: str) -> int:
+    return zlib.crc32(text.encode("utf8"))
+
+
+def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool = True,
+               save_format=None, **kwargs) -> None:
+    """Write architecture, weights, training config and optimizer state to an HDF5 file (atomically).
+
+    >>> model.save("model.h5")
+    >>> restored = kerasette.models.load_model("model.h5")
+    """
+    filepath = os.fspath(filepath)
+    kwargs.pop("signatures", None)
+    kwargs.pop("options", None)
+    if kwargs:
+        raise TypeError(f"save got unexpected arguments {sorted(kwargs)}")
+    if filepath.endswith(".keras") or save_format in ("keras", "tf"):
+        raise ValueError(f"Cannot save '{filepath}': kerasette writes whole models as HDF5 (a '.h5' name), "
+                         "which tf.keras and Keras 3 load; the '.keras' zip format can be read, not written")
+    if filepath.endswith(".weights.h5"):
+        raise ValueError(f"'{filepath}' is a weights file name: use model.save_weights() for it, "
+                         "or a '.h5' name for the whole model")
+    architecture = serialization.architecture_config(model)
+    legacy_h5.check_has_weights(model)
+    model_json = json.dumps(architecture, default=serialization.json_default)
+    compiled = getattr(model, "compiled", False) and getattr(model, "optimizer", None) is not None
+    training_json = None
+    if include_optimizer and compiled:
+        training_json = json.dumps(serialization.training_config(model), default=serialization.json_default)
+    with atomic_write(filepath, overwrite=overwrite) as temporary:
+        with open_for_writing(temporary) as handle:
+            legacy_h5.write_root_attributes(handle)
+            handle.attrs["model_config"] = model_json
+            checksums = {"model_config": _crc(model_json)}
+            if training_json is not None:
+                handle.attrs["training_config"] = training_json
+                checksums["training_config"] = _crc(training_json)
+            handle.attrs[_CHECKSUMS] = json.dumps(checksums)
+            legacy_h5.save_weights_to_group(handle.create_group("model_weights"), model)
+            if include_optimizer and compiled and model.optimizer.built:
+                _save_optimizer_weights(handle.create_group("optimizer_weights"), model.optimizer)
+
+
+def _save_optimizer_weights(group, optimizer) -> None:
+    variables = optimizer.variables
+    names, used = [], set()
+    for variable in variables:
+        name = str(getattr(variable, "path", None) or variable.name)
+        stem, suffix = name, 1
+        while name in used:
+            name = f"{stem}_{suffix}"
+            suffix += 1
+        used.add(name)
+        names.append(name)
+    write_string_list(group, "weight_names", names)
+    for name, variable in zip(names, variables):
+        write_dataset(group, name, variable.numpy())
+
+
+# ------------------------------------------------------------------- loading
+def _checked_text(handle, name, filepath):
+    try:
+        text = read_string(handle, name)
+    except (OSError, ValueError, UnicodeDecodeError) as error:
+        raise WeightFileError(f"Cannot read the '{name}' of '{filepath}': the file is corrupt ({error})") from None
+    if text is None:
+        return None
+    stored = handle.attrs.get(_CHECKSUMS)
+    if stored is not None:
+        try:
+            checksums = json.loads(stored if isinstance(stored, str) else bytes(stored).decode("utf8"))
+        except (ValueError, TypeError, UnicodeDecodeError):
+            raise WeightFileError(f"'{filepath}': its checksum record is corrupt") from None
+        if name in checksums and checksums[name] != _crc(text):
+            raise WeightFileError(f"The '{name}' of '{filepath}' fails its checksum: the file is corrupt")
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise WeightFileError(f"The '{name}' of '{filepath}' is not valid JSON ({error}): the file is "
+                              "corrupt") from None
+
+
+def _plan_optimizer(group, optimizer, model, filepath) -> LoadPlan | None:
+    """The optimizer's saved state, matched to its variables; None (with a warning) if it does not fit."""
+    names = read_string_list(group, "weight_names") or []
+    arrays = []
+    for name in names:
+        item = group.get(name)
+        if not isinstance(item, h5py.Dataset):
+            raise WeightFileError(f"'{filepath}': optimizer weight '{name}' is missing: the file is corrupt")
+        arrays.append(read_dataset(item, filepath, f"optimizer weight '{name}'"))
+    optimizer.build(model.trainable_weights)
+    variables = optimizer.variables
+    if len(arrays) == len(variables) - 1 and len(variables) >= 2 and \
+            str(getattr(variables[1], "path", "")).endswith("learning_rate") and \
+            not any("learning_rate" in name for name in names) and _interleaved(names):
+        # tf.keras' optimizers keep the learning rate out of their variables
+        arrays = [arrays[0], variables[1].numpy()] + arrays[1:]
+        names = [names[0], "(learning rate from the config)"] + names[1:]
+    plan = LoadPlan(filepath)
+    try:
+        plan.add_layer(f"optimizer '{optimizer.name}'", variables, arrays, "the saved optimizer state", names)
+    except WeightFileError as error:
+        warnings.warn(f"The optimizer state in '{filepath}' does not fit the optimizer, which starts afresh: "
+                      f"{error}", stacklevel=3)
+        return None
+    return plan
+
+
+def _interleaved(names) -> bool:
+    slots = [name for name in names[1:]]
+    if any("/m/" in n or "/v/" in n for n in slots):
+        return all(("/m/" in n) if i % 2 == 0 else ("/v/" in n) for i, n in enumerate(slots))
+    return True
+
+
+def load_model(filepath, custom_objects: dict | None = None, compile: bool = True, safe_mode: bool = True):
+    """The model saved in ``filepath`` (kerasette, tf.keras, Keras 2 or Keras 3 ``.h5``; Keras 3 ``.keras``).
+
+    ``custom_objects`` maps class/function names to your own layers, losses
+    and metrics; ``compile=False`` skips the training configuration;
+    ``safe_mode=False`` allows Lambda layers stored as bytecode (only for
+    files you trust: it runs their code).
+    """
+    filepath = os.fspath(filepath)
+    if not os.path.exists(filepath):
+        raise FileNotFoundError(f"No file or directory found at '{filepath}'")
+    if is_keras_zip(filepath):
+        return _load_keras_zip(filepath, custom_objects, compile, safe_mode)
+    with open_for_reading(filepath) as handle:
+        try:
+            return _load_from_handle(handle, filepath, custom_objects, compile, safe_mode)
+        except (OSError, RuntimeError, KeyError) as error:
+            raise WeightFileError(f"Cannot read '{filepath}': the file is corrupt ({error})") from None
+
+
+def _load_from_handle(handle, filepath, custom_objects, compile, safe_mode):
+    config = _checked_text(handle, "model_config", filepath)
+    if config is None:
+        if legacy_h5.is_legacy_weights_group(handle) or "layers" in handle or "vars" in handle:
+            raise WeightFileError(f"'{filepath}' holds weights only, not a whole model: build the model in "
+                                  "code, then model.load_weights(...)")
+        raise WeightFileError(f"'{filepath}' holds no model: it has no 'model_config' attribute")
+    model = serialization.model_from_config(config, custom_objects, safe_mode=safe_mode)
+    if "model_weights" not in handle:
+        raise WeightFileError(f"'{filepath}' has a model config but no 'model_weights' group: the file is "
+                              "truncated or corrupt")
+    plans = [legacy_h5.plan_weights_from_group(handle["model_weights"], model, filepath)]
+    training = _checked_text(handle, "training_config", filepath) if compile else None
+    if training is not None:
+        if _compile_from(model, training, custom_objects, filepath) and "optimizer_weights" in handle:
+            optimizer_plan = _plan_optimizer(handle["optimizer_weights"], model.optimizer, model, filepath)
+            if optimizer_plan is not None:
+                plans.append(optimizer_plan)
+    for plan in plans:
+        plan.apply()
+    return model
+
+
+def _compile_from(model, training, custom_objects, filepath) -> bool:
+    objects = resolve_custom_objects(custom_objects)
+    outputs = len(model.outputs) if getattr(model, "is_functional", False) else 1
+    try:
+        arguments = serialization.compile_arguments(training, objects, output_count=outputs)
+    except (ValueError, TypeError, KeyError) as error:
+        warnings.warn(f"'{filepath}': the model loads uncompiled, because its training configuration "
+                      f"cannot be rebuilt ({error}). Compile it yourself.", stacklevel=3)
+        return False
+    model.compile(**arguments)
+    return True
+
+
+def _load_keras_zip(filepath, custom_objects, compile, safe_mode):
+    from .keras3_weights import plan_weights_from_file
+    config = read_zip_config(filepath)
+    model = serialization.model_from_config(config, custom_objects, safe_mode=safe_mode)
+    compile_config = config.get("compile_config") if compile else None
+    if compile_config:
+        training = dict(compile_config)
+        training["optimizer_config"] = training.pop("optimizer", None)
+        if isinstance(training["optimizer_config"], str):
+            training["optimizer_config"] = {"class_name": training["optimizer_config"], "config": {}}
+        if training["optimizer_config"] is not None:
+            _compile_from(model, training, custom_objects, filepath)
+    with open_zip_weights(filepath) as handle:
+        plan = plan_weights_from_file(handle, model, filepath,
+                                      include_optimizer=getattr(model, "compiled", False))
+    plan.apply()
+    return model
