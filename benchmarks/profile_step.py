@@ -90,6 +90,23 @@ def node_table(net, program):
             continue
         if any(id(parent) in optimizer_state or id(parent) in update for parent in node.inputs):
             update.add(id(node))
+    # ... plus the elementwise arithmetic on a gradient that only the update consumes
+    # (Adam's square(g), (1 - beta1) * g): grow backwards to a fixed point
+    consumers = collections.defaultdict(list)
+    for node in order:
+        for parent in node.inputs:
+            consumers[id(parent)].append(node)
+    grew = True
+    while grew:
+        grew = False
+        for node in order:
+            if (id(node) in forward or id(node) in update or node.kind != "op"
+                    or CATEGORIES.get(node.op.name) not in ("elementwise", "shape/cast")):
+                continue
+            users = consumers[id(node)]
+            if users and all(id(user) in update for user in users):
+                update.add(id(node))
+                grew = True
     nodes = [n for n in order if n.kind in ("op", "assign") and id(n) not in {id(f) for f in program.feeds}]
     if len(nodes) != len(program.steps):
         raise RuntimeError(f"cannot map {len(program.steps)} steps to {len(nodes)} nodes")
@@ -97,7 +114,7 @@ def node_table(net, program):
     return nodes, phases
 
 
-def timed_call(program, feeds, times):
+def timed_call(program, feeds, times, dtypes=None):
     """``Program.__call__`` with a timer around every step (adds to ``times[i]``)."""
     from kerasette.engine.compiler import check_feed
     values = list(program.template)
@@ -113,6 +130,8 @@ def timed_call(program, feeds, times):
         start = clock()
         values[out_slot] = forward(xp, *[values[j] for j in in_slots], **attrs)
         times[i] += clock() - start
+        if dtypes is not None:
+            dtypes[i] = getattr(values[out_slot], "dtype", type(values[out_slot]))
         for slot in release:
             values[slot] = None
     for holder, slot in program.update_writes:
@@ -148,7 +167,10 @@ def op_profile(workload, net, program, xs, ys, steps):
         timed_call(program, (x, y, weights), times)
         instrumented.append(time.perf_counter() - start)
     per_step = [t / steps for t in times]
+    dtypes = [None] * len(program.steps)
+    timed_call(program, (xs[0], ys[0], weights), [0.0] * len(program.steps), dtypes)
     return {
+        "dtypes": dtypes,
         "full": statistics.median(full), "bare": statistics.median(bare),
         "instrumented": statistics.median(instrumented), "per_node": per_step,
         "nodes": nodes, "phases": phases,
@@ -196,12 +218,20 @@ def report_ops(workload, result, out):
     out.append("|---|---:|---:|")
     for cat, t in by_cat.most_common():
         out.append(f"| {cat} | {1e3 * t:.3f} | {100 * t / full:.1f}% |")
-    overhead = full - summed
+    overhead = (full - bare) + max(bare - summed, 0.0)
     out.append(f"| Python outside the steps (train_on_batch + program loop) | {1e3 * overhead:.3f} | "
                f"{100 * overhead / full:.1f}% |")
+    if summed > bare:
+        out.append(f"\n(The timed steps sum to {1e3 * (summed - bare):.2f} ms more than the bare program: "
+                   "timing noise from other jobs on the machine; shares are of the median "
+                   "train_on_batch.)")
     out.append("\nBy phase: " + ", ".join(f"{p} {1e3 * by_phase[p]:.2f} ms ({100 * by_phase[p] / full:.0f}%)"
                                           for p in ("forward", "backward", "update")) + "\n")
 
+    wide = [(n.name, str(d)) for n, d in zip(nodes, result["dtypes"])
+            if str(d) in ("float64", "complex128") or (hasattr(d, "kind") and d.kind == "f" and d.itemsize > 4)]
+    out.append("float64 step outputs: " + (", ".join(f"{n} ({d})" for n, d in wide) if wide else
+                                            "none (every float step computes in float32)") + "\n")
     out.append("Slowest steps:\n")
     out.append("| step | primitive | phase | output shape | inputs | ms |")
     out.append("|---|---|---|---|---|---:|")

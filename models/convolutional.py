@@ -93,9 +93,9 @@ def lenet5(input_shape=(8, 8, 1), num_classes: int = 10, name: str = "lenet5") -
         -> Flatten -> C5 Dense(120, tanh) -> F6 Dense(84, tanh)
         -> Dense(num_classes, softmax)
 
-    Adaptations of the original: C1 pads 'same' (the paper's 32x32 inputs were
-    28x28 digits with a 4-pixel margin, so a padded 28x28 input gives the same
-    maps); C5 is a Dense layer (on the 5x5 map it equals the paper's 5x5
+    Adaptations of the original: C1 pads 'same' (the paper fed 32x32 images,
+    MNIST's 28x28 with 2 blank pixels on each side, so padding a 28x28 input
+    gives the paper's 28x28x6 C1 maps); C5 is a Dense layer (on the 5x5 map it equals the paper's 5x5
     convolution); the output is a softmax instead of RBF units; C3 connects to
     all six S2 maps.  C3 is 'valid' as in the paper when S2's map is at least
     5x5, and 'same' otherwise: on 8x8 digits S2 is 4x4, too small for a valid

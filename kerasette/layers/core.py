@@ -498,6 +498,15 @@ class Lambda(Layer):
         function, function_type, module = _serialize_callable(self.function)
         output_shape, output_shape_type, output_shape_module = _serialize_callable(self._output_shape)
         mask, mask_type, mask_module = _serialize_callable(self.mask)
+        # a lambda or closure has no name to find it by: store its bytecode, as Keras 2
+        # does ([code, defaults, closure]); loading it needs safe_mode=False
+        from ..saving.functions import func_dump
+        if function_type == "lambda":
+            function = func_dump(self.function)
+        if output_shape_type == "lambda":
+            output_shape = func_dump(self._output_shape)
+        if mask_type == "lambda":
+            mask = func_dump(self.mask)
         config.update({
             "function": function, "function_type": function_type, "module": module,
             "output_shape": output_shape, "output_shape_type": output_shape_type,
@@ -508,19 +517,33 @@ class Lambda(Layer):
         return config
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(cls, config, custom_objects=None, safe_mode=None):
+        """Rebuild from ``get_config`` (or a tf.keras / Keras 3 config).
+
+        Stored bytecode (Keras 2's ``[code, defaults, closure]`` or Keras 3's
+        ``{"class_name": "__lambda__"}``) only loads outside safe mode
+        (``load_model(..., safe_mode=False)``): it runs code from the file.
+        """
+        from ..saving.functions import func_load, is_stored_bytecode
         config = dict(config)
         name = config.get("name")
-        config["function"] = _deserialize_callable(
-            config["function"], config.pop("function_type", "function"), config.pop("module", None),
-            custom_objects, "function", name)
-        config["output_shape"] = _deserialize_callable(
-            config.get("output_shape"), config.pop("output_shape_type", "raw"),
-            config.pop("output_shape_module", None), custom_objects, "output_shape", name)
-        config["mask"] = _deserialize_callable(
-            config.get("mask"), config.pop("mask_type", "raw"), config.pop("mask_module", None),
-            custom_objects, "mask", name)
-        return cls(**config)
+        parts = {}
+        for key, kind_key, module_key in (("function", "function_type", "module"),
+                                          ("output_shape", "output_shape_type", "output_shape_module"),
+                                          ("mask", "mask_type", "mask_module")):
+            value = config.pop(key, None)
+            kind = config.pop(kind_key, "function" if key == "function" else "raw")
+            module = config.pop(module_key, None)
+            if isinstance(value, dict) and value.get("class_name") == "__lambda__" or (
+                    kind == "lambda" and is_stored_bytecode(value)):
+                parts[key] = func_load(value, key, name, custom_objects, safe_mode)
+            elif isinstance(value, dict) and value.get("class_name") == "function":
+                # Keras 3 names a module-level function {"class_name": "function", "config": name}
+                parts[key] = _deserialize_callable(value.get("config"), "function", value.get("module"),
+                                                   custom_objects, key, name)
+            else:
+                parts[key] = _deserialize_callable(value, kind, module, custom_objects, key, name)
+        return cls(parts["function"], output_shape=parts["output_shape"], mask=parts["mask"], **config)
 
 
 # ---------------------------------------------------------- masks and lookup

@@ -192,9 +192,40 @@ def normalize_layer_config(class_name, config: dict, custom_objects: dict, regis
             config[key] = _nested_object(value, regularizers, where)
         elif key.endswith("_constraint"):
             config[key] = _nested_object(value, constraints, where)
+    if class_name == "BatchNormalization" and isinstance(config.get("axis"), list) and len(config["axis"]) == 1:
+        config["axis"] = config["axis"][0]      # tf.keras writes the axis as a list
     if cls is not None and not custom:
         config = filter_config(cls, config, where)
     return config
+
+
+def _keras_tensors(structure) -> list:
+    """The ``__keras_tensor__`` records inside a Keras 3 node's arguments, in order."""
+    if isinstance(structure, dict):
+        if structure.get("class_name") == "__keras_tensor__":
+            return [structure]
+        return [found for value in structure.values() for found in _keras_tensors(value)]
+    if isinstance(structure, (list, tuple)):
+        return [found for item in structure for found in _keras_tensors(item)]
+    return []
+
+
+def _keras2_nodes(nodes) -> list:
+    """Keras 3 ``inbound_nodes`` (``{"args": [...], "kwargs": {...}}``) in Keras 2's list form."""
+    result = []
+    for node in nodes or []:
+        if not isinstance(node, dict):
+            result.append(node)
+            continue
+        kwargs = {key: value for key, value in (node.get("kwargs") or {}).items()
+                  if not _keras_tensors(value)}
+        refs = []
+        for tensor in _keras_tensors(node.get("args", [])):
+            history = (tensor.get("config") or {}).get("keras_history")
+            if history:
+                refs.append([history[0], history[1], history[2], kwargs])
+        result.append(refs)
+    return result
 
 
 def normalize_entry(entry: dict, custom_objects: dict | None = None) -> dict:
@@ -212,6 +243,8 @@ def normalize_entry(entry: dict, custom_objects: dict | None = None) -> dict:
     if isinstance(config, list):    # Keras 1/2 Sequential: the config is the layer list
         config = {"layers": config}
     config = dict(config or {})
+    if "inbound_nodes" in entry:
+        entry["inbound_nodes"] = _keras2_nodes(entry["inbound_nodes"])
     if class_name in _MODELS and isinstance(config.get("layers"), list):
         config["layers"] = [normalize_entry(layer, custom_objects) for layer in config["layers"]]
         if "dtype" in config:

@@ -57,7 +57,41 @@ def architecture_config(model) -> dict:
             "model.save_weights('weights.h5') (or '.weights.h5'), and to restore, build the model in code, "
             "call it once on data, then model.load_weights(...). Functional and Sequential models can be "
             "saved whole with model.save('model.h5').")
-    return {"class_name": _class_name(model), "config": model.get_config()}
+    config = model.get_config()
+    _explicit_inputs(model, config)
+    return {"class_name": _class_name(model), "config": config}
+
+
+def _explicit_inputs(model, config) -> None:
+    """Give every Sequential config an InputLayer entry first, as tf.keras and Keras 3 write it.
+
+    A first layer carrying ``batch_input_shape`` (Keras 2.3's form) is misread
+    by Keras 3 as an input shape without the batch axis.
+    """
+    from ..layers.input_layer import InputLayer
+    from ..models.model import Model
+    from ..models.sequential import Sequential
+    if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
+        return
+    entries = config["layers"]
+    if isinstance(model, Sequential):
+        layers = [layer for layer in model._stack if not isinstance(layer, InputLayer)]
+        node = model._input_node
+        if node is not None and entries and entries[0].get("class_name") != "InputLayer":
+            first = dict(entries[0]["config"])
+            shape = first.pop("batch_input_shape", None) or tuple(node.shape)
+            entries[0] = dict(entries[0], config=first)
+            origin = node.origin[0].layer if node.origin is not None else None
+            entries.insert(0, {"class_name": "InputLayer", "config": {
+                "batch_input_shape": list(shape), "dtype": str(node.dtype), "sparse": False,
+                "ragged": False, "name": origin.name if origin is not None else f"{model.name}_input"}})
+        pairs = zip([e for e in entries if e.get("class_name") != "InputLayer"], layers)
+    else:
+        by_name = {layer.name: layer for layer in model.layers}
+        pairs = ((entry, by_name.get(entry.get("name"))) for entry in entries)
+    for entry, layer in pairs:
+        if isinstance(layer, Model):
+            _explicit_inputs(layer, entry.get("config"))
 
 
 def model_to_json(model, **kwargs) -> str:
@@ -128,16 +162,38 @@ def _serialize_spec(value):
     raise ValueError(f"Cannot save the compile() argument {value!r}")
 
 
+def _expand_loss_aliases(spec):
+    """``"mse"`` -> ``"mean_squared_error"``: Keras 3 cannot compile from an alias in a legacy file."""
+    from .. import losses
+    if isinstance(spec, str):
+        found = losses._BY_NAME.get(spec)
+        name = getattr(found, "__name__", None)
+        if found is not None and not inspect.isclass(found) and name and losses._BY_NAME.get(name) is found:
+            return name
+        return spec
+    if isinstance(spec, list):
+        return [_expand_loss_aliases(item) for item in spec]
+    if isinstance(spec, dict) and "class_name" not in spec:
+        return {key: _expand_loss_aliases(item) for key, item in spec.items()}
+    return spec
+
+
+_KERAS3_ONLY_DEFAULTS = {"weight_decay": None, "use_ema": False, "ema_momentum": 0.99,
+                         "ema_overwrite_frequency": None, "loss_scale_factor": None,
+                         "gradient_accumulation_steps": None}
+
+
 def training_config(model) -> dict:
     """The ``training_config`` of a compiled model (Keras 2 / tf.keras keys)."""
     optimizer = model.optimizer
     optimizer_config = dict(optimizer.get_config())
-    for key in ("loss_scale_factor", "gradient_accumulation_steps"):
-        # Keras 3 only; left out when unset so that tf.keras can compile from the file
-        if optimizer_config.get(key) is None:
-            optimizer_config.pop(key, None)
+    # Keras 3's arguments that tf.keras' (legacy) optimizers reject: left out at their
+    # defaults, so that both Keras 3 and tf.keras compile the model from the file
+    for key, default in _KERAS3_ONLY_DEFAULTS.items():
+        if key in optimizer_config and optimizer_config[key] == default:
+            optimizer_config.pop(key)
     return {
-        "loss": _serialize_spec(getattr(model, "_loss_spec", None)),
+        "loss": _expand_loss_aliases(_serialize_spec(getattr(model, "_loss_spec", None))),
         "metrics": _serialize_spec(getattr(model, "_metrics_spec", None)),
         "weighted_metrics": _serialize_spec(getattr(model, "_weighted_metrics_spec", None)),
         "loss_weights": _serialize_spec(getattr(model, "_loss_weights_spec", None)),
