@@ -311,22 +311,47 @@ class Trainer:
                                  f"shape {format_shape(expected)}, got {format_shape(x.shape)}")
 
     def _check_labels(self, ys):
-        """Sparse labels must be valid class indices of the output."""
+        """Targets must fit their output and loss: the rank the loss expects, and
+        for sparse losses class indices inside the output's range."""
+        if not self.is_functional or not self._resolved:
+            return
+        from ..primitives.base import format_shape
         for index, y in enumerate(ys or []):
-            loss_object = self._loss_objects[index] if self._resolved else None
-            if not _is_sparse_crossentropy(loss_object) or not self.is_functional:
+            loss_object = self._loss_objects[index]
+            if loss_object is None:
                 continue
-            classes = self.outputs[index].shape[-1]
-            if classes is None or y.size == 0 or y.dtype.kind not in "iuf":
-                continue
-            low, high = y.min(), y.max()
-            ignore = getattr(loss_object, "ignore_class", None)
-            if ignore is not None:
-                valid = y[y != ignore]
-                low, high = (valid.min(), valid.max()) if valid.size else (0, 0)
-            if low < 0 or high >= classes:
-                raise ValueError(f"Sparse labels for output '{self.output_names[index]}' must be in "
-                                 f"[0, {classes}), got values from {low} to {high}")
+            output_shape = self.outputs[index].shape
+            name = self.output_names[index]
+            kind = _loss_kind(loss_object)
+            classes = output_shape[-1] if output_shape else None
+            if kind == "sparse":
+                if not (y.ndim == len(output_shape) - 1 or (y.ndim == len(output_shape) and y.shape[-1] == 1)):
+                    raise ValueError(
+                        f"Target for output '{name}' has shape {format_shape(y.shape)}, but "
+                        f"sparse_categorical_crossentropy expects class indices of shape "
+                        f"{format_shape((None,) + tuple(output_shape[1:-1]))} for an output of shape "
+                        f"{format_shape(output_shape)}; for one-hot targets use categorical_crossentropy")
+                if classes is None or y.size == 0 or y.dtype.kind not in "iuf":
+                    continue
+                low, high = y.min(), y.max()
+                ignore = getattr(loss_object, "ignore_class", None)
+                if ignore is not None:
+                    valid = y[y != ignore]
+                    low, high = (valid.min(), valid.max()) if valid.size else (0, 0)
+                if low < 0 or high >= classes:
+                    raise ValueError(f"Sparse labels for output '{name}' must be in "
+                                     f"[0, {classes}), got values from {low} to {high}")
+            elif kind == "categorical":
+                if y.ndim != len(output_shape) or (classes is not None and y.shape[-1] != classes):
+                    raise ValueError(
+                        f"Target for output '{name}' has shape {format_shape(y.shape)}, but "
+                        f"categorical_crossentropy expects one-hot targets shaped like the output "
+                        f"{format_shape(output_shape)}; for class indices use "
+                        "sparse_categorical_crossentropy (or kerasette.utils.to_categorical)")
+            elif abs(y.ndim - len(output_shape)) > 1 or (
+                    y.ndim == len(output_shape) and classes is not None and y.shape[-1] not in (1, classes)):
+                raise ValueError(f"Target for output '{name}' has shape {format_shape(y.shape)}, which "
+                                 f"does not fit the output's shape {format_shape(output_shape)}")
 
     def _class_weights(self, ys, class_weight):
         if not class_weight:
@@ -581,12 +606,16 @@ def _dtype_for(array):
     return array.dtype
 
 
-def _is_sparse_crossentropy(loss_object) -> bool:
-    from ..losses import SparseCategoricalCrossentropy, sparse_categorical_crossentropy
-    if isinstance(loss_object, SparseCategoricalCrossentropy):
-        return True
-    wrapped = getattr(loss_object, "fn", loss_object)
-    return wrapped is sparse_categorical_crossentropy
+def _loss_kind(loss_object) -> str:
+    """'sparse' or 'categorical' for the cross-entropies whose targets have a fixed form."""
+    from .. import losses
+    wrapped = getattr(loss_object, "fn", None)
+    if isinstance(loss_object, losses.SparseCategoricalCrossentropy) or \
+            wrapped is losses.sparse_categorical_crossentropy:
+        return "sparse"
+    if isinstance(loss_object, losses.CategoricalCrossentropy) or wrapped is losses.categorical_crossentropy:
+        return "categorical"
+    return "other"
 
 
 def _call_loss(loss_object, target, output, weight):

@@ -241,3 +241,40 @@ def test_training_gradient_matches_finite_differences_in_float64():
             numeric = (plus - minus) / 2e-6
             np.testing.assert_allclose(grad.reshape(-1)[index], numeric, rtol=1e-5, atol=1e-8,
                                        err_msg=f"{variable.path}[{index}]")
+
+
+def test_targets_of_the_wrong_form_for_the_loss_are_refused():
+    x, y = blobs(32)
+    model = mlp()
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    with pytest.raises(ValueError, match=r"categorical_crossentropy expects one-hot targets.*sparse"):
+        model.fit(x, y, verbose=0)
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match=r"expects class indices of shape \(None,\)"):
+        model.fit(x, np.eye(3)[y], verbose=0)
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ValueError, match=r"does not fit the output's shape \(None, 3\)"):
+        model.fit(x, np.zeros((32, 5), np.float32), verbose=0)
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    model.fit(x, np.eye(3, dtype=np.float32)[y], verbose=0)   # the right form trains
+
+
+def test_tutorial_cnn_learns_digits_through_fit():
+    from kerasette.datasets import digits
+    from tests.models.test_summary import tutorial_model
+
+    (x_train, y_train), (x_test, y_test) = digits.load_data()
+
+    def to_28(images):
+        # 8x8 digits scaled 3x (24x24) and padded to the tutorial's 28x28
+        big = np.repeat(np.repeat(images, 3, axis=1), 3, axis=2).astype(np.float32) / 16.0
+        return np.pad(big, ((0, 0), (2, 2), (2, 2)))[..., None]
+
+    kerasette.utils.set_random_seed(0)
+    model = tutorial_model()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(to_28(x_train), y_train, epochs=4, batch_size=32, verbose=0)
+    loss, accuracy = model.evaluate(to_28(x_test), y_test, verbose=0)
+    predictions = model.predict(to_28(x_test), verbose=0)
+    assert accuracy == pytest.approx(np.mean(predictions.argmax(1) == y_test))
+    assert accuracy >= 0.9
