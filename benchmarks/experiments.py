@@ -35,6 +35,7 @@ for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 sys.path[:0] = [HERE, ROOT]
 
 import numpy as np  # noqa: E402
+import scipy.linalg.blas  # noqa: E402,F401  (loaded before threadpool_limits, so the limits reach its BLAS)
 
 
 def best(fns, repeats):
@@ -68,7 +69,7 @@ def shard(repeats):
     from threadpoolctl import threadpool_limits
 
     from workloads import WORKLOADS, kerasette_model, make_data
-    header("Two half-batch shards on two threads (BLAS 1 thread each) vs one call (BLAS 2 threads); "
+    header("Two half-batch shards on two threads (BLAS 1 thread each) vs one call (BLAS at --threads); "
            "the compiled training program only")
     pool = ThreadPoolExecutor(2)
     for name in ("w1_train", "w2_train", "w4_train"):
@@ -207,13 +208,19 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("names", nargs="*", help="any of: " + ", ".join(EXPERIMENTS))
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--threads", type=int, default=2,
+                        help="BLAS threads for 'today' (1 separates the arithmetic from thread sync "
+                             "when other jobs hold a core)")
     args = parser.parse_args(argv)
     unknown = set(args.names) - set(EXPERIMENTS)
     if unknown:
         parser.error(f"unknown experiment(s) {sorted(unknown)}; choose from {', '.join(EXPERIMENTS)}")
     print(f"load average at start: {tuple(round(x, 2) for x in os.getloadavg())}")
+    from threadpoolctl import threadpool_limits
+    print(f"BLAS threads: {args.threads}")
     for name in args.names or list(EXPERIMENTS):
-        EXPERIMENTS[name](args.repeats)
+        with threadpool_limits(args.threads, user_api="blas"):
+            EXPERIMENTS[name](args.repeats)
     print(f"\nload average at end: {tuple(round(x, 2) for x in os.getloadavg())}")
 
 

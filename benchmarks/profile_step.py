@@ -2,9 +2,11 @@
 
     python benchmarks/profile_step.py --workload w1_train            # op table + cProfile
     python benchmarks/profile_step.py --workload w4_train --pyspy     # + native py-spy split
+    python benchmarks/profile_step.py --workload w1_infer --threads 1 # one BLAS thread
 
 Three views of the same step (``model.train_on_batch`` on the workload's
-data, after warm-up, at 2 BLAS threads):
+data, or ``model.predict_on_batch`` for w1_infer / w2_infer, after warm-up,
+at 2 BLAS threads):
 
 1. **ops**: the compiled training ``Program`` (``model._programs``) is run by
    a copy of ``Program.__call__`` that times every step; steps are mapped back
@@ -38,8 +40,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+# BLAS reads its thread count when it loads: take --threads from argv before numpy is imported
+_THREADS = sys.argv[sys.argv.index("--threads") + 1] if "--threads" in sys.argv[:-1] else "2"
 for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(name, "2")
+    os.environ[name] = _THREADS
 sys.path[:0] = [HERE, ROOT]
 
 import numpy as np  # noqa: E402
@@ -71,9 +75,23 @@ def build(workload_name):
     xs, ys = make_data(workload)
     net = kerasette_model(workload.model)
     for i in range(5):
-        net.train_on_batch(xs[i], ys[i])
-    program = next(p for key, p in net._programs.items() if key[0] == "train")
+        run_step(net, workload, xs[i % len(xs)], ys[i % len(ys)])
+    kind = "train" if workload.train else "predict"
+    program = next(p for key, p in net._programs.items() if key[0] == kind)
     return workload, net, program, xs, ys
+
+
+def run_step(net, workload, x, y):
+    """One step as the benchmark times it: train_on_batch, or predict_on_batch for inference."""
+    if workload.train:
+        return net.train_on_batch(x, y)
+    return net.predict_on_batch(x)
+
+
+def program_feeds(workload, x, y):
+    if workload.train:
+        return (x, y, np.ones(len(x), np.float32))
+    return (x,)
 
 
 def node_table(net, program):
@@ -150,7 +168,6 @@ def median_time(fn, repeats):
 
 def op_profile(workload, net, program, xs, ys, steps):
     nodes, phases = node_table(net, program)
-    weights = np.ones(workload.batch, np.float32)
     count = len(xs)
     # interleave the three measurements so the machine's load hits all alike
     full, bare, instrumented = [], [], []
@@ -158,17 +175,17 @@ def op_profile(workload, net, program, xs, ys, steps):
     for i in range(steps):
         x, y = xs[i % count], ys[i % count]
         start = time.perf_counter()
-        net.train_on_batch(x, y)
+        run_step(net, workload, x, y)
         full.append(time.perf_counter() - start)
         start = time.perf_counter()
-        program(x, y, weights)
+        program(*program_feeds(workload, x, y))
         bare.append(time.perf_counter() - start)
         start = time.perf_counter()
-        timed_call(program, (x, y, weights), times)
+        timed_call(program, program_feeds(workload, x, y), times)
         instrumented.append(time.perf_counter() - start)
     per_step = [t / steps for t in times]
     dtypes = [None] * len(program.steps)
-    timed_call(program, (xs[0], ys[0], weights), [0.0] * len(program.steps), dtypes)
+    timed_call(program, program_feeds(workload, xs[0], ys[0]), [0.0] * len(program.steps), dtypes)
     return {
         "dtypes": dtypes,
         "full": statistics.median(full), "bare": statistics.median(bare),
@@ -188,7 +205,8 @@ def report_ops(workload, result, out):
     name = lambda n: n.op.name if n.kind == "op" else n.kind  # noqa: E731
     out.append(f"### {workload.label}: one step = {1e3 * full:.2f} ms "
                f"({workload.batch / full:,.0f} samples/s, median of the profiled steps)\n")
-    out.append(f"- `train_on_batch`: {1e3 * full:.2f} ms; bare `program(x, y, w)`: {1e3 * bare:.2f} ms "
+    api = "train_on_batch" if workload.train else "predict_on_batch"
+    out.append(f"- `{api}`: {1e3 * full:.2f} ms; bare `program(...)`: {1e3 * bare:.2f} ms "
                f"-> Python around the program (input/label checks, metrics, logs): "
                f"{1e3 * (full - bare):.2f} ms ({100 * (full - bare) / full:.1f}%)")
     out.append(f"- sum of the {len(nodes)} timed steps: {1e3 * summed:.2f} ms; "
@@ -201,7 +219,7 @@ def report_ops(workload, result, out):
         entry[0] += 1
         entry[1] += t
         entry[2][phase] += t
-    out.append("| primitive | steps | ms/step | % of train_on_batch | forward / backward / update ms |")
+    out.append("| primitive | steps | ms/step | % of the step | forward / backward / update ms |")
     out.append("|---|---:|---:|---:|---|")
     for prim, (n, t, ph) in sorted(by_prim.items(), key=lambda kv: -kv[1][1]):
         out.append(f"| {prim} | {n} | {1e3 * t:.3f} | {100 * t / full:.1f}% | "
@@ -213,13 +231,13 @@ def report_ops(workload, result, out):
     by_phase = collections.Counter()
     for phase, t in zip(phases, per_node):
         by_phase[phase] += t
-    out.append("\nBy category (share of `train_on_batch`):\n")
+    out.append("\nBy category (share of the whole step):\n")
     out.append("| category | ms/step | share |")
     out.append("|---|---:|---:|")
     for cat, t in by_cat.most_common():
         out.append(f"| {cat} | {1e3 * t:.3f} | {100 * t / full:.1f}% |")
     overhead = (full - bare) + max(bare - summed, 0.0)
-    out.append(f"| Python outside the steps (train_on_batch + program loop) | {1e3 * overhead:.3f} | "
+    out.append(f"| Python outside the program's steps (train/predict_on_batch + program loop) | {1e3 * overhead:.3f} | "
                f"{100 * overhead / full:.1f}% |")
     if summed > bare:
         out.append(f"\n(The timed steps sum to {1e3 * (summed - bare):.2f} ms more than the bare program: "
@@ -243,11 +261,11 @@ def report_ops(workload, result, out):
     out.append("")
 
 
-def cprofile_report(net, xs, ys, steps, out):
+def cprofile_report(net, workload, xs, ys, steps, out):
     profiler = cProfile.Profile()
     profiler.enable()
     for i in range(steps):
-        net.train_on_batch(xs[i % len(xs)], ys[i % len(ys)])
+        run_step(net, workload, xs[i % len(xs)], ys[i % len(ys)])
     profiler.disable()
     stream = io.StringIO()
     stats = pstats.Stats(profiler, stream=stream)
@@ -321,7 +339,7 @@ def pyspy(workload_name, seconds, out):
         raw = os.path.join(tmp, "samples.txt")
         command = [exe, "record", "--native", "-r", "250", "-f", "raw", "-o", raw, "--",
                    sys.executable, os.path.abspath(__file__), "--workload", workload_name,
-                   "--loop", str(seconds)]
+                   "--loop", str(seconds), "--threads", _THREADS]
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0 or not os.path.exists(raw):
             out.append(f"py-spy failed: {done.stderr.strip()[-300:]}\n")
@@ -367,32 +385,34 @@ def pyspy(workload_name, seconds, out):
     out.append("")
 
 
-def _loop_steps(net, xs, ys, seconds):
+def _loop_steps(net, workload, xs, ys, seconds):
     end = time.perf_counter() + seconds
     i = 0
     while time.perf_counter() < end:
-        net.train_on_batch(xs[i % len(xs)], ys[i % len(ys)])
+        run_step(net, workload, xs[i % len(xs)], ys[i % len(ys)])
         i += 1
     return i
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workload", default="w1_train", choices=[n for n, w in WORKLOADS.items() if w.train])
+    parser.add_argument("--workload", default="w1_train", choices=[n for n in WORKLOADS if n != "w3_train"])
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--pyspy", action="store_true", help="also sample native stacks with py-spy")
     parser.add_argument("--seconds", type=float, default=12.0, help="py-spy sampling time")
+    parser.add_argument("--threads", type=int, default=2, help="BLAS threads (default 2, as benchmarked)")
     parser.add_argument("--loop", type=float, help=argparse.SUPPRESS)    # child of --pyspy
     args = parser.parse_args(argv)
 
     workload, net, program, xs, ys = build(args.workload)
     if args.loop:
-        _loop_steps(net, xs, ys, args.loop)
+        _loop_steps(net, workload, xs, ys, args.loop)
         return
-    out = [f"load average at start: {tuple(round(x, 2) for x in os.getloadavg())}\n"]
+    out = [f"load average at start: {tuple(round(x, 2) for x in os.getloadavg())}; "
+           f"BLAS threads: {_THREADS}\n"]
     result = op_profile(workload, net, program, xs, ys, args.steps)
     report_ops(workload, result, out)
-    cprofile_report(net, xs, ys, max(10, args.steps // 2), out)
+    cprofile_report(net, workload, xs, ys, max(10, args.steps // 2), out)
     if args.pyspy:
         pyspy(args.workload, args.seconds, out)
     out.append(f"load average at end: {tuple(round(x, 2) for x in os.getloadavg())}")

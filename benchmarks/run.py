@@ -50,8 +50,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 RESULTS = os.path.join(HERE, "RESULTS.md")
-BEGIN = "<!-- benchmarks/run.py: begin (this section is rewritten by each full run) -->"
-END = "<!-- benchmarks/run.py: end -->"
+BEGIN = "<!-- benchmarks/run.py{tag}: begin (this section is rewritten by each full run) -->"
+END = "<!-- benchmarks/run.py{tag}: end -->"
 
 sys.path.insert(0, HERE)
 from workloads import WORKLOADS, kerasette_available, make_data, measure  # noqa: E402
@@ -205,17 +205,68 @@ def child_env(threads, extra=None):
     return env
 
 
-def spawn(argv, threads, extra_env=None, timeout=900):
-    """Run ``run.py --child ...`` in a fresh interpreter; its JSON result, or {'error': ...}."""
+def cpu_jiffies():
+    """(busy, total) jiffies of the whole machine from /proc/stat (steal counts as busy)."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return sum(fields) - idle, sum(fields)
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def busy_cores(seconds):
+    """How many cores other processes keep busy, sampled over ``seconds`` (this one sleeps)."""
+    before = cpu_jiffies()
+    time.sleep(seconds)
+    after = cpu_jiffies()
+    if before is None or after is None:
+        return None
+    return (after[0] - before[0]) / CLOCK_TICKS / seconds
+
+
+def wait_quiet(args):
+    """Wait (up to ``--max-wait`` s) until other jobs use at most ``--quiet`` cores."""
+    if args.max_wait <= 0:
+        return None
+    waited, busy = 0.0, None
+    while True:
+        busy = busy_cores(1.0)
+        waited += 1.0
+        if busy is None or busy <= args.quiet or waited >= args.max_wait:
+            return busy
+
+
+def spawn(argv, threads, extra_env=None, timeout=900, args=None):
+    """Run ``run.py --child ...`` in a fresh interpreter; its JSON result, or {'error': ...}.
+
+    Also records ``others_cores``: the CPU that other processes used while the
+    child ran (machine busy time minus the child's own CPU time, over wall time).
+    """
+    if args is not None:
+        wait_quiet(args)
     command = [sys.executable, os.path.abspath(__file__)] + argv + ["--threads", str(threads)]
+    jiffies, usage, start = cpu_jiffies(), resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
     try:
         done = subprocess.run(command, env=child_env(threads, extra_env), capture_output=True,
                               text=True, timeout=timeout, cwd=ROOT)
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {timeout} s"}
+    wall = time.perf_counter() - start
+    after, usage_after = cpu_jiffies(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    others = None
+    if jiffies and after and wall > 0:
+        child_cpu = (usage_after.ru_utime - usage.ru_utime) + (usage_after.ru_stime - usage.ru_stime)
+        others = max(0.0, ((after[0] - jiffies[0]) / CLOCK_TICKS - child_cpu) / wall)
     for line in reversed(done.stdout.splitlines()):
         if line.startswith(RESULT_TAG):
-            return json.loads(line[len(RESULT_TAG):])
+            result = json.loads(line[len(RESULT_TAG):])
+            result["others_cores"] = others
+            return result
     tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
     return {"error": " | ".join(tail) or f"exit status {done.returncode}"}
 
@@ -244,7 +295,7 @@ def log(message):
 
 def sweep(plan, sweep_index, args, results):
     """One pass over everything, each measurement in its own process."""
-    matmul = spawn(["--child", "matmul"] + (["--quick"] if args.quick else []), args.threads)
+    matmul = spawn(["--child", "matmul"] + (["--quick"] if args.quick else []), args.threads, args=args)
     results["matmul"].append(matmul)
     log(f"  matmul peak: {matmul.get('peak_gflops', float('nan')):.1f} GFLOP/s "
         f"{matmul.get('gflops', matmul.get('error'))}")
@@ -253,19 +304,20 @@ def sweep(plan, sweep_index, args, results):
         order = frameworks if sweep_index % 2 == 0 else list(reversed(frameworks))
         for framework in order:
             argv = ["--child", "bench", "--workload", name, "--framework", framework]
-            result = spawn(argv + (["--quick"] if args.quick else []), args.threads)
+            result = spawn(argv + (["--quick"] if args.quick else []), args.threads, args=args)
             results["bench"].setdefault(name, {}).setdefault(framework, []).append(result)
             if "error" in result:
                 log(f"  {name:9s} {framework:9s} ERROR {result['error']}")
             else:
                 log(f"  {name:9s} {framework:9s} {result['samples_per_s']:10.1f} samples/s "
                     f"({result['steps']} steps, {result['elapsed_s']:.2f} s, "
-                    f"median step {result['step_ms_median']:.1f} ms)")
+                    f"median step {result['step_ms_median']:.1f} ms, fastest {result['step_ms_min']:.1f} ms; "
+                    f"other jobs: {fmt(result.get('others_cores'), 2)} cores)")
     if args.memory:
         for framework in args.memory_frameworks:
             argv = ["--child", "memory", "--workload", "w4_train", "--framework", framework]
             result = spawn(argv, args.threads,
-                           {"MALLOC_MMAP_THRESHOLD_": "65536", "MALLOC_TRIM_THRESHOLD_": "0"})
+                           {"MALLOC_MMAP_THRESHOLD_": "65536", "MALLOC_TRIM_THRESHOLD_": "0"}, args=args)
             results["memory"].setdefault(framework, []).append(result)
             if "error" in result:
                 log(f"  memory {framework}: ERROR {result['error']}")
@@ -339,7 +391,8 @@ def report(results, plan, skipped, args, machine, started, loads):
     """The markdown section (also printed)."""
     peak = max((m["peak_gflops"] for m in results["matmul"] if "peak_gflops" in m), default=None)
     lines = [
-        "## End-to-end workloads: kerasette vs PyTorch (`python benchmarks/run.py`)",
+        "## End-to-end workloads: kerasette vs PyTorch (`python benchmarks/run.py"
+        + ("" if args.threads == 2 else f" --threads {args.threads}") + "`)",
         "",
         f"- date: {started:%Y-%m-%d %H:%M} UTC; {args.repeats} interleaved sweep(s)"
         + (" (--quick: short timings, not comparable)" if args.quick else ""),
@@ -360,11 +413,13 @@ def report(results, plan, skipped, args, machine, started, loads):
         "Samples/s: median of the sweeps [min-max]; ratio = kerasette median / PyTorch median "
         "(per-sweep ratios in brackets); % peak = samples/s x FLOP/sample / matmul peak; "
         "ratio of fastest steps = PyTorch's fastest step time / kerasette's over all sweeps "
-        "(less sensitive to other jobs on the machine, not the contract's number).",
+        "(less sensitive to other jobs on the machine, not the contract's number); other jobs = "
+        "CPU that other processes used while each measurement ran (machine busy time from /proc/stat "
+        "minus the measured process's own CPU time), median [min-max] over its runs.",
         "",
         "| workload | kerasette samples/s | PyTorch samples/s | ratio [per sweep] | goal | "
-        "kerasette % peak | PyTorch % peak | ratio of fastest steps |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "kerasette % peak | PyTorch % peak | ratio of fastest steps | other jobs, cores |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, frameworks in plan:
         workload = WORKLOADS[name]
@@ -393,12 +448,14 @@ def report(results, plan, skipped, args, machine, started, loads):
         fastest = {fw: min((r["step_ms_min"] for r in runs.get(fw, []) if "step_ms_min" in r), default=None)
                    for fw in FRAMEWORKS}
         best = ("n/a" if None in fastest.values() else f"{fastest['torch'] / fastest['kerasette']:.2f}")
+        others = summary([r.get("others_cores") for fw in FRAMEWORKS for r in runs.get(fw, [])])
+        others_text = "n/a" if others is None else f"{others['median']:.2f} [{others['min']:.2f}-{others['max']:.2f}]"
         lines.append(f"| {workload.label} | {cells[0]} | {cells[1]} | {ratio}{per_sweep} | {goal_text} | "
-                     f"{percents[0]} | {percents[1]} | {best} |")
+                     f"{percents[0]} | {percents[1]} | {best} | {others_text} |")
     for name, why in skipped.items():
         if name in dict(plan):
             continue
-        lines.append(f"| {WORKLOADS[name].label} | {why} | not run | n/a | n/a | n/a | n/a | n/a |")
+        lines.append(f"| {WORKLOADS[name].label} | {why} | not run | n/a | n/a | n/a | n/a | n/a | n/a |")
     lines += ["", "FLOP/sample (workloads.md: 2 x conv/dense MACs, training = 3 x forward): "
               + ", ".join(f"{n} {WORKLOADS[n].flop_per_sample / 1e6:.3f} M" for n, _ in plan) + "."]
     errors = [(name, fw, r["error"]) for name, by_fw in results["bench"].items()
@@ -446,7 +503,13 @@ def report(results, plan, skipped, args, machine, started, loads):
             goals.append(f"- {WORKLOADS[name].label}: ratio {ratio:.2f}, goal {GOALS[name]} -> "
                          + ("met" if ratio >= GOALS[name] else "**not met**"))
     if goals:
+        contended = [r.get("others_cores") for by_fw in results["bench"].values() for rs in by_fw.values()
+                     for r in rs if r.get("others_cores") is not None]
         lines += ["", "### Goals of issue 7", ""] + goals
+        if contended and statistics.median(contended) > 0.25:
+            lines += ["", f"Caution: other jobs kept a median {statistics.median(contended):.2f} of the "
+                      f"{machine['cores']} cores busy during these measurements; both frameworks run 2 "
+                      "threads, so a verdict needs a quieter rerun (compare the fastest-step ratios)."]
     return "\n".join(lines) + "\n"
 
 
@@ -457,17 +520,22 @@ def blas_text(pools):
                      f"{p.get('num_threads')} threads)" for p in pools)
 
 
-def write_results(section):
-    """Replace this runner's section of RESULTS.md (other sections are kept)."""
+def write_results(section, threads=2):
+    """Replace this runner's section of RESULTS.md (other sections are kept).
+
+    The contract's 2-thread run and runs at other thread counts keep separate sections.
+    """
+    tag = "" if threads == 2 else f" --threads {threads}"
+    begin, end = BEGIN.format(tag=tag), END.format(tag=tag)
     text = ""
     if os.path.exists(RESULTS):
         with open(RESULTS) as f:
             text = f.read()
-    block = f"{BEGIN}\n{section}{END}\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
-        text = head + block + tail.lstrip("\n")
+    block = f"{begin}\n{section}{end}\n"
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        _, tail = rest.split(end, 1)
+        text = head + block + ("\n" + tail.lstrip("\n") if tail.strip() else "")
     else:
         text = (text.rstrip("\n") + "\n\n" if text else "# Benchmark results\n\n") + block
     with open(RESULTS, "w") as f:
@@ -489,6 +557,10 @@ def parse(argv=None):
                         help="write RESULTS.md (default: yes for full runs, no with --quick)")
     parser.add_argument("--no-write", dest="write", action="store_false")
     parser.add_argument("--json", help="also dump every raw measurement to this file")
+    parser.add_argument("--quiet", type=float, default=0.3,
+                        help="before each measurement wait until other jobs use at most this many cores")
+    parser.add_argument("--max-wait", type=float, default=30.0,
+                        help="... but wait at most this many seconds (0: never wait)")
     # internal: one measurement in this (fresh) process
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--framework", help=argparse.SUPPRESS)
@@ -543,7 +615,7 @@ def main(argv=None):
         with open(args.json, "w") as f:
             json.dump({"machine": machine, "loads": loads, "results": results}, f, indent=1)
     if args.write:
-        write_results(section)
+        write_results(section, args.threads)
         log(f"wrote {os.path.relpath(RESULTS)}")
 
 

@@ -87,6 +87,18 @@ class Model(Trainer, Layer):
         return super().output
 
     @property
+    def input_shape(self):
+        if self.is_functional:
+            return _shapes_like(self._input_structure)
+        return super().input_shape
+
+    @property
+    def output_shape(self):
+        if self.is_functional:
+            return _shapes_like(self._output_structure)
+        return super().output_shape
+
+    @property
     def input_names(self) -> list:
         return [node.origin[0].layer.name for node in self.inputs]
 
@@ -176,6 +188,10 @@ class Model(Trainer, Layer):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _shapes_like(structure):
+    return map_structure(lambda node: node.shape, structure)
 
 
 def _match_inputs(model, inputs) -> list:

@@ -60,6 +60,9 @@ class Trainer:
     """The training half of ``Model`` (mixed into it)."""
 
     compiled = False
+    run_eagerly = False
+    _resolved = None
+    _loss_spec = None
 
     # ------------------------------------------------------------ compile
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
@@ -155,7 +158,7 @@ class Trainer:
         with not_recording():
             outputs = self(structure, training=training)
         flat = flatten(outputs)
-        if not self._resolved:
+        if not self._resolved and self.compiled:
             self._resolve_compile(len(flat))
         return flat
 
@@ -195,6 +198,8 @@ class Trainer:
     def _program(self, kind, xs, ys=None):
         signature = (kind,) + tuple((x.dtype.str, x.shape[1:]) for x in xs) + (
             tuple((y.dtype.str, y.shape[1:]) for y in ys) if ys is not None else ())
+        if not hasattr(self, "_programs"):
+            self._programs = {}   # predict works before compile
         program = self._programs.get(signature)
         if program is not None:
             return program

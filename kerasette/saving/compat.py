@@ -173,6 +173,13 @@ def _layer_class(class_name, registered_name, custom_objects):
     return None, True
 
 
+def _reads_own_config(cls) -> bool:
+    """A class with its own ``from_config`` interprets its config keys itself (Lambda)."""
+    from ..layers.layer import Layer
+    own = getattr(cls.from_config, "__func__", None)
+    return own is not None and own is not Layer.from_config.__func__
+
+
 def normalize_layer_config(class_name, config: dict, custom_objects: dict, registered_name=None) -> dict:
     from .. import constraints, initializers, regularizers
     config = dict(config)
@@ -194,7 +201,7 @@ def normalize_layer_config(class_name, config: dict, custom_objects: dict, regis
             config[key] = _nested_object(value, constraints, where)
     if class_name == "BatchNormalization" and isinstance(config.get("axis"), list) and len(config["axis"]) == 1:
         config["axis"] = config["axis"][0]      # tf.keras writes the axis as a list
-    if cls is not None and not custom:
+    if cls is not None and not custom and not _reads_own_config(cls):
         config = filter_config(cls, config, where)
     return config
 

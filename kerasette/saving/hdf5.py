@@ -13,34 +13,101 @@
   readers ignore the extra attribute.  Files are written with the HDF5 1.8
   format (``libver="v108"``), whose metadata blocks carry checksums too;
   every Keras version's h5py reads it.
+* Every file kerasette writes is sealed: HDF5 ignores the first 512 bytes
+  (the "user block", which h5py and every Keras reader skip), and kerasette
+  puts there a small header with the length and CRC-32 of the rest of the
+  file.  Reading checks it before the HDF5 library sees a byte, so a
+  truncated or damaged file gives a clear error instead of garbage, or the
+  endless loop libhdf5 can fall into on a corrupt heap.  Files from Keras
+  carry no seal and are read as they are.
 """
 from __future__ import annotations
 
+import json
+import os
 import zlib
 
 import h5py
 import numpy
 
-__all__ = ["WeightFileError", "open_for_reading", "open_for_writing", "write_string_list",
-           "read_string_list", "read_string", "write_dataset", "read_dataset"]
+__all__ = ["WeightFileError", "open_for_reading", "open_for_writing", "seal", "check_seal", "unseal",
+           "write_string_list", "read_string_list", "read_string", "write_dataset", "read_dataset"]
 
 HDF5_OBJECT_HEADER_LIMIT = 64512
 CHECKSUM_ATTRIBUTE = "kerasette_crc32"
+USER_BLOCK_SIZE = 512
+SEAL_MAGIC = b"KERASETTE-SEALED-HDF5\n"
 
 
 class WeightFileError(ValueError):
     """A weight or model file cannot be used: unreadable, corrupt, or for another architecture."""
 
 
+def _crc_of_file(path: str, start: int) -> tuple:
+    crc, length = 0, 0
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        while True:
+            block = handle.read(1 << 20)
+            if not block:
+                break
+            crc = zlib.crc32(block, crc)
+            length += len(block)
+    return crc, length
+
+
+def seal(path: str) -> None:
+    """Write the length and CRC-32 of everything after the user block into the user block."""
+    crc, length = _crc_of_file(path, USER_BLOCK_SIZE)
+    header = SEAL_MAGIC + json.dumps({"version": 1, "length": length, "crc32": crc}).encode("ascii") + b"\n"
+    if len(header) > USER_BLOCK_SIZE:
+        raise AssertionError("seal header too long")
+    with open(path, "r+b") as handle:
+        handle.seek(0)
+        handle.write(header.ljust(USER_BLOCK_SIZE, b"\0"))
+
+
+def check_seal(path: str) -> bool:
+    """Verify a kerasette seal if the file has one; True if it had one."""
+    with open(path, "rb") as handle:
+        head = handle.read(USER_BLOCK_SIZE)
+    if not head.startswith(SEAL_MAGIC):
+        return False
+    try:
+        record = json.loads(head[len(SEAL_MAGIC):].split(b"\n", 1)[0].decode("ascii"))
+        expected_length, expected_crc = int(record["length"]), int(record["crc32"])
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise WeightFileError(f"'{path}': its kerasette header is damaged: the file is corrupt") from None
+    crc, length = _crc_of_file(path, USER_BLOCK_SIZE)
+    if length != expected_length:
+        raise WeightFileError(f"'{path}' is truncated or was extended: {length + USER_BLOCK_SIZE} bytes, "
+                              f"but kerasette wrote {expected_length + USER_BLOCK_SIZE}")
+    if crc != expected_crc:
+        raise WeightFileError(f"'{path}' fails its whole-file checksum (stored {expected_crc:#010x}, computed "
+                              f"{crc:#010x}): the file is corrupt, or was changed by another program after "
+                              "kerasette wrote it (if that change was intended, kerasette.saving.hdf5.unseal(path) "
+                              "accepts the file as it is now)")
+    return True
+
+
+def unseal(path) -> None:
+    """Remove kerasette's seal (after editing a file with h5py on purpose)."""
+    path = os.fspath(path)
+    with open(path, "r+b") as handle:
+        if handle.read(len(SEAL_MAGIC)) == SEAL_MAGIC:
+            handle.seek(0)
+            handle.write(b"\0" * USER_BLOCK_SIZE)
+
+
 def open_for_reading(path) -> h5py.File:
     """``h5py.File(path, "r")`` with errors that name the file and say what is wrong."""
-    import os
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"No file or directory found at '{path}'")
     if os.path.isdir(path):
         raise WeightFileError(f"'{path}' is a directory, not a weight file (TensorFlow SavedModel "
                               "folders are not supported; save as '.h5' from Keras)")
+    check_seal(path)
     if not h5py.is_hdf5(path):
         size = os.path.getsize(path)
         raise WeightFileError(f"'{path}' is not an HDF5 file ({size} bytes without the HDF5 signature): "
@@ -52,7 +119,8 @@ def open_for_reading(path) -> h5py.File:
 
 
 def open_for_writing(path) -> h5py.File:
-    return h5py.File(path, "w", libver=("v108", "v108"))
+    """A new HDF5 file with room for the seal; call ``seal(path)`` once it is closed."""
+    return h5py.File(path, "w", libver=("v108", "v108"), userblock_size=USER_BLOCK_SIZE)
 
 
 def _chunks(values: list) -> list:
@@ -121,7 +189,8 @@ def read_string(group, name: str, default=None):
 
 def write_dataset(group, name: str, array) -> None:
     """A contiguous dataset like Keras' (scalars too), plus its CRC-32."""
-    array = numpy.ascontiguousarray(numpy.asarray(array))
+    # (ascontiguousarray would turn a scalar into shape (1,))
+    array = numpy.array(array, order="C", copy=None)
     if array.dtype.kind in "OUS":
         raise ValueError(f"Cannot save weight '{name}' of dtype {array.dtype}: only numeric arrays")
     dataset = group.create_dataset(name, shape=array.shape, dtype=array.dtype)
@@ -142,7 +211,7 @@ def read_dataset(dataset, filepath: str, what: str) -> numpy.ndarray:
         raise WeightFileError(f"Cannot read {what} from '{filepath}': its attributes are corrupt "
                               f"({error})") from None
     if stored is not None:
-        computed = zlib.crc32(numpy.ascontiguousarray(array).tobytes())
+        computed = zlib.crc32(numpy.array(array, order="C", copy=None).tobytes())
         if int(numpy.asarray(stored)) != computed:
             raise WeightFileError(
                 f"The values of {what} in '{filepath}' fail their checksum (stored {int(stored):#010x}, "

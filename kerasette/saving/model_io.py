@@ -32,7 +32,7 @@ from . import legacy_h5, serialization
 from .atomic import atomic_write
 from .functions import SafeModeScope
 from .hdf5 import (WeightFileError, open_for_reading, open_for_writing, read_dataset, read_string,
-                   read_string_list, write_dataset, write_string_list)
+                   read_string_list, seal, write_dataset, write_string_list)
 from .keras_zip import is_keras_zip, open_zip_weights, read_zip_config
 from .object_registration import resolve_custom_objects
 from .plan import LoadPlan
@@ -83,6 +83,7 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
             legacy_h5.save_weights_to_group(handle.create_group("model_weights"), model)
             if include_optimizer and compiled and model.optimizer.built:
                 _save_optimizer_weights(handle.create_group("optimizer_weights"), model.optimizer)
+        seal(temporary)
 
 
 def _save_optimizer_weights(group, optimizer) -> None:
@@ -221,11 +222,12 @@ def _load_keras_zip(filepath, custom_objects, compile, safe_mode):
     compile_config = config.get("compile_config") if compile else None
     if compile_config:
         training = dict(compile_config)
-        training["optimizer_config"] = training.pop("optimizer", None)
-        if isinstance(training["optimizer_config"], str):
-            training["optimizer_config"] = {"class_name": training["optimizer_config"], "config": {}}
-        if training["optimizer_config"] is not None:
-            _compile_from(model, training, custom_objects, filepath)
+        # compile()'s default, as Keras 3 uses when the archive names no optimizer
+        optimizer = training.pop("optimizer", None) or "rmsprop"
+        if isinstance(optimizer, str):
+            optimizer = {"class_name": optimizer, "config": {}}
+        training["optimizer_config"] = optimizer
+        _compile_from(model, training, custom_objects, filepath)
     with open_zip_weights(filepath) as handle:
         plan = plan_weights_from_file(handle, model, filepath,
                                       include_optimizer=getattr(model, "compiled", False))

@@ -46,8 +46,9 @@ class LoadPlan:
         """Check one layer's saved arrays against its variables; queue them if they fit."""
         if len(variables) != len(arrays):
             self.mismatch(
-                f"{label} expects {len(variables)} weight(s) {describe_shapes(variables)}, but {saved_label} "
-                f"in '{self.filepath}' has {len(arrays)} saved weight(s) {describe_shapes(arrays)}")
+                f"Weight count mismatch: {label} expects {len(variables)} weight(s) "
+                f"{describe_shapes(variables)}, but {saved_label} in '{self.filepath}' has {len(arrays)} "
+                f"saved weight(s) {describe_shapes(arrays)}; the file is for another architecture")
             return False
         prepared = []
         for index, (variable, array) in enumerate(zip(variables, arrays)):

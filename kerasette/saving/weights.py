@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 
 from .atomic import atomic_write
-from .hdf5 import WeightFileError, open_for_reading, open_for_writing
+from .hdf5 import WeightFileError, open_for_reading, open_for_writing, seal
 from . import keras3_weights, legacy_h5
 
 __all__ = ["save_weights", "load_weights", "plan_weights"]
@@ -45,6 +45,7 @@ def save_weights(model, filepath, overwrite: bool = True, save_format=None, **kw
                 keras3_weights.save_weights_to_file(handle, model)
             else:
                 legacy_h5.save_weights_to_group(handle, model)
+        seal(temporary)
 
 
 def plan_weights(handle, model, filepath: str, by_name=False, skip_mismatch=False, reshape=False):

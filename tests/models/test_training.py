@@ -278,3 +278,10 @@ def test_tutorial_cnn_learns_digits_through_fit():
     predictions = model.predict(to_28(x_test), verbose=0)
     assert accuracy == pytest.approx(np.mean(predictions.argmax(1) == y_test))
     assert accuracy >= 0.9
+
+
+def test_predict_works_before_compile_and_shapes_are_known():
+    model = mlp()
+    assert model.input_shape == (None, 8) and model.output_shape == (None, 3)
+    x, _ = blobs(10)
+    np.testing.assert_allclose(model.predict(x, verbose=0), model(x), rtol=1e-6)

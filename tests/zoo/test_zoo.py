@@ -1,7 +1,10 @@
 """The model zoo (top-level ``models/``): every model builds for digits and MNIST
 shapes, has the parameter count its docstring states, learns, and the README's
 table agrees with the code."""
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +72,16 @@ def test_a_few_training_steps_lower_the_loss(name):
     assert losses[-1] < 0.95 * losses[0], losses
 
 
+@pytest.mark.parametrize("name", list(ZOO))
+def test_config_round_trip_rebuilds_the_same_model(name):
+    model = ZOO[name]()
+    rebuilt = Model.from_config(model.get_config())
+    assert [layer.name for layer in rebuilt.layers] == [layer.name for layer in model.layers]
+    rebuilt.set_weights(model.get_weights())
+    images = np.random.default_rng(1).random((2,) + DIGITS, dtype=np.float32)
+    np.testing.assert_array_equal(np.asarray(rebuilt(images)), np.asarray(model(images)))
+
+
 def test_tutorial_cnn_at_28x28_is_the_tutorials_model():
     model = tutorial_cnn(input_shape=MNIST)
     assert model.count_params() == 21840
@@ -111,6 +124,22 @@ def test_readme_table_lists_every_model_with_its_count():
     assert list(rows) == list(ZOO)
     for name, builder in ZOO.items():
         assert int(rows[name].replace(",", "")) == builder().count_params(), name
+
+
+def test_readme_accuracy_is_what_the_script_measures():
+    """Rerun the script for the quickest model: the README's number must not be stale.
+
+    A different CPU may round differently, hence the tolerance; a changed
+    architecture or training recipe moves the number by more.
+    """
+    text = Path(evaluate_zoo.README).read_text(encoding="utf-8")
+    documented = float(re.search(r"^\| `mlp` \| [\d,]+ \| ([\d.]+)% \| 20 \|", text, re.M).group(1))
+    env = {key: value for key, value in os.environ.items() if key not in evaluate_zoo.BLAS_THREAD_VARIABLES}
+    completed = subprocess.run([sys.executable, str(Path(evaluate_zoo.ROOT) / "models" / "evaluate_zoo.py"),
+                                "--only", "mlp", "--no-write"], env=env, capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    measured = float(re.search(r"^mlp .* test accuracy\s+([\d.]+)%", completed.stdout, re.M).group(1))
+    assert abs(measured - documented) <= 1.5, (measured, documented)
 
 
 def test_evaluate_zoo_trains_a_model_and_writes_only_between_the_markers(tmp_path):
