@@ -15,6 +15,7 @@ array([0., 2.], dtype=float32)
 from __future__ import annotations
 
 from . import backend, ops
+from .serialization import ObjectRegistry
 
 __all__ = [
     "relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "sigmoid", "hard_sigmoid",
@@ -223,6 +224,8 @@ _BY_NAME = {function.__name__: function for function in [
 ]}
 _BY_NAME.update({"swish": silu, "hard_swish": hard_silu})
 _NAME_OF = {id(function): name for name, function in _BY_NAME.items() if name == function.__name__}
+# functions, not classes: only the registry's name lookup applies
+_REGISTRY = ObjectRegistry("activation function", None, _BY_NAME)
 
 
 def serialize(activation):
@@ -262,9 +265,7 @@ def deserialize(config, custom_objects: dict | None = None):
         if options is not None and hasattr(found, "from_config"):
             return found.from_config(options)
         return found
-    if name in _BY_NAME:
-        return _BY_NAME[name]
-    raise ValueError(f"Unknown activation function {name!r}; known: {', '.join(sorted(_BY_NAME))}")
+    return _REGISTRY.lookup(name)
 
 
 def get(identifier):

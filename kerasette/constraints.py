@@ -13,6 +13,7 @@ array([-0.,  2.], dtype=float32)
 from __future__ import annotations
 
 from . import backend, ops
+from .serialization import Configurable, ObjectRegistry
 
 __all__ = [
     "Constraint", "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm", "max_norm", "maxnorm",
@@ -36,7 +37,7 @@ def _axis_config(axis):
     return list(axis) if isinstance(axis, tuple) else axis
 
 
-class Constraint:
+class Constraint(Configurable):
     """Base class: subclasses implement ``__call__(w)`` returning the projected weight.
 
     >>> class Halve(Constraint):
@@ -46,17 +47,6 @@ class Constraint:
 
     def __call__(self, w):
         return w
-
-    def get_config(self) -> dict:
-        return {}
-
-    @classmethod
-    def from_config(cls, config: dict):
-        return cls(**config)
-
-    def __repr__(self):
-        arguments = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({arguments})"
 
 
 class MaxNorm(Constraint):
@@ -154,37 +144,18 @@ _BY_NAME = {
     "MinMaxNorm": MinMaxNorm, "max_norm": MaxNorm, "maxnorm": MaxNorm, "non_neg": NonNeg,
     "nonneg": NonNeg, "unit_norm": UnitNorm, "unitnorm": UnitNorm, "min_max_norm": MinMaxNorm,
 }
-
-
-def _lookup(name: str):
-    try:
-        return _BY_NAME[name]
-    except KeyError:
-        known = ", ".join(sorted(_BY_NAME))
-        raise ValueError(f"Unknown constraint {name!r}; known: {known}") from None
+_REGISTRY = ObjectRegistry("constraint", Constraint, _BY_NAME)
+_lookup = _REGISTRY.lookup
 
 
 def serialize(constraint) -> dict | None:
     """``{"class_name": "MaxNorm", "config": {"max_value": 2, "axis": 0}}`` (Keras 2's form)."""
-    if constraint is None:
-        return None
-    if isinstance(constraint, Constraint):
-        return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
-    raise ValueError(f"Cannot serialize {constraint!r}: it is not a Constraint")
+    return _REGISTRY.serialize(constraint)
 
 
 def deserialize(config: dict, custom_objects: dict | None = None) -> Constraint:
     """The constraint a ``serialize`` dict (Keras 2 or Keras 3 form) describes."""
-    custom_objects = custom_objects or {}
-    class_name = config["class_name"]
-    registered = config.get("registered_name")
-    if class_name in custom_objects:
-        cls = custom_objects[class_name]
-    elif registered in custom_objects:
-        cls = custom_objects[registered]
-    else:
-        cls = _lookup(class_name)
-    return cls.from_config(config.get("config") or {})
+    return _REGISTRY.deserialize(config, custom_objects)
 
 
 def get(identifier):
@@ -194,14 +165,4 @@ def get(identifier):
     >>> get("max_norm").max_value
     2
     """
-    if identifier is None or isinstance(identifier, Constraint):
-        return identifier
-    if isinstance(identifier, str):
-        return _lookup(identifier)()
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, type):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Cannot interpret constraint identifier {identifier!r}")
+    return _REGISTRY.get(identifier)

@@ -24,6 +24,7 @@ import math
 import numpy
 
 from . import backend
+from .serialization import Configurable, ObjectRegistry
 
 __all__ = [
     "Initializer", "Constant", "Zeros", "Ones", "RandomNormal", "RandomUniform",
@@ -68,7 +69,7 @@ def compute_fans(shape) -> tuple:
     return shape[-2] * receptive_field, shape[-1] * receptive_field
 
 
-class Initializer:
+class Initializer(Configurable):
     """Base class: subclasses implement ``__call__(shape, dtype=None)``.
 
     >>> class Fives(Initializer):
@@ -79,9 +80,6 @@ class Initializer:
     def __call__(self, shape, dtype=None):
         raise NotImplementedError(f"{type(self).__name__} does not implement __call__")
 
-    def get_config(self) -> dict:
-        return {}
-
     @classmethod
     def from_config(cls, config: dict):
         config = dict(config)
@@ -91,10 +89,6 @@ class Initializer:
 
     def clone(self):
         return type(self).from_config(self.get_config())
-
-    def __repr__(self):
-        arguments = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({arguments})"
 
 
 # ------------------------------------------------------------------ constants
@@ -456,38 +450,18 @@ _BY_NAME.update({
     "normal": RandomNormal, "uniform": RandomUniform, "one": Ones, "zero": Zeros,
     "RandomNormalV2": RandomNormal, "RandomUniformV2": RandomUniform,
 })
-
-
-def _lookup(name: str):
-    try:
-        return _BY_NAME[name]
-    except KeyError:
-        known = ", ".join(sorted(_BY_NAME))
-        raise ValueError(f"Unknown initializer {name!r}; known: {known}") from None
+_REGISTRY = ObjectRegistry("initializer", Initializer, _BY_NAME)
+_lookup = _REGISTRY.lookup
 
 
 def serialize(initializer) -> dict:
     """``{"class_name": "GlorotUniform", "config": {"seed": None}}`` (Keras 2's form)."""
-    if initializer is None:
-        return None
-    if isinstance(initializer, Initializer):
-        return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
-    raise ValueError(f"Cannot serialize {initializer!r}: it is not an Initializer")
+    return _REGISTRY.serialize(initializer)
 
 
 def deserialize(config: dict, custom_objects: dict | None = None) -> Initializer:
     """The initializer a ``serialize`` dict (Keras 2 or Keras 3 form) describes."""
-    class_name = config["class_name"]
-    custom_objects = custom_objects or {}
-    # Keras 3 adds "module" and "registered_name" ("package>Name" for custom classes)
-    registered = config.get("registered_name")
-    if class_name in custom_objects:
-        cls = custom_objects[class_name]
-    elif registered in custom_objects:
-        cls = custom_objects[registered]
-    else:
-        cls = _lookup(class_name)
-    return cls.from_config(config.get("config") or {})
+    return _REGISTRY.deserialize(config, custom_objects)
 
 
 def get(identifier):
@@ -496,14 +470,4 @@ def get(identifier):
     >>> get("he_normal")
     HeNormal(seed=None)
     """
-    if identifier is None or isinstance(identifier, Initializer):
-        return identifier
-    if isinstance(identifier, str):
-        return _lookup(identifier)()
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, type):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Cannot interpret initializer identifier {identifier!r}")
+    return _REGISTRY.get(identifier)

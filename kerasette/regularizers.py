@@ -16,6 +16,7 @@ import math
 import numbers
 
 from . import backend, ops
+from .serialization import Configurable, ObjectRegistry
 
 __all__ = [
     "Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2",
@@ -38,7 +39,7 @@ def _as_operand(x):
     return backend.as_array(x)
 
 
-class Regularizer:
+class Regularizer(Configurable):
     """Base class: subclasses implement ``__call__(x)`` and ``get_config``.
 
     >>> class Sum(Regularizer):
@@ -51,17 +52,6 @@ class Regularizer:
 
     def get_config(self) -> dict:
         raise NotImplementedError(f"{type(self).__name__} does not implement get_config")
-
-    @classmethod
-    def from_config(cls, config: dict):
-        return cls(**config)
-
-    def __repr__(self):
-        try:
-            arguments = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        except NotImplementedError:
-            arguments = ""
-        return f"{type(self).__name__}({arguments})"
 
 
 class L1(Regularizer):
@@ -179,37 +169,18 @@ _BY_NAME = {
     "OrthogonalRegularizer": OrthogonalRegularizer,
     "l1": L1, "l2": L2, "l1_l2": L1L2, "orthogonal_regularizer": OrthogonalRegularizer,
 }
-
-
-def _lookup(name: str):
-    try:
-        return _BY_NAME[name]
-    except KeyError:
-        known = ", ".join(sorted(_BY_NAME))
-        raise ValueError(f"Unknown regularizer {name!r}; known: {known}") from None
+_REGISTRY = ObjectRegistry("regularizer", Regularizer, _BY_NAME)
+_lookup = _REGISTRY.lookup
 
 
 def serialize(regularizer) -> dict | None:
     """``{"class_name": "L2", "config": {"l2": 0.01}}`` (Keras 2's form)."""
-    if regularizer is None:
-        return None
-    if isinstance(regularizer, Regularizer):
-        return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
-    raise ValueError(f"Cannot serialize {regularizer!r}: it is not a Regularizer")
+    return _REGISTRY.serialize(regularizer)
 
 
 def deserialize(config: dict, custom_objects: dict | None = None) -> Regularizer:
     """The regularizer a ``serialize`` dict (Keras 2 or Keras 3 form) describes."""
-    custom_objects = custom_objects or {}
-    class_name = config["class_name"]
-    registered = config.get("registered_name")
-    if class_name in custom_objects:
-        cls = custom_objects[class_name]
-    elif registered in custom_objects:
-        cls = custom_objects[registered]
-    else:
-        cls = _lookup(class_name)
-    return cls.from_config(config.get("config") or {})
+    return _REGISTRY.deserialize(config, custom_objects)
 
 
 def get(identifier):
@@ -218,14 +189,4 @@ def get(identifier):
     >>> get("l2").l2
     0.01
     """
-    if identifier is None or isinstance(identifier, Regularizer):
-        return identifier
-    if isinstance(identifier, str):
-        return _lookup(identifier)()
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, type):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Cannot interpret regularizer identifier {identifier!r}")
+    return _REGISTRY.get(identifier)

@@ -1,5 +1,19 @@
-"""Models: functional ``Model``, ``Sequential``, subclassing and ``summary()``."""
+"""Models: functional ``Model``, ``Sequential``, subclassing and ``summary()``;
+``load_model`` and ``model_from_json`` read what ``save`` and ``to_json`` write."""
 from .model import GraphError, Model
 from .sequential import Sequential
 
-__all__ = ["Model", "Sequential", "GraphError"]
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """A model saved with ``model.save`` (kerasette, tf.keras or Keras 3 files)."""
+    from ..saving import load_model as load
+    return load(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+
+
+def model_from_json(json_string, custom_objects=None):
+    """A model (fresh weights) from ``model.to_json()``."""
+    from ..saving import model_from_json as from_json
+    return from_json(json_string, custom_objects=custom_objects)
+
+
+__all__ = ["Model", "Sequential", "GraphError", "load_model", "model_from_json"]

@@ -76,7 +76,7 @@ def model_own_weights(model) -> list:
 
 def check_has_weights(model) -> None:
     unbuilt = [layer.name for layer in model.layers if not layer.built]
-    if not model.built or unbuilt and not model.weights:
+    if not model.built or (unbuilt and not model.weights):
         raise ValueError(
             f"Model '{model.name}' has not created its weights yet (unbuilt layers: {unbuilt or 'all'}): "
             "call it on data, or build(input_shape), before saving or loading weights")

@@ -26,11 +26,9 @@ import warnings
 import zlib
 
 import h5py
-import numpy
 
 from . import legacy_h5, serialization
 from .atomic import atomic_write
-from .functions import SafeModeScope
 from .hdf5 import (WeightFileError, open_for_reading, open_for_writing, read_dataset, read_string,
                    read_string_list, seal, write_dataset, write_string_list)
 from .keras_zip import is_keras_zip, open_zip_weights, read_zip_config

@@ -25,8 +25,19 @@ __all__ = [
     "CustomObjectScope", "get_registered_name", "get_registered_object", "resolve_custom_objects",
 ]
 
+class _CustomObjects(dict):
+    """The global registry: a plain mutable dict whose ``get`` also finds an object by the
+    plain name of its registered name (``"Shift"`` for ``"pkg>Shift"``) and looks in the
+    active ``custom_object_scope``s first, so that config loaders asking
+    ``get_custom_objects().get(class_name)`` find every object a user made known."""
+
+    def get(self, key, default=None):
+        found = get_registered_object(key)
+        return default if found is None else found
+
+
 # registered name ("package>Name") or any user-chosen key -> object
-_GLOBAL_CUSTOM_OBJECTS: dict = {}
+_GLOBAL_CUSTOM_OBJECTS: dict = _CustomObjects()
 # id(object) -> registered name
 _GLOBAL_CUSTOM_NAMES: dict = {}
 _scopes = threading.local()

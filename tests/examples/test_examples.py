@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -66,3 +68,45 @@ def test_pytorch_style_net_learns_by_hand():
     assert len(losses) == 3 and losses[-1] < 0.5 * losses[0]
     accuracy = float(lines[-1].split(": ")[1])
     assert accuracy >= 0.9
+
+
+def test_train_digits_main_example():
+    lines = run_example("train_digits.py")
+    assert lines[0] == 'Model: "digits_cnn"'
+    assert any(line.startswith("Epoch 30/30") for line in lines)
+    result = next(line for line in lines if line.startswith("test loss"))
+    assert float(result.rsplit(": ", 1)[1]) >= 0.97
+    assert lines[-1] == "reloaded model predicts identically: True"
+    assert not any("\r" in line for line in lines)   # no bar redraws in a log
+
+
+def test_sequential_mlp_example():
+    lines = run_example("sequential_mlp.py")
+    accuracy = float(next(line for line in lines if line.startswith("test accuracy")).split(": ")[1])
+    assert accuracy >= 0.95
+    assert lines[-1] == "epochs run: 25"
+
+
+def test_multi_input_output_example():
+    lines = run_example("multi_input_output.py")
+    results = dict(line.split(": ") for line in lines[-5:])
+    assert set(results) == {"loss", "digit_loss", "even_loss", "digit_accuracy", "even_accuracy"}
+    assert float(results["digit_accuracy"]) >= 0.93 and float(results["even_accuracy"]) >= 0.9
+    assert float(results["loss"]) == pytest.approx(
+        float(results["digit_loss"]) + 0.5 * float(results["even_loss"]), abs=2e-4)
+
+
+def test_callbacks_checkpoint_example_resumes():
+    lines = run_example("callbacks_checkpoint.py")
+    stopped = int(re.match(r"early stopping after (\d+) of 100 epochs", lines[0]).group(1))
+    assert stopped < 100
+    assert lines[1] == f"CSV log: {stopped} rows, columns ['epoch', 'accuracy', 'loss', 'val_accuracy', 'val_loss']"
+    assert lines[3] == f"resumed for epochs {[stopped + 1, stopped + 2]}"
+    assert float(lines[-1].split(": ")[1]) >= 0.93
+
+
+def test_custom_layer_example_round_trips():
+    lines = run_example("custom_layer.py")
+    assert float(lines[0].split("mse ")[1]) < 0.1
+    assert lines[1] == "loaded layer: Scale with offset 0.1"
+    assert lines[2] == "loaded model predicts the same: True"

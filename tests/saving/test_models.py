@@ -346,3 +346,39 @@ def test_keras_names_are_refused_for_writing_whole_models(tmp_path):
         model.save(tmp_path / "m.keras")
     with pytest.raises(ValueError, match="save_weights"):
         save_model(model, tmp_path / "m.weights.h5")
+
+
+def test_registered_and_scoped_classes_resolve_in_plain_from_config():
+    @register_keras_serializable(package="plain")
+    class AddOne(Layer):
+        def call(self, inputs):
+            return inputs + 1.0
+
+    class Negate(Layer):
+        def call(self, inputs):
+            return -inputs
+
+    inputs = Input(shape=(4,))
+    model = Model(inputs, Negate(name="neg")(AddOne(name="add")(inputs)))
+    config = model.get_config()
+    with pytest.raises(ValueError, match="Unknown layer: 'Negate'"):
+        Model.from_config(config)
+    with custom_object_scope({"Negate": Negate}):
+        clone = Model.from_config(config)       # AddOne through the registry, Negate through the scope
+    assert [type(layer).__name__ for layer in clone.layers[1:]] == ["AddOne", "Negate"]
+    np.testing.assert_array_equal(np.asarray(clone(X)), -(X + 1.0))
+    assert "plain>AddOne" in get_custom_objects() and "AddOne" not in list(get_custom_objects())
+
+
+def test_model_checkpoint_writes_through_the_atomic_sealed_writer(tmp_path):
+    from kerasette import callbacks
+    model = mlp()
+    model.compile(optimizer="adam", loss="mse")
+    checkpoints = [callbacks.ModelCheckpoint(str(tmp_path / "m_{epoch:02d}.h5")),
+                   callbacks.ModelCheckpoint(str(tmp_path / "w.weights.h5"), save_weights_only=True)]
+    model.fit(X, Y, epochs=2, batch_size=4, shuffle=False, verbose=0, callbacks=checkpoints)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m_01.h5", "m_02.h5", "w.weights.h5"]
+    assert (tmp_path / "m_02.h5").read_bytes().startswith(b"KERASETTE-SEALED-HDF5")
+    restored = load_model(tmp_path / "m_02.h5")
+    assert int(restored.optimizer.iterations.numpy()) == 4
+    np.testing.assert_array_equal(np.asarray(restored(X)), np.asarray(model(X)))

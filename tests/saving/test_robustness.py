@@ -7,15 +7,12 @@
 """
 import errno
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import textwrap
-import time
 import warnings
 
-import h5py
 import numpy as np
 import pytest
 
