@@ -39,6 +39,7 @@ import numpy
 
 from . import backend, ops
 from .ops.math import dtype_name
+from .serialization import ObjectRegistry
 
 #: an array, a Python number or list, an eager Tensor or a symbolic node
 TensorLike = Any
@@ -795,16 +796,9 @@ _BY_NAME.update({
     "msle": mean_squared_logarithmic_error, "MSLE": mean_squared_logarithmic_error,
     "logcosh": log_cosh, "cosine_proximity": cosine_similarity, "huber_loss": huber,
 })
-
-
-def _lookup(name: str, custom_objects: dict | None = None):
-    if custom_objects and name in custom_objects:
-        return custom_objects[name]
-    try:
-        return _BY_NAME[name]
-    except KeyError:
-        known = ", ".join(sorted(_BY_NAME))
-        raise ValueError(f"Unknown loss {name!r}; known: {known}") from None
+_REGISTRY = ObjectRegistry("loss", Loss, _BY_NAME, module="keras.losses",
+                           interpret_error="Could not interpret {kind} identifier: {identifier!r}")
+_lookup = _REGISTRY.lookup
 
 
 def serialize(loss) -> dict | None:
@@ -812,14 +806,9 @@ def serialize(loss) -> dict | None:
 
     A loss function gives ``class_name="function"`` and its name as config.
     """
-    if loss is None:
-        return None
-    if isinstance(loss, Loss):
-        builtin = type(loss) in _CLASSES
-        return {"module": "keras.losses" if builtin else type(loss).__module__,
-                "class_name": type(loss).__name__, "config": loss.get_config(),
-                "registered_name": None if builtin else type(loss).__name__}
-    if inspect.isfunction(loss) or callable(loss):
+    if loss is None or isinstance(loss, Loss):
+        return _REGISTRY.serialize(loss)
+    if callable(loss):
         name = getattr(loss, "__name__", None)
         if name is None:
             raise ValueError(f"Cannot serialize {loss!r}: it is neither a Loss nor a named "
@@ -837,18 +826,12 @@ def deserialize(config, custom_objects: dict | None = None):
         return _lookup(config, custom_objects)
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"Cannot deserialize a loss from {config!r}")
-    class_name = config["class_name"]
-    inner = config.get("config")
-    if class_name in ("function", "builtins.function"):
-        return _lookup(config.get("registered_name") or inner, custom_objects)
-    registered = config.get("registered_name")
-    if custom_objects and registered in custom_objects:
-        cls = custom_objects[registered]
-    else:
-        cls = _lookup(class_name, custom_objects)
-    if not inspect.isclass(cls):
-        return cls   # a function stored under its own name
-    return cls.from_config(dict(inner or {}))
+    if config["class_name"] in ("function", "builtins.function"):
+        return _lookup(config.get("registered_name") or config.get("config"), custom_objects)
+    found = _REGISTRY.resolve(config, custom_objects)
+    if not inspect.isclass(found):
+        return found   # a function stored under its own name
+    return found.from_config(dict(config.get("config") or {}))
 
 
 def get(identifier):
@@ -858,19 +841,9 @@ def get(identifier):
     mean_squared_error``); class names give a fresh instance
     (``get("MeanSquaredError")``), as in Keras 3.
     """
-    if identifier is None:
-        return None
     if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = _lookup(identifier)
-    else:
-        obj = identifier
-    if inspect.isclass(obj):
-        return obj()
-    if callable(obj):
-        return obj
-    raise ValueError(f"Could not interpret loss identifier: {identifier!r}")
+        identifier = deserialize(identifier)   # Keras 3's function records included
+    return _REGISTRY.get(identifier)
 
 
 def to_loss_object(identifier) -> Loss | None:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import inspect
 
 from .. import losses as _losses
+from ..serialization import ObjectRegistry
 from .accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
                        SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, accuracy,
                        binary_accuracy, categorical_accuracy, in_top_k,
@@ -107,18 +108,25 @@ _METRIC_FUNCTIONS = {fn.__name__: fn for fn in (
     top_k_categorical_accuracy, sparse_top_k_categorical_accuracy)}
 
 
-def _lookup(name: str, custom_objects: dict | None = None):
-    if custom_objects and name in custom_objects:
-        return custom_objects[name]
-    if name in _BY_NAME:
-        return _BY_NAME[name]
-    if name in _METRIC_FUNCTIONS:
-        return _METRIC_FUNCTIONS[name]
-    if name in _losses._BY_NAME and not inspect.isclass(_losses._BY_NAME[name]):
-        # any other loss function ("huber", ...) works as a metric
-        return _losses._BY_NAME[name]
-    known = ", ".join(sorted(set(_BY_NAME) | set(_METRIC_FUNCTIONS)))
-    raise ValueError(f"Unknown metric {name!r}; known: {known}")
+class _MetricRegistry(ObjectRegistry):
+    """Metric names first; then any loss function ("huber", ...) works as a metric.
+
+    The metric functions need no place here: each is named like its class
+    (``binary_accuracy``), whose name gives the class first.
+    """
+
+    def find(self, name):
+        found = super().find(name)
+        if found is None:
+            loss = _losses._BY_NAME.get(name)
+            if not inspect.isclass(loss):
+                found = loss
+        return found
+
+
+_REGISTRY = _MetricRegistry("metric", Metric, _BY_NAME, module="keras.metrics",
+                            interpret_error="Could not interpret {kind} identifier: {identifier!r}")
+_lookup = _REGISTRY.lookup
 
 
 def serialize_function(fn) -> dict:
@@ -132,13 +140,8 @@ def serialize_function(fn) -> dict:
 
 def serialize(metric) -> dict | None:
     """``{"module": "keras.metrics", "class_name": ..., "config": ..., "registered_name": ...}``."""
-    if metric is None:
-        return None
-    if isinstance(metric, Metric):
-        builtin = type(metric) in _CLASSES
-        return {"module": "keras.metrics" if builtin else type(metric).__module__,
-                "class_name": type(metric).__name__, "config": metric.get_config(),
-                "registered_name": None if builtin else type(metric).__name__}
+    if metric is None or isinstance(metric, Metric):
+        return _REGISTRY.serialize(metric)
     if callable(metric):
         return serialize_function(metric)
     raise ValueError(f"Cannot serialize {metric!r}: it is not a metric")
@@ -163,14 +166,10 @@ def deserialize(config, custom_objects: dict | None = None):
         if name in _METRIC_FUNCTIONS:
             return _METRIC_FUNCTIONS[name]
         return _losses._lookup(name)
-    registered = config.get("registered_name")
-    if custom_objects and registered in custom_objects:
-        cls = custom_objects[registered]
-    else:
-        cls = _lookup(class_name, custom_objects)
-    if not inspect.isclass(cls):
-        return cls
-    return cls.from_config(dict(inner or {}))
+    found = _REGISTRY.resolve(config, custom_objects)
+    if not inspect.isclass(found):
+        return found   # a function stored under its own name
+    return found.from_config(dict(inner or {}))
 
 
 def get(identifier):
@@ -180,19 +179,9 @@ def get(identifier):
     Keras 3); names of loss functions with no metric class (``"huber"``) give the
     function; functions and instances pass through.
     """
-    if identifier is None:
-        return None
     if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = _lookup(identifier)
-    else:
-        obj = identifier
-    if inspect.isclass(obj):
-        return obj()
-    if callable(obj) or isinstance(obj, Metric):
-        return obj
-    raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
+        identifier = deserialize(identifier)   # Keras 3's function records included
+    return _REGISTRY.get(identifier)
 
 
 # -------------------------------------------------- compile's special names
