@@ -10,8 +10,8 @@ Two ways to compute, over one set of ops:
 """
 import sys
 
-from . import (activations, backend, callbacks, constraints, datasets, engine, initializers, layers, losses,
-               metrics, models, ops, optimizers, primitives, regularizers, utils)
+from . import (activations, backend, callbacks, constraints, datasets, engine, initializers, layers,
+               losses, metrics, models, ops, optimizers, primitives, regularizers, utils)
 from .eager import Tensor, enable_grad, no_grad
 from .layers import Input, Layer
 from .models import Model, Sequential
@@ -19,11 +19,20 @@ from .variables import Variable
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name):
+    # saving pulls in h5py: imported on first use, so ``import kerasette`` stays fast
+    if name == "saving":
+        import importlib
+        return importlib.import_module(".saving", __name__)
+    raise AttributeError(f"module 'kerasette' has no attribute {name!r}")
+
+
 # ``import kerasette as tf`` keeps ``tf.keras.Model(...)`` working: kerasette is its own keras
 keras = sys.modules[__name__]
+
 __all__ = [
-    "activations", "backend", "callbacks", "constraints", "datasets", "losses", "metrics", "optimizers", "utils",
-    "engine", "initializers", "layers", "models", "ops",
-    "primitives", "regularizers", "Tensor", "no_grad", "enable_grad", "Input", "Layer", "Model",
-    "Sequential", "Variable",
+    "activations", "backend", "callbacks", "constraints", "datasets", "engine", "initializers", "layers",
+    "losses", "metrics", "models", "ops", "optimizers", "primitives", "regularizers", "saving", "utils",
+    "Tensor", "no_grad", "enable_grad", "Input", "Layer", "Model", "Sequential", "Variable",
 ]

@@ -403,9 +403,8 @@ def _serialize_callable(value):
         return value, "raw", None
     module = getattr(value, "__module__", None)
     name = getattr(value, "__name__", None) or type(value).__name__
-    # Lambdas and closures cannot be found by name; their bytecode will be stored
-    # (Keras' func_dump) in a later version.  For now only the name is kept, so
-    # from_config needs the function in custom_objects.
+    # a lambda or closure cannot be found again by name: get_config stores its
+    # bytecode instead (see Lambda.get_config)
     kind = "function" if _is_importable_function(value) else "lambda"
     return name, kind, module
 
@@ -445,9 +444,10 @@ class Lambda(Layer):
 
     ``get_config`` stores a module-level function by name
     (``"function_type": "function"``, found again from its module or
-    ``kerasette.ops``); a lambda or closure is stored by name only with
-    ``"function_type": "lambda"``, and ``from_config`` then needs it in
-    ``custom_objects`` (storing its bytecode is left for later).
+    ``kerasette.ops``); a lambda or closure is stored as Python bytecode with
+    ``"function_type": "lambda"`` (Keras 2's form), which ``from_config`` only
+    runs outside safe mode (``kerasette.saving.SafeModeScope(False)`` or
+    ``load_model(..., safe_mode=False)``); or pass it in ``custom_objects``.
 
     >>> Lambda(lambda x: x[:, :2])(Input(shape=(5,))).shape
     (None, 2)

@@ -161,7 +161,9 @@ class Layer:
 
     # ---------------------------------------------------------- tracking
     def __setattr__(self, name, value):
-        if getattr(self, "_tracking", False) and not name.startswith("_"):
+        # layers assigned as attributes (also private ones, also inside lists and
+        # dicts) are tracked, as Keras does; the tracking list itself is not
+        if getattr(self, "_tracking", False) and name != "_layers":
             for item in flatten(value) if isinstance(value, (list, tuple, dict)) else [value]:
                 if isinstance(item, Layer) and item is not self and item not in self._layers:
                     self._layers.append(item)

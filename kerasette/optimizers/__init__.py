@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import inspect
 
+from ..serialization import ObjectRegistry
 from . import schedules
 from .algorithms import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop
 from .base import Optimizer, clip_by_global_norm, global_norm, to_program_updates
@@ -27,38 +28,34 @@ __all__ = [
     "to_program_updates",
 ]
 
+
+class _OptimizerRegistry(ObjectRegistry):
+    def find(self, name):
+        # Keras 2 files write "Adam" and tf.keras 2.15 "Custom>Adam"; strings are case-insensitive
+        return self.objects_by_name.get(name.split(">")[-1].lower())
+
+
 _CLASSES = {cls.__name__.lower(): cls for cls in (
     SGD, RMSprop, Adagrad, Adadelta, Adam, AdamW, Adamax, Nadam)}
-
-
-def _lookup(name: str):
-    # Keras 2 files write "Adam" and tf.keras 2.15 "Custom>Adam"; strings are case-insensitive
-    key = name.split(">")[-1].lower()
-    if key not in _CLASSES:
-        raise ValueError(f"Could not interpret optimizer identifier: {name!r}. "
-                         f"Known optimizers: {sorted(_CLASSES)}")
-    return _CLASSES[key]
+_REGISTRY = _OptimizerRegistry(
+    "optimizer", Optimizer, _CLASSES,
+    unknown_error="Could not interpret optimizer identifier: {name!r}. Known optimizers: {known_list}")
+_lookup = _REGISTRY.lookup
 
 
 def serialize(optimizer: Optimizer) -> dict:
     """``{"class_name": "Adam", "config": {...}}`` (the form model files store)."""
-    if not isinstance(optimizer, Optimizer):
-        raise ValueError(f"Cannot serialize {optimizer!r}: it is not an Optimizer")
-    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+    if optimizer is None:   # the registry passes None through; a model file needs an optimizer
+        raise ValueError("Cannot serialize None: it is not an Optimizer")
+    return _REGISTRY.serialize(optimizer)
 
 
 def deserialize(config: dict, custom_objects: dict | None = None) -> Optimizer:
     """The optimizer a ``serialize`` dict (Keras 2, tf.keras or Keras 3 form) describes."""
     custom_objects = custom_objects or {}
-    class_name = config["class_name"]
-    registered = config.get("registered_name")
-    if class_name in custom_objects:
-        cls = custom_objects[class_name]
-    elif registered in custom_objects:
-        cls = custom_objects[registered]
-    else:
-        cls = _lookup(class_name)
+    cls = _REGISTRY.resolve(config, custom_objects)
     inner = dict(config.get("config") or {})
+    # Optimizer.from_config hands custom_objects on to a learning rate schedule's config
     if "custom_objects" in inspect.signature(cls.from_config).parameters:
         return cls.from_config(inner, custom_objects=custom_objects)
     return cls.from_config(inner)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 
 from .. import backend, ops
+from ..serialization import Configurable, ObjectRegistry
 
 __all__ = [
     "LearningRateSchedule", "ExponentialDecay", "PiecewiseConstantDecay", "PolynomialDecay",
@@ -46,7 +47,7 @@ def _as_step(step):
     return step
 
 
-class LearningRateSchedule:
+class LearningRateSchedule(Configurable):
     """Base class: subclasses implement ``__call__(step)`` and ``get_config()``.
 
     ``__call__`` must use ``kerasette.ops`` only, so that it works on an int
@@ -69,17 +70,6 @@ class LearningRateSchedule:
         raise NotImplementedError(
             f"Learning rate schedule '{self.__class__.__name__}' must override `get_config()` "
             "in order to be serializable.")
-
-    @classmethod
-    def from_config(cls, config: dict):
-        return cls(**config)
-
-    def __repr__(self):
-        try:
-            arguments = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        except NotImplementedError:
-            arguments = ""
-        return f"{type(self).__name__}({arguments})"
 
 
 def _check_decay_steps(value, argument="decay_steps"):
@@ -344,30 +334,22 @@ class CosineDecayRestarts(LearningRateSchedule):
 _SCHEDULES = {cls.__name__: cls for cls in (
     ExponentialDecay, PiecewiseConstantDecay, PolynomialDecay, InverseTimeDecay, CosineDecay,
     CosineDecayRestarts)}
+_REGISTRY = ObjectRegistry(
+    "learning rate schedule", LearningRateSchedule, _SCHEDULES,
+    unknown_error="Unknown {kind}: {name!r}. Known: {known_list}; pass custom classes in "
+                  "custom_objects.")
 
 
 def serialize(schedule: LearningRateSchedule) -> dict:
     """``{"class_name": "ExponentialDecay", "config": {...}}`` (Keras 2's form)."""
-    if not isinstance(schedule, LearningRateSchedule):
-        raise ValueError(f"Cannot serialize {schedule!r}: it is not a LearningRateSchedule")
-    return {"class_name": type(schedule).__name__, "config": schedule.get_config()}
+    if schedule is None:   # the registry passes None through; an optimizer's rate is never None
+        raise ValueError("Cannot serialize None: it is not a LearningRateSchedule")
+    return _REGISTRY.serialize(schedule)
 
 
 def deserialize(config: dict, custom_objects: dict | None = None) -> LearningRateSchedule:
     """The schedule a ``serialize`` dict (Keras 2 or Keras 3 form) describes."""
-    custom_objects = custom_objects or {}
-    class_name = config["class_name"]
-    registered = config.get("registered_name")
-    if class_name in custom_objects:
-        cls = custom_objects[class_name]
-    elif registered in custom_objects:
-        cls = custom_objects[registered]
-    elif class_name in _SCHEDULES:
-        cls = _SCHEDULES[class_name]
-    else:
-        raise ValueError(f"Unknown learning rate schedule: {class_name!r}. Known: "
-                         f"{sorted(_SCHEDULES)}; pass custom classes in custom_objects.")
-    return cls.from_config(dict(config.get("config") or {}))
+    return _REGISTRY.deserialize(config, custom_objects)
 
 
 def get(identifier):
