@@ -60,17 +60,15 @@ def functional_config(model) -> dict:
 
 
 def sequential_config(model) -> dict:
+    """Keras 2's form: an InputLayer entry first (when the input shape is known), then each layer."""
     layers = []
-    stack = list(model._stack)
-    for layer in stack:
-        if isinstance(layer, InputLayer):
-            continue
-        config = layer.get_config()
-        layers.append({"class_name": _class_name(layer), "config": config})
-    config = {"name": model.name, "trainable": model.trainable, "layers": layers}
-    if model._input_node is not None and layers and "batch_input_shape" not in layers[0]["config"]:
-        layers[0]["config"]["batch_input_shape"] = tuple(model._input_node.shape)
-    return config
+    if model._input_node is not None:
+        input_layer = model._input_node.origin[0].layer
+        layers.append({"class_name": "InputLayer", "config": input_layer.get_config()})
+    for layer in model._stack:
+        if not isinstance(layer, InputLayer):
+            layers.append({"class_name": _class_name(layer), "config": layer.get_config()})
+    return {"name": model.name, "trainable": model.trainable, "layers": layers}
 
 
 def _class_name(layer) -> str:
@@ -172,19 +170,26 @@ def functional_from_config(config: dict, custom_objects=None, cls=None):
 
 
 def _inbound(entry):
-    nodes = entry.get("inbound_nodes") or []
+    """Inbound nodes as Keras 2 lists, whether written by Keras 2 or by Keras 3."""
     result = []
-    for node in nodes:
+    for node in entry.get("inbound_nodes") or []:
         if isinstance(node, dict):   # Keras 3: {"args": [...], "kwargs": {...}}
-            refs = []
-            for arg in flatten(node.get("args", [])):
-                history = arg["config"]["keras_history"] if isinstance(arg, dict) else None
-                if history:
-                    refs.append(list(history) + [node.get("kwargs", {})])
-            result.append(refs)
+            kwargs = node.get("kwargs", {})
+            result.append([list(history) + [kwargs] for history in _keras_histories(node.get("args", []))])
         else:
             result.append(node)
     return result
+
+
+def _keras_histories(value):
+    """The ``keras_history`` of every ``__keras_tensor__`` record inside ``value``, in order."""
+    if isinstance(value, dict):
+        if value.get("class_name") == "__keras_tensor__":
+            return [value["config"]["keras_history"]]
+        return [h for item in value.values() for h in _keras_histories(item)]
+    if isinstance(value, (list, tuple)):
+        return [h for item in value for h in _keras_histories(item)]
+    return []
 
 
 def _reference(item):

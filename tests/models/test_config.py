@@ -85,3 +85,20 @@ def test_every_tutorial_layer_round_trips_its_config():
     for layer in tutorial_model().layers[1:]:
         clone = type(layer).from_config(layer.get_config())
         assert clone.get_config() == layer.get_config()
+
+
+def test_sequential_config_starts_with_an_input_layer_entry():
+    model = Sequential([Input(shape=(6,)), Dense(2)], name="seq")
+    entries = model.get_config()["layers"]
+    assert entries[0]["class_name"] == "InputLayer"
+    assert tuple(entries[0]["config"]["batch_input_shape"]) == (None, 6)
+    assert [e["class_name"] for e in entries[1:]] == ["Dense"]
+
+
+def test_keras3_inbound_nodes_are_read():
+    from kerasette.models.config import _inbound
+    tensor = {"class_name": "__keras_tensor__", "config": {"shape": [None, 4], "dtype": "float32",
+                                                            "keras_history": ["a", 0, 0]}}
+    other = dict(tensor, config=dict(tensor["config"], keras_history=["b", 1, 0]))
+    entry = {"inbound_nodes": [{"args": [[tensor, other]], "kwargs": {}}]}
+    assert _inbound(entry) == [[["a", 0, 0, {}], ["b", 1, 0, {}]]]
