@@ -8,7 +8,11 @@ generator used for initializers and dropout.
 """
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import glob
 import importlib
+import os
 
 import numpy
 
@@ -17,6 +21,7 @@ _state = {
     "floatx": "float32",
     "epsilon": 1e-7,
     "rng": numpy.random.default_rng(),
+    "parallel_shards": "auto",
 }
 
 
@@ -122,3 +127,79 @@ def as_array(value, dtype=None):
     if array.dtype.kind == "f" and array.dtype != xp.dtype(floatx()):
         array = array.astype(floatx())
     return array
+
+
+# ------------------------------------------------------------ CPU threads
+#
+# Small convolutions spend most of their time in numpy's one-threaded
+# elementwise loops; running a training step as two half-batch shards on two
+# threads uses both cores there.  Each shard's BLAS calls must then use one
+# thread, or four threads fight over two cores.  numpy's bundled OpenBLAS is
+# reached through ctypes; where it cannot be found the functions below do
+# nothing and report it.
+
+_blas = {"loaded": False, "get": None, "set": None}
+_BLAS_SYMBOLS = [
+    ("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
+    ("scipy_openblas_get_num_threads", "scipy_openblas_set_num_threads"),
+    ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
+    ("openblas_get_num_threads", "openblas_set_num_threads"),
+]
+
+
+def _load_blas():
+    if _blas["loaded"]:
+        return
+    _blas["loaded"] = True
+    folder = os.path.dirname(numpy.__file__)
+    candidates = glob.glob(os.path.join(folder, "..", "numpy.libs", "*openblas*")) + \
+        glob.glob(os.path.join(folder, ".libs", "*openblas*"))
+    for path in candidates:
+        try:
+            library = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for getter, setter in _BLAS_SYMBOLS:
+            if hasattr(library, getter) and hasattr(library, setter):
+                _blas["get"], _blas["set"] = getattr(library, getter), getattr(library, setter)
+                _blas["set"].argtypes = [ctypes.c_int]
+                return
+
+
+def blas_threads() -> int | None:
+    """How many threads numpy's BLAS uses (None when it cannot be told)."""
+    _load_blas()
+    return None if _blas["get"] is None else int(_blas["get"]())
+
+
+def set_blas_threads(count: int) -> bool:
+    """Set numpy's BLAS thread count; False when the BLAS cannot be reached."""
+    _load_blas()
+    if _blas["set"] is None:
+        return False
+    _blas["set"](int(count))
+    return True
+
+
+@contextlib.contextmanager
+def limit_blas_threads(count: int):
+    """Inside, numpy's BLAS uses at most ``count`` threads."""
+    previous = blas_threads()
+    changed = previous is not None and previous > count and set_blas_threads(count)
+    try:
+        yield
+    finally:
+        if changed:
+            set_blas_threads(previous)
+
+
+def parallel_shards():
+    """'auto' (the compiled training step decides), or a fixed shard count (1 = never split)."""
+    return _state["parallel_shards"]
+
+
+def set_parallel_shards(value) -> None:
+    """Run training steps on this many batch shards in threads: 'auto', 1 (off) or 2."""
+    if value != "auto" and int(value) not in (1, 2):
+        raise ValueError(f"parallel_shards is 'auto', 1 or 2, got {value!r}")
+    _state["parallel_shards"] = value if value == "auto" else int(value)

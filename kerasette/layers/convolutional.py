@@ -1,7 +1,9 @@
 """Convolution layers: Conv1D/2D/3D, their transposes, depthwise and separable ones.
 
-Three small bases carry the shared argument handling, weights and output
-shapes; the public classes only fix the spatial rank (and their defaults).
+A private ``_Convolution`` base carries what all of them share (the window
+arguments, activation and bias, each weight's initializer, regularizer and
+constraint); four small bases add their own weights and output shapes; the
+public classes only fix the spatial rank (and their defaults).
 Every layer computes with ``kerasette.ops`` convolutions, so it runs in a
 graph, eagerly with gradients, or on plain arrays.
 
@@ -126,9 +128,77 @@ def _check_positive(value, name):
     return int(value)
 
 
+# ------------------------------------------------------------ shared base
+
+class _Convolution(Layer):
+    """What the convolution bases share: the window arguments, activation and bias, and an
+    initializer, regularizer and constraint argument for each name in ``_weights``."""
+
+    _paddings = ("valid", "same")
+    #: the weights with their own initializer/regularizer/constraint arguments, in Keras' order
+    _weights = ("kernel", "bias")
+
+    def _init_window(self, rank, kernel_size, strides, dilation_rate, padding):
+        self.rank = rank
+        self.kernel_size = normalize_tuple(kernel_size, rank, "kernel_size")
+        self.strides = normalize_tuple(strides, rank, "strides")
+        self.dilation_rate = normalize_tuple(dilation_rate, rank, "dilation_rate")
+        _check_strides_and_dilation(self.strides, self.dilation_rate)
+        self.padding = normalize_padding(padding, self._paddings)
+
+    def _init_output(self, data_format, activation, use_bias, *weight_options):
+        """``weight_options``: an (initializer, regularizer, constraint) triple per ``_weights`` name."""
+        self.data_format = normalize_data_format(data_format)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        for index, (suffix, module) in enumerate(_OPTION_MODULES):
+            for weight, options in zip(self._weights, weight_options):
+                setattr(self, f"{weight}_{suffix}", module.get(options[index]))
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    def _add_weight_with_options(self, name, shape, options):
+        """``add_weight`` with the initializer, regularizer and constraint of ``options``."""
+        return self.add_weight(name=name, shape=shape,
+                               initializer=getattr(self, f"{options}_initializer"),
+                               regularizer=getattr(self, f"{options}_regularizer"),
+                               constraint=getattr(self, f"{options}_constraint"))
+
+    def _finish_build(self, bias_size, channels):
+        self.bias = self._add_weight_with_options("bias", (bias_size,), "bias") if self.use_bias else None
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={-1: channels})
+        self.built = True
+
+    def _bias_and_activation(self, outputs):
+        if self.bias is not None:
+            outputs = ops.add(outputs, self.bias)
+        if self.activation is not None:
+            outputs = self.activation(outputs)
+        return outputs
+
+    def _output_spatial(self, input_shape):
+        return tuple(conv_output_length(size, k, s, d, self.padding)
+                     for size, k, s, d in zip(tuple(input_shape)[1:-1], self.kernel_size, self.strides,
+                                              self.dilation_rate))
+
+    def _output_config(self) -> dict:
+        """activation, use_bias and every weight's options, serialized in Keras' key order."""
+        config = {"activation": activations.serialize(self.activation), "use_bias": self.use_bias}
+        for suffix, module in _OPTION_MODULES:
+            for weight in self._weights:
+                config[f"{weight}_{suffix}"] = module.serialize(getattr(self, f"{weight}_{suffix}"))
+            if suffix == "regularizer":
+                # Keras lists the activity regularizer after the weights' own
+                config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return config
+
+
+_OPTION_MODULES = (("initializer", initializers), ("regularizer", regularizers),
+                   ("constraint", constraints))
+
+
 # ----------------------------------------------------------------- Conv*D
 
-class BaseConv(Layer):
+class BaseConv(_Convolution):
     """N-d convolution ``activation(conv(inputs, kernel) + bias)``: the base of Conv1D/2D/3D.
 
     ``rank`` is the number of spatial axes. ``groups > 1`` splits the input
@@ -137,35 +207,21 @@ class BaseConv(Layer):
     input channels, as in Keras.
     """
 
-    _paddings = ("valid", "same")
-
     def __init__(self, rank, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, groups=1, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
                  bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
                  bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.rank = rank
         self.filters = _check_positive(filters, "filters")
         self.groups = _check_positive(groups, "groups")
         if self.filters % self.groups:
             raise ValueError(f"The number of filters must be evenly divisible by the number of "
                              f"groups. Received: groups={self.groups}, filters={self.filters}")
-        self.kernel_size = normalize_tuple(kernel_size, rank, "kernel_size")
-        self.strides = normalize_tuple(strides, rank, "strides")
-        self.dilation_rate = normalize_tuple(dilation_rate, rank, "dilation_rate")
-        _check_strides_and_dilation(self.strides, self.dilation_rate)
-        self.padding = normalize_padding(padding, self._paddings)
-        self.data_format = normalize_data_format(data_format)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.input_spec = InputSpec(ndim=rank + 2)
+        self._init_window(rank, kernel_size, strides, dilation_rate, padding)
+        self._init_output(data_format, activation, use_bias,
+                          (kernel_initializer, kernel_regularizer, kernel_constraint),
+                          (bias_initializer, bias_regularizer, bias_constraint))
 
     def build(self, input_shape):
         channels = _input_channels(self, input_shape, self.rank)
@@ -173,35 +229,18 @@ class BaseConv(Layer):
             raise ShapeError(f"{type(self).__name__} '{self.name}': the number of input channels must "
                              f"be evenly divisible by groups={self.groups}, got input shape "
                              f"{format_shape(input_shape)}")
-        self.kernel = self.add_weight(name="kernel",
-                                      shape=self.kernel_size + (channels // self.groups, self.filters),
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
-        else:
-            self.bias = None
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={-1: channels})
-        self.built = True
+        self.kernel = self._add_weight_with_options(
+            "kernel", self.kernel_size + (channels // self.groups, self.filters), "kernel")
+        self._finish_build(self.filters, channels)
 
     def call(self, inputs):
         # ops.conv reads the grouping off the kernel's in-channels, as Keras' op does
-        outputs = ops.conv(inputs, self.kernel, strides=self.strides, padding=self.padding,
-                           dilation_rate=self.dilation_rate)
-        if self.bias is not None:
-            outputs = ops.add(outputs, self.bias)
-        if self.activation is not None:
-            outputs = self.activation(outputs)
-        return outputs
+        return self._bias_and_activation(ops.conv(inputs, self.kernel, strides=self.strides,
+                                                  padding=self.padding,
+                                                  dilation_rate=self.dilation_rate))
 
     def compute_output_shape(self, input_shape):
-        input_shape = tuple(input_shape)
-        spatial = tuple(conv_output_length(size, k, s, d, self.padding)
-                        for size, k, s, d in zip(input_shape[1:-1], self.kernel_size, self.strides,
-                                                 self.dilation_rate))
-        return (input_shape[0],) + spatial + (self.filters,)
+        return (tuple(input_shape)[0],) + self._output_spatial(input_shape) + (self.filters,)
 
     def get_config(self):
         config = super().get_config()
@@ -213,15 +252,7 @@ class BaseConv(Layer):
             "data_format": self.data_format,
             "dilation_rate": self.dilation_rate,
             "groups": self.groups,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **self._output_config(),
         })
         return config
 
@@ -289,7 +320,7 @@ class Conv3D(BaseConv):
 
 # ------------------------------------------------------- Conv*DTranspose
 
-class BaseConvTranspose(Layer):
+class BaseConvTranspose(_Convolution):
     """N-d transposed convolution (the gradient of a convolution with respect to its input).
 
     The kernel is ``(*kernel_size, filters, in_channels)`` as in Keras, and
@@ -304,13 +335,8 @@ class BaseConvTranspose(Layer):
                  bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
                  bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.rank = rank
         self.filters = _check_positive(filters, "filters")
-        self.kernel_size = normalize_tuple(kernel_size, rank, "kernel_size")
-        self.strides = normalize_tuple(strides, rank, "strides")
-        self.dilation_rate = normalize_tuple(dilation_rate, rank, "dilation_rate")
-        _check_strides_and_dilation(self.strides, self.dilation_rate)
-        self.padding = normalize_padding(padding)
+        self._init_window(rank, kernel_size, strides, dilation_rate, padding)
         if output_padding is None:
             self.output_padding = None
         else:
@@ -319,39 +345,20 @@ class BaseConvTranspose(Layer):
                 if extra >= stride:
                     raise ValueError(f"Strides must be greater than output padding. Received strides="
                                      f"{self.strides}, output_padding={self.output_padding}.")
-        self.data_format = normalize_data_format(data_format)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.input_spec = InputSpec(ndim=rank + 2)
+        self._init_output(data_format, activation, use_bias,
+                          (kernel_initializer, kernel_regularizer, kernel_constraint),
+                          (bias_initializer, bias_regularizer, bias_constraint))
 
     def build(self, input_shape):
         channels = _input_channels(self, input_shape, self.rank)
-        self.kernel = self.add_weight(name="kernel", shape=self.kernel_size + (self.filters, channels),
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
-        else:
-            self.bias = None
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={-1: channels})
-        self.built = True
+        self.kernel = self._add_weight_with_options(
+            "kernel", self.kernel_size + (self.filters, channels), "kernel")
+        self._finish_build(self.filters, channels)
 
     def call(self, inputs):
-        outputs = ops.conv_transpose(inputs, self.kernel, strides=self.strides, padding=self.padding,
-                                     output_padding=self.output_padding, dilation_rate=self.dilation_rate)
-        if self.bias is not None:
-            outputs = ops.add(outputs, self.bias)
-        if self.activation is not None:
-            outputs = self.activation(outputs)
-        return outputs
+        return self._bias_and_activation(ops.conv_transpose(
+            inputs, self.kernel, strides=self.strides, padding=self.padding,
+            output_padding=self.output_padding, dilation_rate=self.dilation_rate))
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
@@ -371,15 +378,7 @@ class BaseConvTranspose(Layer):
             "output_padding": self.output_padding,
             "data_format": self.data_format,
             "dilation_rate": self.dilation_rate,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **self._output_config(),
         })
         return config
 
@@ -449,7 +448,7 @@ class Conv3DTranspose(BaseConvTranspose):
 
 # ------------------------------------------------------- DepthwiseConv*D
 
-class BaseDepthwiseConv(Layer):
+class BaseDepthwiseConv(_Convolution):
     """Each input channel convolved on its own with ``depth_multiplier`` filters.
 
     Output channels: ``in * depth_multiplier``, ordered channel-major
@@ -457,60 +456,34 @@ class BaseDepthwiseConv(Layer):
     and TensorFlow.
     """
 
+    _weights = ("depthwise", "bias")
+
     def __init__(self, rank, depth_multiplier, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
                  bias_initializer="zeros", depthwise_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, depthwise_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.rank = rank
         self.depth_multiplier = _check_positive(depth_multiplier, "depth_multiplier")
-        self.kernel_size = normalize_tuple(kernel_size, rank, "kernel_size")
-        self.strides = normalize_tuple(strides, rank, "strides")
-        self.dilation_rate = normalize_tuple(dilation_rate, rank, "dilation_rate")
-        _check_strides_and_dilation(self.strides, self.dilation_rate)
-        self.padding = normalize_padding(padding)
-        self.data_format = normalize_data_format(data_format)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.depthwise_constraint = constraints.get(depthwise_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.input_spec = InputSpec(ndim=rank + 2)
+        self._init_window(rank, kernel_size, strides, dilation_rate, padding)
+        self._init_output(data_format, activation, use_bias,
+                          (depthwise_initializer, depthwise_regularizer, depthwise_constraint),
+                          (bias_initializer, bias_regularizer, bias_constraint))
 
     def build(self, input_shape):
         channels = _input_channels(self, input_shape, self.rank)
-        self.depthwise_kernel = self.add_weight(
-            name="depthwise_kernel", shape=self.kernel_size + (channels, self.depth_multiplier),
-            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
-            constraint=self.depthwise_constraint)
-        if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=(channels * self.depth_multiplier,),
-                                        initializer=self.bias_initializer, regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint)
-        else:
-            self.bias = None
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={-1: channels})
-        self.built = True
+        self.depthwise_kernel = self._add_weight_with_options(
+            "depthwise_kernel", self.kernel_size + (channels, self.depth_multiplier), "depthwise")
+        self._finish_build(channels * self.depth_multiplier, channels)
 
     def call(self, inputs):
-        outputs = ops.depthwise_conv(inputs, self.depthwise_kernel, strides=self.strides,
-                                     padding=self.padding, dilation_rate=self.dilation_rate)
-        if self.bias is not None:
-            outputs = ops.add(outputs, self.bias)
-        if self.activation is not None:
-            outputs = self.activation(outputs)
-        return outputs
+        return self._bias_and_activation(ops.depthwise_conv(
+            inputs, self.depthwise_kernel, strides=self.strides, padding=self.padding,
+            dilation_rate=self.dilation_rate))
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
-        spatial = tuple(conv_output_length(size, k, s, d, self.padding)
-                        for size, k, s, d in zip(input_shape[1:-1], self.kernel_size, self.strides,
-                                                 self.dilation_rate))
         channels = None if input_shape[-1] is None else input_shape[-1] * self.depth_multiplier
-        return (input_shape[0],) + spatial + (channels,)
+        return (input_shape[0],) + self._output_spatial(input_shape) + (channels,)
 
     def get_config(self):
         config = super().get_config()
@@ -521,15 +494,7 @@ class BaseDepthwiseConv(Layer):
             "padding": self.padding,
             "data_format": self.data_format,
             "dilation_rate": self.dilation_rate,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **self._output_config(),
         })
         return config
 
@@ -576,11 +541,13 @@ class DepthwiseConv2D(BaseDepthwiseConv):
 
 # ------------------------------------------------------- SeparableConv*D
 
-class BaseSeparableConv(Layer):
+class BaseSeparableConv(_Convolution):
     """A depthwise convolution, then a 1x1 convolution to ``filters`` channels, then the bias.
 
     Strides and dilation apply to the depthwise step only.
     """
+
+    _weights = ("depthwise", "pointwise", "bias")
 
     def __init__(self, rank, depth_multiplier, filters, kernel_size, strides=1, padding="valid",
                  data_format=None, dilation_rate=1, activation=None, use_bias=True,
@@ -589,62 +556,30 @@ class BaseSeparableConv(Layer):
                  bias_regularizer=None, activity_regularizer=None, depthwise_constraint=None,
                  pointwise_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.rank = rank
         self.depth_multiplier = _check_positive(depth_multiplier, "depth_multiplier")
         self.filters = _check_positive(filters, "filters")
-        self.kernel_size = normalize_tuple(kernel_size, rank, "kernel_size")
-        self.strides = normalize_tuple(strides, rank, "strides")
-        self.dilation_rate = normalize_tuple(dilation_rate, rank, "dilation_rate")
-        _check_strides_and_dilation(self.strides, self.dilation_rate)
-        self.padding = normalize_padding(padding)
-        self.data_format = normalize_data_format(data_format)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.pointwise_initializer = initializers.get(pointwise_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.depthwise_constraint = constraints.get(depthwise_constraint)
-        self.pointwise_constraint = constraints.get(pointwise_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.input_spec = InputSpec(ndim=rank + 2)
+        self._init_window(rank, kernel_size, strides, dilation_rate, padding)
+        self._init_output(data_format, activation, use_bias,
+                          (depthwise_initializer, depthwise_regularizer, depthwise_constraint),
+                          (pointwise_initializer, pointwise_regularizer, pointwise_constraint),
+                          (bias_initializer, bias_regularizer, bias_constraint))
 
     def build(self, input_shape):
         channels = _input_channels(self, input_shape, self.rank)
-        self.depthwise_kernel = self.add_weight(
-            name="depthwise_kernel", shape=self.kernel_size + (channels, self.depth_multiplier),
-            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
-            constraint=self.depthwise_constraint)
-        self.pointwise_kernel = self.add_weight(
-            name="pointwise_kernel", shape=(1,) * self.rank + (channels * self.depth_multiplier, self.filters),
-            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
-            constraint=self.pointwise_constraint)
-        if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
-        else:
-            self.bias = None
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={-1: channels})
-        self.built = True
+        self.depthwise_kernel = self._add_weight_with_options(
+            "depthwise_kernel", self.kernel_size + (channels, self.depth_multiplier), "depthwise")
+        self.pointwise_kernel = self._add_weight_with_options(
+            "pointwise_kernel", (1,) * self.rank + (channels * self.depth_multiplier, self.filters),
+            "pointwise")
+        self._finish_build(self.filters, channels)
 
     def call(self, inputs):
-        outputs = ops.separable_conv(inputs, self.depthwise_kernel, self.pointwise_kernel,
-                                     strides=self.strides, padding=self.padding,
-                                     dilation_rate=self.dilation_rate)
-        if self.bias is not None:
-            outputs = ops.add(outputs, self.bias)
-        if self.activation is not None:
-            outputs = self.activation(outputs)
-        return outputs
+        return self._bias_and_activation(ops.separable_conv(
+            inputs, self.depthwise_kernel, self.pointwise_kernel, strides=self.strides,
+            padding=self.padding, dilation_rate=self.dilation_rate))
 
     def compute_output_shape(self, input_shape):
-        input_shape = tuple(input_shape)
-        spatial = tuple(conv_output_length(size, k, s, d, self.padding)
-                        for size, k, s, d in zip(input_shape[1:-1], self.kernel_size, self.strides,
-                                                 self.dilation_rate))
-        return (input_shape[0],) + spatial + (self.filters,)
+        return (tuple(input_shape)[0],) + self._output_spatial(input_shape) + (self.filters,)
 
     def get_config(self):
         config = super().get_config()
@@ -656,18 +591,7 @@ class BaseSeparableConv(Layer):
             "padding": self.padding,
             "data_format": self.data_format,
             "dilation_rate": self.dilation_rate,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
-            "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
-            "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
-            "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **self._output_config(),
         })
         return config
 

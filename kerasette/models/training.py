@@ -18,6 +18,7 @@ trains define-by-run instead, with the same numbers.
 from __future__ import annotations
 
 import copy
+import os
 
 import numpy
 
@@ -214,16 +215,53 @@ class Trainer:
                 total, per_output = self._loss_nodes(outputs, targets, weights)
                 loss_fetches = [total] + ([v for v in per_output if v is not None] if len(outputs) > 1 else [])
                 updates = []
+                feeds = inputs + targets + weights
                 if kind == "train":
                     penalties = self._regularization_nodes()
                     for penalty in penalties:
                         total = total + penalty
                     loss_fetches[0] = total
+                    if self._should_shard(loss_fetches + outputs):
+                        program = self._sharded_step(total, loss_fetches + outputs, feeds)
+                        program.loss_count = len(loss_fetches)
+                        self._programs[signature] = program
+                        return program
                     updates = self._training_updates(total)
-                program = engine.Program(loss_fetches + outputs, inputs + targets + weights, updates)
+                program = engine.Program(loss_fetches + outputs, feeds, updates)
                 program.loss_count = len(loss_fetches)
         self._programs[signature] = program
         return program
+
+    def _should_shard(self, fetches) -> bool:
+        """Whether the training step runs as two half-batch shards on two threads.
+
+        It pays where numpy's one-threaded elementwise work dominates
+        (convolutions and pooling of few channels) and hurts where BLAS
+        already uses both cores (large matmuls), so 'auto' shards programs
+        that convolve or pool.  Never when a step draws random numbers
+        (one generator, two threads) or updates batch statistics (each shard
+        would see half a batch).
+        """
+        setting = backend.parallel_shards()
+        if setting == 1 or (os.cpu_count() or 1) < 2:
+            return False
+        if any(getattr(layer, "_pending_updates", None) for layer in _all_layers(self)):
+            return False
+        names = {node.op.name for node in engine.topological_order(fetches) if node.kind == "op"}
+        if names & _RANDOM_PRIMITIVES:
+            return False
+        return setting == 2 or bool(names & _SHARD_WORTHY_PRIMITIVES)
+
+    def _sharded_step(self, total, fetches, feeds):
+        from ..optimizers.base import to_program_updates
+        variables = self.trainable_weights
+        grads = engine.gradients(total, [engine.variable_from_holder(v, v.name) for v in variables])
+        kept = [(v, g) for v, g in zip(variables, grads) if g is not None]
+        step = engine.Program(fetches + [g for _, g in kept], feeds)
+        grad_feeds = [engine.placeholder(v.dtype, v.shape, name=f"grad_{i}") for i, (v, _) in enumerate(kept)]
+        pairs = self.optimizer.get_updates([v for v, _ in kept], grad_feeds)
+        apply = engine.Program([], grad_feeds, to_program_updates(pairs))
+        return ShardedStep(step, apply, len(fetches))
 
     def _training_updates(self, total):
         from ..optimizers.base import to_program_updates
@@ -601,6 +639,60 @@ class Trainer:
         if not self.compiled:
             raise RuntimeError(f"You must compile the model before calling {what}(): "
                                "model.compile(optimizer=..., loss=...)")
+
+
+_RANDOM_PRIMITIVES = {"dropout_mask", "random_uniform_like", "random_normal_like"}
+_SHARD_WORTHY_PRIMITIVES = {"conv", "conv_transpose", "max_pool", "avg_pool"}
+_pool = []
+
+
+def _worker():
+    if not _pool:
+        import concurrent.futures
+        _pool.append(concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="kerasette-shard"))
+    return _pool[0]
+
+
+class ShardedStep:
+    """A training step run as two half-batch shards on two threads, then one update.
+
+    ``step`` computes the losses, outputs and gradients of one shard (numpy
+    and BLAS release the GIL, so the shards really run side by side, each
+    with one BLAS thread); the gradients are averaged weighted by shard size
+    in a fixed order, which equals the whole batch's mean-loss gradient, and
+    ``apply`` runs the optimizer's updates on them.  Called like a Program.
+    """
+
+    def __init__(self, step, apply, fetch_count, minimum_shard=16):
+        self.step, self.apply = step, apply
+        self.fetch_count = fetch_count
+        self.minimum_shard = minimum_shard
+        self.loss_count = 1
+
+    def __call__(self, *feeds):
+        size = len(feeds[0])
+        if size < 2 * self.minimum_shard:
+            results = [self.step(*feeds)]
+            shares = [1.0]
+        else:
+            half = (size + 1) // 2
+            with backend.limit_blas_threads(1):
+                other = _worker().submit(self.step, *[feed[half:] for feed in feeds])
+                first = self.step(*[feed[:half] for feed in feeds])
+                results = [first, other.result()]
+            shares = [half / size, (size - half) / size]
+        losses = [sum(share * result[i] for share, result in zip(shares, results))
+                  for i in range(self.loss_count)]
+        outputs = [numpy.concatenate([result[i] for result in results], axis=0) if len(results) > 1
+                   else results[0][i] for i in range(self.loss_count, self.fetch_count)]
+        grads = []
+        for i in range(self.fetch_count, len(results[0])):
+            total = results[0][i] * shares[0]
+            for share, result in zip(shares[1:], results[1:]):
+                total = total + result[i] * share
+            grads.append(total.astype(results[0][i].dtype, copy=False))
+        self.apply(*grads)
+        return losses + outputs
 
 
 def _dtype_for(array):

@@ -36,6 +36,8 @@ class SGD(Optimizer):
     array([0.8], dtype=float32)
     """
 
+    _config_attributes = ("momentum", "nesterov")
+
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None,
                  clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
                  ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
@@ -70,11 +72,6 @@ class SGD(Optimizer):
             value = ops.add(value, m)
         return value, {"momentum": m}
 
-    def get_config(self):
-        config = super().get_config()
-        config.update({"momentum": self.momentum, "nesterov": self.nesterov})
-        return config
-
 
 class RMSprop(Optimizer):
     """Divide the gradient by a running root mean square of recent gradients.
@@ -85,6 +82,8 @@ class RMSprop(Optimizer):
 
     >>> optimizer = RMSprop(learning_rate=0.001, centered=True)
     """
+
+    _config_attributes = ("rho", "momentum", "epsilon", "centered")
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
                  weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
@@ -129,12 +128,6 @@ class RMSprop(Optimizer):
             return ops.subtract(value, momentum), new
         return ops.subtract(value, increment), new
 
-    def get_config(self):
-        config = super().get_config()
-        config.update({"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
-                       "centered": self.centered})
-        return config
-
 
 class Adagrad(Optimizer):
     """Per-parameter rates that shrink with the sum of squared gradients seen.
@@ -144,6 +137,8 @@ class Adagrad(Optimizer):
 
     >>> optimizer = Adagrad(learning_rate=0.01)
     """
+
+    _config_attributes = ("initial_accumulator_value", "epsilon")
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
                  weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
@@ -167,18 +162,14 @@ class Adagrad(Optimizer):
                                                ops.sqrt(ops.add(accumulator, self.epsilon))))
         return value, {"accumulator": accumulator}
 
-    def get_config(self):
-        config = super().get_config()
-        config.update({"initial_accumulator_value": self.initial_accumulator_value,
-                       "epsilon": self.epsilon})
-        return config
-
 
 class Adadelta(Optimizer):
     """Steps scaled by the ratio of running RMS of past steps to running RMS of gradients.
 
     >>> optimizer = Adadelta(learning_rate=1.0)  # the paper's form
     """
+
+    _config_attributes = ("rho", "epsilon")
 
     def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, weight_decay=None,
                  clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
@@ -213,11 +204,6 @@ class Adadelta(Optimizer):
         return value, {"accumulated_grad": accumulated_grad,
                        "accumulated_delta_var": accumulated_delta}
 
-    def get_config(self):
-        config = super().get_config()
-        config.update({"rho": self.rho, "epsilon": self.epsilon})
-        return config
-
 
 class Adam(Optimizer):
     """Adaptive moment estimation (Kingma & Ba), Keras' form:
@@ -227,6 +213,8 @@ class Adam(Optimizer):
 
     >>> optimizer = Adam(learning_rate=1e-3, amsgrad=True)
     """
+
+    _config_attributes = ("beta_1", "beta_2", "epsilon", "amsgrad")
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
                  weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
@@ -269,12 +257,6 @@ class Adam(Optimizer):
                                                ops.add(ops.sqrt(v), self.epsilon)))
         return value, new
 
-    def get_config(self):
-        config = super().get_config()
-        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
-                       "amsgrad": self.amsgrad})
-        return config
-
 
 class AdamW(Adam):
     """Adam with decoupled weight decay: before each step ``w -= w * weight_decay * lr``.
@@ -302,6 +284,8 @@ class Adamax(Optimizer):
 
     >>> optimizer = Adamax(learning_rate=0.002)
     """
+
+    _config_attributes = ("beta_1", "beta_2", "epsilon")
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
@@ -332,11 +316,6 @@ class Adamax(Optimizer):
             ops.multiply(ops.subtract(1, beta_1_power), ops.add(u, self.epsilon))))
         return value, {"momentum": m, "norm": u}
 
-    def get_config(self):
-        config = super().get_config()
-        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon})
-        return config
-
 
 class Nadam(Optimizer):
     """Adam with Nesterov momentum (Dozat), with Keras' momentum schedule
@@ -345,6 +324,8 @@ class Nadam(Optimizer):
 
     >>> optimizer = Nadam(learning_rate=0.002)
     """
+
+    _config_attributes = ("beta_1", "beta_2", "epsilon")
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
@@ -403,8 +384,3 @@ class Nadam(Optimizer):
         value = ops.subtract(value, ops.divide(ops.multiply(m_hat, lr),
                                                ops.add(ops.sqrt(v_hat), self.epsilon)))
         return value, {"momentum": m, "velocity": v}
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon})
-        return config

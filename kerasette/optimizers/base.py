@@ -83,6 +83,9 @@ class Optimizer:
     ...         return ops.subtract(value, ops.multiply(gradient, learning_rate)), {}
     """
 
+    #: a subclass's own hyperparameters, added (in this order) to the base ``get_config``
+    _config_attributes: tuple = ()
+
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99,
                  ema_overwrite_frequency=None, loss_scale_factor=None,
@@ -599,6 +602,7 @@ class Optimizer:
             "ema_overwrite_frequency": self.ema_overwrite_frequency,
             "loss_scale_factor": self.loss_scale_factor,
             "gradient_accumulation_steps": self.gradient_accumulation_steps,
+            **{name: getattr(self, name) for name in self._config_attributes},
         }
 
     @classmethod

@@ -77,17 +77,12 @@ def _check_decay_steps(value, argument="decay_steps"):
         raise ValueError(f"Argument `{argument}` must be > 0. Received: {argument}={value}")
 
 
-class ExponentialDecay(LearningRateSchedule):
-    """``initial_learning_rate * decay_rate ** (step / decay_steps)``.
+class _RateDecay(LearningRateSchedule):
+    """ExponentialDecay and InverseTimeDecay: the same arguments and the same
+    ``p = step / decay_steps`` (floored with ``staircase``); ``_decayed`` applies
+    each one's formula to it."""
 
-    With ``staircase=True`` the exponent is floored, so the rate drops in steps.
-
-    >>> float(ExponentialDecay(1.0, decay_steps=2, decay_rate=0.5, staircase=True)(3))
-    0.5
-    """
-
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
-                 name="ExponentialDecay"):
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
         self.decay_rate = decay_rate
@@ -103,11 +98,31 @@ class ExponentialDecay(LearningRateSchedule):
         p = ops.divide(ops.cast(_as_step(step), dtype), decay_steps)
         if self.staircase:
             p = ops.floor(p)
-        return ops.multiply(initial, ops.power(decay_rate, p))
+        return self._decayed(initial, decay_rate, p, dtype)
+
+    def _decayed(self, initial, decay_rate, p, dtype):
+        raise NotImplementedError
 
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
                 "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+
+
+class ExponentialDecay(_RateDecay):
+    """``initial_learning_rate * decay_rate ** (step / decay_steps)``.
+
+    With ``staircase=True`` the exponent is floored, so the rate drops in steps.
+
+    >>> float(ExponentialDecay(1.0, decay_steps=2, decay_rate=0.5, staircase=True)(3))
+    0.5
+    """
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
+                 name="ExponentialDecay"):
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
+
+    def _decayed(self, initial, decay_rate, p, dtype):
+        return ops.multiply(initial, ops.power(decay_rate, p))
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -194,7 +209,7 @@ class PolynomialDecay(LearningRateSchedule):
                 "cycle": self.cycle, "name": self.name}
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_RateDecay):
     """``initial_learning_rate / (1 + decay_rate * step / decay_steps)``
     (with the quotient floored when ``staircase=True``).
 
@@ -204,27 +219,10 @@ class InverseTimeDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="InverseTimeDecay"):
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-        _check_decay_steps(decay_steps)
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
-    def __call__(self, step):
-        initial = _float_constant(self.initial_learning_rate)
-        dtype = _dtype_of(initial)
-        decay_steps = ops.cast(self.decay_steps, dtype)
-        decay_rate = ops.cast(self.decay_rate, dtype)
-        p = ops.divide(ops.cast(_as_step(step), dtype), decay_steps)
-        if self.staircase:
-            p = ops.floor(p)
-        denominator = ops.add(ops.cast(1, dtype), ops.multiply(decay_rate, p))
-        return ops.divide(initial, denominator)
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+    def _decayed(self, initial, decay_rate, p, dtype):
+        return ops.divide(initial, ops.add(ops.cast(1, dtype), ops.multiply(decay_rate, p)))
 
 
 class CosineDecay(LearningRateSchedule):
