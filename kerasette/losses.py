@@ -29,7 +29,6 @@ array(0.5, dtype=float32)
 """
 from __future__ import annotations
 
-import inspect
 import math
 import re
 import warnings
@@ -39,7 +38,7 @@ import numpy
 
 from . import backend, ops
 from .ops.math import dtype_name
-from .serialization import ObjectRegistry
+from .serialization import Keras3Registry
 
 #: an array, a Python number or list, an eager Tensor or a symbolic node
 TensorLike = Any
@@ -558,8 +557,14 @@ class LossFunctionWrapper(Loss):
 class _BuiltinLoss(LossFunctionWrapper):
     """A Keras built-in loss: the config lists the constructor's own arguments, never ``fn``."""
 
-    #: names of the constructor arguments (besides reduction/name/dtype) kept as attributes
+    #: names of the constructor arguments (besides reduction/name/dtype) kept as attributes;
+    #: each is also a keyword argument of the loss function
     _arguments: tuple = ()
+
+    def __init__(self, fn, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs):
+        super().__init__(fn, reduction=reduction, name=name, dtype=dtype, **kwargs)
+        for key in self._arguments:
+            setattr(self, key, kwargs[key])
 
     def get_config(self) -> dict:
         config = Loss.get_config(self)
@@ -631,7 +636,6 @@ class CosineSimilarity(_BuiltinLoss):
     def __init__(self, axis=-1, reduction="sum_over_batch_size", name="cosine_similarity",
                  dtype=None):
         super().__init__(cosine_similarity, name=name, reduction=reduction, dtype=dtype, axis=axis)
-        self.axis = axis
 
 
 class Huber(_BuiltinLoss):
@@ -645,7 +649,6 @@ class Huber(_BuiltinLoss):
 
     def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss", dtype=None):
         super().__init__(huber, name=name, reduction=reduction, dtype=dtype, delta=delta)
-        self.delta = delta
 
 
 class LogCosh(_BuiltinLoss):
@@ -728,9 +731,6 @@ class BinaryCrossentropy(_BuiltinLoss):
                  reduction="sum_over_batch_size", name="binary_crossentropy", dtype=None):
         super().__init__(binary_crossentropy, name=name, reduction=reduction, dtype=dtype,
                          from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.axis = axis
 
 
 class CategoricalCrossentropy(_BuiltinLoss):
@@ -747,9 +747,6 @@ class CategoricalCrossentropy(_BuiltinLoss):
                  reduction="sum_over_batch_size", name="categorical_crossentropy", dtype=None):
         super().__init__(categorical_crossentropy, name=name, reduction=reduction, dtype=dtype,
                          from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.axis = axis
 
 
 class SparseCategoricalCrossentropy(_BuiltinLoss):
@@ -769,8 +766,6 @@ class SparseCategoricalCrossentropy(_BuiltinLoss):
                  name="sparse_categorical_crossentropy", dtype=None):
         super().__init__(sparse_categorical_crossentropy, name=name, reduction=reduction,
                          dtype=dtype, from_logits=from_logits, ignore_class=ignore_class)
-        self.from_logits = from_logits
-        self.ignore_class = ignore_class
 
 
 # ----------------------------------------------------------- identifiers
@@ -796,8 +791,7 @@ _BY_NAME.update({
     "msle": mean_squared_logarithmic_error, "MSLE": mean_squared_logarithmic_error,
     "logcosh": log_cosh, "cosine_proximity": cosine_similarity, "huber_loss": huber,
 })
-_REGISTRY = ObjectRegistry("loss", Loss, _BY_NAME, module="keras.losses",
-                           interpret_error="Could not interpret {kind} identifier: {identifier!r}")
+_REGISTRY = Keras3Registry("loss", Loss, _BY_NAME, "keras.losses")
 _lookup = _REGISTRY.lookup
 
 
@@ -806,32 +800,12 @@ def serialize(loss) -> dict | None:
 
     A loss function gives ``class_name="function"`` and its name as config.
     """
-    if loss is None or isinstance(loss, Loss):
-        return _REGISTRY.serialize(loss)
-    if callable(loss):
-        name = getattr(loss, "__name__", None)
-        if name is None:
-            raise ValueError(f"Cannot serialize {loss!r}: it is neither a Loss nor a named "
-                             "function")
-        return {"module": "keras.losses", "class_name": "function", "config": name,
-                "registered_name": name}
-    raise ValueError(f"Cannot serialize {loss!r}: it is not a loss")
+    return _REGISTRY.serialize(loss)
 
 
 def deserialize(config, custom_objects: dict | None = None):
     """The loss (instance or function) a ``serialize`` dict, a Keras 2 dict or a name describes."""
-    if config is None:
-        return None
-    if isinstance(config, str):
-        return _lookup(config, custom_objects)
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"Cannot deserialize a loss from {config!r}")
-    if config["class_name"] in ("function", "builtins.function"):
-        return _lookup(config.get("registered_name") or config.get("config"), custom_objects)
-    found = _REGISTRY.resolve(config, custom_objects)
-    if not inspect.isclass(found):
-        return found   # a function stored under its own name
-    return found.from_config(dict(config.get("config") or {}))
+    return _REGISTRY.deserialize(config, custom_objects)
 
 
 def get(identifier):
@@ -841,8 +815,6 @@ def get(identifier):
     mean_squared_error``); class names give a fresh instance
     (``get("MeanSquaredError")``), as in Keras 3.
     """
-    if isinstance(identifier, dict):
-        identifier = deserialize(identifier)   # Keras 3's function records included
     return _REGISTRY.get(identifier)
 
 

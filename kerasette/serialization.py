@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import inspect
 
-__all__ = ["ObjectRegistry", "Configurable", "EXTRA_LOOKUPS"]
+__all__ = ["ObjectRegistry", "Keras3Registry", "Configurable", "EXTRA_LOOKUPS"]
 
 #: Callables ``lookup(name) -> object or None``, asked in order about a name
 #: that custom_objects and a registry's own table do not know.  Empty unless
@@ -46,13 +46,13 @@ class ObjectRegistry:
     """One kind of object by name: ``lookup``, ``serialize``, ``deserialize`` and ``get``.
 
     ``objects_by_name`` is used as it is (not copied): the module that owns
-    it may keep it as its own table.  ``module`` (``"keras.losses"``) makes
-    ``serialize`` write Keras 3's form and ``deserialize`` prefer a
-    config's ``registered_name``, as Keras 3 does; without it both follow
-    Keras 2.  ``unknown_error`` (fields ``kind``, ``name``, ``known``: the
-    names joined, ``known_list``: the sorted list) and ``interpret_error``
-    (fields ``kind``, ``identifier``) are the texts of the two ValueErrors.
-    Subclasses change ``find`` for other spellings of a name.
+    it may keep it as its own table.  ``serialize`` writes Keras 2's form;
+    ``deserialize`` reads Keras 2's and Keras 3's.  ``unknown_error``
+    (fields ``kind``, ``name``, ``known``: the names joined, ``known_list``:
+    the sorted list) and ``interpret_error`` (fields ``kind``,
+    ``identifier``) are the texts of the two ValueErrors.  Subclasses change
+    ``find`` for other spellings of a name.  ``base_class`` None (a table of
+    functions: activations) leaves only the name lookups usable.
 
     >>> class Shape:
     ...     def get_config(self):
@@ -69,14 +69,15 @@ class ObjectRegistry:
     'Box'
     """
 
+    #: Keras 3 looks a config's registered_name up in custom_objects before its class_name
+    _registered_name_first = False
+
     def __init__(self, kind: str, base_class: type | None, objects_by_name: dict, *,
-                 module: str | None = None,
                  unknown_error: str = "Unknown {kind} {name!r}; known: {known}",
                  interpret_error: str = "Cannot interpret {kind} identifier {identifier!r}"):
         self.kind = kind
         self.base_class = base_class
         self.objects_by_name = objects_by_name
-        self.module = module
         self.unknown_error = unknown_error
         self.interpret_error = interpret_error
 
@@ -109,31 +110,26 @@ class ObjectRegistry:
     # ---------------------------------------------------------------- configs
 
     def serialize(self, obj) -> dict | None:
-        """``{"class_name", "config"}`` of an instance (Keras 3's four keys with ``module``)."""
+        """``{"class_name", "config"}`` of an instance (None stays None)."""
         if obj is None:
             return None
         if not isinstance(obj, self.base_class):
             base = self.base_class.__name__
             article = "an" if base[0] in "AEIOU" else "a"
             raise ValueError(f"Cannot serialize {obj!r}: it is not {article} {base}")
-        class_name = type(obj).__name__
-        if self.module is None:
-            return {"class_name": class_name, "config": obj.get_config()}
-        builtin = type(obj) in self.objects_by_name.values()
-        return {"module": self.module if builtin else type(obj).__module__,
-                "class_name": class_name, "config": obj.get_config(),
-                "registered_name": None if builtin else class_name}
+        return {"class_name": type(obj).__name__, "config": obj.get_config()}
 
     def resolve(self, config: dict, custom_objects: dict | None = None):
         """The class (or other object) a config dict names, before ``from_config``.
 
         ``custom_objects`` wins over the table, looked up by ``class_name``
-        first in Keras 2's form and by ``registered_name`` first in Keras 3's.
+        first (Keras 2) or by ``registered_name`` first (Keras 3).
         """
         class_name = config["class_name"]
         registered = config.get("registered_name")
         if custom_objects:
-            for name in (registered, class_name) if self.module else (class_name, registered):
+            keys = (registered, class_name) if self._registered_name_first else (class_name, registered)
+            for name in keys:
                 if name in custom_objects:
                     return custom_objects[name]
         return self._known_or_extra(class_name, registered)
@@ -162,6 +158,83 @@ class ObjectRegistry:
         if callable(found):
             return found
         raise ValueError(self.interpret_error.format(kind=self.kind, identifier=identifier))
+
+
+class Keras3Registry(ObjectRegistry):
+    """A registry of classes and plain functions (losses, metrics), in Keras 3's form.
+
+    An instance serializes to ``{"module", "class_name", "config",
+    "registered_name"}`` (``module`` for the built-in classes, the class's
+    own module and a registered name for others); a named function to
+    ``{"class_name": "function", "config": name, ...}``.  ``deserialize``
+    also takes None, a name, and Keras 2's dicts (whose class_name may name
+    a function); subclasses change ``resolve_function`` and
+    ``function_module`` where functions come from elsewhere too.
+
+    >>> class Penalty:
+    ...     pass
+    >>> def absolute(x):
+    ...     return abs(x)
+    >>> penalties = Keras3Registry("penalty", Penalty, {"absolute": absolute}, "demo")
+    >>> penalties.serialize(absolute)["config"]
+    'absolute'
+    >>> penalties.get({"class_name": "function", "config": "absolute"})(-2)
+    2
+    """
+
+    _registered_name_first = True
+
+    def __init__(self, kind: str, base_class: type, objects_by_name: dict, module: str, *,
+                 interpret_error: str = "Could not interpret {kind} identifier: {identifier!r}",
+                 **messages):
+        super().__init__(kind, base_class, objects_by_name, interpret_error=interpret_error,
+                         **messages)
+        self.module = module
+
+    def serialize(self, obj) -> dict | None:
+        if obj is None:
+            return None
+        if isinstance(obj, self.base_class):
+            builtin = type(obj) in self.objects_by_name.values()
+            class_name = type(obj).__name__
+            return {"module": self.module if builtin else type(obj).__module__,
+                    "class_name": class_name, "config": obj.get_config(),
+                    "registered_name": None if builtin else class_name}
+        if callable(obj):
+            return self.serialize_function(obj)
+        raise ValueError(f"Cannot serialize {obj!r}: it is not a {self.kind}")
+
+    def serialize_function(self, fn) -> dict:
+        """Keras 3's record of a function: ``{"class_name": "function", "config": name, ...}``."""
+        name = getattr(fn, "__name__", None)
+        if name is None:
+            raise ValueError(f"Cannot serialize {fn!r}: it is neither a {self.base_class.__name__} "
+                             "nor a named function")
+        return {"module": self.function_module(fn), "class_name": "function", "config": name,
+                "registered_name": name}
+
+    def function_module(self, fn) -> str:
+        return self.module
+
+    def resolve_function(self, name, config: dict, custom_objects: dict | None = None):
+        """What a function record (``config``) naming ``name`` stands for."""
+        return self.lookup(name, custom_objects)
+
+    def deserialize(self, config, custom_objects: dict | None = None):
+        """The instance or function a ``serialize`` dict, a Keras 2 dict or a name describes."""
+        if config is None:
+            return None
+        if isinstance(config, str):
+            return self.lookup(config, custom_objects)
+        if not isinstance(config, dict) or "class_name" not in config:
+            raise ValueError(f"Cannot deserialize a {self.kind} from {config!r}")
+        if config["class_name"] in ("function", "builtins.function"):
+            name = config.get("registered_name") or config.get("config")
+            return self.resolve_function(name, config, custom_objects)
+        found = self.resolve(config, custom_objects)
+        if not inspect.isclass(found):
+            return found   # a function stored under its own name (Keras 2's form)
+        return found.from_config(dict(config.get("config") or {}))
 
 
 class Configurable:

@@ -30,6 +30,8 @@ import numbers
 
 from .. import activations, constraints, initializers, ops, regularizers
 from ..primitives.base import ShapeError, format_shape
+# Keras' name for it; the transposed-convolution primitive computes the same size
+from ..primitives.convolution import transpose_output_size as deconv_output_length
 from .layer import InputSpec, Layer
 
 __all__ = [
@@ -87,19 +89,6 @@ def conv_output_length(size, kernel: int, stride: int, dilation: int, padding: s
     if padding in ("same", "causal"):
         return -(-size // stride)
     return (size - span) // stride + 1 if size >= span else 0
-
-
-def deconv_output_length(size, kernel: int, stride: int, dilation: int, padding: str, output_padding):
-    """Keras' ``deconv_output_length``: the spatial size a transposed convolution gives."""
-    if size is None:
-        return None
-    span = (kernel - 1) * dilation + 1
-    if output_padding is None:
-        if padding == "valid":
-            return size * stride + max(span - stride, 0)
-        return size * stride
-    pad = span // 2 if padding == "same" else 0
-    return (size - 1) * stride + span - 2 * pad + output_padding
 
 
 def _input_channels(layer, input_shape, rank):

@@ -30,7 +30,7 @@ from __future__ import annotations
 import inspect
 
 from .. import losses as _losses
-from ..serialization import ObjectRegistry
+from ..serialization import Keras3Registry
 from .accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
                        SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, accuracy,
                        binary_accuracy, categorical_accuracy, in_top_k,
@@ -45,19 +45,14 @@ from .regression import (CosineSimilarity, LogCoshError, MeanAbsoluteError,
                          MeanAbsolutePercentageError, MeanSquaredError,
                          MeanSquaredLogarithmicError, RootMeanSquaredError)
 
-# the loss functions double as metric functions, as in keras.metrics
-from ..losses import (binary_crossentropy, categorical_crossentropy, categorical_hinge,
-                      hinge, huber, kl_divergence, log_cosh, mean_absolute_error,
-                      mean_absolute_percentage_error, mean_squared_error,
-                      mean_squared_logarithmic_error, poisson, sparse_categorical_crossentropy,
-                      squared_hinge)
+# the loss functions, and their short names, double as metric functions, as in keras.metrics
+from ..losses import (KLD, MAE, MAPE, MSE, MSLE, binary_crossentropy, categorical_crossentropy,
+                      categorical_hinge, hinge, huber, kl_divergence, kld,
+                      kullback_leibler_divergence, log_cosh, logcosh, mae, mape,
+                      mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
+                      mean_squared_logarithmic_error, mse, msle, poisson,
+                      sparse_categorical_crossentropy, squared_hinge)
 
-mse = MSE = mean_squared_error
-mae = MAE = mean_absolute_error
-mape = MAPE = mean_absolute_percentage_error
-msle = MSLE = mean_squared_logarithmic_error
-kld = KLD = kullback_leibler_divergence = kl_divergence
-logcosh = log_cosh
 acc = accuracy
 
 __all__ = [
@@ -108,11 +103,11 @@ _METRIC_FUNCTIONS = {fn.__name__: fn for fn in (
     top_k_categorical_accuracy, sparse_top_k_categorical_accuracy)}
 
 
-class _MetricRegistry(ObjectRegistry):
+class _MetricRegistry(Keras3Registry):
     """Metric names first; then any loss function ("huber", ...) works as a metric.
 
-    The metric functions need no place here: each is named like its class
-    (``binary_accuracy``), whose name gives the class first.
+    The metric functions need no place in the name table: each is named like
+    its class (``binary_accuracy``), whose name gives the class first.
     """
 
     def find(self, name):
@@ -123,42 +118,10 @@ class _MetricRegistry(ObjectRegistry):
                 found = loss
         return found
 
+    def function_module(self, fn) -> str:
+        return "keras.metrics" if _METRIC_FUNCTIONS.get(fn.__name__) is fn else "keras.losses"
 
-_REGISTRY = _MetricRegistry("metric", Metric, _BY_NAME, module="keras.metrics",
-                            interpret_error="Could not interpret {kind} identifier: {identifier!r}")
-_lookup = _REGISTRY.lookup
-
-
-def serialize_function(fn) -> dict:
-    """Keras 3's record of a function: ``{"class_name": "function", "config": name, ...}``."""
-    name = getattr(fn, "__name__", None)
-    if name is None:
-        raise ValueError(f"Cannot serialize {fn!r}: it is neither a Metric nor a named function")
-    module = "keras.metrics" if _METRIC_FUNCTIONS.get(name) is fn else "keras.losses"
-    return {"module": module, "class_name": "function", "config": name, "registered_name": name}
-
-
-def serialize(metric) -> dict | None:
-    """``{"module": "keras.metrics", "class_name": ..., "config": ..., "registered_name": ...}``."""
-    if metric is None or isinstance(metric, Metric):
-        return _REGISTRY.serialize(metric)
-    if callable(metric):
-        return serialize_function(metric)
-    raise ValueError(f"Cannot serialize {metric!r}: it is not a metric")
-
-
-def deserialize(config, custom_objects: dict | None = None):
-    """The metric (instance or function) a ``serialize`` dict, Keras 2 dict or name describes."""
-    if config is None:
-        return None
-    if isinstance(config, str):
-        return _lookup(config, custom_objects)
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"Cannot deserialize a metric from {config!r}")
-    class_name = config["class_name"]
-    inner = config.get("config")
-    if class_name in ("function", "builtins.function"):
-        name = config.get("registered_name") or inner
+    def resolve_function(self, name, config, custom_objects=None):
         if custom_objects and name in custom_objects:
             return custom_objects[name]
         if config.get("module") == "keras.losses" and name in _losses._BY_NAME:
@@ -166,10 +129,25 @@ def deserialize(config, custom_objects: dict | None = None):
         if name in _METRIC_FUNCTIONS:
             return _METRIC_FUNCTIONS[name]
         return _losses._lookup(name)
-    found = _REGISTRY.resolve(config, custom_objects)
-    if not inspect.isclass(found):
-        return found   # a function stored under its own name
-    return found.from_config(dict(inner or {}))
+
+
+_REGISTRY = _MetricRegistry("metric", Metric, _BY_NAME, "keras.metrics")
+_lookup = _REGISTRY.lookup
+
+
+def serialize_function(fn) -> dict:
+    """Keras 3's record of a function: ``{"class_name": "function", "config": name, ...}``."""
+    return _REGISTRY.serialize_function(fn)
+
+
+def serialize(metric) -> dict | None:
+    """``{"module": "keras.metrics", "class_name": ..., "config": ..., "registered_name": ...}``."""
+    return _REGISTRY.serialize(metric)
+
+
+def deserialize(config, custom_objects: dict | None = None):
+    """The metric (instance or function) a ``serialize`` dict, Keras 2 dict or name describes."""
+    return _REGISTRY.deserialize(config, custom_objects)
 
 
 def get(identifier):
@@ -179,8 +157,6 @@ def get(identifier):
     Keras 3); names of loss functions with no metric class (``"huber"``) give the
     function; functions and instances pass through.
     """
-    if isinstance(identifier, dict):
-        identifier = deserialize(identifier)   # Keras 3's function records included
     return _REGISTRY.get(identifier)
 
 

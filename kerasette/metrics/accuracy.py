@@ -156,7 +156,6 @@ class BinaryAccuracy(_FunctionMetric):
             raise ValueError(f"Invalid value for argument `threshold`: expected a value in "
                              f"(0, 1), got {threshold}")
         super().__init__(binary_accuracy, name=name, dtype=dtype, threshold=threshold)
-        self.threshold = threshold
 
 
 class CategoricalAccuracy(_FunctionMetric):
@@ -198,7 +197,6 @@ class TopKCategoricalAccuracy(_FunctionMetric):
 
     def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
         super().__init__(top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
-        self.k = k
 
 
 class SparseTopKCategoricalAccuracy(_FunctionMetric):
@@ -214,4 +212,3 @@ class SparseTopKCategoricalAccuracy(_FunctionMetric):
 
     def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None):
         super().__init__(sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
-        self.k = k

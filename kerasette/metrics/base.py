@@ -265,7 +265,14 @@ class _FunctionMetric(MeanMetricWrapper):
     """A built-in MeanMetricWrapper: its config lists its constructor arguments, never ``fn``."""
 
     _function: Any = None
+    #: names of the constructor arguments kept as attributes; each is also a keyword
+    #: argument of the metric function
     _arguments: tuple = ()
+
+    def __init__(self, fn, name=None, dtype=None, **kwargs):
+        super().__init__(fn, name=name, dtype=dtype, **kwargs)
+        for key in self._arguments:
+            setattr(self, key, kwargs[key])
 
     def get_config(self) -> dict:
         config = {"name": self.name, "dtype": self.dtype}

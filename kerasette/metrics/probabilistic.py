@@ -28,8 +28,6 @@ class BinaryCrossentropy(_FunctionMetric):
                  label_smoothing=0):
         super().__init__(losses.binary_crossentropy, name=name, dtype=dtype,
                          from_logits=from_logits, label_smoothing=label_smoothing)
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
 
 
 class CategoricalCrossentropy(_FunctionMetric):
@@ -47,9 +45,6 @@ class CategoricalCrossentropy(_FunctionMetric):
                  label_smoothing=0, axis=-1):
         super().__init__(losses.categorical_crossentropy, name=name, dtype=dtype,
                          from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.axis = axis
 
 
 class SparseCategoricalCrossentropy(_FunctionMetric):
@@ -67,8 +62,6 @@ class SparseCategoricalCrossentropy(_FunctionMetric):
                  axis=-1):
         super().__init__(losses.sparse_categorical_crossentropy, name=name, dtype=dtype,
                          from_logits=from_logits, axis=axis)
-        self.from_logits = from_logits
-        self.axis = axis
 
 
 class KLDivergence(_FunctionMetric):

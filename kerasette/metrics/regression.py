@@ -102,7 +102,6 @@ class CosineSimilarity(_FunctionMetric):
 
     def __init__(self, name="cosine_similarity", dtype=None, axis=-1):
         super().__init__(cosine_similarity, name=name, dtype=dtype, axis=axis)
-        self.axis = axis
 
 
 class RootMeanSquaredError(Mean):

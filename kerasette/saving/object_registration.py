@@ -155,3 +155,11 @@ def resolve_custom_objects(custom_objects: dict | None = None) -> dict:
             if ">" in key:
                 merged[_plain_name(key)] = value
     return merged
+
+
+# Registered classes and functions resolve in every ``get``/``deserialize`` of
+# initializers, regularizers, constraints, optimizers, losses and metrics.
+from ..serialization import EXTRA_LOOKUPS  # noqa: E402
+
+if get_registered_object not in EXTRA_LOOKUPS:
+    EXTRA_LOOKUPS.append(get_registered_object)

@@ -382,3 +382,17 @@ def test_model_checkpoint_writes_through_the_atomic_sealed_writer(tmp_path):
     restored = load_model(tmp_path / "m_02.h5")
     assert int(restored.optimizer.iterations.numpy()) == 4
     np.testing.assert_array_equal(np.asarray(restored(X)), np.asarray(model(X)))
+
+
+def test_registered_custom_regularizer_resolves_by_name():
+    from kerasette import regularizers
+    from kerasette.saving import register_keras_serializable
+
+    @register_keras_serializable(package="tests")
+    class HalfL2(regularizers.Regularizer):
+        def __call__(self, x):
+            from kerasette import ops
+            return ops.multiply(ops.sum(ops.square(x)), 0.5)
+
+    resolved = regularizers.get({"class_name": "HalfL2", "config": {}})
+    assert isinstance(resolved, HalfL2)
