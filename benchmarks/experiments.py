@@ -8,6 +8,8 @@ candidate replacement, on the workloads' real shapes, in float32, at 2 BLAS
 threads (min of ``--repeats`` interleaved runs).  Nothing here changes
 kerasette: these are numbers to decide with, not code to ship.
 
+* ``shipped``: kerasette's own sharded training step (``parallel_shards``
+  'auto') against the same model with ``set_parallel_shards(1)``;
 * ``shard``: the compiled W1/W2/W4 training program run on two half-batch
   shards in two Python threads with BLAS at one thread each, against one
   full-batch call at two BLAS threads (weights are not updated in a
@@ -68,10 +70,16 @@ def rng_array(shape, seed=0):
 def shard(repeats):
     from threadpoolctl import threadpool_limits
 
+    from kerasette import backend
     from workloads import WORKLOADS, kerasette_model, make_data
-    header("Two half-batch shards on two threads (BLAS 1 thread each) vs one call (BLAS at --threads); "
-           "the compiled training program only")
-    pool = ThreadPoolExecutor(2)
+    if hasattr(backend, "set_parallel_shards"):
+        backend.set_parallel_shards(1)      # the plain program; this experiment does the sharding
+    print("\nThe compiled training program on the whole batch (BLAS at --threads) against two half-batch "
+          "shards at one BLAS thread each, one on this thread and one on a worker (as kerasette's "
+          "ShardedStep does), and the same two shards one after the other\n")
+    print("| case | whole batch ms | two shards in parallel ms | speed-up | two shards in sequence ms |")
+    print("|---|---:|---:|---:|---:|")
+    pool = ThreadPoolExecutor(1)
     for name in ("w1_train", "w2_train", "w4_train"):
         workload = WORKLOADS[name]
         xs, ys = make_data(workload)
@@ -81,18 +89,26 @@ def shard(repeats):
         x, y = xs[0], ys[0]
         w = np.ones(len(x), np.float32)
         half = len(x) // 2
-        parts = [(x[:half], y[:half], w[:half]), (x[half:], y[half:], w[half:])]
+        first, second = (x[:half], y[:half], w[:half]), (x[half:], y[half:], w[half:])
 
         def whole():
             program(x, y, w)
 
-        def sharded():
+        def parallel():
             with threadpool_limits(1, user_api="blas"):
-                list(pool.map(lambda p: program(*p), parts))
+                other = pool.submit(program, *second)
+                program(*first)
+                other.result()
 
-        reps = repeats if name != "w4_train" else max(3, repeats // 4)
-        current, candidate = best([whole, sharded], reps)
-        row(f"{name} (batch {len(x)})", current, candidate)
+        def sequence():
+            with threadpool_limits(1, user_api="blas"):
+                program(*first)
+                program(*second)
+
+        reps = repeats if name != "w4_train" else max(5, repeats // 2)
+        current, candidate, serial = best([whole, parallel, sequence], reps)
+        print(f"| {name} (batch {len(x)}) | {current:.3f} | {candidate:.3f} | {current / candidate:.2f}x | "
+              f"{serial:.3f} |")
 
 
 # ---------------------------------------------------------------------- pool
@@ -201,7 +217,36 @@ def gemm(repeats):
         row(f"conv fwd {batch}x{size}x{size}x{cin} -> {cout}", current, candidate)
 
 
-EXPERIMENTS = {"shard": shard, "pool": pool, "bias": bias, "bias_relu": bias_relu, "gemm": gemm}
+def shipped(repeats):
+    """kerasette's own two-shard training step ('auto') against set_parallel_shards(1)."""
+    from kerasette import backend
+    from workloads import WORKLOADS, kerasette_model, make_data
+    if not hasattr(backend, "set_parallel_shards"):
+        print("\nkerasette has no backend.set_parallel_shards: nothing to compare")
+        return
+    header("train_on_batch: kerasette's sharded step ('auto') is the candidate, "
+           "set_parallel_shards(1) is 'today'")
+    for name in ("w1_train", "w2_train", "w4_train"):
+        workload = WORKLOADS[name]
+        xs, ys = make_data(workload)
+        nets = {}
+        for setting in (1, "auto"):
+            backend.set_parallel_shards(setting)
+            nets[setting] = kerasette_model(workload.model)
+            nets[setting].train_on_batch(xs[0], ys[0])      # compiles under this setting
+        counter = [0]
+
+        def step(net):
+            i = counter[0] = counter[0] + 1
+            net.train_on_batch(xs[i % len(xs)], ys[i % len(ys)])
+
+        reps = repeats if name != "w4_train" else max(5, repeats // 2)
+        current, candidate = best([lambda: step(nets[1]), lambda: step(nets["auto"])], reps)
+        row(f"{name} (batch {workload.batch})", current, candidate)
+    backend.set_parallel_shards("auto")
+
+
+EXPERIMENTS = {"shipped": shipped, "shard": shard, "pool": pool, "bias": bias, "bias_relu": bias_relu, "gemm": gemm}
 
 
 def main(argv=None):

@@ -314,14 +314,17 @@ def sweep(plan, sweep_index, args, results):
             result = spawn(argv + (["--quick"] if args.quick else []), args.threads, args=args)
             attempts = 1
             # another job held a core during the run: measure again, keep the least disturbed run
+            latest = result
             while ("error" not in result and attempts <= args.retries
-                   and (result.get("others_cores") or 0.0) > args.contended):
-                log(f"  {name:9s} {framework:9s} {result['samples_per_s']:10.1f} samples/s with other jobs at "
-                    f"{result['others_cores']:.2f} cores: measuring again")
-                again = spawn(argv + (["--quick"] if args.quick else []), args.threads, args=args)
+                   and (latest.get("others_cores") or 0.0) > args.contended):
+                log(f"  {name:9s} {framework:9s} {latest['samples_per_s']:10.1f} samples/s with other jobs at "
+                    f"{latest['others_cores']:.2f} cores: measuring again")
+                latest = spawn(argv + (["--quick"] if args.quick else []), args.threads, args=args)
                 attempts += 1
-                if "error" not in again and (again.get("others_cores") or 0.0) < result["others_cores"]:
-                    result = again
+                if "error" in latest:
+                    break
+                if (latest.get("others_cores") or 0.0) < result["others_cores"]:
+                    result = latest
             result["attempts"] = attempts
             results["bench"].setdefault(name, {}).setdefault(framework, []).append(result)
             if "error" in result:

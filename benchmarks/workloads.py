@@ -138,7 +138,6 @@ def kerasette_step(workload: Workload, xs, ys):
 
 def torch_model(model: str):
     """The same layer sequence in NCHW, returning logits (softmax lives in F.cross_entropy)."""
-    import torch
     from torch import nn
 
     if model == "w1":

@@ -209,6 +209,9 @@ class Trainer:
             outputs = self._trace(inputs, training=(kind == "train"))
             if kind == "predict":
                 program = engine.Program(outputs, inputs)
+                program.loss_count = 0
+                if self._should_shard(outputs):
+                    program = ShardedForward(program, 0)
             else:
                 self._check_targets(ys, outputs)
                 targets, weights = self._target_placeholders(ys, outputs)
@@ -229,6 +232,8 @@ class Trainer:
                     updates = self._training_updates(total)
                 program = engine.Program(loss_fetches + outputs, feeds, updates)
                 program.loss_count = len(loss_fetches)
+                if kind == "evaluate" and self._should_shard(loss_fetches + outputs):
+                    program = ShardedForward(program, len(loss_fetches))
         self._programs[signature] = program
         return program
 
@@ -653,6 +658,41 @@ def _worker():
     return _pool[0]
 
 
+def _run_shards(program, feeds, minimum_shard):
+    """Run ``program`` on the two halves of the batch side by side; returns
+    the per-shard results and each shard's share of the batch."""
+    size = len(feeds[0])
+    if size < 2 * minimum_shard:
+        return [program(*feeds)], [1.0]
+    half = (size + 1) // 2
+    with backend.limit_blas_threads(1):
+        other = _worker().submit(program, *[feed[half:] for feed in feeds])
+        first = program(*[feed[:half] for feed in feeds])
+        results = [first, other.result()]
+    return results, [half / size, (size - half) / size]
+
+
+def _combine(results, shares, loss_count, fetch_count):
+    """Losses weighted by shard share (the batch mean), outputs joined in order."""
+    losses = [sum(share * result[i] for share, result in zip(shares, results)) for i in range(loss_count)]
+    outputs = [numpy.concatenate([result[i] for result in results], axis=0) if len(results) > 1
+               else results[0][i] for i in range(loss_count, fetch_count)]
+    return losses + outputs
+
+
+class ShardedForward:
+    """An inference or evaluation program run on two half-batch shards in two threads."""
+
+    def __init__(self, program, loss_count, minimum_shard=64):
+        self.program = program
+        self.loss_count = loss_count
+        self.minimum_shard = minimum_shard
+
+    def __call__(self, *feeds):
+        results, shares = _run_shards(self.program, feeds, self.minimum_shard)
+        return _combine(results, shares, self.loss_count, len(results[0]))
+
+
 class ShardedStep:
     """A training step run as two half-batch shards on two threads, then one update.
 
@@ -670,21 +710,7 @@ class ShardedStep:
         self.loss_count = 1
 
     def __call__(self, *feeds):
-        size = len(feeds[0])
-        if size < 2 * self.minimum_shard:
-            results = [self.step(*feeds)]
-            shares = [1.0]
-        else:
-            half = (size + 1) // 2
-            with backend.limit_blas_threads(1):
-                other = _worker().submit(self.step, *[feed[half:] for feed in feeds])
-                first = self.step(*[feed[:half] for feed in feeds])
-                results = [first, other.result()]
-            shares = [half / size, (size - half) / size]
-        losses = [sum(share * result[i] for share, result in zip(shares, results))
-                  for i in range(self.loss_count)]
-        outputs = [numpy.concatenate([result[i] for result in results], axis=0) if len(results) > 1
-                   else results[0][i] for i in range(self.loss_count, self.fetch_count)]
+        results, shares = _run_shards(self.step, feeds, self.minimum_shard)
         grads = []
         for i in range(self.fetch_count, len(results[0])):
             total = results[0][i] * shares[0]
@@ -692,7 +718,7 @@ class ShardedStep:
                 total = total + result[i] * share
             grads.append(total.astype(results[0][i].dtype, copy=False))
         self.apply(*grads)
-        return losses + outputs
+        return _combine(results, shares, self.loss_count, self.fetch_count)
 
 
 def _dtype_for(array):

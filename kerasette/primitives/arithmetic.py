@@ -69,10 +69,41 @@ def sum_to(xp, x, shape):
     axes = tuple(range(lead)) + tuple(
         lead + i for i, d in enumerate(shape) if d == 1 and x.shape[lead + i] != 1
     )
+    if (axes and x.dtype.kind == "f" and x.size and x.flags.c_contiguous
+            and all(i in axes or x.shape[i] == 1 for i in range(axes[-1]))):
+        # only leading axes are summed (a bias gradient: (N, H, W, C) -> (C,))
+        return sum_leading(x, axes[-1] + 1).reshape(shape)
     out = x.sum(axis=axes, keepdims=True) if axes else x
     if lead:
         out = out.reshape(out.shape[lead:])
     return out
+
+
+#: rows are folded into lines of up to this many elements before numpy sums them
+FOLD_WIDTH = 8192
+
+
+def sum_leading(x, count):
+    """The sum of ``x`` over its first ``count`` axes, flattened.
+
+    numpy sums the leading axes of a C-contiguous array one row at a time,
+    an inner loop as short as the kept size (10 channels: 0.82 ms for a
+    128x24x24x10 bias gradient).  Viewing the rows as wide lines of several
+    rows each, summing the lines (long vectorised adds), then summing the
+    few partial rows left takes 0.05 ms, with less rounding error (fewer
+    terms per running sum), and needs no BLAS call (a ones-vector gemv
+    is as fast at one BLAS thread, several times slower at two).
+    """
+    kept = 1
+    for size in x.shape[count:]:
+        kept *= size
+    fold, axis = 1, count
+    while axis > 0 and fold * x.shape[axis - 1] * kept <= FOLD_WIDTH:
+        axis -= 1
+        fold *= x.shape[axis]
+    if axis == 0 or fold == 1:
+        return x.reshape(-1, kept).sum(axis=0)
+    return x.reshape(-1, fold * kept).sum(axis=0).reshape(fold, kept).sum(axis=0)
 
 
 # ------------------------------------------------------------------ arithmetic

@@ -54,6 +54,10 @@ GROUPS = [
     pool_cases((1, 6, 5, 1), (3, 2), (1, 2), "same", id="2d-same-stride-mixed"),
     pool_cases((1, 4, 4, 4, 2), (2, 2, 2), (2, 2, 2), id="3d-tiled"),
     pool_cases((1, 5, 4, 3, 1), (2, 3, 2), (2, 1, 1), "same", id="3d-same"),
+    # stride beyond the pool: positions no window covers get a zero gradient
+    pool_cases((2, 7, 8, 2), (2, 2), (3, 3), id="2d-stride-over-pool"),
+    pool_cases((2, 5, 4, 2), (1, 1), (2, 2), id="2d-1x1-strided"),
+    pool_cases((1, 9, 2), (3,), (3,), "same", id="1d-tiled-3"),
 ]
 
 CASES = [case for group in GROUPS for case in group]
@@ -94,3 +98,52 @@ def test_tiled_forward_is_a_view_reduction():
 def test_pool_larger_than_input_is_a_shape_error():
     with pytest.raises(ShapeError, match="max_pool"):
         get("max_pool").infer(np.zeros((1, 2, 2, 1)), pool_size=(3, 3), strides=(3, 3))
+
+
+def reference_max_pool_grad(x, y, grad, pool_size, strides, padding):
+    """Loop over windows: ``grad`` goes to the first maximum in row-major window order."""
+    from kerasette.primitives.pooling import pool_geometry
+    spatial = x.shape[1:-1]
+    out, pads = pool_geometry(spatial, pool_size, strides, padding)
+    result = np.zeros(x.shape, grad.dtype)
+    for n, c in itertools.product(range(x.shape[0]), range(x.shape[-1])):
+        for position in itertools.product(*(range(o) for o in out)):
+            for offset in itertools.product(*(range(p) for p in pool_size)):
+                where = tuple(q * s + o - b for q, s, o, (b, _) in zip(position, strides, offset, pads))
+                if all(0 <= w < size for w, size in zip(where, spatial)) and \
+                        x[(n,) + where + (c,)] == y[(n,) + position + (c,)]:
+                    result[(n,) + where + (c,)] += grad[(n,) + position + (c,)]
+                    break
+    return result
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("pool_size, strides, padding", [
+    ((2, 2), (2, 2), "valid"), ((2, 2), (2, 2), "same"), ((2, 2), (3, 3), "valid"), ((3, 3), (2, 2), "valid")])
+def test_max_pool_grad_is_an_exact_select(dtype, pool_size, strides, padding):
+    # ties (relu zeros) go to the first max; off-max positions are +0.0 even under a
+    # negative or infinite gradient, and inf / nan gradients pass through unchanged
+    rng = np.random.default_rng(3)
+    x = np.maximum(rng.integers(-2, 3, size=(2, 7, 7, 3)), 0).astype(dtype)
+    attrs = dict(pool_size=pool_size, strides=strides, padding=padding)
+    y = get("max_pool").forward(np, x, **attrs)
+    grad = rng.standard_normal(y.shape).astype(dtype)
+    grad.flat[::4], grad.flat[1::5], grad.flat[2::7] = np.inf, -np.inf, np.nan
+    with np.errstate(invalid="ignore"):
+        dx = get("max_pool_grad").forward(np, x, y, grad, **attrs)
+        expected = reference_max_pool_grad(x, y, grad, **attrs)
+    assert dx.dtype == dtype
+    np.testing.assert_array_equal(dx, expected)
+    if strides >= pool_size:
+        assert not np.signbit(dx[dx == 0]).any()
+
+
+def test_max_pool_propagates_nan_and_owns_its_result():
+    x = np.arange(2 * 4 * 4 * 1, dtype=np.float32).reshape(2, 4, 4, 1)
+    x[0, 1, 0, 0] = np.nan
+    y = get("max_pool").forward(np, x, pool_size=(2, 2), strides=(2, 2), padding="valid")
+    assert np.isnan(y[0, 0, 0, 0]) and np.isfinite(y).sum() == y.size - 1
+    np.testing.assert_array_equal(y[1, :, :, 0], [[21, 23], [29, 31]])
+    strided = get("max_pool").forward(np, x, pool_size=(1, 1), strides=(2, 2), padding="valid")
+    assert not np.shares_memory(strided, x)
+    np.testing.assert_array_equal(strided, x[:, ::2, ::2])
