@@ -89,7 +89,8 @@ def separable_max(xp, x, pool_size, strides, out):
         if p == 1:
             result = strided_positions(result, axis, 0, s, m)
             continue
-        reduced = xp.maximum(strided_positions(result, axis, 0, s, m), strided_positions(result, axis, 1, s, m))
+        reduced = xp.maximum(strided_positions(result, axis, 0, s, m),
+                             strided_positions(result, axis, 1, s, m))
         for offset in range(2, p):
             xp.maximum(reduced, strided_positions(result, axis, offset, s, m), out=reduced)
         result, fresh = reduced, True
