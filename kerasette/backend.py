@@ -203,3 +203,37 @@ def set_parallel_shards(value) -> None:
     if value != "auto" and int(value) not in (1, 2):
         raise ValueError(f"parallel_shards is 'auto', 1 or 2, got {value!r}")
     _state["parallel_shards"] = value if value == "auto" else int(value)
+
+
+# -------------------------------------------------------- memory allocator
+#
+# A compiled step frees its large intermediates as it goes and allocates
+# them again the next step.  With glibc's defaults every array above 128 KiB
+# is a fresh mmap whose pages fault in anew each time, and freed heap tops
+# are trimmed back to the system: on the W1 training step that costs ~18%
+# (benchmarks/NOTES.md).  Raising the mmap and trim thresholds lets steps
+# reuse the same memory.  Process-wide, so it is done once, on Linux with
+# glibc only, when the first training program is compiled; set
+# KERASETTE_MALLOC_TUNING=0 to leave malloc alone.
+
+_malloc_tuned = [False]
+_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
+
+
+def tune_memory_allocator() -> bool:
+    """Let repeated large allocations reuse memory (glibc); True if applied."""
+    if _malloc_tuned[0]:
+        return True
+    if os.environ.get("KERASETTE_MALLOC_TUNING", "1") == "0" or not os.sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    applied = (mallopt(_M_MMAP_THRESHOLD, 256 * 2 ** 20) == 1
+               and mallopt(_M_TRIM_THRESHOLD, 1024 * 2 ** 20) == 1
+               and mallopt(_M_TOP_PAD, 64 * 2 ** 20) == 1)
+    _malloc_tuned[0] = applied
+    return applied

@@ -204,6 +204,7 @@ class Trainer:
         program = self._programs.get(signature)
         if program is not None:
             return program
+        backend.tune_memory_allocator()
         with engine.Graph().as_default():
             inputs = self._input_placeholders(xs)
             outputs = self._trace(inputs, training=(kind == "train"))
