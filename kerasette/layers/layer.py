@@ -29,6 +29,7 @@ import weakref
 from .. import backend, eager
 from ..eager import Tensor
 from ..engine import Node
+from ..ops.core import building_graph
 from ..primitives.base import ShapeError, format_shape
 from ..variables import Variable
 from .structure import flatten, map_structure
@@ -303,6 +304,9 @@ class Layer:
         self._call_losses = []
         if plain:
             with eager.no_grad():
+                outputs = self._checked_call(args, call_kwargs, shapes)
+        elif symbolic:
+            with building_graph():
                 outputs = self._checked_call(args, call_kwargs, shapes)
         else:
             outputs = self._checked_call(args, call_kwargs, shapes)

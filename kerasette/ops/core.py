@@ -13,13 +13,31 @@ tuples, strides as tuples, ...) and call ``apply``; they do no math.
 """
 from __future__ import annotations
 
+import contextlib
+
 from .. import eager, engine
 from ..eager import Tensor
 from ..engine import Node
 
 
+_building = [0]
+
+
+@contextlib.contextmanager
+def building_graph():
+    """Inside, an op whose inputs are weights only (eager Tensors, no node) still
+    adds a node: a layer called on symbolic inputs must trace ``-alpha`` or
+    ``moving_mean * momentum`` into its graph, not compute them once."""
+    _building[0] += 1
+    try:
+        yield
+    finally:
+        _building[0] -= 1
+
+
 def apply(name, *inputs, **attrs):
-    if any(isinstance(x, Node) for x in inputs):
+    if any(isinstance(x, Node) for x in inputs) or (
+            _building[0] and any(isinstance(x, Tensor) for x in inputs)):
         inputs = tuple(engine.variable_from_holder(x) if isinstance(x, Tensor) else x for x in inputs)
         return engine.apply(name, *inputs, **attrs)
     if any(isinstance(x, Tensor) for x in inputs):
