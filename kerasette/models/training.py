@@ -476,15 +476,9 @@ class Trainer:
             self._reset_metrics()
             trackers = None
             callback_list.on_epoch_begin(epoch)
-            for step, (bx, by, bw) in enumerate(batches.epoch()):
+            for step, batch in enumerate(batches.epoch()):
                 callback_list.on_train_batch_begin(step)
-                losses, outputs = self._run_batch("train", bx, by, bw)
-                if trackers is None:
-                    trackers = [_RunningMean() for _ in losses]
-                for tracker, value in zip(trackers, losses):
-                    tracker.update(value, len(bx[0]))
-                self._update_metrics(by, outputs, bw)
-                logs = self._logs(trackers)
+                trackers, logs = self._step_and_log("train", batch, trackers)
                 callback_list.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
@@ -497,6 +491,18 @@ class Trainer:
                 break
         callback_list.on_train_end(logs)
         return self.history
+
+    def _step_and_log(self, kind, batch, trackers):
+        """Run one batch, fold its losses into the running means and its
+        predictions into the metrics; returns the trackers and the logs so far."""
+        xs, ys, weights = batch
+        losses, outputs = self._run_batch(kind, xs, ys, weights)
+        if trackers is None:
+            trackers = [_RunningMean() for _ in losses]
+        for tracker, value in zip(trackers, losses):
+            tracker.update(value, len(xs[0]))
+        self._update_metrics(ys, outputs, weights)
+        return trackers, self._logs(trackers)
 
     def _io_names(self):
         if self.is_functional:
@@ -528,16 +534,10 @@ class Trainer:
         self._reset_metrics()
         trackers = None
         logs = {}
-        for step, (bx, by, bw) in enumerate(batches.epoch()):
+        for step, batch in enumerate(batches.epoch()):
             if callback_list is not None:
                 callback_list.on_test_batch_begin(step)
-            losses, outputs = self._run_batch("evaluate", bx, by, bw)
-            if trackers is None:
-                trackers = [_RunningMean() for _ in losses]
-            for tracker, value in zip(trackers, losses):
-                tracker.update(value, len(bx[0]))
-            self._update_metrics(by, outputs, bw)
-            logs = self._logs(trackers)
+            trackers, logs = self._step_and_log("evaluate", batch, trackers)
             if callback_list is not None:
                 callback_list.on_test_batch_end(step, logs)
         return logs

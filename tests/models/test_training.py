@@ -265,3 +265,101 @@ def test_terminate_on_nan_stops_fit_and_names_the_batch(capsys):
     printed = capsys.readouterr().out
     assert "Batch 2: Invalid loss, terminating training" in printed
     assert len(history.epoch) == 1
+
+
+def test_targets_of_the_wrong_form_for_the_loss_are_refused():
+    x, y = blobs(32)
+    model = mlp()
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    with pytest.raises(ValueError, match=r"categorical_crossentropy expects one-hot targets.*sparse"):
+        model.fit(x, y, verbose=0)
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match=r"expects class indices of shape \(None,\)"):
+        model.fit(x, np.eye(3)[y], verbose=0)
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ValueError, match=r"does not fit the output's shape \(None, 3\)"):
+        model.fit(x, np.zeros((32, 5), np.float32), verbose=0)
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    model.fit(x, np.eye(3, dtype=np.float32)[y], verbose=0)   # the right form trains
+
+
+def test_tutorial_cnn_learns_digits_through_fit():
+    from kerasette.datasets import digits
+    from tests.models.test_summary import tutorial_model
+
+    (x_train, y_train), (x_test, y_test) = digits.load_data()
+
+    def to_28(images):
+        # 8x8 digits scaled 3x (24x24) and padded to the tutorial's 28x28
+        big = np.repeat(np.repeat(images, 3, axis=1), 3, axis=2).astype(np.float32) / 16.0
+        return np.pad(big, ((0, 0), (2, 2), (2, 2)))[..., None]
+
+    kerasette.utils.set_random_seed(0)
+    model = tutorial_model()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(to_28(x_train), y_train, epochs=4, batch_size=32, verbose=0)
+    loss, accuracy = model.evaluate(to_28(x_test), y_test, verbose=0)
+    predictions = model.predict(to_28(x_test), verbose=0)
+    assert accuracy == pytest.approx(np.mean(predictions.argmax(1) == y_test))
+    assert accuracy >= 0.9
+
+
+def test_predict_works_before_compile_and_shapes_are_known():
+    model = mlp()
+    assert model.input_shape == (None, 8) and model.output_shape == (None, 3)
+    x, _ = blobs(10)
+    np.testing.assert_allclose(model.predict(x, verbose=0), model(x), rtol=1e-6)
+
+
+def test_sharded_training_step_equals_the_whole_batch_step():
+    from kerasette.models.training import ShardedStep
+    rng = np.random.default_rng(3)
+    images = rng.standard_normal((64, 10, 10, 1)).astype(np.float32)
+    labels = rng.integers(0, 4, 64)
+
+    def build():
+        inputs = Input(shape=(10, 10, 1))
+        x = MaxPooling2D()(Conv2D(6, 3, activation="relu")(inputs))
+        return Model(inputs, Dense(4, activation="softmax")(Flatten()(x)))
+
+    results = []
+    reference = build().get_weights()
+    for shards in (1, 2):
+        backend.set_parallel_shards(shards)
+        model = build()
+        model.set_weights(reference)
+        model.compile(optimizer=kerasette.optimizers.SGD(0.1, momentum=0.9), loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+        losses = [model.train_on_batch(images, labels)[0] for _ in range(3)]
+        program = next(p for key, p in model._programs.items() if key[0] == "train")
+        assert isinstance(program, ShardedStep) == (shards == 2)
+        results.append((losses, model.get_weights()))
+    backend.set_parallel_shards("auto")
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-5)
+    for a, b in zip(results[0][1], results[1][1]):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_auto_sharding_only_where_it_is_safe_and_pays():
+    from kerasette.models.training import ShardedStep
+    x, y = blobs(64)
+    dense = mlp()
+    dense.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    dense.train_on_batch(x, y)
+    images = np.zeros((64, 8, 8, 1), np.float32)
+
+    def conv_model(extra):
+        inputs = Input(shape=(8, 8, 1))
+        x = extra(Conv2D(4, 3)(inputs))
+        return Model(inputs, Dense(3, activation="softmax")(Flatten()(x)))
+
+    plain = conv_model(lambda t: t)
+    with_dropout = conv_model(Dropout(0.5))
+    with_bn = conv_model(BatchNormalization())
+    kinds = []
+    for model in (dense, plain, with_dropout, with_bn):
+        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        model.train_on_batch(images if model is not dense else x, y)
+        program = next(p for key, p in model._programs.items() if key[0] == "train")
+        kinds.append(isinstance(program, ShardedStep))
+    assert kinds == [False, True, False, False]
