@@ -81,8 +81,13 @@ CONV_CASES = [
     conv_case((2, 5, 6, 3), (3, 3, 3, 2), (1, 1), "valid", depthwise=True, id="2d-depthwise"),
     conv_case((1, 7, 6, 2), (3, 3, 2, 1), (2, 2), "same", (1, 1), depthwise=True,
               id="2d-depthwise-stride2"),
-    # enough channels for the shifted-rows path (stride 1) and the per-tap input gradient
+    # enough channels for the row-windows path (2-d, stride 1, no dilation) of the forward and
+    # kernel gradient; the input gradient (2 output channels) takes the shifted rows
     conv_case((1, 4, 5, 16), (3, 3, 16, 2), (1, 1), "same", id="2d-same-shifted-rows"),
+    # ... and of all three, 'same' and 'valid'
+    conv_case((1, 4, 5, 16), (3, 3, 16, 16), (1, 1), "same", id="2d-same-row-windows"),
+    conv_case((2, 5, 4, 16), (2, 3, 16, 16), (1, 1), "valid", id="2d-valid-row-windows"),
+    # enough channels for the shifted-rows path (stride 1, dilated) and the per-tap input gradient
     conv_case((1, 6, 5, 16), (2, 2, 16, 2), (1, 1), "same", (2, 1), id="2d-same-dilated-shifted-rows"),
     conv_case((2, 7, 16), (3, 16, 2), (1,), "causal", (2,), id="1d-causal-shifted-rows"),
     conv_case((1, 5, 5, 8), (3, 3, 8, 2), (2, 2), "same", id="2d-stride2-per-tap"),
@@ -199,3 +204,36 @@ def test_float32_stays_float32():
     assert y.dtype == np.float32
     assert get("conv_backprop_input").forward(np, y, kernel, x, **attrs).dtype == np.float32
     assert get("conv_backprop_kernel").forward(np, x, y, kernel, **attrs).dtype == np.float32
+
+
+@pytest.mark.parametrize("x_shape, kernel_shape, padding, dtype", [
+    ((2, 16, 16, 32), (3, 3, 32, 5), "same", np.float32),
+    ((3, 7, 9, 16), (3, 3, 16, 17), "same", np.float32),
+    ((2, 6, 11, 16), (2, 4, 16, 16), "same", np.float64),     # even kernel: odd pixel padded at the end
+    ((1, 9, 5, 20), (5, 3, 20, 18), "valid", np.float64),
+    ((2, 40, 70, 16), (3, 3, 16, 16), "same", np.float32),   # several row blocks
+])
+def test_row_windows_agree_with_im2col(x_shape, kernel_shape, padding, dtype):
+    from kerasette.primitives import convolution
+    x = random(x_shape).astype(dtype)
+    kernel = random(kernel_shape, 1).astype(dtype)
+    attrs = dict(strides=(1, 1), padding=padding, dilation_rate=(1, 1))
+    assert convolution.use_row_windows((1, 1), (1, 1), 16)
+    y = get("conv").forward(np, x, kernel, **attrs)
+    g = random(y.shape, 2).astype(dtype)
+    fast = [y, get("conv_backprop_input").forward(np, g, kernel, x, **attrs),
+            get("conv_backprop_kernel").forward(np, x, g, kernel, **attrs)]
+    previous = convolution.SHIFTED_ROWS_MIN_CHANNELS
+    convolution.SHIFTED_ROWS_MIN_CHANNELS = 10**9
+    try:
+        slow = [get("conv").forward(np, x, kernel, **attrs),
+                get("conv_backprop_input").forward(np, g, kernel, x, **attrs),
+                get("conv_backprop_kernel").forward(np, x, g, kernel, **attrs)]
+    finally:
+        convolution.SHIFTED_ROWS_MIN_CHANNELS = previous
+    np.testing.assert_allclose(fast[0], naive_conv(x.astype(np.float64), kernel.astype(np.float64),
+                                                   (1, 1), padding), rtol=1e-4, atol=1e-4)
+    tolerance = 1e-4 if dtype == np.float32 else 1e-10
+    for a, b in zip(fast, slow):
+        assert a.dtype == dtype and a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=tolerance, atol=tolerance)
