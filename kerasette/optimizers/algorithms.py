@@ -237,14 +237,45 @@ class Adam(Optimizer):
             groups.append([("velocity_hat", "zeros")])
         return groups
 
-    def update_step_values(self, gradient, value, slots, learning_rate, iterations, shared):
-        dtype = _dtype(value)
+    def _step_values(self, *args, **kwargs):
+        # alpha depends only on the learning rate, the iteration and the dtype:
+        # one per step and dtype, not one chain of small ops per variable
+        self._alpha_by_dtype = {}
+        try:
+            return super()._step_values(*args, **kwargs)
+        finally:
+            self._alpha_by_dtype = None
+
+    def _alpha(self, learning_rate, iterations, dtype):
+        cache = getattr(self, "_alpha_by_dtype", None)
+        key = str(dtype)
+        if cache is not None and key in cache:
+            return cache[key]
         lr = ops.cast(learning_rate, dtype)
         local_step = _local_step(iterations, dtype)
         beta_1_power = ops.power(ops.cast(self.beta_1, dtype), local_step)
         beta_2_power = ops.power(ops.cast(self.beta_2, dtype), local_step)
         alpha = ops.divide(ops.multiply(lr, ops.sqrt(ops.subtract(1, beta_2_power))),
                            ops.subtract(1, beta_1_power))
+        if cache is not None:
+            cache[key] = alpha
+        return alpha
+
+    def update_step_values(self, gradient, value, slots, learning_rate, iterations, shared):
+        dtype = _dtype(value)
+        alpha = self._alpha(learning_rate, iterations, dtype)
+        if all(isinstance(x, (int, float)) for x in (self.beta_1, self.beta_2, self.epsilon)):
+            # fused primitives (kerasette/primitives/optimizer_steps.py): the same float
+            # operations in the same order as the formulas below, so the same bits
+            m = ops.core.apply("adam_moment", slots["momentum"], gradient, rate=1 - self.beta_1)
+            v = ops.core.apply("adam_moment", slots["velocity"], gradient, rate=1 - self.beta_2,
+                               square=True)
+            new = {"momentum": m, "velocity": v}
+            if self.amsgrad:
+                v = ops.maximum(slots["velocity_hat"], v)
+                new["velocity_hat"] = v
+            value = ops.core.apply("adam_update", value, m, v, alpha, epsilon=float(self.epsilon))
+            return value, new
         m = slots["momentum"]
         m = ops.add(m, ops.multiply(ops.subtract(gradient, m), 1 - self.beta_1))
         v = slots["velocity"]
