@@ -81,8 +81,8 @@ CONV_CASES = [
     conv_case((2, 5, 6, 3), (3, 3, 3, 2), (1, 1), "valid", depthwise=True, id="2d-depthwise"),
     conv_case((1, 7, 6, 2), (3, 3, 2, 1), (2, 2), "same", (1, 1), depthwise=True,
               id="2d-depthwise-stride2"),
-    # enough channels for the row-windows path (2-d, stride 1, no dilation) of the forward and
-    # kernel gradient; the input gradient (2 output channels) takes the shifted rows
+    # 16 input but 2 output channels: not the row-windows path (it needs both sides
+    # wide); the forward and kernel gradient take the shifted rows
     conv_case((1, 4, 5, 16), (3, 3, 16, 2), (1, 1), "same", id="2d-same-shifted-rows"),
     # ... and of all three, 'same' and 'valid'
     conv_case((1, 4, 5, 16), (3, 3, 16, 16), (1, 1), "same", id="2d-same-row-windows"),
@@ -207,7 +207,7 @@ def test_float32_stays_float32():
 
 
 @pytest.mark.parametrize("x_shape, kernel_shape, padding, dtype", [
-    ((2, 16, 16, 32), (3, 3, 32, 5), "same", np.float32),
+    ((2, 16, 16, 32), (3, 3, 32, 16), "same", np.float32),
     ((3, 7, 9, 16), (3, 3, 16, 17), "same", np.float32),
     ((2, 6, 11, 16), (2, 4, 16, 16), "same", np.float64),     # even kernel: odd pixel padded at the end
     ((1, 9, 5, 20), (5, 3, 20, 18), "valid", np.float64),
@@ -218,7 +218,7 @@ def test_row_windows_agree_with_im2col(x_shape, kernel_shape, padding, dtype):
     x = random(x_shape).astype(dtype)
     kernel = random(kernel_shape, 1).astype(dtype)
     attrs = dict(strides=(1, 1), padding=padding, dilation_rate=(1, 1))
-    assert convolution.use_row_windows((1, 1), (1, 1), 16)
+    assert convolution.use_row_windows((1, 1), (1, 1), x_shape[-1], kernel_shape[-1])
     y = get("conv").forward(np, x, kernel, **attrs)
     g = random(y.shape, 2).astype(dtype)
     fast = [y, get("conv_backprop_input").forward(np, g, kernel, x, **attrs),
@@ -237,3 +237,12 @@ def test_row_windows_agree_with_im2col(x_shape, kernel_shape, padding, dtype):
     for a, b in zip(fast, slow):
         assert a.dtype == dtype and a.shape == b.shape
         np.testing.assert_allclose(a, b, rtol=tolerance, atol=tolerance)
+
+
+def test_row_windows_need_wide_inputs_and_outputs():
+    from kerasette.primitives import convolution
+    assert convolution.use_row_windows((1, 1), (1, 1), 32, 64)
+    # W1's second layer (10 -> 20) and its input gradient (20 -> 10) keep the per-tap paths
+    assert not convolution.use_row_windows((1, 1), (1, 1), 10, 20)
+    assert not convolution.use_row_windows((1, 1), (1, 1), 20, 10)
+    assert not convolution.use_row_windows((2, 2), (1, 1), 32, 32)
