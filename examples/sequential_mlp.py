@@ -5,8 +5,6 @@ Shows ``Sequential`` with ``add``, the deferred build from ``input_shape``,
 
     python examples/sequential_mlp.py
 """
-import numpy as np
-
 import kerasette
 from kerasette import Sequential
 from kerasette.datasets import digits

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numbers
 
-from .. import backend
 from ..primitives.base import Primitive, get
 from .node import Node, constant
 
@@ -55,4 +54,4 @@ def is_symbolic(value) -> bool:
     return isinstance(value, Node)
 
 
-__all__ = ["apply", "SYMBOLIC_OPS", "is_symbolic", "backend"]
+__all__ = ["apply", "SYMBOLIC_OPS", "is_symbolic"]

@@ -9,7 +9,7 @@ gradient is again a ``cond``: the gradient of whichever branch ran.
 from __future__ import annotations
 
 from ..primitives.base import Primitive, ShapeError, Spec, format_shape
-from .autodiff import gradients, topological_order
+from .autodiff import gradients
 from .build import apply
 from .compiler import Program
 from .node import Node, constant, get_default_graph
@@ -126,4 +126,4 @@ def cond(pred, true_fn, false_fn, name=None) -> Node:
     return apply(primitive, pred, *captured)
 
 
-__all__ = ["cond", "topological_order"]
+__all__ = ["cond"]
