@@ -28,10 +28,12 @@ it is then a grouped convolution with ``groups == C``).
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 
 from .base import Primitive, ShapeError, Spec, format_shape, register, result_dtype
+from .linalg import gemm
 
 PADDINGS = ("valid", "same", "causal")
 
@@ -91,11 +93,22 @@ def patches(xp, x, out, kernel_size, strides, dilation_rate):
 
 
 def offset_slices(kernel_size, strides, dilation_rate, out):
-    """For each kernel offset, the index of the padded-input positions it touches."""
+    """For each kernel offset, the index of the padded-input positions it touches.
+
+    Cached: a training step asks for the same geometry every time, and the
+    Python that builds it holds the GIL the other shard's thread waits on.
+    """
+    return _offset_slices(tuple(kernel_size), tuple(strides), tuple(dilation_rate), tuple(out))
+
+
+@functools.lru_cache(maxsize=256)
+def _offset_slices(kernel_size, strides, dilation_rate, out):
+    result = []
     for offset in itertools.product(*(range(k) for k in kernel_size)):
         index = tuple(slice(o * d, o * d + s * (m - 1) + 1, s)
                       for o, s, d, m in zip(offset, strides, dilation_rate, out))
-        yield offset, (slice(None),) + index + (slice(None),)
+        result.append((offset, (slice(None),) + index + (slice(None),)))
+    return tuple(result)
 
 
 # ------------------------------------------------------------- the arithmetic
@@ -390,14 +403,14 @@ def conv_kernel_gradient(xp, x, grad, kernel_shape, strides, padding, dilation_r
         count = rows.shape[0] - offsets[-1]
         result = xp.empty((taps, per_in, per_out), dtype=xp.result_type(x, grad))
         for tap, offset in enumerate(offsets):
-            xp.matmul(rows[offset:offset + count].T, grad_rows[:count], out=result[tap])
+            gemm(xp, rows[offset:offset + count].T, grad_rows[:count], out=result[tap])
         return result.reshape(kernel_shape)
     if groups == 1 and per_in == 1:
         cols = single_channel_columns(xp, padded_x, out, kernel_size, strides, dilation_rate)
-        return (cols @ grad.reshape(-1, per_out)).reshape(kernel_shape)
+        return gemm(xp, cols, grad.reshape(-1, per_out)).reshape(kernel_shape)
     cols = patches(xp, padded_x, out, kernel_size, strides, dilation_rate)
     if groups == 1:
-        result = cols.reshape(-1, taps * per_in).T @ grad.reshape(-1, per_out)
+        result = gemm(xp, cols.reshape(-1, taps * per_in).T, grad.reshape(-1, per_out))
         return result.reshape(kernel_shape)
     cols = cols.reshape(-1, taps, groups, per_in).transpose(2, 1, 3, 0).reshape(groups, taps * per_in, -1)
     result = xp.matmul(cols, grad.reshape(-1, groups, per_out).transpose(1, 0, 2))

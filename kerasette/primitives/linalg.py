@@ -24,6 +24,21 @@ from .base import (Primitive, ShapeError, Spec, broadcast_shapes, format_shape, 
 # --------------------------------------------------------------------- matmul
 
 
+def gemm(xp, a, b, out=None):
+    """``a @ b`` for 2-D operands, with the GIL released for the whole product.
+
+    numpy's ``matmul`` keeps the GIL when its result has at most 500 elements
+    (its threshold counts output elements, not work), so a thin-output
+    product such as a convolution's kernel gradient, (25, 36864) @ (36864,
+    10), blocks the other shard's thread for its whole duration; ``dot``
+    calls the same BLAS routine and always releases the GIL.  ``out`` must be
+    C-contiguous, as ``dot`` requires.
+    """
+    if a.ndim == 2 and b.ndim == 2 and hasattr(xp, "dot"):
+        return xp.dot(a, b) if out is None else xp.dot(a, b, out=out)
+    return xp.matmul(a, b) if out is None else xp.matmul(a, b, out=out)
+
+
 def _matmul_dims(name, x_shape, y_shape, transpose_a, transpose_b):
     """(batch shape, m or None, n or None) of a matmul; None marks a 1-D operand's side."""
     x_shape, y_shape = tuple(x_shape), tuple(y_shape)
@@ -76,6 +91,8 @@ class MatMul(Primitive):
             x = _swap_last(xp, x, transpose_a)
         if y.ndim > 1:
             y = _swap_last(xp, y, transpose_b)
+        if x.ndim == 2 and y.ndim == 2:
+            return gemm(xp, x, y)
         # vector . vector gives a numpy scalar; keep it an array so its dtype survives
         return xp.asarray(xp.matmul(x, y))
 

@@ -178,10 +178,29 @@ class _SparseSoftmax(Primitive):
 
 
 def _label_index(xp, target, output, axis):
-    """Labels as an index array with a size-1 class axis, for take_along_axis."""
+    """Labels as an index into ``output``: for (batch, classes) outputs the pair
+    (rows, labels), otherwise an array with a size-1 class axis for take_along_axis."""
     if target.ndim == output.ndim:
         target = target.reshape(target.shape[:-1])
-    return xp.expand_dims(target.astype(xp.intp, copy=False), axis)
+    target = target.astype(xp.intp, copy=False)
+    if output.ndim == 2 and axis == 1:
+        return xp.arange(len(target)), target
+    return xp.expand_dims(target, axis)
+
+
+def _take_label(xp, values, index, axis):
+    """``values`` at each sample's label, keeping a size-1 class axis."""
+    if isinstance(index, tuple):
+        return xp.expand_dims(values[index], axis)
+    return xp.take_along_axis(values, index, axis=axis)
+
+
+def _put_label(xp, values, index, picked, axis):
+    """Write ``picked`` (with a size-1 class axis) at each sample's label."""
+    if isinstance(index, tuple):
+        values[index] = picked.reshape(-1)
+    else:
+        xp.put_along_axis(values, index, picked, axis=axis)
 
 
 @register
@@ -197,7 +216,7 @@ class SparseSoftmaxCrossEntropy(_SparseSoftmax):
     def forward(self, xp, target, output, from_logits=False, axis=-1, epsilon=1e-7):
         axis = axis % output.ndim
         index = _label_index(xp, target, output, axis)
-        picked = xp.take_along_axis(output, index, axis=axis)
+        picked = _take_label(xp, output, index, axis)
         if from_logits:
             peak = output.max(axis=axis, keepdims=True)
             exp = xp.exp(output - peak)
@@ -233,19 +252,19 @@ class SparseSoftmaxCrossEntropyBackward(_SparseSoftmax):
         grad = xp.expand_dims(_as_dtype(xp, grad, output.dtype), axis)
         if from_logits:
             result = _softmax(xp, output, axis)
-            picked = xp.take_along_axis(result, index, axis=axis)
-            xp.put_along_axis(result, index, picked - 1, axis=axis)
+            picked = _take_label(xp, result, index, axis)
+            _put_label(xp, result, index, picked - 1, axis)
             result *= grad
             return result
         # only the label's clipped probability enters the loss: with a = -1/c there,
         # d/do_k = (a [k == label] - a q_label) / sum(o)
         normalizer = output.sum(axis=axis, keepdims=True)
-        picked = xp.take_along_axis(output, index, axis=axis) / normalizer
+        picked = _take_label(xp, output, index, axis) / normalizer
         d_clipped = -1.0 / _clip(xp, picked, epsilon)
         d_clipped *= _inside(xp, picked, epsilon)
         d_clipped *= grad / normalizer
         result = xp.broadcast_to(-d_clipped * picked, output.shape).copy()
-        xp.put_along_axis(result, index, d_clipped * (1 - picked), axis=axis)
+        _put_label(xp, result, index, d_clipped * (1 - picked), axis)
         return result
 
 
