@@ -138,7 +138,7 @@ def as_array(value, dtype=None):
 # reached through ctypes; where it cannot be found the functions below do
 # nothing and report it.
 
-_blas = {"loaded": False, "get": None, "set": None}
+_blas = {"loaded": False, "get": None, "set": None, "library": None}
 _BLAS_SYMBOLS = [
     ("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
     ("scipy_openblas_get_num_threads", "scipy_openblas_set_num_threads"),
@@ -163,6 +163,7 @@ def _load_blas():
             if hasattr(library, getter) and hasattr(library, setter):
                 _blas["get"], _blas["set"] = getattr(library, getter), getattr(library, setter)
                 _blas["set"].argtypes = [ctypes.c_int]
+                _blas["library"] = library
                 return
 
 
@@ -191,6 +192,59 @@ def limit_blas_threads(count: int):
     finally:
         if changed:
             set_blas_threads(previous)
+
+
+# OpenBLAS's worker threads spin for 2**28 TSC ticks (~0.1 s) after each
+# multithreaded call before they sleep, so the second core stays busy long
+# after a step's last matmul.  Work put on kerasette's helper thread in that
+# time (the second lane of an optimizer update) then shares a core with the
+# spinner and runs at half speed: W2's Adam took 1.2 ms in two lanes against
+# 0.7 ms with short spinning (benchmarks/NOTES.md).  ``shorten_blas_spinning``
+# sets the spin to 2**18 ticks (~0.1 ms: still enough to bridge the gaps
+# between a step's consecutive matmuls) by re-reading OpenBLAS's settings
+# and restarting its thread pool, which the next BLAS call recreates.
+# Process-wide, so done once, when the first program with update lanes is
+# compiled; skipped where OPENBLAS_THREAD_TIMEOUT is already set or
+# KERASETTE_BLAS_TUNING=0.
+
+_blas_spin_tuned = [False]
+BLAS_SPIN_EXPONENT = 18
+
+
+def shorten_blas_spinning() -> bool:
+    """Make OpenBLAS's idle threads sleep after ~0.1 ms instead of ~0.1 s; True if applied."""
+    if _blas_spin_tuned[0]:
+        return True
+    if os.environ.get("KERASETTE_BLAS_TUNING", "1") == "0" or "OPENBLAS_THREAD_TIMEOUT" in os.environ:
+        return False
+    _load_blas()
+    library = _blas["library"]
+    read_env = getattr(library, "openblas_read_env", None)
+    shutdown = getattr(library, "blas_thread_shutdown_", None)
+    if read_env is None or shutdown is None:
+        return False
+    # OpenBLAS reads the setting from the environment: set it only while it is read
+    os.environ["OPENBLAS_THREAD_TIMEOUT"] = str(BLAS_SPIN_EXPONENT)
+    try:
+        read_env()
+    finally:
+        del os.environ["OPENBLAS_THREAD_TIMEOUT"]
+    shutdown()
+    _blas_spin_tuned[0] = True
+    return True
+
+
+_helper = []
+
+
+def helper_thread():
+    """The one extra thread kerasette runs work on beside the caller's (a
+    single-worker executor, started on first use): the second batch shard of
+    a training step, the second lane of an optimizer update."""
+    if not _helper:
+        import concurrent.futures
+        _helper.append(concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="kerasette-helper"))
+    return _helper[0]
 
 
 def parallel_shards():

@@ -42,3 +42,34 @@ def test_parallel_shards_setting_is_checked():
     assert backend.parallel_shards() == 1
     backend.set_parallel_shards("auto")
     assert backend.parallel_shards() == "auto"
+
+
+SPIN_CODE = """
+import os
+import numpy as np
+from kerasette import backend
+applied = backend.shorten_blas_spinning()
+backend.blas_threads()
+library = backend._blas["library"]
+a = np.arange(256 * 256, dtype=np.float32).reshape(256, 256) / 65536
+# the BLAS thread pool restarts on the next call and still computes correctly
+ok = bool(np.allclose(a @ a, a.astype(np.float64) @ a.astype(np.float64), rtol=1e-4))
+print(applied, library.openblas_thread_timeout() if library is not None else None, ok,
+      "OPENBLAS_THREAD_TIMEOUT" in os.environ)
+"""
+
+
+@pytest.mark.skipif(backend.blas_threads() is None, reason="numpy's BLAS is not OpenBLAS here")
+def test_blas_spinning_is_shortened_once_unless_set_or_switched_off():
+    assert run_python(SPIN_CODE, OPENBLAS_NUM_THREADS="2") == \
+        f"True {backend.BLAS_SPIN_EXPONENT} True False"
+    # the user's own setting wins, and the switch turns the tuning off
+    assert run_python(SPIN_CODE, OPENBLAS_THREAD_TIMEOUT="24").split()[:3] == ["False", "24", "True"]
+    assert run_python(SPIN_CODE, KERASETTE_BLAS_TUNING="0").split()[0] == "False"
+
+
+def test_helper_thread_is_one_reused_worker():
+    first = backend.helper_thread()
+    assert backend.helper_thread() is first
+    import threading
+    assert first.submit(lambda: threading.current_thread().name).result().startswith("kerasette-helper")

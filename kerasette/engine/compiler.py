@@ -54,9 +54,15 @@ class Program:
     ``updates`` is a list of ``(variable_node, value_node)``: the values are
     computed with the fetches, and written to the variables after the run, so
     every read in one run sees the variables as they were when it started.
+
+    ``update_lanes=2`` runs the update work that only updates need (an
+    optimizer's per-variable arithmetic) in two lanes, this thread and
+    ``backend.helper_thread()``, after everything else: numpy releases the
+    GIL in its loops, so the lanes run side by side.  Each variable's ops
+    stay in one lane in their usual order, so the results are the same bits.
     """
 
-    def __init__(self, fetches, feeds=(), updates=()):
+    def __init__(self, fetches, feeds=(), updates=(), update_lanes=1):
         self.fetches = list(fetches)
         self.feeds = list(feeds)
         self.updates = list(updates)
@@ -98,16 +104,25 @@ class Program:
         self.update_writes = [(variable.holder, slot_of[id(value)]) for variable, value in self.updates]
         self.update_writes += self.assign_writes
         kept = set(self.fetch_slots) | {slot for _, slot in self.update_writes}
-        last_use = {}
-        for index, (_, in_slots, _, _) in enumerate(steps):
-            for slot in in_slots:
-                last_use[slot] = index
-        releases = [[] for _ in steps]
-        for slot, index in last_use.items():
-            if slot not in kept:
-                releases[index].append(slot)
-        self.steps = [(forward, in_slots, attrs, out_slot, tuple(releases[i]))
-                      for i, (forward, in_slots, attrs, out_slot) in enumerate(steps)]
+        lanes = []
+        if update_lanes > 1 and self.updates:
+            lane_of = _update_lanes(order, self.fetches, self.updates, self.feeds, update_lanes)
+            if lane_of:
+                lane_slots = [{slot_of[key] for key, lane in lane_of.items() if lane == k}
+                              for k in range(update_lanes)]
+                lanes = [[step for step in steps if step[3] in slots] for slots in lane_slots]
+                in_lanes = set().union(*lane_slots)
+                main = [step for step in steps if step[3] not in in_lanes]
+                if any(slot in in_lanes for step in main for slot in step[1]):
+                    lanes = []      # something outside the lanes reads a lane's result
+                else:
+                    steps = main
+        # slots read by a lane but made before it are released after the lanes join
+        made_in_lanes = {step[3] for lane in lanes for step in lane}
+        shared = {slot for lane in lanes for step in lane for slot in step[1]} - made_in_lanes
+        self.steps = _with_releases(steps, kept | shared)
+        self.lanes = [_with_releases(lane, kept | shared) for lane in lanes]
+        self.lane_releases = tuple(shared - kept)
         self.xp = backend.array_module()
 
     def __call__(self, *feed_values):
@@ -120,14 +135,24 @@ class Program:
         for node, value, used in zip(self.feeds, feed_values, self.feed_used):
             if used:
                 values[next(slots)] = check_feed(node, value)
-        xp = self.xp
-        for forward, in_slots, attrs, out_slot, release in self.steps:
-            values[out_slot] = forward(xp, *[values[i] for i in in_slots], **attrs)
-            for slot in release:
+        self._run(self.steps, values)
+        if self.lanes:
+            others = [backend.helper_thread().submit(self._run, lane, values) for lane in self.lanes[1:]]
+            self._run(self.lanes[0], values)
+            for other in others:
+                other.result()
+            for slot in self.lane_releases:
                 values[slot] = None
         for holder, slot in self.update_writes:
             holder.data = values[slot]
         return [values[slot] for slot in self.fetch_slots]
+
+    def _run(self, steps, values):
+        xp = self.xp
+        for forward, in_slots, attrs, out_slot, release in steps:
+            values[out_slot] = forward(xp, *[values[i] for i in in_slots], **attrs)
+            for slot in release:
+                values[slot] = None
 
     def __repr__(self):
         return f"<Program {len(self.steps)} steps, {len(self.feeds)} feeds, {len(self.fetches)} fetches>"
@@ -135,3 +160,74 @@ class Program:
 
 def _identity(xp, value):
     return value
+
+
+def _with_releases(steps, kept):
+    """Steps with, after each, the slots whose last reader it is (kept slots never)."""
+    last_use = {}
+    for index, (_, in_slots, _, _) in enumerate(steps):
+        for slot in in_slots:
+            last_use[slot] = index
+    releases = [[] for _ in steps]
+    for slot, index in last_use.items():
+        if slot not in kept:
+            releases[index].append(slot)
+    return [(forward, in_slots, attrs, out_slot, tuple(releases[i]))
+            for i, (forward, in_slots, attrs, out_slot) in enumerate(steps)]
+
+
+def _update_lanes(order, fetches, updates, feeds, count):
+    """Split the optimizer's per-variable update work into ``count`` lanes.
+
+    The lanes take the ops that descend from a variable this program writes
+    and nothing fetched reads (an optimizer's slots, such as Adam's moments,
+    or in an update-only program the weights themselves): each variable's
+    update arithmetic, which only updates need.  Gradients, the rest of the
+    step and scalars (a step size shared by every variable) stay on the main
+    path and are computed before the lanes start.  The lane ops fall into
+    connected groups, one per variable and its slots; groups are dealt to
+    the lanes largest first, each to the lane with the fewest elements so
+    far.  Returns {id(node): lane}, or {} when there are fewer groups than lanes.
+    """
+    for_fetches = {id(node) for node in topological_order(fetches, stop=feeds)}
+    written = {id(variable.holder) for variable, _ in updates if variable.kind == "variable"}
+    tainted = {id(node) for node in order if node.kind == "variable"
+               and id(node) not in for_fetches and id(node.holder) in written}
+    members = []
+    for node in order:
+        if node.kind == "op" and id(node) not in for_fetches and \
+                any(id(parent) in tainted for parent in node.inputs):
+            tainted.add(id(node))
+            if tuple(node.shape) != ():
+                members.append(node)
+    group = {id(node): id(node) for node in members}
+
+    def find(key):
+        while group[key] != key:
+            group[key] = group[group[key]]
+            key = group[key]
+        return key
+
+    for node in members:
+        for parent in node.inputs:
+            if id(parent) in group:
+                group[find(id(parent))] = find(id(node))
+    sizes = {}
+    for node in members:
+        root = find(id(node))
+        sizes[root] = sizes.get(root, 0) + _elements(node.shape)
+    if len(sizes) < count:
+        return {}
+    load, lane_of_group = [0] * count, {}
+    for root in sorted(sizes, key=lambda r: -sizes[r]):
+        lane = load.index(min(load))
+        lane_of_group[root] = lane
+        load[lane] += sizes[root]
+    return {id(node): lane_of_group[find(id(node))] for node in members}
+
+
+def _elements(shape):
+    total = 1
+    for size in shape:
+        total *= size if size is not None else 1
+    return total

@@ -231,7 +231,8 @@ class Trainer:
                         self._programs[signature] = program
                         return program
                     updates = self._training_updates(total)
-                program = engine.Program(loss_fetches + outputs, feeds, updates)
+                program = engine.Program(loss_fetches + outputs, feeds, updates,
+                                         update_lanes=self._update_lanes() if updates else 1)
                 program.loss_count = len(loss_fetches)
                 if kind == "evaluate" and self._should_shard(loss_fetches + outputs):
                     program = ShardedForward(program, len(loss_fetches))
@@ -258,6 +259,18 @@ class Trainer:
             return False
         return setting == 2 or bool(names & _SHARD_WORTHY_PRIMITIVES)
 
+    def _update_lanes(self) -> int:
+        """How many threads run the optimizer's update: 2 when there are
+        enough weights for the second thread to pay for its hand-off (~20 us;
+        Adam on W2's 669k weights takes ~1 ms on one core), else 1."""
+        if backend.parallel_shards() == 1 or (os.cpu_count() or 1) < 2:
+            return 1
+        weights = sum(int(numpy.prod(v.shape)) for v in self.trainable_weights)
+        if weights < _LANE_MINIMUM_WEIGHTS:
+            return 1
+        backend.shorten_blas_spinning()
+        return 2
+
     def _sharded_step(self, total, fetches, feeds):
         from ..optimizers.base import to_program_updates
         variables = self.trainable_weights
@@ -266,7 +279,7 @@ class Trainer:
         step = engine.Program(fetches + [g for _, g in kept], feeds)
         grad_feeds = [engine.placeholder(v.dtype, v.shape, name=f"grad_{i}") for i, (v, _) in enumerate(kept)]
         pairs = self.optimizer.get_updates([v for v, _ in kept], grad_feeds)
-        apply = engine.Program([], grad_feeds, to_program_updates(pairs))
+        apply = engine.Program([], grad_feeds, to_program_updates(pairs), update_lanes=self._update_lanes())
         return ShardedStep(step, apply, len(fetches))
 
     def _training_updates(self, total):
@@ -649,16 +662,8 @@ class Trainer:
 
 _RANDOM_PRIMITIVES = {"dropout_mask", "random_uniform_like", "random_normal_like"}
 _SHARD_WORTHY_PRIMITIVES = {"conv", "conv_transpose", "max_pool", "avg_pool"}
-_pool = []
-
-
-def _worker():
-    if not _pool:
-        import concurrent.futures
-        _pool.append(concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="kerasette-shard"))
-    return _pool[0]
-
-
+#: weights from which the optimizer's update runs in two lanes
+_LANE_MINIMUM_WEIGHTS = 1 << 17
 def _run_shards(program, feeds, minimum_shard):
     """Run ``program`` on the two halves of the batch side by side; returns
     the per-shard results and each shard's share of the batch."""
@@ -667,7 +672,7 @@ def _run_shards(program, feeds, minimum_shard):
         return [program(*feeds)], [1.0]
     half = (size + 1) // 2
     with backend.limit_blas_threads(1):
-        other = _worker().submit(program, *[feed[half:] for feed in feeds])
+        other = backend.helper_thread().submit(program, *[feed[half:] for feed in feeds])
         first = program(*[feed[:half] for feed in feeds])
         results = [first, other.result()]
     return results, [half / size, (size - half) / size]

@@ -163,3 +163,81 @@ def test_eager_tensor_enters_graph_as_variable():
     np.testing.assert_allclose(session.run(y, {x: [1.0, 1.0]}), [2.0, 3.0])
     w.data = np.array([5.0, 7.0], np.float32)   # the graph reads the current value
     np.testing.assert_allclose(session.run(y, {x: [1.0, 1.0]}), [5.0, 7.0])
+
+
+
+def adam_like_program(update_lanes, fetch_moment=False):
+    """Three variables, each with a moment slot updated from a gradient fed in,
+    and a scalar step size shared by all of them (like Adam's)."""
+    from kerasette import ops
+    rng = np.random.default_rng(0)
+    weights = [engine.Variable(rng.standard_normal(shape).astype(np.float32))
+               for shape in ((40, 30), (30,), (5, 5))]
+    moments = [engine.Variable(np.zeros(w.shape, np.float32)) for w in weights]
+    grads = [engine.placeholder("float32", w.shape) for w in weights]
+    step = engine.Variable(np.float32(0))
+    rate = 0.1 / (1.0 + step)
+    updates = [(step, step + 1.0)]
+    first_moment = None
+    for w, m, g in zip(weights, moments, grads):
+        new_m = m + (g * g - m) * 0.1
+        first_moment = new_m if first_moment is None else first_moment
+        updates += [(m, new_m), (w, w - rate * g / (ops.sqrt(new_m) + 1e-7))]
+    fetches = [first_moment * 2.0] if fetch_moment else []
+    program = compiler_module.Program(fetches, grads, updates, update_lanes=update_lanes)
+    return program, weights + moments + [step]
+
+
+def test_update_lanes_split_per_variable_and_give_the_same_bits():
+    rng = np.random.default_rng(1)
+    feeds = [[rng.standard_normal(shape).astype(np.float32) for shape in ((40, 30), (30,), (5, 5))]
+             for _ in range(3)]
+    results = []
+    for lanes in (1, 2):
+        program, variables = adam_like_program(lanes)
+        if lanes == 2:
+            # the biggest variable's ops in one lane, the two others in the other
+            assert len(program.lanes) == 2 and all(program.lanes)
+        else:
+            assert program.lanes == []
+        for values in feeds:
+            program(*values)
+        results.append([v.numpy().copy() for v in variables])
+    for one, two in zip(*results):
+        assert one.tobytes() == two.tobytes()
+
+
+def test_update_lanes_are_dealt_by_size_and_scalars_stay_on_the_main_path():
+    program, _ = adam_like_program(2)
+    plain, _ = adam_like_program(1)
+    # every op of the plain program runs exactly once in the laned one
+    assert len(program.steps) + sum(len(lane) for lane in program.lanes) == len(plain.steps)
+    # the step size and the step counter (scalars) are computed before the lanes
+    lane_outputs = {step[3] for lane in program.lanes for step in lane}
+    assert all(step[3] not in lane_outputs for step in program.steps)
+    # per variable 8 ops read a slot or the variable (g * g only reads the feed: main path);
+    # the (40, 30) variable alone in one lane, (30,) and (5, 5) together in the other
+    assert len(program.lanes[0]) == 8 and len(program.lanes[1]) == 16
+
+
+def test_update_lanes_fall_back_when_a_fetch_reads_the_update_work():
+    program, _ = adam_like_program(2, fetch_moment=True)
+    # the first variable's moment is fetched, so its group is not update-only;
+    # the two other groups still form two lanes
+    assert len(program.lanes) == 2
+    (doubled,) = program(*[np.ones(shape, np.float32) for shape in ((40, 30), (30,), (5, 5))])
+    np.testing.assert_allclose(doubled, np.full((40, 30), 0.2, np.float32), rtol=1e-6)
+
+
+def test_no_lanes_when_the_main_path_reads_a_lanes_result():
+    from kerasette import ops
+    weights = [engine.Variable(np.ones((4, 4), np.float32)), engine.Variable(np.ones((3,), np.float32))]
+    total = engine.Variable(np.float32(0))
+    grads = [engine.placeholder("float32", w.shape) for w in weights]
+    new_values = [w - 0.5 * g for w, g in zip(weights, grads)]
+    # a scalar (main path) computed from one variable's update work
+    updates = list(zip(weights, new_values)) + [(total, total + ops.sum(new_values[0]))]
+    program = compiler_module.Program([], grads, updates, update_lanes=2)
+    assert program.lanes == []
+    program(np.ones((4, 4), np.float32), np.ones((3,), np.float32))
+    assert float(total.numpy()) == 8.0

@@ -363,3 +363,30 @@ def test_auto_sharding_only_where_it_is_safe_and_pays():
         program = next(p for key, p in model._programs.items() if key[0] == "train")
         kinds.append(isinstance(program, ShardedStep))
     assert kinds == [False, True, False, False]
+
+
+def test_optimizer_update_in_two_lanes_gives_the_same_bits():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((32, 300)).astype(np.float32)
+    y = rng.integers(0, 10, 32)
+
+    def build():
+        inputs = Input(shape=(300,))
+        hidden = Dense(512, activation="relu")(inputs)     # 154k weights: above the lane threshold
+        return Model(inputs, Dense(10, activation="softmax")(hidden))
+
+    reference = build().get_weights()
+    results = []
+    for setting in ("auto", 1):
+        backend.set_parallel_shards(setting)
+        model = build()
+        model.set_weights(reference)
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        losses = [model.train_on_batch(x, y) for _ in range(3)]
+        program = next(p for key, p in model._programs.items() if key[0] == "train")
+        assert (len(program.lanes) == 2) == (setting == "auto")
+        results.append((losses, model.get_weights() + [v.numpy() for v in model.optimizer.variables]))
+    backend.set_parallel_shards("auto")
+    assert results[0][0] == results[1][0]
+    for a, b in zip(results[0][1], results[1][1]):
+        assert np.asarray(a).tobytes() == np.asarray(b).tobytes()

@@ -115,3 +115,18 @@ def test_einsum_pair_runs_as_matmul_and_matches_numpy_in_float32():
 def test_tensordot_shape_error():
     with pytest.raises(ShapeError, match="tensordot"):
         get("tensordot").infer(np.zeros((2, 3)), np.zeros((4, 5)), axes=((1,), (0,)))
+
+
+def test_gemm_equals_matmul():
+    # (it exists to release the GIL for thin outputs: measured in benchmarks/NOTES.md, not asserted)
+    from kerasette.primitives.linalg import gemm
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((25, 4000)).astype(np.float32)
+    b = rng.standard_normal((4000, 10)).astype(np.float32)
+    np.testing.assert_allclose(gemm(np, a, b), a @ b, rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(gemm(np, a.T.copy().T, b), a @ b, rtol=1e-5, atol=1e-4)
+    out = np.empty((25, 10), np.float32)
+    assert gemm(np, a, b, out=out) is out
+    np.testing.assert_allclose(out, a @ b, rtol=1e-5, atol=1e-4)
+    batched = rng.standard_normal((3, 25, 40)).astype(np.float32)
+    np.testing.assert_allclose(gemm(np, batched, b[:40]), batched @ b[:40], rtol=1e-5, atol=1e-5)
