@@ -241,3 +241,41 @@ def test_no_lanes_when_the_main_path_reads_a_lanes_result():
     assert program.lanes == []
     program(np.ones((4, 4), np.float32), np.ones((3,), np.float32))
     assert float(total.numpy()) == 8.0
+
+
+def test_large_elementwise_groups_are_split_by_rows_to_balance_the_lanes():
+    from kerasette.ops.core import apply
+    rng = np.random.default_rng(2)
+    shapes = [(600, 200), (300, 100), (10,)]
+    weights = [engine.Variable(rng.standard_normal(shape).astype(np.float32)) for shape in shapes]
+    moments = [engine.Variable(np.zeros(shape, np.float32)) for shape in shapes]
+    velocities = [engine.Variable(np.zeros(shape, np.float32)) for shape in shapes]
+    grads = [engine.placeholder("float32", shape) for shape in shapes]
+    alpha = engine.placeholder("float32", ())
+    updates = []
+    for w, m, v, g in zip(weights, moments, velocities, grads):
+        new_m = apply("adam_moment", m, g, rate=0.1)
+        new_v = apply("adam_moment", v, g, rate=0.001, square=True)
+        updates += [(m, new_m), (v, new_v), (w, apply("adam_update", w, new_m, new_v, alpha))]
+    feeds = [rng.standard_normal(shape).astype(np.float32) for shape in shapes] + [np.float32(0.01)]
+    results = []
+    for lanes in (1, 2):
+        for holder, shape in zip(weights + moments + velocities, shapes * 3):
+            holder.assign(np.ones(shape, np.float32))
+        program = compiler_module.Program([], grads + [alpha], updates, update_lanes=lanes)
+        for _ in range(2):
+            program(*feeds)
+        results.append([h.numpy().copy() for h in weights + moments + velocities])
+        if lanes == 2:
+            # (600, 200) and (300, 100) are split; (10,) is too small and goes whole to a lane
+            assert [len(work) for work in program.split_lanes] == [6, 6]
+            assert sorted(len(lane) for lane in program.lanes) == [0, 3]
+            rows = {}
+            for work in program.split_lanes:
+                for _, _, _, out_slot, start, stop in work:
+                    rows.setdefault(out_slot, []).append((start, stop))
+            for ranges in rows.values():
+                (a, b), (c, d) = sorted(ranges)
+                assert a == 0 and b == c and d in (600, 300)
+    for one, two in zip(*results):
+        assert one.tobytes() == two.tobytes()
