@@ -418,16 +418,13 @@ def main(argv=None):
     if not args.loop and WORKLOADS[args.workload].train:
         # the step as shipped (two shards on two threads where kerasette decides so), for reference
         workload, net, program, xs, ys = build(args.workload, "auto")
-        lanes = getattr(getattr(program, "apply", program), "lanes", [])
-        if not hasattr(program, "steps") or lanes:
+        if not hasattr(program, "steps"):
             shipped = median_time(lambda i: run_step(net, workload, xs[i % len(xs)], ys[i % len(ys)]),
                                   max(10, args.steps // 2))
-            how = [] if hasattr(program, "steps") else ["two half-batch shards on two threads"]
-            how += ["the optimizer update in two lanes on two threads"] if lanes else []
-            out.append(f"As shipped, kerasette runs this step as {type(program).__name__} ({'; '.join(how)}): "
-                       f"{1e3 * shipped:.2f} ms per step ({workload.batch / shipped:,.0f} samples/s). "
-                       "The tables below profile the program without threads (backend.set_parallel_shards(1)), "
-                       "every op at the full batch, one after the other.\n")
+            out.append(f"As shipped, kerasette runs this step as {type(program).__name__} (two half-batch "
+                       f"shards on two threads): {1e3 * shipped:.2f} ms per step "
+                       f"({workload.batch / shipped:,.0f} samples/s). The tables below profile the "
+                       "unsharded program (backend.set_parallel_shards(1)), every op at the full batch.\n")
     workload, net, program, xs, ys = build(args.workload, 1)
     if args.loop:
         _loop_steps(net, workload, xs, ys, args.loop)

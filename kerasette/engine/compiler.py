@@ -104,41 +104,24 @@ class Program:
         self.update_writes = [(variable.holder, slot_of[id(value)]) for variable, value in self.updates]
         self.update_writes += self.assign_writes
         kept = set(self.fetch_slots) | {slot for _, slot in self.update_writes}
-        lanes, split, split_steps = [], [], []
+        lanes = []
         if update_lanes > 1 and self.updates:
-            plan = _update_lanes(order, self.fetches, self.updates, self.feeds, update_lanes)
-            if plan:
-                lane_of, split = plan
+            lane_of = _update_lanes(order, self.fetches, self.updates, self.feeds, update_lanes)
+            if lane_of:
                 lane_slots = [{slot_of[key] for key, lane in lane_of.items() if lane == k}
                               for k in range(update_lanes)]
-                split_slots = {slot_of[id(node)]: node for group, _ in split for node in group}
                 lanes = [[step for step in steps if step[3] in slots] for slots in lane_slots]
-                split_steps = [step for step in steps if step[3] in split_slots]
-                in_lanes = set().union(*lane_slots, split_slots)
+                in_lanes = set().union(*lane_slots)
                 main = [step for step in steps if step[3] not in in_lanes]
                 if any(slot in in_lanes for step in main for slot in step[1]):
-                    lanes, split, split_steps = [], [], []   # the main path reads a lane's result
+                    lanes = []      # something outside the lanes reads a lane's result
                 else:
                     steps = main
         # slots read by a lane but made before it are released after the lanes join
-        made_in_lanes = {step[3] for lane in lanes + [split_steps] for step in lane}
-        shared = {slot for lane in lanes + [split_steps] for step in lane for slot in step[1]} - made_in_lanes
+        made_in_lanes = {step[3] for lane in lanes for step in lane}
+        shared = {slot for lane in lanes for step in lane for slot in step[1]} - made_in_lanes
         self.steps = _with_releases(steps, kept | shared)
         self.lanes = [_with_releases(lane, kept | shared) for lane in lanes]
-        # split groups: each lane runs every op of the group on its own rows,
-        # writing into one output buffer made before the lanes start
-        self.split_outputs = [(slot_of[id(node)], tuple(node.shape), node.dtype)
-                              for group, _ in split for node in group]
-        self.split_lanes = []
-        for k in range(len(lanes)):
-            work = []
-            for group, ranges in split:
-                start, stop = ranges[k]
-                if stop > start:
-                    ids = {slot_of[id(node)] for node in group}
-                    work += [(forward, in_slots, attrs, out_slot, start, stop)
-                             for forward, in_slots, attrs, out_slot in split_steps if out_slot in ids]
-            self.split_lanes.append(work)
         self.lane_releases = tuple(shared - kept)
         self.xp = backend.array_module()
 
@@ -154,12 +137,8 @@ class Program:
                 values[next(slots)] = check_feed(node, value)
         self._run(self.steps, values)
         if self.lanes:
-            xp = self.xp
-            for slot, shape, dtype in self.split_outputs:
-                values[slot] = xp.empty(shape, dtype=dtype)
-            others = [backend.helper_thread().submit(self._run_lane, k, values)
-                      for k in range(1, len(self.lanes))]
-            self._run_lane(0, values)
+            others = [backend.helper_thread().submit(self._run, lane, values) for lane in self.lanes[1:]]
+            self._run(self.lanes[0], values)
             for other in others:
                 other.result()
             for slot in self.lane_releases:
@@ -174,14 +153,6 @@ class Program:
             values[out_slot] = forward(xp, *[values[i] for i in in_slots], **attrs)
             for slot in release:
                 values[slot] = None
-
-    def _run_lane(self, k, values):
-        self._run(self.lanes[k], values)
-        xp = self.xp
-        for forward, in_slots, attrs, out_slot, start, stop in self.split_lanes[k]:
-            inputs = [value[start:stop] if getattr(value, "ndim", 0) else value
-                      for value in (values[i] for i in in_slots)]
-            forward(xp, *inputs, out=values[out_slot][start:stop], **attrs)
 
     def __repr__(self):
         return f"<Program {len(self.steps)} steps, {len(self.feeds)} feeds, {len(self.fetches)} fetches>"
@@ -214,15 +185,9 @@ def _update_lanes(order, fetches, updates, feeds, count):
     update arithmetic, which only updates need.  Gradients, the rest of the
     step and scalars (a step size shared by every variable) stay on the main
     path and are computed before the lanes start.  The lane ops fall into
-    connected groups, one per variable and its slots.
-
-    A large group whose ops are all elementwise and can write into a given
-    buffer (``Primitive.writes_into``: Adam's fused steps) is split by rows
-    over every lane; the other groups are dealt to the lanes largest first,
-    each to the lane with the fewest elements so far, and the split rows then
-    even out the lanes' loads.  Returns ``({id(node): lane}, [(group nodes,
-    [(start, stop) rows per lane]), ...])``, or None when the work cannot be
-    shared out.
+    connected groups, one per variable and its slots; groups are dealt to
+    the lanes largest first, each to the lane with the fewest elements so
+    far.  Returns {id(node): lane}, or {} when there are fewer groups than lanes.
     """
     for_fetches = {id(node) for node in topological_order(fetches, stop=feeds)}
     written = {id(variable.holder) for variable, _ in updates if variable.kind == "variable"}
@@ -247,53 +212,18 @@ def _update_lanes(order, fetches, updates, feeds, count):
         for parent in node.inputs:
             if id(parent) in group:
                 group[find(id(parent))] = find(id(node))
-    groups = {}
+    sizes = {}
     for node in members:
-        groups.setdefault(find(id(node)), []).append(node)
-    sizes = {root: sum(_elements(node.shape) for node in nodes) for root, nodes in groups.items()}
-    splittable = {root for root, nodes in groups.items()
-                  if sizes[root] >= _SPLIT_MINIMUM and _splits_by_rows(nodes)}
-    if len(groups) < count and not splittable:
-        return None
-    load, lane_of = [0] * count, {}
-    for root in sorted(set(groups) - splittable, key=lambda r: -sizes[r]):
+        root = find(id(node))
+        sizes[root] = sizes.get(root, 0) + _elements(node.shape)
+    if len(sizes) < count:
+        return {}
+    load, lane_of_group = [0] * count, {}
+    for root in sorted(sizes, key=lambda r: -sizes[r]):
         lane = load.index(min(load))
-        lane_of.update((id(node), lane) for node in groups[root])
+        lane_of_group[root] = lane
         load[lane] += sizes[root]
-    split = []
-    for root in sorted(splittable, key=lambda r: -sizes[r]):
-        rows = groups[root][0].shape[0]
-        per_row = sizes[root] / rows
-        target = (sum(load) + sizes[root]) / count
-        wanted = [max(0.0, target - lane_load) for lane_load in load]
-        total = sum(wanted) or 1.0
-        ranges, start, share = [], 0, 0.0
-        for lane in range(count):
-            share += wanted[lane] / total * rows
-            stop = rows if lane == count - 1 else min(rows, int(round(share)))
-            ranges.append((start, stop))
-            load[lane] += (stop - start) * per_row
-            start = stop
-        split.append((groups[root], ranges))
-    return lane_of, split
-
-
-#: elements from which a group of elementwise update ops is split by rows
-_SPLIT_MINIMUM = 1 << 16
-
-
-def _splits_by_rows(nodes):
-    """Whether every op can run on a range of rows into a given buffer: elementwise
-    ops that write into ``out`` and whose inputs are scalars or shaped like the output."""
-    for node in nodes:
-        shape = tuple(node.shape)
-        if not getattr(node.op, "writes_into", False) or None in shape or len(shape) == 0:
-            return False
-        if shape != tuple(nodes[0].shape):
-            return False
-        if any(tuple(parent.shape) not in ((), shape) for parent in node.inputs):
-            return False
-    return True
+    return {id(node): lane_of_group[find(id(node))] for node in members}
 
 
 def _elements(shape):

@@ -50,10 +50,6 @@ class Primitive:
     label = None
     #: False for comparisons, argmax, random draws and the like
     differentiable = True
-    #: True when ``forward`` is elementwise and takes ``out=``, a buffer of the
-    #: output's shape to write into: the compiler may then run it on row
-    #: ranges in two threads (update lanes)
-    writes_into = False
 
     def infer(self, *inputs, **attrs) -> Spec:
         raise NotImplementedError(f"{type(self).__name__} has no shape rule")

@@ -33,16 +33,14 @@ class AdamMoment(Primitive):
 
     name = "adam_moment"
     differentiable = False
-    writes_into = True
 
     def infer(self, moment, gradient, rate=0.1, square=False):
         shape = broadcast_shapes(self.name, moment.shape, gradient.shape)
         return Spec(shape, result_dtype(moment.dtype, gradient.dtype))
 
-    def forward(self, xp, moment, gradient, rate=0.1, square=False, out=None):
+    def forward(self, xp, moment, gradient, rate=0.1, square=False):
         dtype = xp.result_type(moment.dtype, gradient.dtype)
-        if out is None:
-            out = xp.empty(_output_shape(xp, moment, gradient), dtype=dtype)
+        out = xp.empty(_output_shape(xp, moment, gradient), dtype=dtype)
         if square:
             xp.square(gradient, out=out)
             xp.subtract(out, moment, out=out)
@@ -63,7 +61,6 @@ class AdamUpdate(Primitive):
 
     name = "adam_update"
     differentiable = False
-    writes_into = True
 
     def infer(self, value, momentum, velocity, alpha, epsilon=1e-7):
         if tuple(alpha.shape) != ():
@@ -71,10 +68,9 @@ class AdamUpdate(Primitive):
         shape = broadcast_shapes(self.name, value.shape, momentum.shape, velocity.shape)
         return Spec(shape, result_dtype(value.dtype, momentum.dtype, velocity.dtype, alpha.dtype))
 
-    def forward(self, xp, value, momentum, velocity, alpha, epsilon=1e-7, out=None):
+    def forward(self, xp, value, momentum, velocity, alpha, epsilon=1e-7):
         dtype = xp.result_type(value.dtype, momentum.dtype, velocity.dtype, alpha.dtype)
-        if out is None:
-            out = xp.empty(_output_shape(xp, value, momentum, velocity), dtype=dtype)
+        out = xp.empty(_output_shape(xp, value, momentum, velocity), dtype=dtype)
         scaled = xp.multiply(momentum, alpha)
         xp.sqrt(velocity, out=out)
         xp.add(out, xp.asarray(epsilon, dtype=out.dtype), out=out)

@@ -385,9 +385,6 @@ def test_optimizer_update_in_two_lanes_gives_the_same_bits():
         losses = [model.train_on_batch(x, y) for _ in range(3)]
         program = next(p for key, p in model._programs.items() if key[0] == "train")
         assert (len(program.lanes) == 2) == (setting == "auto")
-        if setting == "auto":
-            # the (300, 512) kernel's Adam steps are split by rows over both lanes
-            assert [len(work) for work in program.split_lanes] == [3, 3]
         results.append((losses, model.get_weights() + [v.numpy() for v in model.optimizer.variables]))
     backend.set_parallel_shards("auto")
     assert results[0][0] == results[1][0]
