@@ -390,3 +390,40 @@ def test_optimizer_update_in_two_lanes_gives_the_same_bits():
     assert results[0][0] == results[1][0]
     for a, b in zip(results[0][1], results[1][1]):
         assert np.asarray(a).tobytes() == np.asarray(b).tobytes()
+
+
+@pytest.mark.parametrize("threads", ["auto", 1])
+def test_fixed_seed_training_is_bit_identical_from_run_to_run(threads):
+    """Same seed, same data: the same bits, with the shards and update lanes
+    running on two threads ('auto') or everything on one (1)."""
+    from kerasette.models.training import ShardedStep
+    rng = np.random.default_rng(11)
+    images = rng.standard_normal((96, 10, 10, 1)).astype(np.float32)
+    labels = rng.integers(0, 4, 96)
+    features = rng.standard_normal((96, 300)).astype(np.float32)
+
+    def conv_model():
+        inputs = Input(shape=(10, 10, 1))
+        x = MaxPooling2D()(Conv2D(6, 3, activation="relu")(inputs))
+        return Model(inputs, Dense(4, activation="softmax")(Flatten()(x)))
+
+    def wide_mlp():
+        inputs = Input(shape=(300,))
+        return Model(inputs, Dense(4, activation="softmax")(Dense(512, activation="relu")(inputs)))
+
+    backend.set_parallel_shards(threads)
+    try:
+        for build, x in ((conv_model, images), (wide_mlp, features)):
+            runs = []
+            for _ in range(2):
+                kerasette.utils.set_random_seed(7)
+                model = build()
+                model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+                history = model.fit(x, labels, batch_size=32, epochs=2, shuffle=True, verbose=0)
+                program = next(p for key, p in model._programs.items() if key[0] == "train")
+                threaded = isinstance(program, ShardedStep) or bool(getattr(program, "lanes", []))
+                assert threaded == (threads == "auto")
+                runs.append((history.history["loss"], [w.tobytes() for w in model.get_weights()]))
+            assert runs[0] == runs[1]
+    finally:
+        backend.set_parallel_shards("auto")
