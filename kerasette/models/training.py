@@ -250,8 +250,8 @@ class Trainer:
         would see half a batch).
         """
         setting = backend.parallel_shards()
-        if setting == 1 or (os.cpu_count() or 1) < 2:
-            return False
+        if setting == 1 or (os.cpu_count() or 1) < 2 or backend.array_module() is not numpy:
+            return False    # (on a GPU the arrays' work is already asynchronous)
         if any(getattr(layer, "_pending_updates", None) for layer in _all_layers(self)):
             return False
         names = {node.op.name for node in engine.topological_order(fetches) if node.kind == "op"}
@@ -263,7 +263,7 @@ class Trainer:
         """How many threads run the optimizer's update: 2 when there are
         enough weights for the second thread to pay for its hand-off (~20 us;
         Adam on W2's 669k weights takes ~1 ms on one core), else 1."""
-        if backend.parallel_shards() == 1 or (os.cpu_count() or 1) < 2:
+        if backend.parallel_shards() == 1 or (os.cpu_count() or 1) < 2 or backend.array_module() is not numpy:
             return 1
         weights = sum(int(numpy.prod(v.shape)) for v in self.trainable_weights)
         if weights < _LANE_MINIMUM_WEIGHTS:
