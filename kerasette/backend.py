@@ -212,7 +212,13 @@ BLAS_SPIN_EXPONENT = 18
 
 
 def shorten_blas_spinning() -> bool:
-    """Make OpenBLAS's idle threads sleep after ~0.1 ms instead of ~0.1 s; True if applied."""
+    """Make OpenBLAS's idle threads sleep after ~0.1 ms instead of ~0.1 s; True if applied.
+
+    Restarting OpenBLAS's thread pool while another thread is inside a
+    multithreaded BLAS call could hang both, so this is only done while the
+    calling thread and kerasette's idle helper are the only non-daemon
+    Python threads.
+    """
     if _blas_spin_tuned[0]:
         return True
     if os.environ.get("KERASETTE_BLAS_TUNING", "1") == "0" or "OPENBLAS_THREAD_TIMEOUT" in os.environ:
@@ -221,7 +227,7 @@ def shorten_blas_spinning() -> bool:
     library = _blas["library"]
     read_env = getattr(library, "openblas_read_env", None)
     shutdown = getattr(library, "blas_thread_shutdown_", None)
-    if read_env is None or shutdown is None:
+    if read_env is None or shutdown is None or _other_threads_alive():
         return False
     # OpenBLAS reads the setting from the environment: set it only while it is read
     os.environ["OPENBLAS_THREAD_TIMEOUT"] = str(BLAS_SPIN_EXPONENT)
@@ -232,6 +238,31 @@ def shorten_blas_spinning() -> bool:
     shutdown()
     _blas_spin_tuned[0] = True
     return True
+
+
+def blas_spinning_is_short() -> bool:
+    """Whether numpy's BLAS threads leave a core free soon after a call: its spinning
+    was shortened (here or by the user's OPENBLAS_THREAD_TIMEOUT <= 20), or it runs
+    one thread; tries ``shorten_blas_spinning`` first."""
+    if shorten_blas_spinning():
+        return True
+    setting = os.environ.get("OPENBLAS_THREAD_TIMEOUT", "")
+    if setting.strip().isdigit() and int(setting) <= 20:
+        return True
+    return blas_threads() == 1
+
+
+def _other_threads_alive() -> bool:
+    """Whether a non-daemon Python thread other than this one and kerasette's helper runs.
+
+    Daemon threads are let pass: they are the service threads of notebooks
+    and progress bars (IPython's heartbeat, tqdm's monitor), not BLAS users.
+    """
+    import threading
+    mine = {threading.current_thread()}
+    if _helper:
+        mine |= set(getattr(_helper[0], "_threads", ()))
+    return any(thread not in mine and not thread.daemon for thread in threading.enumerate())
 
 
 _helper = []

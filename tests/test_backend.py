@@ -73,3 +73,24 @@ def test_helper_thread_is_one_reused_worker():
     assert backend.helper_thread() is first
     import threading
     assert first.submit(lambda: threading.current_thread().name).result().startswith("kerasette-helper")
+
+
+THREAD_CODE = """
+import threading
+from kerasette import backend
+release = threading.Event()
+worker = threading.Thread(target=release.wait, daemon={daemon})
+worker.start()
+print(backend.shorten_blas_spinning())
+release.set()
+worker.join()
+print(backend.shorten_blas_spinning())
+"""
+
+
+@pytest.mark.skipif(backend.blas_threads() is None, reason="numpy's BLAS is not OpenBLAS here")
+def test_blas_spinning_is_left_alone_while_another_thread_could_be_in_blas():
+    # a non-daemon thread might be inside BLAS: no restart until it is gone
+    assert run_python(THREAD_CODE.format(daemon=False)).split() == ["False", "True"]
+    # daemon threads (notebook and progress-bar services) do not count
+    assert run_python(THREAD_CODE.format(daemon=True)).split() == ["True", "True"]

@@ -266,9 +266,9 @@ class Trainer:
         if backend.parallel_shards() == 1 or (os.cpu_count() or 1) < 2 or backend.array_module() is not numpy:
             return 1
         weights = sum(int(numpy.prod(v.shape)) for v in self.trainable_weights)
-        if weights < _LANE_MINIMUM_WEIGHTS:
+        # with OpenBLAS's long spinning a second lane shares a core with the spinner: slower
+        if weights < _LANE_MINIMUM_WEIGHTS or not backend.blas_spinning_is_short():
             return 1
-        backend.shorten_blas_spinning()
         return 2
 
     def _sharded_step(self, total, fetches, feeds):
