@@ -203,10 +203,19 @@ def run_child(args):
 
 # ===================================================================== parent
 
+#: set by ``--openblas-coretype``: the OPENBLAS_CORETYPE every child gets
+#: (None: as in this environment; "": unset, OpenBLAS picks its kernels itself)
+CORETYPE = [None]
+
+
 def child_env(threads, extra=None):
     env = dict(os.environ)
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[name] = str(threads)
+    if CORETYPE[0] == "":
+        env.pop("OPENBLAS_CORETYPE", None)
+    elif CORETYPE[0] is not None:
+        env["OPENBLAS_CORETYPE"] = CORETYPE[0]
     env["PYTHONPATH"] = ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.update(extra or {})
     return env
@@ -408,6 +417,16 @@ def fmt(value, digits=0):
     return f"{value:,.{digits}f}"
 
 
+def openblas_env_text():
+    """The OPENBLAS_* variables the children run with (they choose numpy's kernels and blocking)."""
+    env = child_env(2)
+    settings = {k: v for k, v in sorted(env.items()) if k.startswith("OPENBLAS_") and k != "OPENBLAS_NUM_THREADS"}
+    text = ", ".join(f"{k}={v}" for k, v in settings.items()) or "none"
+    if "OPENBLAS_CORETYPE" not in settings:
+        text += " (OPENBLAS_CORETYPE unset: OpenBLAS chooses its kernels from the CPU)"
+    return text
+
+
 def report(results, plan, skipped, args, machine, started, loads):
     """The markdown section (also printed)."""
     peak = max((m["peak_gflops"] for m in results["matmul"] if "peak_gflops" in m), default=None)
@@ -423,6 +442,7 @@ def report(results, plan, skipped, args, machine, started, loads):
         f"BLAS {blas_text(machine.get('blas'))}, torch {machine.get('torch') or 'not installed'}, "
         f"kerasette {machine.get('kerasette')} (commit {machine.get('commit')})",
         f"- threads: {args.threads} (OMP/OPENBLAS/MKL_NUM_THREADS and torch.set_num_threads)",
+        f"- OpenBLAS settings in the environment: {openblas_env_text()}",
         f"- load average (1 min / 5 min / 15 min): at start {loads[0]}, at end {loads[1]} "
         f"(the machine is shared; 2 cores)",
         f"- float32 matmul peak (numpy, square 1024/2048/4096, best over the run): "
@@ -573,6 +593,9 @@ def parse(argv=None):
     parser.add_argument("--repeats", "-R", type=int, default=None, help="sweeps (default 3; 1 with --quick)")
     parser.add_argument("--quick", action="store_true", help="short timings and one sweep; no RESULTS.md")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--openblas-coretype", default=None,
+                        help="OPENBLAS_CORETYPE for every child process ('' unsets it, so OpenBLAS "
+                             "picks its kernels from the CPU); default: as in this environment")
     parser.add_argument("--no-torch", action="store_true", help="time kerasette alone")
     parser.add_argument("--no-memory", dest="memory", action="store_false", help="skip the W4 memory runs")
     parser.add_argument("--import-runs", type=int, default=3, help="imports timed per module per sweep")
@@ -598,6 +621,7 @@ def main(argv=None):
     args = parse(argv)
     if args.child:
         return run_child(args)
+    CORETYPE[0] = args.openblas_coretype
     if args.repeats is None:
         args.repeats = 1 if args.quick else 3
     if args.write is None:
