@@ -278,6 +278,13 @@ def helper_thread():
     return _helper[0]
 
 
+def on_helper_thread() -> bool:
+    """True inside work running on ``helper_thread()``: such work must not wait on
+    the helper itself (it has one worker), so it runs its parts in sequence."""
+    import threading
+    return threading.current_thread().name.startswith("kerasette-helper")
+
+
 def parallel_shards():
     """'auto' (the compiled training step decides), or a fixed shard count (1 = never split)."""
     return _state["parallel_shards"]

@@ -136,7 +136,10 @@ class Program:
             if used:
                 values[next(slots)] = check_feed(node, value)
         self._run(self.steps, values)
-        if self.lanes:
+        if self.lanes and backend.on_helper_thread():
+            for lane in self.lanes:
+                self._run(lane, values)
+        elif self.lanes:
             others = [backend.helper_thread().submit(self._run, lane, values) for lane in self.lanes[1:]]
             self._run(self.lanes[0], values)
             for other in others:

@@ -668,7 +668,7 @@ def _run_shards(program, feeds, minimum_shard):
     """Run ``program`` on the two halves of the batch side by side; returns
     the per-shard results and each shard's share of the batch."""
     size = len(feeds[0])
-    if size < 2 * minimum_shard:
+    if size < 2 * minimum_shard or backend.on_helper_thread():
         return [program(*feeds)], [1.0]
     half = (size + 1) // 2
     with backend.limit_blas_threads(1):

@@ -440,3 +440,25 @@ def test_no_update_lanes_while_openblas_spins_long(monkeypatch):
     model.train_on_batch(np.zeros((8, 300), np.float32), np.zeros(8, np.int64))
     program = next(p for key, p in model._programs.items() if key[0] == "train")
     assert program.lanes == []
+
+
+def test_training_inside_the_helper_thread_runs_without_waiting_on_itself(monkeypatch):
+    monkeypatch.setattr(backend, "blas_spinning_is_short", lambda: True)
+    rng = np.random.default_rng(2)
+    images = rng.standard_normal((32, 10, 10, 1)).astype(np.float32)
+    features = rng.standard_normal((32, 300)).astype(np.float32)
+    labels = rng.integers(0, 4, 32)
+    conv_inputs = Input(shape=(10, 10, 1))
+    conv = Model(conv_inputs, Dense(4, activation="softmax")(Flatten()(Conv2D(4, 3)(conv_inputs))))
+    mlp_inputs = Input(shape=(300,))
+    wide = Model(mlp_inputs, Dense(4, activation="softmax")(Dense(512)(mlp_inputs)))
+    for model in (conv, wide):
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+
+    def train():
+        return [float(conv.train_on_batch(images, labels)), float(wide.train_on_batch(features, labels))]
+
+    losses = backend.helper_thread().submit(train).result(timeout=60)
+    assert all(np.isfinite(losses))
+    # the same programs run with their threads from the main thread afterwards
+    assert np.isfinite(conv.train_on_batch(images, labels)) and np.isfinite(wide.train_on_batch(features, labels))
