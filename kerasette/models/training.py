@@ -250,8 +250,8 @@ class Trainer:
         would see half a batch).
         """
         setting = backend.parallel_shards()
-        if setting == 1 or (os.cpu_count() or 1) < 2 or backend.array_module() is not numpy:
-            return False    # (on a GPU the arrays' work is already asynchronous)
+        if not _threads_allowed():
+            return False
         if any(getattr(layer, "_pending_updates", None) for layer in _all_layers(self)):
             return False
         names = {node.op.name for node in engine.topological_order(fetches) if node.kind == "op"}
@@ -263,7 +263,7 @@ class Trainer:
         """How many threads run the optimizer's update: 2 when there are
         enough weights for the second thread to pay for its hand-off (~20 us;
         Adam on W2's 669k weights takes ~1 ms on one core), else 1."""
-        if backend.parallel_shards() == 1 or (os.cpu_count() or 1) < 2 or backend.array_module() is not numpy:
+        if not _threads_allowed():
             return 1
         weights = sum(int(numpy.prod(v.shape)) for v in self.trainable_weights)
         # with OpenBLAS's long spinning a second lane shares a core with the spinner: slower
@@ -664,6 +664,16 @@ _RANDOM_PRIMITIVES = {"dropout_mask", "random_uniform_like", "random_normal_like
 _SHARD_WORTHY_PRIMITIVES = {"conv", "conv_transpose", "max_pool", "avg_pool"}
 #: weights from which the optimizer's update runs in two lanes
 _LANE_MINIMUM_WEIGHTS = 1 << 17
+
+
+def _threads_allowed() -> bool:
+    """Whether steps may use the helper thread at all: not when switched off
+    (``set_parallel_shards(1)``), on one core, or with the arrays on a GPU
+    (whose work is already asynchronous)."""
+    return (backend.parallel_shards() != 1 and (os.cpu_count() or 1) >= 2
+            and backend.array_module() is numpy)
+
+
 def _run_shards(program, feeds, minimum_shard):
     """Run ``program`` on the two halves of the batch side by side; returns
     the per-shard results and each shard's share of the batch."""

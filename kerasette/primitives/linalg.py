@@ -34,7 +34,7 @@ def gemm(xp, a, b, out=None):
     calls the same BLAS routine and always releases the GIL.  ``out`` must be
     C-contiguous, as ``dot`` requires.
     """
-    if a.ndim == 2 and b.ndim == 2 and hasattr(xp, "dot"):
+    if a.ndim == 2 and b.ndim == 2:
         return xp.dot(a, b) if out is None else xp.dot(a, b, out=out)
     return xp.matmul(a, b) if out is None else xp.matmul(a, b, out=out)
 
