@@ -236,7 +236,9 @@ def _backward(root, root_grad, create_graph):
             else:
                 inputs = [x.data if isinstance(x, Tensor) else x for x in creator.inputs]
                 output = tensor.data
-            input_grads = creator.primitive.gradient(namespace, inputs, output, grad, **creator.attrs)
+            needed = [isinstance(x, Tensor) and x.requires_grad for x in creator.inputs]
+            input_grads = creator.primitive.gradient_of(needed, namespace, inputs, output, grad,
+                                                        **creator.attrs)
             for parent, parent_grad in zip(creator.inputs, input_grads):
                 if parent_grad is None or not (isinstance(parent, Tensor) and parent.requires_grad):
                     continue

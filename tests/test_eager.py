@@ -110,3 +110,52 @@ def test_diamond_graph_visits_each_node_once():
 def test_int_tensor_cannot_require_grad():
     with pytest.raises(TypeError, match="float"):
         Tensor([1, 2], requires_grad=True)
+
+
+def _count_forward_calls(monkeypatch, name):
+    from kerasette.primitives import get
+    primitive = get(name)
+    calls = []
+    original = primitive.forward
+
+    def counted(xp, *arrays, **attrs):
+        calls.append(tuple(a.shape for a in arrays))
+        return original(xp, *arrays, **attrs)
+
+    monkeypatch.setattr(primitive, "forward", counted)
+    return calls
+
+
+def test_backward_skips_gradients_of_inputs_that_need_none(monkeypatch):
+    from kerasette import ops
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 6, 6, 3)).astype(np.float32)
+    k = rng.standard_normal((3, 3, 3, 4)).astype(np.float32)
+    w = rng.standard_normal((64, 5)).astype(np.float32)
+    input_grads = _count_forward_calls(monkeypatch, "conv_backprop_input")
+    matmuls = _count_forward_calls(monkeypatch, "matmul")
+
+    def loss(x_needs_grad):
+        xt, kt, wt = Tensor(x, requires_grad=x_needs_grad), Tensor(k, requires_grad=True), \
+            Tensor(w, requires_grad=True)
+        h = ops.reshape(ops.conv(xt, kt, padding="valid"), (2, 64))
+        ops.sum(ops.matmul(h, wt) ** 2).backward()
+        return xt, kt, wt
+
+    _, k_all, w_all = loss(True)
+    assert len(input_grads) == 1 and len(matmuls) == 1 + 2
+    del input_grads[:], matmuls[:]
+    x_alone, k_alone, w_alone = loss(False)
+    # the data's gradient is never computed; matmul's input gradient still is (h needs it)
+    assert input_grads == [] and len(matmuls) == 1 + 2
+    assert x_alone.grad is None
+    np.testing.assert_array_equal(k_alone.grad.numpy(), k_all.grad.numpy())
+    np.testing.assert_array_equal(w_alone.grad.numpy(), w_all.grad.numpy())
+
+    # a dense layer fed by data: one backward matmul, not two
+    del matmuls[:]
+    wt = Tensor(w, requires_grad=True)
+    ops.sum(ops.matmul(Tensor(x.reshape(2, -1)[:, :64]), wt)).backward()
+    assert len(matmuls) == 1 + 1
+    np.testing.assert_allclose(wt.grad.numpy(), np.broadcast_to(x.reshape(2, -1)[:, :64].sum(0)[:, None],
+                                                                (64, 5)), rtol=1e-5)

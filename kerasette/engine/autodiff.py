@@ -83,7 +83,8 @@ def gradients(ys, xs, grad_ys=None) -> list:
         totals[id(node)] = grad
         if node.kind != "op" or not node.op.differentiable:
             continue
-        input_grads = node.op.gradient(SYMBOLIC_OPS, node.inputs, node, grad, **node.attrs)
+        needed = [id(parent) in on_path for parent in node.inputs]
+        input_grads = node.op.gradient_of(needed, SYMBOLIC_OPS, node.inputs, node, grad, **node.attrs)
         for parent, parent_grad in zip(node.inputs, input_grads):
             if parent_grad is None or id(parent) not in on_path:
                 continue

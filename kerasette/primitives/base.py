@@ -17,6 +17,8 @@ three parts and nothing else:
     builders, so the gradient becomes more graph; eager mode hands it array
     functions, so the gradient is computed at once.  ``inputs``, ``output``
     and ``grad`` are whatever that caller works with (nodes or arrays).
+    Callers go through ``gradient_of(needed, ...)``, which may skip the
+    inputs nobody differentiates (see there).
 
 Every primitive has exactly one output; ops with several results (split,
 moments) are composed from several primitives by the public op functions.
@@ -59,6 +61,18 @@ class Primitive:
 
     def gradient(self, ops, inputs, output, grad, **attrs):
         raise NotImplementedError(f"{type(self).__name__} has no gradient rule")
+
+    def gradient_of(self, needed, ops, inputs, output, grad, **attrs):
+        """``gradient`` for the inputs flagged True in ``needed``; the others may come back None.
+
+        The eager tape computes each gradient as soon as the rule asks for it,
+        so an input gradient nobody wants (a model's first convolution or
+        matmul, fed by data) would cost as much as a real one; graphs prune
+        such nodes anyway.  Primitives whose input gradients are separate,
+        costly computations (convolutions, matmul, einsum) override this; the
+        rest compute them all.
+        """
+        return self.gradient(ops, inputs, output, grad, **attrs)
 
     @property
     def node_label(self) -> str:

@@ -495,9 +495,12 @@ class Conv(Convolution):
         return conv_forward(xp, x, kernel, strides, padding, dilation_rate, groups, depthwise)
 
     def gradient(self, ops, inputs, output, grad, **attrs):
+        return self.gradient_of((True, True), ops, inputs, output, grad, **attrs)
+
+    def gradient_of(self, needed, ops, inputs, output, grad, **attrs):
         x, kernel = inputs
-        return (ops.conv_backprop_input(grad, kernel, x, **attrs),
-                ops.conv_backprop_kernel(x, grad, kernel, **attrs))
+        return (ops.conv_backprop_input(grad, kernel, x, **attrs) if needed[0] else None,
+                ops.conv_backprop_kernel(x, grad, kernel, **attrs) if needed[1] else None)
 
 
 @register
@@ -521,9 +524,12 @@ class ConvBackpropInput(Convolution):
                                    dilation_rate, groups, depthwise)
 
     def gradient(self, ops, inputs, output, grad, **attrs):
+        return self.gradient_of((True, True, False), ops, inputs, output, grad, **attrs)
+
+    def gradient_of(self, needed, ops, inputs, output, grad, **attrs):
         upstream, kernel, x_like = inputs
-        return (ops.conv(grad, kernel, **attrs),
-                ops.conv_backprop_kernel(grad, upstream, kernel, **attrs),
+        return (ops.conv(grad, kernel, **attrs) if needed[0] else None,
+                ops.conv_backprop_kernel(grad, upstream, kernel, **attrs) if needed[1] else None,
                 None)
 
 
@@ -548,9 +554,12 @@ class ConvBackpropKernel(Convolution):
                                     dilation_rate, groups, depthwise)
 
     def gradient(self, ops, inputs, output, grad, **attrs):
+        return self.gradient_of((True, True, False), ops, inputs, output, grad, **attrs)
+
+    def gradient_of(self, needed, ops, inputs, output, grad, **attrs):
         x, upstream, kernel_like = inputs
-        return (ops.conv_backprop_input(upstream, grad, x, **attrs),
-                ops.conv(x, grad, **attrs),
+        return (ops.conv_backprop_input(upstream, grad, x, **attrs) if needed[0] else None,
+                ops.conv(x, grad, **attrs) if needed[1] else None,
                 None)
 
 
@@ -604,13 +613,17 @@ class ConvTranspose(Primitive):
                                       dilation_rate)
         return conv_input_gradient(xp, x, kernel, spatial, strides, padding, dilation_rate, 1, False)
 
-    def gradient(self, ops, inputs, output, grad, strides, padding="valid", output_padding=None,
-                 dilation_rate=None):
+    def gradient(self, ops, inputs, output, grad, **attrs):
+        return self.gradient_of((True, True), ops, inputs, output, grad, **attrs)
+
+    def gradient_of(self, needed, ops, inputs, output, grad, strides, padding="valid",
+                    output_padding=None, dilation_rate=None):
         x, kernel = inputs
         attrs = dict(strides=strides, padding=padding,
                      dilation_rate=dilation_rate or (1,) * len(strides))
         # the output plays the part of conv's input, x that of conv's output
-        return ops.conv(grad, kernel, **attrs), ops.conv_backprop_kernel(grad, x, kernel, **attrs)
+        return (ops.conv(grad, kernel, **attrs) if needed[0] else None,
+                ops.conv_backprop_kernel(grad, x, kernel, **attrs) if needed[1] else None)
 
 
 def check_same(name, what, shape, expected):

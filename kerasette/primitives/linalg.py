@@ -96,24 +96,32 @@ class MatMul(Primitive):
         # vector . vector gives a numpy scalar; keep it an array so its dtype survives
         return xp.asarray(xp.matmul(x, y))
 
-    def gradient(self, ops, inputs, output, grad, transpose_a=False, transpose_b=False):
+    def gradient(self, ops, inputs, output, grad, **attrs):
+        return self.gradient_of((True, True), ops, inputs, output, grad, **attrs)
+
+    def gradient_of(self, needed, ops, inputs, output, grad, transpose_a=False, transpose_b=False):
         x, y = inputs
         x_rank, y_rank = len(x.shape), len(y.shape)
         if x_rank == 1 or y_rank == 1:
             # vector cases: written as an einsum, whose rule handles the lost axis
             equation = _matmul_equation(x_rank, y_rank, transpose_a, transpose_b)
-            return einsum_gradient(ops, equation, inputs, grad)
+            return einsum_gradient(ops, equation, inputs, grad, needed)
         ta, tb = transpose_a, transpose_b
         # C = A B with A = op(x), B = op(y): dA = g B^T, dB = A^T g
-        if ta:
-            grad_x = ops.matmul(y, grad, transpose_a=tb, transpose_b=True)
-        else:
-            grad_x = ops.matmul(grad, y, transpose_a=False, transpose_b=not tb)
-        if tb:
-            grad_y = ops.matmul(grad, x, transpose_a=True, transpose_b=ta)
-        else:
-            grad_y = ops.matmul(x, grad, transpose_a=not ta, transpose_b=False)
-        return ops.sum_to_like(grad_x, x), ops.sum_to_like(grad_y, y)
+        grad_x = grad_y = None
+        if needed[0]:
+            if ta:
+                grad_x = ops.matmul(y, grad, transpose_a=tb, transpose_b=True)
+            else:
+                grad_x = ops.matmul(grad, y, transpose_a=False, transpose_b=not tb)
+            grad_x = ops.sum_to_like(grad_x, x)
+        if needed[1]:
+            if tb:
+                grad_y = ops.matmul(grad, x, transpose_a=True, transpose_b=ta)
+            else:
+                grad_y = ops.matmul(x, grad, transpose_a=not ta, transpose_b=False)
+            grad_y = ops.sum_to_like(grad_y, y)
+        return grad_x, grad_y
 
 
 def _matmul_equation(x_rank, y_rank, transpose_a, transpose_b) -> str:
@@ -217,6 +225,9 @@ class Einsum(Primitive):
     def gradient(self, ops, inputs, output, grad, equation):
         return einsum_gradient(ops, equation, inputs, grad)
 
+    def gradient_of(self, needed, ops, inputs, output, grad, equation):
+        return einsum_gradient(ops, equation, inputs, grad, needed)
+
 
 def _pair_as_matmul(xp, subs, out, x, y):
     """A two-operand einsum as one batched matmul, or None when it is not one."""
@@ -248,8 +259,10 @@ def _pair_as_matmul(xp, subs, out, x, y):
     return result.transpose([order.index(c) for c in out])
 
 
-def einsum_gradient(ops, equation, inputs, grad):
+def einsum_gradient(ops, equation, inputs, grad, needed=None):
     """One einsum per operand: contract the output gradient with the other operands.
+
+    Operands that are not float, or not flagged in ``needed``, get None.
 
     An index that only that operand carries (summed away within it) has no
     source in the other terms; ``ones_like(operand)`` supplies it, which
@@ -260,7 +273,7 @@ def einsum_gradient(ops, equation, inputs, grad):
     has_ellipsis = "..." in out
     grads = []
     for i, x in enumerate(inputs):
-        if not _is_float(x):
+        if not _is_float(x) or (needed is not None and not needed[i]):
             grads.append(None)
             continue
         terms = [(grad, out)] + [(inputs[j], subs[j]) for j in range(len(inputs)) if j != i]

@@ -462,3 +462,25 @@ def test_training_inside_the_helper_thread_runs_without_waiting_on_itself(monkey
     assert all(np.isfinite(losses))
     # the same programs run with their threads from the main thread afterwards
     assert np.isfinite(conv.train_on_batch(images, labels)) and np.isfinite(wide.train_on_batch(features, labels))
+
+
+@pytest.mark.parametrize("eagerly", [False, True])
+def test_the_first_layers_input_gradient_is_never_computed(monkeypatch, eagerly):
+    """Nobody needs d(loss)/d(data): graphs prune it, the eager tape skips it."""
+    from kerasette.primitives import get
+    calls = []
+    primitive = get("conv_backprop_input")
+    original = primitive.forward
+    monkeypatch.setattr(primitive, "forward", lambda xp, *a, **k: calls.append(a[2].shape) or original(xp, *a, **k))
+    backend.set_parallel_shards(1)
+    try:
+        inputs = Input(shape=(8, 8, 2))
+        h = Conv2D(4, 3, activation="relu")(inputs)
+        h = Conv2D(4, 3, activation="relu")(h)
+        model = Model(inputs, Dense(3, activation="softmax")(Flatten()(h)))
+        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", run_eagerly=eagerly)
+        rng = np.random.default_rng(0)
+        model.train_on_batch(rng.standard_normal((5, 8, 8, 2)).astype(np.float32), rng.integers(0, 3, 5))
+    finally:
+        backend.set_parallel_shards("auto")
+    assert calls == [(5, 6, 6, 4)]   # the second convolution's input gradient only

@@ -11,7 +11,10 @@ concrete float64 inputs.  ``check_case`` then asserts, for that case:
    differences of ``sum(forward(x) * g)`` for a random ``g``;
 4. the same gradient computed through the three callers agrees: the array
    namespace (rule), the eager tape (``Tensor.backward``) and the symbolic
-   engine (``gradients`` + ``Session.run``).
+   engine (``gradients`` + ``Session.run``);
+5. asking for one input's gradient alone (``gradient_of`` with one input
+   flagged, as the tape does when only that input requires grad) gives the
+   same array, and the tape then leaves the other inputs' ``.grad`` empty.
 """
 from __future__ import annotations
 
@@ -122,6 +125,18 @@ def check_case(case: Case):
     for i, value in zip(targets, values):
         np.testing.assert_allclose(np.broadcast_to(value, inputs[i].shape), rule[i], rtol=1e-10,
                                    atol=1e-12, err_msg=f"{case}: symbolic gradient of input {i}")
+
+    # 5. one input's gradient alone
+    for i in targets:
+        needed = [j == i for j in range(len(inputs))]
+        alone = primitive.gradient_of(needed, eager.ARRAY_OPS, inputs, out, g, **case.attrs)
+        np.testing.assert_array_equal(np.broadcast_to(np.asarray(alone[i]), inputs[i].shape), rule[i],
+                                      err_msg=f"{case}: gradient_of input {i} alone")
+        tensors = [eager.Tensor(x, requires_grad=(j == i)) for j, x in enumerate(inputs)]
+        eager.apply(primitive, *tensors, **case.attrs).backward(g)
+        np.testing.assert_array_equal(tensors[i].grad.numpy(), rule[i],
+                                      err_msg=f"{case}: eager gradient of input {i} alone")
+        assert all(t.grad is None for j, t in enumerate(tensors) if j != i)
 
 
 def random(shape, seed=0, low=None, high=None):
