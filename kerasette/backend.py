@@ -305,7 +305,7 @@ def set_parallel_shards(value) -> None:
 # are trimmed back to the system: on the W1 training step that costs ~18%
 # (benchmarks/NOTES.md).  Raising the mmap and trim thresholds lets steps
 # reuse the same memory.  Process-wide, so it is done once, on Linux with
-# glibc only, when the first training program is compiled; set
+# glibc only, when a model compiles its first program; set
 # KERASETTE_MALLOC_TUNING=0 to leave malloc alone.
 
 _malloc_tuned = [False]
