@@ -127,24 +127,28 @@ def functional_from_config(config: dict, custom_objects=None, cls=None):
     cls = cls or Model
     made = {}
     for entry in config["layers"]:
-        layer = layer_from_config(entry, custom_objects)
-        made[entry["name"]] = layer
+        made[entry["name"]] = layer_from_config(entry, custom_objects)
     outputs_of = {}   # (layer name, node index) -> output structure
     pending = [(entry["name"], index, node) for entry in config["layers"]
                for index, node in enumerate(_inbound(entry))]
     for entry in config["layers"]:
         if entry["class_name"] == "InputLayer":
             outputs_of[(entry["name"], 0)] = made[entry["name"]]._calls[0].outputs
+
+    def tensor_of(history):
+        return flatten(outputs_of[(history[0], history[1])])[history[2]]
+
     while pending:
         progressed = False
         remaining = []
         for name, index, node in pending:
             refs = [_reference(item) for item in node]
-            if all((ref[0], ref[1]) in outputs_of for ref in refs):
-                tensors = [flatten(outputs_of[(ref[0], ref[1])])[ref[2]] for ref in refs]
-                kwargs = refs[0][3] if refs else {}
+            kwargs = refs[0][3] if refs else {}
+            needed = [(ref[0], ref[1]) for ref in refs] + [(h[0], h[1]) for h in _keras_histories(kwargs)]
+            if all(key in outputs_of for key in needed):
+                tensors = [tensor_of(ref) for ref in refs]
                 argument = tensors[0] if len(tensors) == 1 else tensors
-                outputs_of[(name, index)] = made[name](argument, **kwargs)
+                outputs_of[(name, index)] = made[name](argument, **_with_tensors(kwargs, tensor_of))
                 progressed = True
             else:
                 remaining.append((name, index, node))
@@ -158,7 +162,7 @@ def functional_from_config(config: dict, custom_objects=None, cls=None):
     def resolve(refs):
         if refs and not isinstance(refs[0], (list, tuple)):
             refs = [refs]
-        return [flatten(outputs_of[(ref[0], ref[1])])[ref[2]] for ref in refs]
+        return [tensor_of(ref) for ref in refs]
 
     inputs = resolve(config["input_layers"])
     outputs = resolve(config["output_layers"])
@@ -169,12 +173,25 @@ def functional_from_config(config: dict, custom_objects=None, cls=None):
     return model
 
 
+def _with_tensors(value, tensor_of):
+    """``value`` with every ``__keras_tensor__`` record replaced by the tensor it names."""
+    if isinstance(value, dict):
+        if value.get("class_name") == "__keras_tensor__":
+            return tensor_of(value["config"]["keras_history"])
+        return {key: _with_tensors(item, tensor_of) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_with_tensors(item, tensor_of) for item in value)
+    return value
+
+
 def _inbound(entry):
     """Inbound nodes as Keras 2 lists, whether written by Keras 2 or by Keras 3."""
     result = []
     for node in entry.get("inbound_nodes") or []:
         if isinstance(node, dict):   # Keras 3: {"args": [...], "kwargs": {...}}
-            kwargs = node.get("kwargs", {})
+            kwargs = dict(node.get("kwargs", {}))
+            if _keras_histories(kwargs.get("mask")):
+                del kwargs["mask"]          # kerasette's tensors carry their masks (compat.mask_only_layers)
             result.append([list(history) + [kwargs] for history in _keras_histories(node.get("args", []))])
         else:
             result.append(node)

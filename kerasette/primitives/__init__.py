@@ -6,7 +6,8 @@ that no primitive goes without a gradient check.
 """
 # each import registers its family in REGISTRY
 from . import (activations, arithmetic, convolution, elementwise, introspection,  # noqa: F401
-               linalg, losses, normalization, optimizer_steps, pooling, random, reduction, shape)
+               linalg, losses, normalization, optimizer_steps, pooling, random, recurrent, reduction,
+               shape)
 from .base import REGISTRY, Primitive, ShapeError, Spec, get, register
 
 __all__ = ["REGISTRY", "Primitive", "ShapeError", "Spec", "get", "register"]

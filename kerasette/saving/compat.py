@@ -224,8 +224,10 @@ def _keras2_nodes(nodes) -> list:
         if not isinstance(node, dict):
             result.append(node)
             continue
+        # tensors passed as keyword arguments (initial_state=...) stay records, resolved
+        # when the call is replayed; a tensor mask is dropped (see mask_only_layers)
         kwargs = {key: value for key, value in (node.get("kwargs") or {}).items()
-                  if not _keras_tensors(value)}
+                  if not (key == "mask" and _keras_tensors(value))}
         refs = []
         for tensor in _keras_tensors(node.get("args", [])):
             history = (tensor.get("config") or {}).get("keras_history")
@@ -233,6 +235,26 @@ def _keras2_nodes(nodes) -> list:
                 refs.append([history[0], history[1], history[2], kwargs])
         result.append(refs)
     return result
+
+
+def mask_only_layers(layers) -> set:
+    """Names of the entries whose outputs only ever feed another call's ``mask``.
+
+    Keras 3 records the mask an ``Embedding(mask_zero=True)`` makes as an op
+    (``NotEqual``) whose output is passed on as ``mask=``; kerasette's tensors
+    carry their masks themselves, so those entries are left out and the
+    ``mask`` arguments dropped.
+    """
+    as_mask, as_other = set(), set()
+    for entry in layers:
+        for node in entry.get("inbound_nodes") or []:
+            if not isinstance(node, dict):
+                continue
+            kwargs = node.get("kwargs") or {}
+            as_mask.update(t["config"]["keras_history"][0] for t in _keras_tensors(kwargs.get("mask")))
+            others = [node.get("args", [])] + [value for key, value in kwargs.items() if key != "mask"]
+            as_other.update(t["config"]["keras_history"][0] for t in _keras_tensors(others))
+    return as_mask - as_other
 
 
 def normalize_entry(entry: dict, custom_objects: dict | None = None) -> dict:
@@ -253,7 +275,11 @@ def normalize_entry(entry: dict, custom_objects: dict | None = None) -> dict:
     if "inbound_nodes" in entry:
         entry["inbound_nodes"] = _keras2_nodes(entry["inbound_nodes"])
     if class_name in _MODELS and isinstance(config.get("layers"), list):
-        config["layers"] = [normalize_entry(layer, custom_objects) for layer in config["layers"]]
+        outputs = config.get("output_layers") or []
+        outputs = [outputs] if outputs and isinstance(outputs[0], str) else outputs
+        skipped = mask_only_layers(config["layers"]) - {ref[0] for ref in outputs if isinstance(ref, list)}
+        config["layers"] = [normalize_entry(layer, custom_objects) for layer in config["layers"]
+                            if layer.get("name") not in skipped]
         if "dtype" in config:
             config["dtype"] = _dtype_name(config["dtype"])
         for key in ("build_input_shape", "build_config"):

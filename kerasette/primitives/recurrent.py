@@ -1,0 +1,319 @@
+"""The recurrence of SimpleRNN, LSTM and GRU over a whole sequence, and its backward pass.
+
+Unrolled into single ops, a 50-step LSTM is some 800 graph nodes forward and
+twice that backward, and every per-step slice of the sequence has a gradient
+the size of the whole sequence.  Here the time loop is one primitive: the
+input projection ``x @ kernel`` for all steps is an ordinary matmul outside
+it (one large GEMM), and inside it only ``h @ recurrent_kernel`` and the gate
+arithmetic run per step, in Keras' order of operations.
+
+``recurrence(xw, recurrent_kernel, state0[, bias][, mask], cell=..., ...)``
+    ``xw`` (batch, time, gates) is the projected input (GRU: with its input
+    bias added); ``state0`` (batch, state) the initial state (LSTM: h then c
+    side by side); ``bias`` the bias added inside the step (LSTM: after
+    ``x @ W + h @ U``; GRU with ``reset_after``: the recurrent bias); ``mask``
+    (batch, time) keeps the previous state where it is False.  The output is
+    the state after every step, (batch, time, state): the layer's outputs are
+    its first ``units`` columns.  Time runs forward; ``go_backwards`` is a flip
+    of the inputs done by the layer.
+``recurrence_backward(same inputs..., states, grad)``
+    back-propagation through time: (batch, time + 1, width).  Rows ``0..time-1``
+    hold, per step, the gradient of the projected input (gates columns), then
+    for GRU the gradient of the recurrent product ``h @ U`` (gates columns),
+    then for GRU without ``reset_after`` the operand ``r * h`` of the candidate's
+    recurrent product (units columns); row ``time`` holds the initial state's
+    gradient.  The recurrent kernel's and bias's gradients are products of
+    these with the previous states, formed by ``Recurrence.gradient`` from
+    ordinary ops.  It is not differentiable itself: no second derivatives
+    through recurrent layers.
+
+Activations inside are the ones Keras' recurrent layers use by name: tanh,
+sigmoid, hard_sigmoid, relu, linear; each derivative is taken from its output.
+"""
+from __future__ import annotations
+
+from .activations import sigmoid_array
+from .base import Primitive, ShapeError, Spec, format_shape, register, result_dtype
+
+CELLS = ("simple", "lstm", "gru")
+
+
+def _hard_sigmoid(xp, x):
+    out = x + 3
+    xp.maximum(out, 0, out=out)
+    xp.minimum(out, 6, out=out)
+    out /= 6
+    return out
+
+
+#: name -> (function, derivative from the function's output)
+ACTIVATIONS = {
+    "tanh": (lambda xp, x: xp.tanh(x), lambda xp, y: 1 - y * y),
+    "sigmoid": (sigmoid_array, lambda xp, y: y * (1 - y)),
+    "hard_sigmoid": (_hard_sigmoid, lambda xp, y: ((y > 0) & (y < 1)).astype(y.dtype) / 6),
+    "relu": (lambda xp, x: xp.maximum(x, 0), lambda xp, y: (y > 0).astype(y.dtype)),
+    "linear": (lambda xp, x: x, lambda xp, y: xp.ones_like(y)),
+}
+
+
+def gate_count(cell: str) -> int:
+    return {"simple": 1, "lstm": 4, "gru": 3}[cell]
+
+
+def state_width(cell: str, units: int) -> int:
+    return 2 * units if cell == "lstm" else units
+
+
+def backward_width(cell: str, units: int, reset_after: bool) -> int:
+    gates = gate_count(cell) * units
+    if cell != "gru":
+        return max(gates, state_width(cell, units))
+    return 2 * gates + (0 if reset_after else units)
+
+
+class _Step:
+    """One cell's forward step, shared by the forward and the backward pass."""
+
+    def __init__(self, xp, cell, units, kernel, bias, activation, recurrent_activation, reset_after):
+        self.xp, self.cell, self.units = xp, cell, units
+        self.kernel, self.bias = kernel, bias
+        self.act, self.act_grad = ACTIVATIONS[activation]
+        self.ract, self.ract_grad = ACTIVATIONS[recurrent_activation]
+        self.reset_after = reset_after
+
+    def __call__(self, x, state):
+        """``(new_state, saved)``: saved holds what the backward pass needs."""
+        xp, u = self.xp, self.units
+        if self.cell == "simple":
+            h = self.act(xp, x + state @ self.kernel)
+            return h, (h,)
+        if self.cell == "lstm":
+            h, c = state[:, :u], state[:, u:]
+            z = x + h @ self.kernel
+            if self.bias is not None:
+                z = z + self.bias
+            i = self.ract(xp, z[:, :u])
+            f = self.ract(xp, z[:, u:2 * u])
+            candidate = self.act(xp, z[:, 2 * u:3 * u])
+            o = self.ract(xp, z[:, 3 * u:])
+            c_new = f * c + i * candidate
+            squashed = self.act(xp, c_new)
+            return xp.concatenate([o * squashed, c_new], axis=1), (i, f, candidate, o, squashed)
+        h = state
+        if self.reset_after:
+            inner = h @ self.kernel
+            if self.bias is not None:
+                inner = inner + self.bias
+        else:
+            inner = h @ self.kernel[:, :2 * u]
+        z = self.ract(xp, x[:, :u] + inner[:, :u])
+        r = self.ract(xp, x[:, u:2 * u] + inner[:, u:2 * u])
+        if self.reset_after:
+            recurrent_h, reset_h = r * inner[:, 2 * u:], None
+        else:
+            reset_h = r * h
+            recurrent_h = reset_h @ self.kernel[:, 2 * u:]
+        candidate = self.act(xp, x[:, 2 * u:] + recurrent_h)
+        new = z * h + (1 - z) * candidate
+        return new, (z, r, candidate, inner, reset_h)
+
+
+def _split_inputs(arrays, has_bias, has_mask):
+    xw, kernel, state0 = arrays[:3]
+    rest = list(arrays[3:])
+    bias = rest.pop(0) if has_bias else None
+    mask = rest.pop(0) if has_mask else None
+    return xw, kernel, state0, bias, mask, rest
+
+
+def _check(name, xw, kernel, state0, bias, mask, cell, units):
+    if cell not in CELLS:
+        raise ValueError(f"{name}: cell must be one of {CELLS}, got {cell!r}")
+    gates = gate_count(cell) * units
+    if len(xw.shape) != 3 or xw.shape[2] not in (None, gates):
+        raise ShapeError(f"{name}: projected input must be (batch, time, {gates}), got {format_shape(xw.shape)}")
+    if tuple(kernel.shape) != (units, gates):
+        raise ShapeError(f"{name}: recurrent kernel must be ({units}, {gates}), got {format_shape(kernel.shape)}")
+    width = state_width(cell, units)
+    if len(state0.shape) != 2 or state0.shape[1] not in (None, width):
+        raise ShapeError(f"{name}: initial state must be (batch, {width}), got {format_shape(state0.shape)}")
+    if bias is not None and tuple(bias.shape) != (gates,):
+        raise ShapeError(f"{name}: bias must be ({gates},), got {format_shape(bias.shape)}")
+    if mask is not None and len(mask.shape) != 2:
+        raise ShapeError(f"{name}: mask must be (batch, time), got {format_shape(mask.shape)}")
+
+
+def _run(xp, xw, kernel, state0, bias, mask, attrs):
+    """The forward loop: (states (batch, time, width), per-step saved values)."""
+    cell, units = attrs["cell"], attrs["units"]
+    step = _Step(xp, cell, units, kernel, bias, attrs["activation"], attrs["recurrent_activation"],
+                 attrs["reset_after"])
+    batch, time = xw.shape[:2]
+    dtype = result_dtype(xw.dtype, kernel.dtype, state0.dtype)
+    states = xp.empty((batch, time, state_width(cell, units)), dtype=dtype)
+    saved = []
+    state = state0.astype(dtype, copy=False)
+    for t in range(time):
+        new, keep = step(xw[:, t], state)
+        if mask is not None:
+            new = xp.where(mask[:, t:t + 1].astype(bool), new, state)
+        states[:, t] = new
+        saved.append(keep)
+        state = new
+    return states, saved
+
+
+def _part(ops, x, *key):
+    """``x[key]`` through the namespace (slices as the getitem primitive's (start, stop, step))."""
+    return ops.getitem(x, key=tuple((k.start, k.stop, k.step) if isinstance(k, slice) else k for k in key))
+
+
+class _Recurrent(Primitive):
+    def _attrs(self, cell, units, activation, recurrent_activation, reset_after, has_bias, has_mask):
+        if activation not in ACTIVATIONS or recurrent_activation not in ACTIVATIONS:
+            raise ValueError(f"{self.name}: activations must be among {sorted(ACTIVATIONS)}, got "
+                             f"{activation!r} and {recurrent_activation!r}")
+        return dict(cell=cell, units=units, activation=activation, recurrent_activation=recurrent_activation,
+                    reset_after=reset_after)
+
+
+@register
+class Recurrence(_Recurrent):
+    """The states of a SimpleRNN / LSTM / GRU after every step of the sequence."""
+
+    name = "recurrence"
+
+    def infer(self, *inputs, cell, units, activation="tanh", recurrent_activation="sigmoid",
+              reset_after=True, has_bias=False, has_mask=False):
+        self._attrs(cell, units, activation, recurrent_activation, reset_after, has_bias, has_mask)
+        xw, kernel, state0, bias, mask, _ = _split_inputs(inputs, has_bias, has_mask)
+        _check(self.name, xw, kernel, state0, bias, mask, cell, units)
+        return Spec((xw.shape[0], xw.shape[1], state_width(cell, units)),
+                    result_dtype(xw.dtype, kernel.dtype, state0.dtype))
+
+    def forward(self, xp, *arrays, cell, units, activation="tanh", recurrent_activation="sigmoid",
+                reset_after=True, has_bias=False, has_mask=False):
+        attrs = self._attrs(cell, units, activation, recurrent_activation, reset_after, has_bias, has_mask)
+        xw, kernel, state0, bias, mask, _ = _split_inputs(arrays, has_bias, has_mask)
+        return _run(xp, xw, kernel, state0, bias, mask, attrs)[0]
+
+    def gradient(self, ops, inputs, output, grad, **attrs):
+        return self.gradient_of([True] * len(inputs), ops, inputs, output, grad, **attrs)
+
+    def gradient_of(self, needed, ops, inputs, output, grad, cell, units, activation="tanh",
+                    recurrent_activation="sigmoid", reset_after=True, has_bias=False, has_mask=False):
+        attrs = dict(cell=cell, units=units, activation=activation, recurrent_activation=recurrent_activation,
+                     reset_after=reset_after, has_bias=has_bias, has_mask=has_mask)
+        xw, kernel, state0, bias, mask, _ = _split_inputs(inputs, has_bias, has_mask)
+        packed = ops.recurrence_backward(*inputs, output, grad, **attrs)
+        gates = gate_count(cell) * units
+        every = slice(None)
+        steps = _part(ops, packed, every, slice(None, -1))
+        d_xw = _part(ops, steps, every, every, slice(0, gates))
+        d_state0 = _part(ops, packed, every, -1, slice(0, state_width(cell, units)))
+        # the recurrent product's left operand at each step: the previous state's h
+        previous_h = ops.concatenate(ops.expand_dims(_part(ops, state0, every, slice(0, units)), axis=(1,)),
+                                     _part(ops, output, every, slice(None, -1), slice(0, units)), axis=1)
+        d_inner = _part(ops, steps, every, every, slice(gates, 2 * gates)) if cell == "gru" else d_xw
+        d_kernel = d_bias = None
+        if needed[1]:
+            if cell == "gru" and not reset_after:
+                reset_h = _part(ops, steps, every, every, slice(2 * gates, None))
+                d_kernel = ops.concatenate(
+                    ops.einsum(previous_h, _part(ops, d_inner, every, every, slice(0, 2 * units)),
+                               equation="btu,btg->ug"),
+                    ops.einsum(reset_h, _part(ops, d_xw, every, every, slice(2 * units, None)),
+                               equation="btu,btg->ug"), axis=1)
+            else:
+                d_kernel = ops.einsum(previous_h, d_inner, equation="btu,btg->ug")
+        if has_bias and needed[3]:
+            d_bias = ops.sum(d_inner, axis=(0, 1))
+        grads = [d_xw if needed[0] else None, d_kernel, d_state0 if needed[2] else None]
+        if has_bias:
+            grads.append(d_bias)
+        if has_mask:
+            grads.append(None)
+        return tuple(grads)
+
+
+@register
+class RecurrenceBackward(_Recurrent):
+    """Back-propagation through time for ``recurrence`` (layout in the module docstring)."""
+
+    name = "recurrence_backward"
+    differentiable = False
+
+    def infer(self, *inputs, cell, units, activation="tanh", recurrent_activation="sigmoid",
+              reset_after=True, has_bias=False, has_mask=False):
+        self._attrs(cell, units, activation, recurrent_activation, reset_after, has_bias, has_mask)
+        xw, kernel, state0, bias, mask, (states, grad) = _split_inputs(inputs, has_bias, has_mask)
+        _check(self.name, xw, kernel, state0, bias, mask, cell, units)
+        time = None if xw.shape[1] is None else xw.shape[1] + 1
+        return Spec((xw.shape[0], time, backward_width(cell, units, reset_after)),
+                    result_dtype(xw.dtype, kernel.dtype, state0.dtype, grad.dtype))
+
+    def forward(self, xp, *arrays, cell, units, activation="tanh", recurrent_activation="sigmoid",
+                reset_after=True, has_bias=False, has_mask=False):
+        attrs = self._attrs(cell, units, activation, recurrent_activation, reset_after, has_bias, has_mask)
+        xw, kernel, state0, bias, mask, (states, grad) = _split_inputs(arrays, has_bias, has_mask)
+        _, saved = _run(xp, xw, kernel, state0, bias, mask, attrs)
+        act_grad = ACTIVATIONS[activation][1]
+        ract_grad = ACTIVATIONS[recurrent_activation][1]
+        batch, time = xw.shape[:2]
+        u = units
+        gates = gate_count(cell) * u
+        width = state_width(cell, u)
+        dtype = states.dtype
+        out = xp.zeros((batch, time + 1, backward_width(cell, u, reset_after)), dtype=dtype)
+        carried = xp.zeros((batch, width), dtype=dtype)      # d(state after step t) from step t + 1
+        for t in range(time - 1, -1, -1):
+            d_state = grad[:, t] + carried
+            previous = state0 if t == 0 else states[:, t - 1]
+            if mask is not None:
+                keep = mask[:, t:t + 1].astype(dtype)
+                passed = d_state * (1 - keep)          # masked rows: the state went through unchanged
+                d_state = d_state * keep
+            if cell == "simple":
+                (h,) = saved[t]
+                d_x = d_state * act_grad(xp, h)
+                out[:, t, :gates] = d_x
+                d_previous = d_x @ kernel.T
+            elif cell == "lstm":
+                i, f, candidate, o, squashed = saved[t]
+                d_h, d_c = d_state[:, :u], d_state[:, u:]
+                d_c = d_c + d_h * o * act_grad(xp, squashed)
+                d_z = out[:, t, :gates]
+                d_z[:, :u] = d_c * candidate * ract_grad(xp, i)
+                d_z[:, u:2 * u] = d_c * previous[:, u:] * ract_grad(xp, f)
+                d_z[:, 2 * u:3 * u] = d_c * i * act_grad(xp, candidate)
+                d_z[:, 3 * u:] = d_h * squashed * ract_grad(xp, o)
+                d_previous = xp.concatenate([d_z @ kernel.T, d_c * f], axis=1)
+            else:
+                z, r, candidate, inner, reset_h = saved[t]
+                h = previous
+                d_z = d_state * (h - candidate) * ract_grad(xp, z)
+                d_a = d_state * (1 - z) * act_grad(xp, candidate)
+                d_x = out[:, t, :gates]
+                d_inner = out[:, t, gates:2 * gates]
+                d_x[:, :u] = d_z
+                d_x[:, 2 * u:] = d_a
+                d_inner[:, :u] = d_z
+                if reset_after:
+                    d_r = d_a * inner[:, 2 * u:] * ract_grad(xp, r)
+                    d_inner[:, 2 * u:] = d_a * r
+                    d_x[:, u:2 * u] = d_r
+                    d_inner[:, u:2 * u] = d_r
+                    d_previous = d_state * z + d_inner @ kernel.T
+                else:
+                    d_reset_h = d_a @ kernel[:, 2 * u:].T
+                    d_r = d_reset_h * h * ract_grad(xp, r)
+                    d_x[:, u:2 * u] = d_r
+                    d_inner[:, u:2 * u] = d_r
+                    d_inner[:, 2 * u:] = d_a
+                    out[:, t, 2 * gates:] = reset_h
+                    d_previous = d_state * z + d_reset_h * r + d_inner[:, :2 * u] @ kernel[:, :2 * u].T
+            if mask is not None:
+                d_previous = d_previous + passed
+            carried = d_previous
+        out[:, time, :width] = carried
+        return out
