@@ -405,7 +405,7 @@ def _loop_steps(net, workload, xs, ys, seconds):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workload", default="w1_train", choices=[n for n in WORKLOADS if n != "w3_train"])
+    parser.add_argument("--workload", default="w1_train", choices=list(WORKLOADS))
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--pyspy", action="store_true", help="also sample native stacks with py-spy")
     parser.add_argument("--seconds", type=float, default=12.0, help="py-spy sampling time")

@@ -406,10 +406,11 @@ class RNN(Layer):
         units = cell.units
         outputs = _rows(sequence, 0, units)
         last = ops.getitem(sequence, (slice(None), -1))
+        # the packed output: the states, then what the backward pass reuses
         if attrs["cell"] == "lstm":
             final = [_rows(last, 0, units), _rows(last, units, 2 * units)]
         else:
-            final = [last]
+            final = [_rows(last, 0, units)]
         if not self.return_sequences:
             outputs = final[0]
         return outputs, final

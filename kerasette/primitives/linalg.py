@@ -93,6 +93,10 @@ class MatMul(Primitive):
             y = _swap_last(xp, y, transpose_b)
         if x.ndim == 2 and y.ndim == 2:
             return gemm(xp, x, y)
+        if x.ndim > 2 and y.ndim == 2:
+            # a stack of rows times one matrix (Dense on sequences): one GEMM, not one per row block
+            rows = gemm(xp, x.reshape(-1, x.shape[-1]), y)
+            return rows.reshape(x.shape[:-1] + (y.shape[-1],))
         # vector . vector gives a numpy scalar; keep it an array so its dtype survives
         return xp.asarray(xp.matmul(x, y))
 
@@ -116,11 +120,16 @@ class MatMul(Primitive):
                 grad_x = ops.matmul(grad, y, transpose_a=False, transpose_b=not tb)
             grad_x = ops.sum_to_like(grad_x, x)
         if needed[1]:
-            if tb:
-                grad_y = ops.matmul(grad, x, transpose_a=True, transpose_b=ta)
+            if x_rank > 2 and y_rank == 2 and not ta:
+                # summed over the stacked rows by the product itself: (rows, k)^T @ (rows, n)
+                flat_x = ops.reshape(x, shape=(-1, x.shape[-1]))
+                flat_grad = ops.reshape(grad, shape=(-1, grad.shape[-1]))
+                grad_y = (ops.matmul(flat_grad, flat_x, transpose_a=True) if tb
+                          else ops.matmul(flat_x, flat_grad, transpose_a=True))
+            elif tb:
+                grad_y = ops.sum_to_like(ops.matmul(grad, x, transpose_a=True, transpose_b=ta), y)
             else:
-                grad_y = ops.matmul(x, grad, transpose_a=not ta, transpose_b=False)
-            grad_y = ops.sum_to_like(grad_y, y)
+                grad_y = ops.sum_to_like(ops.matmul(x, grad, transpose_a=not ta, transpose_b=False), y)
         return grad_x, grad_y
 
 
@@ -248,6 +257,13 @@ def _pair_as_matmul(xp, subs, out, x, y):
             total *= size[c]
         return total
 
+    if not batch:
+        # no batch letter: one 2-D product (numpy's batched matmul would not call BLAS once)
+        x_mat = x.transpose([x_subs.index(c) for c in left + contract]).reshape(volume(left), volume(contract))
+        y_mat = y.transpose([y_subs.index(c) for c in contract + right]).reshape(volume(contract), volume(right))
+        result = gemm(xp, x_mat, y_mat).reshape([size[c] for c in left + right])
+        order = left + right
+        return result.transpose([order.index(c) for c in out]) if out else result
     x_mat = x.transpose([x_subs.index(c) for c in batch + left + contract]).reshape(
         volume(batch), volume(left), volume(contract))
     y_mat = y.transpose([y_subs.index(c) for c in batch + contract + right]).reshape(

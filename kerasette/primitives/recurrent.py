@@ -13,10 +13,13 @@ arithmetic run per step, in Keras' order of operations.
     side by side); ``bias`` the bias added inside the step (LSTM: after
     ``x @ W + h @ U``; GRU with ``reset_after``: the recurrent bias); ``mask``
     (batch, time) keeps the previous state where it is False.  The output is
-    the state after every step, (batch, time, state): the layer's outputs are
-    its first ``units`` columns.  Time runs forward; ``go_backwards`` is a flip
-    of the inputs done by the layer.
-``recurrence_backward(same inputs..., states, grad)``
+    (batch, time, state + saved): the state after every step (the layer's
+    outputs are its first ``units`` columns), then what the backward pass
+    needs of that step (LSTM: the gates i, f, o, the candidate and tanh(c);
+    GRU: the gates z, r, the candidate, h @ U and, without ``reset_after``,
+    r * h), so that nothing is computed twice.  Time runs forward;
+    ``go_backwards`` is a flip of the inputs done by the layer.
+``recurrence_backward(same inputs..., output, grad)``
     back-propagation through time: (batch, time + 1, width).  Rows ``0..time-1``
     hold, per step, the gradient of the projected input (gates columns), then
     for GRU the gradient of the recurrent product ``h @ U`` (gates columns),
@@ -64,6 +67,11 @@ def state_width(cell: str, units: int) -> int:
     return 2 * units if cell == "lstm" else units
 
 
+def saved_width(cell: str, units: int, reset_after: bool) -> int:
+    """Columns per step that the forward keeps for the backward pass, after the state."""
+    return {"simple": 0, "lstm": 5 * units, "gru": 6 * units}[cell]
+
+
 def backward_width(cell: str, units: int, reset_after: bool) -> int:
     gates = gate_count(cell) * units
     if cell != "gru":
@@ -72,50 +80,63 @@ def backward_width(cell: str, units: int, reset_after: bool) -> int:
 
 
 class _Step:
-    """One cell's forward step, shared by the forward and the backward pass."""
+    """One cell's forward step, written into its row of the packed output.
+
+    ``row`` is ``output[:, t]``: the new state goes to its first columns and
+    the values the backward pass needs after it.  Whole-block activations
+    (the recurrent activation of all gates at once) keep the numpy calls per
+    step few; elementwise, they give the same numbers as gate by gate.
+    """
 
     def __init__(self, xp, cell, units, kernel, bias, activation, recurrent_activation, reset_after):
         self.xp, self.cell, self.units = xp, cell, units
         self.kernel, self.bias = kernel, bias
-        self.act, self.act_grad = ACTIVATIONS[activation]
-        self.ract, self.ract_grad = ACTIVATIONS[recurrent_activation]
+        self.act = ACTIVATIONS[activation][0]
+        self.ract = ACTIVATIONS[recurrent_activation][0]
         self.reset_after = reset_after
 
-    def __call__(self, x, state):
-        """``(new_state, saved)``: saved holds what the backward pass needs."""
+    def __call__(self, x, state, row):
         xp, u = self.xp, self.units
         if self.cell == "simple":
-            h = self.act(xp, x + state @ self.kernel)
-            return h, (h,)
+            row[:] = self.act(xp, x + state @ self.kernel)
+            return
         if self.cell == "lstm":
-            h, c = state[:, :u], state[:, u:]
-            z = x + h @ self.kernel
+            # row: h | c | i f g o (gates, g the candidate) | tanh(c)
+            z = x + state[:, :u] @ self.kernel
             if self.bias is not None:
-                z = z + self.bias
-            i = self.ract(xp, z[:, :u])
-            f = self.ract(xp, z[:, u:2 * u])
-            candidate = self.act(xp, z[:, 2 * u:3 * u])
-            o = self.ract(xp, z[:, 3 * u:])
-            c_new = f * c + i * candidate
-            squashed = self.act(xp, c_new)
-            return xp.concatenate([o * squashed, c_new], axis=1), (i, f, candidate, o, squashed)
+                z += self.bias
+            gates = row[:, 2 * u:6 * u]
+            gates[:] = self.ract(xp, z)
+            gates[:, 2 * u:3 * u] = self.act(xp, z[:, 2 * u:3 * u])
+            c = row[:, u:2 * u]
+            xp.multiply(gates[:, u:2 * u], state[:, u:], out=c)
+            c += gates[:, :u] * gates[:, 2 * u:3 * u]
+            row[:, 6 * u:] = self.act(xp, c)
+            xp.multiply(gates[:, 3 * u:], row[:, 6 * u:], out=row[:, :u])
+            return
+        # GRU row: h | z r | candidate | inner (h @ U, 3u or 2u) | r * h (without reset_after)
         h = state
         if self.reset_after:
             inner = h @ self.kernel
             if self.bias is not None:
-                inner = inner + self.bias
+                inner += self.bias
         else:
             inner = h @ self.kernel[:, :2 * u]
-        z = self.ract(xp, x[:, :u] + inner[:, :u])
-        r = self.ract(xp, x[:, u:2 * u] + inner[:, u:2 * u])
+        gates = row[:, u:3 * u]
+        gates[:] = self.ract(xp, x[:, :2 * u] + inner[:, :2 * u])
+        z, r = gates[:, :u], gates[:, u:]
         if self.reset_after:
-            recurrent_h, reset_h = r * inner[:, 2 * u:], None
+            row[:, 4 * u:7 * u] = inner
+            recurrent_h = r * inner[:, 2 * u:]
         else:
-            reset_h = r * h
+            row[:, 4 * u:6 * u] = inner
+            reset_h = row[:, 6 * u:7 * u]
+            xp.multiply(r, h, out=reset_h)
             recurrent_h = reset_h @ self.kernel[:, 2 * u:]
-        candidate = self.act(xp, x[:, 2 * u:] + recurrent_h)
-        new = z * h + (1 - z) * candidate
-        return new, (z, r, candidate, inner, reset_h)
+        candidate = row[:, 3 * u:4 * u]
+        candidate[:] = self.act(xp, x[:, 2 * u:] + recurrent_h)
+        # h_new = z * h + (1 - z) * candidate, in Keras' order of operations
+        row[:, :u] = z * h + (1 - z) * candidate
 
 
 def _split_inputs(arrays, has_bias, has_mask):
@@ -144,23 +165,23 @@ def _check(name, xw, kernel, state0, bias, mask, cell, units):
 
 
 def _run(xp, xw, kernel, state0, bias, mask, attrs):
-    """The forward loop: (states (batch, time, width), per-step saved values)."""
+    """The forward loop: the packed output (batch, time, state + saved)."""
     cell, units = attrs["cell"], attrs["units"]
     step = _Step(xp, cell, units, kernel, bias, attrs["activation"], attrs["recurrent_activation"],
                  attrs["reset_after"])
     batch, time = xw.shape[:2]
     dtype = result_dtype(xw.dtype, kernel.dtype, state0.dtype)
-    states = xp.empty((batch, time, state_width(cell, units)), dtype=dtype)
-    saved = []
+    width = state_width(cell, units)
+    out = xp.empty((batch, time, width + saved_width(cell, units, attrs["reset_after"])), dtype=dtype)
     state = state0.astype(dtype, copy=False)
+    keep = None if mask is None else mask.astype(bool)[:, :, None]
     for t in range(time):
-        new, keep = step(xw[:, t], state)
-        if mask is not None:
-            new = xp.where(mask[:, t:t + 1].astype(bool), new, state)
-        states[:, t] = new
-        saved.append(keep)
-        state = new
-    return states, saved
+        row = out[:, t]
+        step(xw[:, t], state, row)
+        if keep is not None:
+            row[:, :width] = xp.where(keep[:, t], row[:, :width], state)
+        state = row[:, :width]
+    return out
 
 
 def _part(ops, x, *key):
@@ -188,14 +209,14 @@ class Recurrence(_Recurrent):
         self._attrs(cell, units, activation, recurrent_activation, reset_after, has_bias, has_mask)
         xw, kernel, state0, bias, mask, _ = _split_inputs(inputs, has_bias, has_mask)
         _check(self.name, xw, kernel, state0, bias, mask, cell, units)
-        return Spec((xw.shape[0], xw.shape[1], state_width(cell, units)),
-                    result_dtype(xw.dtype, kernel.dtype, state0.dtype))
+        width = state_width(cell, units) + saved_width(cell, units, reset_after)
+        return Spec((xw.shape[0], xw.shape[1], width), result_dtype(xw.dtype, kernel.dtype, state0.dtype))
 
     def forward(self, xp, *arrays, cell, units, activation="tanh", recurrent_activation="sigmoid",
                 reset_after=True, has_bias=False, has_mask=False):
         attrs = self._attrs(cell, units, activation, recurrent_activation, reset_after, has_bias, has_mask)
         xw, kernel, state0, bias, mask, _ = _split_inputs(arrays, has_bias, has_mask)
-        return _run(xp, xw, kernel, state0, bias, mask, attrs)[0]
+        return _run(xp, xw, kernel, state0, bias, mask, attrs)
 
     def gradient(self, ops, inputs, output, grad, **attrs):
         return self.gradient_of([True] * len(inputs), ops, inputs, output, grad, **attrs)
@@ -256,7 +277,6 @@ class RecurrenceBackward(_Recurrent):
                 reset_after=True, has_bias=False, has_mask=False):
         attrs = self._attrs(cell, units, activation, recurrent_activation, reset_after, has_bias, has_mask)
         xw, kernel, state0, bias, mask, (states, grad) = _split_inputs(arrays, has_bias, has_mask)
-        _, saved = _run(xp, xw, kernel, state0, bias, mask, attrs)
         act_grad = ACTIVATIONS[activation][1]
         ract_grad = ACTIVATIONS[recurrent_activation][1]
         batch, time = xw.shape[:2]
@@ -266,54 +286,54 @@ class RecurrenceBackward(_Recurrent):
         dtype = states.dtype
         out = xp.zeros((batch, time + 1, backward_width(cell, u, reset_after)), dtype=dtype)
         carried = xp.zeros((batch, width), dtype=dtype)      # d(state after step t) from step t + 1
+        keep = None if mask is None else mask.astype(dtype)[:, :, None]
         for t in range(time - 1, -1, -1):
-            d_state = grad[:, t] + carried
-            previous = state0 if t == 0 else states[:, t - 1]
-            if mask is not None:
-                keep = mask[:, t:t + 1].astype(dtype)
-                passed = d_state * (1 - keep)          # masked rows: the state went through unchanged
-                d_state = d_state * keep
+            d_state = grad[:, t, :width] + carried
+            row = states[:, t]
+            previous = state0 if t == 0 else states[:, t - 1, :width]
+            if keep is not None:
+                passed = d_state * (1 - keep[:, t])        # masked rows: the state went through unchanged
+                d_state *= keep[:, t]
             if cell == "simple":
-                (h,) = saved[t]
-                d_x = d_state * act_grad(xp, h)
-                out[:, t, :gates] = d_x
+                d_x = out[:, t, :gates]
+                xp.multiply(d_state, act_grad(xp, row[:, :u]), out=d_x)
                 d_previous = d_x @ kernel.T
             elif cell == "lstm":
-                i, f, candidate, o, squashed = saved[t]
+                i, f, g, o = (row[:, (2 + k) * u:(3 + k) * u] for k in range(4))
+                squashed = row[:, 6 * u:]
                 d_h, d_c = d_state[:, :u], d_state[:, u:]
-                d_c = d_c + d_h * o * act_grad(xp, squashed)
+                d_c += d_h * o * act_grad(xp, squashed)
                 d_z = out[:, t, :gates]
-                d_z[:, :u] = d_c * candidate * ract_grad(xp, i)
-                d_z[:, u:2 * u] = d_c * previous[:, u:] * ract_grad(xp, f)
-                d_z[:, 2 * u:3 * u] = d_c * i * act_grad(xp, candidate)
-                d_z[:, 3 * u:] = d_h * squashed * ract_grad(xp, o)
+                d_z[:, :u] = d_c * g
+                d_z[:, u:2 * u] = d_c * previous[:, u:]
+                d_z[:, 3 * u:] = d_h * squashed
+                d_z *= ract_grad(xp, row[:, 2 * u:6 * u])
+                d_z[:, 2 * u:3 * u] = d_c * i * act_grad(xp, g)
                 d_previous = xp.concatenate([d_z @ kernel.T, d_c * f], axis=1)
             else:
-                z, r, candidate, inner, reset_h = saved[t]
                 h = previous
-                d_z = d_state * (h - candidate) * ract_grad(xp, z)
-                d_a = d_state * (1 - z) * act_grad(xp, candidate)
+                z, r, candidate = row[:, u:2 * u], row[:, 2 * u:3 * u], row[:, 3 * u:4 * u]
                 d_x = out[:, t, :gates]
                 d_inner = out[:, t, gates:2 * gates]
-                d_x[:, :u] = d_z
+                d_a = d_state * (1 - z) * act_grad(xp, candidate)
+                d_x[:, :u] = d_state * (h - candidate)
                 d_x[:, 2 * u:] = d_a
-                d_inner[:, :u] = d_z
                 if reset_after:
-                    d_r = d_a * inner[:, 2 * u:] * ract_grad(xp, r)
-                    d_inner[:, 2 * u:] = d_a * r
-                    d_x[:, u:2 * u] = d_r
-                    d_inner[:, u:2 * u] = d_r
+                    d_x[:, u:2 * u] = d_a * row[:, 6 * u:7 * u]
+                    d_x[:, :2 * u] *= ract_grad(xp, row[:, u:3 * u])
+                    d_inner[:, :2 * u] = d_x[:, :2 * u]
+                    xp.multiply(d_a, r, out=d_inner[:, 2 * u:])
                     d_previous = d_state * z + d_inner @ kernel.T
                 else:
                     d_reset_h = d_a @ kernel[:, 2 * u:].T
-                    d_r = d_reset_h * h * ract_grad(xp, r)
-                    d_x[:, u:2 * u] = d_r
-                    d_inner[:, u:2 * u] = d_r
+                    d_x[:, u:2 * u] = d_reset_h * h
+                    d_x[:, :2 * u] *= ract_grad(xp, row[:, u:3 * u])
+                    d_inner[:, :2 * u] = d_x[:, :2 * u]
                     d_inner[:, 2 * u:] = d_a
-                    out[:, t, 2 * gates:] = reset_h
-                    d_previous = d_state * z + d_reset_h * r + d_inner[:, :2 * u] @ kernel[:, :2 * u].T
-            if mask is not None:
-                d_previous = d_previous + passed
+                    out[:, t, 2 * gates:] = row[:, 6 * u:7 * u]
+                    d_previous = d_state * z + d_reset_h * r + d_x[:, :2 * u] @ kernel[:, :2 * u].T
+            if keep is not None:
+                d_previous += passed
             carried = d_previous
         out[:, time, :width] = carried
         return out
