@@ -87,6 +87,15 @@ def test_sequential_mlp_example():
     assert lines[-1] == "epochs run: 25"
 
 
+def test_sequence_lstm_example():
+    lines = run_example("sequence_lstm.py")
+    assert any(line.startswith("lstm (LSTM)") and "(None, 12, 32)" in line and "6,272" in line for line in lines)
+    assert any(line.startswith("gru (GRU)") and "(None, 16)" in line and "2,400" in line for line in lines)
+    accuracy = float(next(line for line in lines if line.startswith("test accuracy")).split(": ")[1])
+    assert accuracy >= 0.9
+    assert lines[-1] == f"after save and load: {accuracy:.4f}"
+
+
 def test_multi_input_output_example():
     lines = run_example("multi_input_output.py")
     results = dict(line.split(": ") for line in lines[-5:])
