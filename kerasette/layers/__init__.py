@@ -1,5 +1,5 @@
 """Keras layers: the Layer base and one module per family."""
-from . import activation, convolutional, core, merging, noise, normalization, pooling, recurrent, reshaping
+from . import activation, convolutional, core, merging, noise, normalization, pooling, recurrent, reshaping, wrappers
 from .activation import *  # noqa: F401,F403
 from .convolutional import *  # noqa: F401,F403
 from .core import *  # noqa: F401,F403
@@ -11,7 +11,8 @@ from .normalization import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .recurrent import *  # noqa: F401,F403
 from .reshaping import *  # noqa: F401,F403
+from .wrappers import *  # noqa: F401,F403
 
 __all__ = (["Layer", "InputSpec", "Input", "InputLayer"] + activation.__all__ + convolutional.__all__
            + core.__all__ + merging.__all__ + noise.__all__ + normalization.__all__ + pooling.__all__
-           + recurrent.__all__ + reshaping.__all__)
+           + recurrent.__all__ + reshaping.__all__ + wrappers.__all__)

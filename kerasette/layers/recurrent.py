@@ -406,13 +406,17 @@ class RNN(Layer):
         units = cell.units
         outputs = _rows(sequence, 0, units)
         last = ops.getitem(sequence, (slice(None), -1))
+        zeroed = self.zero_output_for_mask and mask is not None
+        if zeroed:
+            # masked steps output zeros (their states still carry over)
+            outputs = ops.where(ops.expand_dims(mask, -1), outputs, ops.zeros_like(outputs))
         # the packed output: the states, then what the backward pass reuses
         if attrs["cell"] == "lstm":
             final = [_rows(last, 0, units), _rows(last, units, 2 * units)]
         else:
             final = [_rows(last, 0, units)]
         if not self.return_sequences:
-            outputs = final[0]
+            outputs = ops.getitem(outputs, (slice(None), -1)) if zeroed else final[0]
         return outputs, final
 
     def _run_steps(self, inputs, states, mask, input_mask, training):
@@ -436,7 +440,10 @@ class RNN(Layer):
                 new_states = list(new_states) if isinstance(new_states, (list, tuple)) else [new_states]
                 if mask is not None:
                     keep = ops.expand_dims(ops.getitem(mask, (slice(None), t)), -1)
-                    held = states[0] if previous_output is None else previous_output
+                    if self.zero_output_for_mask:
+                        held = ops.zeros_like(output)
+                    else:
+                        held = states[0] if previous_output is None else previous_output
                     output = ops.where(keep, output, held)
                     new_states = [ops.where(keep, new, old) for new, old in zip(new_states, states)]
                 outputs.append(output)
@@ -476,16 +483,16 @@ class RNN(Layer):
             "zero_output_for_mask": self.zero_output_for_mask,
         })
         if type(self) is RNN:
-            from ..serialization import serialize_keras_object
-            config["cell"] = serialize_keras_object(self.cell)
+            from ..models.config import serialize_layer
+            config["cell"] = serialize_layer(self.cell)
         return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
         if cls is RNN:
-            from ..serialization import deserialize_keras_object
-            config["cell"] = deserialize_keras_object(config["cell"], custom_objects=custom_objects)
+            from ..models.config import deserialize_layer
+            config["cell"] = deserialize_layer(config["cell"], custom_objects=custom_objects)
         return cls(**config)
 
 

@@ -113,6 +113,28 @@ def layer_from_config(entry: dict, custom_objects=None):
     return cls(**config)
 
 
+def serialize_layer(layer) -> dict:
+    """The entry of a layer held inside another (a wrapper's layer, an RNN's cell).
+
+    In Keras 3's form, ``module`` and ``registered_name`` included: Keras 3
+    resolves nested built-in layers through ``module``, and tf.keras reads
+    the same entry.
+    """
+    from .. import layers as layers_module
+    class_name = _class_name(layer)
+    builtin = getattr(layers_module, class_name, None) is type(layer)
+    return {"module": "keras.layers" if builtin else type(layer).__module__, "class_name": class_name,
+            "config": layer.get_config(), "registered_name": None if builtin else class_name}
+
+
+def deserialize_layer(entry, custom_objects=None):
+    """The layer a ``serialize_layer`` entry (or Keras' nested layer config) describes."""
+    from ..saving.compat import normalize_entry
+    if not isinstance(entry, dict) or "class_name" not in entry:
+        raise ValueError(f"A nested layer config must be a dict with 'class_name' and 'config', got {entry!r}")
+    return layer_from_config(normalize_entry(entry, custom_objects), custom_objects)
+
+
 def _registered_objects():
     try:
         from ..saving import get_custom_objects

@@ -102,9 +102,10 @@ class Reshape(Primitive):
     """``x.reshape(shape)``; ``shape`` may hold one -1.
 
     With an unknown (``None``) size in ``x`` the -1 takes the unknown part:
-    (None, 4, 4, 20) -> (-1, 320) gives (None, 320).  The known sizes must
-    then divide evenly, so (None, 300) -> (-1, 320) is an error when the
-    graph is built, as in Keras, instead of a surprise at run time.
+    (None, 4, 4, 20) -> (-1, 320) gives (None, 320), and (None, 3) ->
+    (-1, 6, 3) gives (None, 6, 3).  One known product must divide the other,
+    so (None, 300) -> (-1, 320) is an error when the graph is built, as in
+    Keras, instead of a surprise at run time.
     """
 
     name = "reshape"
@@ -131,7 +132,9 @@ class Reshape(Primitive):
                 fail()
             return Spec(shape, x.dtype)
         if -1 in shape:
-            if known_out == 0 or known_in % known_out:
+            # the unknown sizes may fold several known ones in ((None, 3) -> (-1, 6, 3): TimeDistributed
+            # unfolding steps from the batch) or out of them ((None, 4, 5) -> (-1, 5)), not neither
+            if known_out == 0 or (known_in % known_out and known_out % known_in):
                 fail()
             return Spec(tuple(None if d == -1 else d for d in shape), x.dtype)
         if known_in == 0 or known_out % known_in:
