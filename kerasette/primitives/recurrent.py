@@ -67,7 +67,7 @@ def state_width(cell: str, units: int) -> int:
     return 2 * units if cell == "lstm" else units
 
 
-def saved_width(cell: str, units: int, reset_after: bool) -> int:
+def saved_width(cell: str, units: int) -> int:
     """Columns per step that the forward keeps for the backward pass, after the state."""
     return {"simple": 0, "lstm": 5 * units, "gru": 6 * units}[cell]
 
@@ -172,7 +172,7 @@ def _run(xp, xw, kernel, state0, bias, mask, attrs):
     batch, time = xw.shape[:2]
     dtype = result_dtype(xw.dtype, kernel.dtype, state0.dtype)
     width = state_width(cell, units)
-    out = xp.empty((batch, time, width + saved_width(cell, units, attrs["reset_after"])), dtype=dtype)
+    out = xp.empty((batch, time, width + saved_width(cell, units)), dtype=dtype)
     state = state0.astype(dtype, copy=False)
     keep = None if mask is None else mask.astype(bool)[:, :, None]
     for t in range(time):
@@ -190,42 +190,45 @@ def _part(ops, x, *key):
 
 
 class _Recurrent(Primitive):
-    def _attrs(self, cell, units, activation, recurrent_activation, reset_after, has_bias, has_mask):
+    """What both primitives check: the attrs (cell, units, activations, reset_after,
+    has_bias, has_mask) name a known cell and activations they can differentiate."""
+
+    def _checked(self, inputs, attrs):
+        cell, units = attrs["cell"], attrs["units"]
+        activation = attrs.get("activation", "tanh")
+        recurrent_activation = attrs.get("recurrent_activation", "sigmoid")
         if activation not in ACTIVATIONS or recurrent_activation not in ACTIVATIONS:
             raise ValueError(f"{self.name}: activations must be among {sorted(ACTIVATIONS)}, got "
                              f"{activation!r} and {recurrent_activation!r}")
-        return dict(cell=cell, units=units, activation=activation, recurrent_activation=recurrent_activation,
-                    reset_after=reset_after)
+        parts = _split_inputs(inputs, attrs.get("has_bias", False), attrs.get("has_mask", False))
+        _check(self.name, *parts[:5], cell, units)
+        return parts, dict(cell=cell, units=units, activation=activation,
+                           recurrent_activation=recurrent_activation, reset_after=attrs.get("reset_after", True))
 
 
 @register
 class Recurrence(_Recurrent):
-    """The states of a SimpleRNN / LSTM / GRU after every step of the sequence."""
+    """The states of a SimpleRNN / LSTM / GRU after every step of the sequence (and the
+    values its backward pass reuses: the module docstring has the layout)."""
 
     name = "recurrence"
 
-    def infer(self, *inputs, cell, units, activation="tanh", recurrent_activation="sigmoid",
-              reset_after=True, has_bias=False, has_mask=False):
-        self._attrs(cell, units, activation, recurrent_activation, reset_after, has_bias, has_mask)
-        xw, kernel, state0, bias, mask, _ = _split_inputs(inputs, has_bias, has_mask)
-        _check(self.name, xw, kernel, state0, bias, mask, cell, units)
-        width = state_width(cell, units) + saved_width(cell, units, reset_after)
+    def infer(self, *inputs, **attrs):
+        (xw, kernel, state0, _, _, _), checked = self._checked(inputs, attrs)
+        width = state_width(checked["cell"], checked["units"]) + saved_width(checked["cell"], checked["units"])
         return Spec((xw.shape[0], xw.shape[1], width), result_dtype(xw.dtype, kernel.dtype, state0.dtype))
 
-    def forward(self, xp, *arrays, cell, units, activation="tanh", recurrent_activation="sigmoid",
-                reset_after=True, has_bias=False, has_mask=False):
-        attrs = self._attrs(cell, units, activation, recurrent_activation, reset_after, has_bias, has_mask)
-        xw, kernel, state0, bias, mask, _ = _split_inputs(arrays, has_bias, has_mask)
-        return _run(xp, xw, kernel, state0, bias, mask, attrs)
+    def forward(self, xp, *arrays, **attrs):
+        (xw, kernel, state0, bias, mask, _), checked = self._checked(arrays, attrs)
+        return _run(xp, xw, kernel, state0, bias, mask, checked)
 
     def gradient(self, ops, inputs, output, grad, **attrs):
         return self.gradient_of([True] * len(inputs), ops, inputs, output, grad, **attrs)
 
-    def gradient_of(self, needed, ops, inputs, output, grad, cell, units, activation="tanh",
-                    recurrent_activation="sigmoid", reset_after=True, has_bias=False, has_mask=False):
-        attrs = dict(cell=cell, units=units, activation=activation, recurrent_activation=recurrent_activation,
-                     reset_after=reset_after, has_bias=has_bias, has_mask=has_mask)
-        xw, kernel, state0, bias, mask, _ = _split_inputs(inputs, has_bias, has_mask)
+    def gradient_of(self, needed, ops, inputs, output, grad, **attrs):
+        cell, units, reset_after = attrs["cell"], attrs["units"], attrs.get("reset_after", True)
+        has_bias, has_mask = attrs.get("has_bias", False), attrs.get("has_mask", False)
+        state0 = inputs[2]
         packed = ops.recurrence_backward(*inputs, output, grad, **attrs)
         gates = gate_count(cell) * units
         every = slice(None)
@@ -264,19 +267,16 @@ class RecurrenceBackward(_Recurrent):
     name = "recurrence_backward"
     differentiable = False
 
-    def infer(self, *inputs, cell, units, activation="tanh", recurrent_activation="sigmoid",
-              reset_after=True, has_bias=False, has_mask=False):
-        self._attrs(cell, units, activation, recurrent_activation, reset_after, has_bias, has_mask)
-        xw, kernel, state0, bias, mask, (states, grad) = _split_inputs(inputs, has_bias, has_mask)
-        _check(self.name, xw, kernel, state0, bias, mask, cell, units)
+    def infer(self, *inputs, **attrs):
+        (xw, kernel, state0, _, _, (states, grad)), checked = self._checked(inputs, attrs)
         time = None if xw.shape[1] is None else xw.shape[1] + 1
-        return Spec((xw.shape[0], time, backward_width(cell, units, reset_after)),
-                    result_dtype(xw.dtype, kernel.dtype, state0.dtype, grad.dtype))
+        width = backward_width(checked["cell"], checked["units"], checked["reset_after"])
+        return Spec((xw.shape[0], time, width), result_dtype(xw.dtype, kernel.dtype, state0.dtype, grad.dtype))
 
-    def forward(self, xp, *arrays, cell, units, activation="tanh", recurrent_activation="sigmoid",
-                reset_after=True, has_bias=False, has_mask=False):
-        attrs = self._attrs(cell, units, activation, recurrent_activation, reset_after, has_bias, has_mask)
-        xw, kernel, state0, bias, mask, (states, grad) = _split_inputs(arrays, has_bias, has_mask)
+    def forward(self, xp, *arrays, **attrs):
+        (xw, kernel, state0, bias, mask, (states, grad)), checked = self._checked(arrays, attrs)
+        cell, units, reset_after = checked["cell"], checked["units"], checked["reset_after"]
+        activation, recurrent_activation = checked["activation"], checked["recurrent_activation"]
         act_grad = ACTIVATIONS[activation][1]
         ract_grad = ACTIVATIONS[recurrent_activation][1]
         batch, time = xw.shape[:2]
