@@ -281,12 +281,40 @@ class GRUCell(_Cell):
         return config
 
 
-def _sizes(cell):
+def state_sizes(cell):
+    """A cell's state sizes as a list (one entry per state)."""
     size = cell.state_size
     return list(size) if isinstance(size, (list, tuple)) else [size]
 
 
-class RNN(Layer):
+def prefix_weight_paths(owner, layers):
+    """Weights of ``layers`` (built inside ``owner``) get ``owner.name/`` in front of their
+    paths, as Keras names them: ``lstm/lstm_cell/kernel``, ``bidirectional/forward_lstm/...``."""
+    for layer in layers:
+        for variable in layer.weights:
+            if not variable.path.startswith(owner.name + "/"):
+                variable.path = f"{owner.name}/{variable.path}"
+
+
+class InitialStateInputs:
+    """For layers called as ``layer(x, initial_state=[...])`` (RNN, Bidirectional).
+
+    Like tf.keras, the initial states join the inputs (``[x, *states]``): they
+    are the call's inbound tensors, so models connect them and configs record
+    them; the input spec applies to ``x``.
+    """
+
+    def __call__(self, inputs, initial_state=None, **kwargs):
+        if initial_state is not None:
+            states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+            inputs = [inputs] + states
+        return super().__call__(inputs, **kwargs)
+
+    def _check_input_spec(self, shapes):
+        super()._check_input_spec(shapes[0] if isinstance(shapes, list) else shapes)
+
+
+class RNN(InitialStateInputs, Layer):
     """Runs ``cell`` over the time axis of (batch, time, features) inputs.
 
     ``return_sequences`` gives every step's output, else the last;
@@ -320,29 +348,17 @@ class RNN(Layer):
         self.supports_masking = True
         self.input_spec = InputSpec(ndim=3)
 
-    def __call__(self, inputs, initial_state=None, **kwargs):
-        # like tf.keras, initial states join the inputs ([x, *states]): the call's
-        # inbound tensors, so models connect them and configs record them
-        if initial_state is not None:
-            states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
-            inputs = [inputs] + states
-        return super().__call__(inputs, **kwargs)
-
-    def _check_input_spec(self, shapes):
-        super()._check_input_spec(shapes[0] if isinstance(shapes, list) else shapes)
-
     def build(self, input_shape):
         if isinstance(input_shape, list):
             input_shape = input_shape[0]
         if not self.cell.built:
             self.cell.build((input_shape[0], input_shape[-1]))
             self.cell.built = True
-            for variable in self.cell._own_weights:
-                variable.path = f"{self.name}/{variable.path}"
+        prefix_weight_paths(self, [self.cell])
         self.built = True
 
     def _initial_states(self, inputs, initial_state):
-        sizes = _sizes(self.cell)
+        sizes = state_sizes(self.cell)
         if initial_state is None:
             first = ops.getitem(inputs, (slice(None), 0, slice(0, 1)))
             zero = ops.zeros_like(first)
@@ -458,10 +474,10 @@ class RNN(Layer):
     def compute_output_shape(self, input_shape):
         if isinstance(input_shape, list):
             input_shape = input_shape[0]
-        units = _sizes(self.cell)[0]
+        units = state_sizes(self.cell)[0]
         output = tuple(input_shape[:2]) + (units,) if self.return_sequences else (input_shape[0], units)
         if self.return_state:
-            return [output] + [(input_shape[0], size) for size in _sizes(self.cell)]
+            return [output] + [(input_shape[0], size) for size in state_sizes(self.cell)]
         return output
 
     def compute_mask(self, inputs, mask=None):
@@ -469,7 +485,7 @@ class RNN(Layer):
             mask = mask[0]
         output_mask = mask if self.return_sequences else None
         if self.return_state:
-            return [output_mask] + [None] * len(_sizes(self.cell))
+            return [output_mask] + [None] * len(state_sizes(self.cell))
         return output_mask
 
     def get_config(self):

@@ -10,18 +10,21 @@ from __future__ import annotations
 
 from .. import ops
 from .layer import Layer
+from .recurrent import InitialStateInputs, prefix_weight_paths, state_sizes
 
 __all__ = ["Bidirectional", "TimeDistributed"]
 
 MERGE_MODES = ("concat", "sum", "ave", "mul", None)
 
 
-def _prefix_paths(owner, layers):
-    """Weights of ``layers`` (built inside ``owner``) get ``owner.name/`` in front of their paths."""
-    for layer in layers:
-        for variable in layer.weights:
-            if not variable.path.startswith(owner.name + "/"):
-                variable.path = f"{owner.name}/{variable.path}"
+def _with_nested_layers(config, keys, custom_objects):
+    """``config`` with the nested layer entries under ``keys`` (where present) rebuilt as layers."""
+    from ..models.config import deserialize_layer
+    config = dict(config)
+    for key in keys:
+        if config.get(key) is not None:
+            config[key] = deserialize_layer(config[key], custom_objects=custom_objects)
+    return config
 
 
 def _clone(layer, **changes):
@@ -31,7 +34,7 @@ def _clone(layer, **changes):
     return type(layer).from_config(config)
 
 
-class Bidirectional(Layer):
+class Bidirectional(InitialStateInputs, Layer):
     """Runs an RNN layer forwards and a copy of it backwards, and merges the two.
 
     ``merge_mode`` is 'concat' (default), 'sum', 'ave', 'mul' or None (both
@@ -75,21 +78,12 @@ class Bidirectional(Layer):
         self.supports_masking = True
         self.input_spec = layer.input_spec
 
-    def __call__(self, inputs, initial_state=None, **kwargs):
-        if initial_state is not None:
-            states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
-            inputs = [inputs] + states
-        return super().__call__(inputs, **kwargs)
-
-    def _check_input_spec(self, shapes):
-        super()._check_input_spec(shapes[0] if isinstance(shapes, list) else shapes)
-
     def build(self, input_shape):
         for inner in (self.forward_layer, self.backward_layer):
             if not inner.built:
                 inner.build(input_shape)
                 inner.built = True
-        _prefix_paths(self, (self.forward_layer, self.backward_layer))
+        prefix_weight_paths(self, (self.forward_layer, self.backward_layer))
         self.built = True
 
     def call(self, inputs, mask=None, training=None):
@@ -147,9 +141,7 @@ class Bidirectional(Layer):
         output_mask = mask if self.return_sequences else None
         count = (2 if self.merge_mode is None else 1)
         if self.return_state:
-            states = len(self.forward_layer.cell.state_size) if isinstance(
-                self.forward_layer.cell.state_size, (list, tuple)) else 1
-            return [output_mask] * count + [None] * (2 * states)
+            return [output_mask] * count + [None] * (2 * len(state_sizes(self.forward_layer.cell)))
         return [output_mask] * 2 if self.merge_mode is None else output_mask
 
     def get_config(self):
@@ -162,13 +154,7 @@ class Bidirectional(Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from ..models.config import deserialize_layer
-        config = dict(config)
-        config["layer"] = deserialize_layer(config["layer"], custom_objects=custom_objects)
-        if config.get("backward_layer") is not None:
-            config["backward_layer"] = deserialize_layer(config["backward_layer"],
-                                                                custom_objects=custom_objects)
-        return cls(**config)
+        return cls(**_with_nested_layers(config, ("layer", "backward_layer"), custom_objects))
 
 
 class TimeDistributed(Layer):
@@ -195,7 +181,7 @@ class TimeDistributed(Layer):
         if not self.layer.built:
             self.layer.build(self._child_shape(input_shape))
             self.layer.built = True
-        _prefix_paths(self, (self.layer,))
+        prefix_weight_paths(self, (self.layer,))
         self.built = True
 
     def call(self, inputs, training=None, mask=None):
@@ -227,7 +213,4 @@ class TimeDistributed(Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from ..models.config import deserialize_layer
-        config = dict(config)
-        config["layer"] = deserialize_layer(config["layer"], custom_objects=custom_objects)
-        return cls(**config)
+        return cls(**_with_nested_layers(config, ("layer",), custom_objects))
