@@ -9,6 +9,7 @@ an optional shuffle per epoch; the last short batch is kept.
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy
 
@@ -22,33 +23,46 @@ def is_batch_source(x) -> bool:
     return hasattr(x, "__next__") or (hasattr(x, "__getitem__") and hasattr(x, "__len__"))
 
 
+def _array(value, what):
+    """``value`` as an array; a ragged list or an unconvertible object names ``what``."""
+    try:
+        return numpy.asarray(value)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"{what} could not be made into one array ({type(value).__name__}): {error}") from None
+
+
 def as_arrays(structure, names=None, what="x"):
     """A list of arrays from an array, a list or a dict (ordered by ``names``)."""
     if structure is None:
         return None
     if isinstance(structure, dict):
         if names is None:
-            return [numpy.asarray(v) for v in structure.values()]
+            return [_array(v, f"{what}[{k!r}]") for k, v in structure.items()]
         missing = [name for name in names if name not in structure]
         if missing:
             raise ValueError(f"No data provided for {what} {missing}: the keys given are "
                              f"{sorted(structure)}, the model expects {names}")
-        return [numpy.asarray(structure[name]) for name in names]
+        return [_array(structure[name], f"{what}[{name!r}]") for name in names]
     if isinstance(structure, (list, tuple)) and structure:
         arrays = all(isinstance(item, numpy.ndarray) or hasattr(item, "numpy") for item in structure)
         nested = all(isinstance(item, (list, tuple)) for item in structure)
         count_matches = names is None or len(structure) == len(names)
         if (arrays and count_matches) or (nested and names is not None and len(names) > 1 and count_matches):
-            return [numpy.asarray(item) for item in structure]
-    return [numpy.asarray(structure)]
+            return [_array(item, f"{what}[{i}]") for i, item in enumerate(structure)]
+    return [_array(structure, what)]
 
 
 def check_cardinality(arrays_by_role: dict) -> int:
-    sizes = {role: [len(a) for a in arrays] for role, arrays in arrays_by_role.items() if arrays}
+    """The number of samples every array holds (``{"x": [...], "y": [...], ...}``);
+    a ``ValueError`` naming each argument's sizes and shapes when they differ."""
+    present = {role: [a for a in arrays if a is not None] for role, arrays in arrays_by_role.items() if arrays}
+    sizes = {role: [len(a) for a in arrays] for role, arrays in present.items()}
     distinct = {n for values in sizes.values() for n in values}
     if len(distinct) > 1:
         detail = ", ".join(f"{role} sizes: {', '.join(map(str, values))}" for role, values in sizes.items())
-        raise ValueError(f"Data cardinality is ambiguous: {detail}. "
+        shapes = ", ".join(f"{role} shapes: {', '.join(str(tuple(a.shape)) for a in arrays)}"
+                           for role, arrays in present.items())
+        raise ValueError(f"Data cardinality is ambiguous: {detail} ({shapes}). "
                          "Make sure all arrays contain the same number of samples.")
     return distinct.pop() if distinct else 0
 
@@ -59,6 +73,8 @@ class ArrayBatches:
     def __init__(self, xs, ys=None, weights=None, batch_size=32, shuffle=False):
         self.xs, self.ys, self.weights = xs, ys, weights
         self.size = check_cardinality({"x": xs, "y": ys, "sample_weight": weights})
+        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
         self.steps = max(1, math.ceil(self.size / self.batch_size)) if self.size else 0
@@ -80,13 +96,19 @@ class ArrayBatches:
 class SourceBatches:
     """Batches from a generator or a Sequence, ``steps`` at a time per epoch."""
 
-    def __init__(self, source, steps=None, input_names=None, output_names=None):
+    def __init__(self, source, steps=None, input_names=None, output_names=None, check=None):
         self.source = source
         self.input_names, self.output_names = input_names, output_names
+        #: called on each batch's ``(xs, ys, weights)`` before it is handed out; returns them
+        self.check = check
         if steps is None:
             if not hasattr(source, "__len__"):
                 raise ValueError("With a generator as data, pass steps_per_epoch (or steps) so an epoch has an end")
             steps = len(source)
+            if steps == 0:
+                raise ValueError(f"The {type(source).__name__} given as data has no batches (len() is 0)")
+        elif isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
+            raise ValueError(f"steps must be a positive integer, got {steps!r}")
         self.steps = int(steps)
         self._iterator = None
 
@@ -110,7 +132,8 @@ class SourceBatches:
                 batch = next(self._iterator)
             except StopIteration:
                 return
-            yield split_batch(batch, self.input_names, self.output_names)
+            batch = split_batch(batch, self.input_names, self.output_names)
+            yield batch if self.check is None else self.check(*batch)
 
 
 def split_batch(batch, input_names=None, output_names=None):

@@ -1,0 +1,267 @@
+"""The compiled programs behind fit/evaluate/predict, and running one batch.
+
+The first call of ``fit``, ``evaluate`` or ``predict`` on data of a new
+signature (dtypes and shapes past the batch axis) builds a program for that
+kind of work, once, and every later batch reruns it:
+
+* train: the model's graph re-run with ``training=True`` on fresh
+  placeholders, the losses (plus regularization), ``engine.gradients`` of
+  the total, and the optimizer's updates (plus BatchNormalization's moving
+  statistics and weight constraints), all one ``engine.Program``;
+* evaluate: the same forward (``training=False``) and losses, no updates;
+* predict: the forward alone.
+
+Each program records its outputs' static shapes (``output_shapes``), which
+the input checks read for models that are not functional.  Programs of
+models that convolve or pool may run as two shards (sharding.py).
+``run_eagerly=True`` runs the same step define-by-run instead.
+"""
+from __future__ import annotations
+
+import numpy
+
+from .. import backend, eager, engine
+from ..eager import Tensor
+from ..layers.layer import not_recording
+from ..layers.structure import flatten
+from .sharding import (LANE_MINIMUM_WEIGHTS, RANDOM_PRIMITIVES, SHARD_WORTHY_PRIMITIVES, ShardedForward,
+                       ShardedStep, threads_allowed)
+
+
+
+def _all_layers(layer):
+    """``layer`` and every layer nested in it, each once."""
+    seen, stack, result = set(), [layer], []
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        result.append(current)
+        stack.extend(reversed(current._layers))
+    return result
+
+
+class ProgramBuilder:
+    """Building, caching and running the compiled programs (mixed into ``Trainer``)."""
+
+    # ----------------------------------------------------------- programs
+    def _input_placeholders(self, xs):
+        if self.is_functional:
+            return [engine.placeholder(node.dtype, node.shape, name=node.name) for node in self.inputs]
+        return [engine.placeholder(_dtype_for(x), (None,) + tuple(x.shape[1:]), name=f"input_{i + 1}")
+                for i, x in enumerate(xs)]
+
+    def _trace(self, placeholders, training):
+        """Run the model's graph on new placeholders (nothing recorded in the layers)."""
+        structure = placeholders[0] if len(placeholders) == 1 else list(placeholders)
+        for layer in _all_layers(self):
+            layer._pending_updates = []
+        with not_recording():
+            outputs = self(structure, training=training)
+        flat = flatten(outputs)
+        if not self._resolved and self.compiled:
+            self._resolve_compile(len(flat))
+        return flat
+
+    def _loss_nodes(self, outputs, targets, weights):
+        terms, per_output = [], []
+        for index, (output, target, weight) in enumerate(zip(outputs, targets, weights)):
+            loss_object = self._loss_objects[index]
+            if loss_object is None:
+                per_output.append(None)
+                continue
+            value = _call_loss(loss_object, target, output, weight)
+            per_output.append(value)
+            terms.append(value * self._loss_weights[index] if self._loss_weights[index] != 1.0 else value)
+        total = terms[0]
+        for term in terms[1:]:
+            total = total + term
+        return total, per_output
+
+    def _regularization_nodes(self):
+        penalties = []
+        for layer in _all_layers(self):
+            for regularizer, variable in getattr(layer, "_regularized", []):
+                penalties.append(regularizer(engine.variable_from_holder(variable)))
+            penalties.extend(loss for loss in getattr(layer, "_call_losses", [])
+                             if isinstance(loss, engine.Node))
+        return penalties
+
+    def _target_placeholders(self, ys, outputs):
+        targets = []
+        for index, (y, output) in enumerate(zip(ys, outputs)):
+            shape = (None,) + tuple(y.shape[1:])
+            targets.append(engine.placeholder(_dtype_for(y), shape, name=f"target_{index + 1}"))
+        weights = [engine.placeholder(backend.floatx(), (None,), name=f"sample_weight_{i + 1}")
+                   for i in range(len(outputs))]
+        return targets, weights
+
+    def _program(self, kind, xs, ys=None):
+        signature = (kind,) + tuple((x.dtype.str, x.shape[1:]) for x in xs) + (
+            tuple((y.dtype.str, y.shape[1:]) for y in ys) if ys is not None else ())
+        if not hasattr(self, "_programs"):
+            self._programs = {}   # predict works before compile
+        program = self._programs.get(signature)
+        if program is not None:
+            return program
+        backend.tune_memory_allocator()
+        with engine.Graph().as_default():
+            inputs = self._input_placeholders(xs)
+            outputs = self._trace(inputs, training=(kind == "train"))
+            if kind == "predict":
+                program = engine.Program(outputs, inputs)
+                program.loss_count = 0
+                if self._should_shard(outputs):
+                    program = ShardedForward(program, 0)
+            else:
+                self._check_targets(ys, outputs)
+                targets, weights = self._target_placeholders(ys, outputs)
+                total, per_output = self._loss_nodes(outputs, targets, weights)
+                loss_fetches = [total] + ([v for v in per_output if v is not None] if len(outputs) > 1 else [])
+                updates = []
+                feeds = inputs + targets + weights
+                if kind == "train":
+                    penalties = self._regularization_nodes()
+                    for penalty in penalties:
+                        total = total + penalty
+                    loss_fetches[0] = total
+                    if self._should_shard(loss_fetches + outputs):
+                        program = self._sharded_step(total, loss_fetches + outputs, feeds)
+                        program.loss_count = len(loss_fetches)
+                        program.output_shapes = [tuple(node.shape) for node in outputs]
+                        self._programs[signature] = program
+                        return program
+                    updates = self._training_updates(total)
+                program = engine.Program(loss_fetches + outputs, feeds, updates,
+                                         update_lanes=self._update_lanes() if updates else 1)
+                program.loss_count = len(loss_fetches)
+                if kind == "evaluate" and self._should_shard(loss_fetches + outputs):
+                    program = ShardedForward(program, len(loss_fetches))
+            program.output_shapes = [tuple(node.shape) for node in outputs]
+        self._programs[signature] = program
+        return program
+
+    def _should_shard(self, fetches) -> bool:
+        """Whether the training step runs as two half-batch shards on two threads.
+
+        It pays where numpy's one-threaded elementwise work dominates
+        (convolutions and pooling of few channels) and hurts where BLAS
+        already uses both cores (large matmuls), so 'auto' shards programs
+        that convolve or pool.  Never when a step draws random numbers
+        (one generator, two threads) or updates batch statistics (each shard
+        would see half a batch).
+        """
+        setting = backend.parallel_shards()
+        if not threads_allowed():
+            return False
+        if any(getattr(layer, "_pending_updates", None) for layer in _all_layers(self)):
+            return False
+        names = {node.op.name for node in engine.topological_order(fetches) if node.kind == "op"}
+        if names & RANDOM_PRIMITIVES:
+            return False
+        return setting == 2 or bool(names & SHARD_WORTHY_PRIMITIVES)
+
+    def _update_lanes(self) -> int:
+        """How many threads run the optimizer's update: 2 when there are
+        enough weights for the second thread to pay for its hand-off (~20 us;
+        Adam on W2's 669k weights takes ~1 ms on one core), else 1."""
+        if not threads_allowed():
+            return 1
+        weights = sum(int(numpy.prod(v.shape)) for v in self.trainable_weights)
+        # with OpenBLAS's long spinning a second lane shares a core with the spinner: slower
+        if weights < LANE_MINIMUM_WEIGHTS or not backend.blas_spinning_is_short():
+            return 1
+        return 2
+
+    def _sharded_step(self, total, fetches, feeds):
+        from ..optimizers.base import to_program_updates
+        variables = self.trainable_weights
+        grads = engine.gradients(total, [engine.variable_from_holder(v, v.name) for v in variables])
+        kept = [(v, g) for v, g in zip(variables, grads) if g is not None]
+        step = engine.Program(fetches + [g for _, g in kept], feeds)
+        grad_feeds = [engine.placeholder(v.dtype, v.shape, name=f"grad_{i}") for i, (v, _) in enumerate(kept)]
+        pairs = self.optimizer.get_updates([v for v, _ in kept], grad_feeds)
+        apply = engine.Program([], grad_feeds, to_program_updates(pairs), update_lanes=self._update_lanes())
+        return ShardedStep(step, apply, len(fetches))
+
+    def _training_updates(self, total):
+        from ..optimizers.base import to_program_updates
+        variables = self.trainable_weights
+        nodes = [engine.variable_from_holder(v, v.name) for v in variables]
+        grads = engine.gradients(total, nodes)
+        # the optimizer's pairs already apply each variable's constraint
+        pairs = list(self.optimizer.get_updates(variables, grads))
+        for layer in _all_layers(self):
+            pairs.extend(getattr(layer, "_pending_updates", []))
+            layer._pending_updates = []
+        return to_program_updates(pairs)
+
+    def _check_targets(self, ys, outputs):
+        if ys is None:
+            raise ValueError("Training and evaluation need targets y")
+        if len(ys) != len(outputs):
+            raise ValueError(f"The model has {len(outputs)} output(s) but {len(ys)} target array(s) were given")
+
+    # -------------------------------------------------------- one batch
+    def _run_batch(self, kind, xs, ys=None, weights=None):
+        """Run one batch; returns (loss values, output arrays)."""
+        xs = [numpy.asarray(x) for x in xs]
+        if self.run_eagerly and kind != "predict":
+            return self._run_batch_eagerly(kind, xs, ys, weights)
+        program = self._program(kind, xs, ys)
+        if kind == "predict":
+            return [], program(*xs)
+        batch = len(xs[0])
+        if weights is None:
+            weights = [None] * len(ys)
+        weights = [numpy.ones(batch, backend.floatx()) if w is None else numpy.asarray(w, backend.floatx())
+                   for w in weights]
+        values = program(*xs, *ys, *weights)
+        return values[:program.loss_count], values[program.loss_count:]
+
+    def _run_batch_eagerly(self, kind, xs, ys, weights):
+        training = kind == "train"
+        inputs = [Tensor(x) for x in xs]
+        structure = inputs[0] if len(inputs) == 1 else inputs
+        context = eager.enable_grad() if training else eager.no_grad()
+        with context:
+            outputs = flatten(self(structure, training=training))
+            if not self._resolved:
+                self._resolve_compile(len(outputs))
+            batch = len(xs[0])
+            weights = [None] * len(ys) if weights is None else weights
+            weights = [Tensor(numpy.ones(batch, backend.floatx()) if w is None else numpy.asarray(w, backend.floatx()))
+                       for w in weights]
+            total, per_output = self._loss_nodes(outputs, [Tensor(y) for y in ys], weights)
+            if training:
+                for penalty in self.losses:
+                    total = total + penalty
+                variables = self.trainable_weights
+                for variable in variables:
+                    variable.zero_grad()
+                total.backward()
+                grads = [v.grad if v.grad is not None else Tensor(numpy.zeros(v.shape, v.dtype)) for v in variables]
+                self.optimizer.apply(grads, variables)
+                for variable in variables:
+                    if variable.constraint is not None:
+                        variable.assign(variable.constraint(variable.numpy()))
+        losses = [total] + ([v for v in per_output if v is not None] if len(outputs) > 1 else [])
+        return ([numpy.asarray(value.numpy()) for value in losses], [o.numpy() for o in outputs])
+
+
+
+def _dtype_for(array):
+    if array.dtype.kind == "f":
+        return array.dtype if array.dtype == numpy.float64 and backend.floatx() == "float64" else backend.floatx()
+    if array.dtype.kind == "b":
+        return backend.floatx()
+    return array.dtype
+
+
+def _call_loss(loss_object, target, output, weight):
+    """Keras' reduced loss of one output (``losses.to_loss_object`` made every loss an object)."""
+    return loss_object(target, output, sample_weight=weight)
+
+
+__all__ = ["ProgramBuilder"]
