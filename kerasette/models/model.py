@@ -64,9 +64,47 @@ class Model(Trainer, Layer):
         if repeated:
             raise ValueError(f"The name '{repeated[0]}' is used {names[repeated[0]]} times in the model. "
                              "All layer names should be unique.")
-        self._graph_layers = layers
+        object.__setattr__(self, "_graph_layers", layers)
         object.__setattr__(self, "_layers", [layer for layer in layers])
+        # for _extend_graph: which layers (by id) and names the graph holds
+        object.__setattr__(self, "_graph_layer_ids", {id(layer) for layer in layers})
+        object.__setattr__(self, "_graph_layer_names", set(names))
         self.built = True
+
+    def _extend_graph(self, output) -> bool:
+        """Grow a one-output graph by the layer call that made ``output`` from that output.
+
+        The result is what ``_init_graph(self.inputs, output)`` would make (the
+        call last in the schedule, its layer last in ``layers``), without
+        walking the whole graph again, so that ``Sequential.add`` stays linear
+        in the number of layers.  Returns False, changing nothing, where the
+        call is not such a plain extension; the caller then re-walks the graph.
+        """
+        if self._schedule is None or len(self.outputs) != 1 or self._output_structure is not self.outputs[0]:
+            return False
+        previous = self.outputs[0]
+        if not isinstance(output, Node) or output.origin is None:
+            return False
+        call = output.origin[0]
+        layer = call.layer
+        if not isinstance(call, LayerCall) or isinstance(layer, InputLayer) or not layer._calls \
+                or layer._calls[-1] is not call:
+            return False
+        if len(call.inputs) != 1 or call.inputs[0] is not previous \
+                or len(call.flat_outputs) != 1 or call.flat_outputs[0] is not output:
+            return False
+        if id(layer) in self._graph_layer_ids or layer.name in self._graph_layer_names:
+            return False
+        self._schedule.append(call)
+        self._graph_layers.append(layer)
+        if not self._layers or self._layers[-1] is not layer:
+            self._layers.append(layer)
+        self._graph_layer_ids.add(id(layer))
+        self._graph_layer_names.add(layer.name)
+        self._output_structure = output
+        self.outputs = [output]
+        self.built = True
+        return True
 
     @property
     def layers(self) -> list:
@@ -117,7 +155,7 @@ class Model(Trainer, Layer):
         for layer in self.layers:
             if layer.name == name:
                 return layer
-        raise ValueError(f"No such layer: {name}. Existing layers are: {[l.name for l in self.layers]}")
+        raise ValueError(f"No such layer: {name}. Existing layers are: {[layer.name for layer in self.layers]}")
 
     def call(self, inputs, training=None, mask=None):
         if not self.is_functional:
@@ -221,35 +259,51 @@ def _schedule(inputs, outputs):
             return node.origin[0]
         return node if node.kind == "op" else None
 
-    def visit(step, consumer):
-        key = id(step)
-        if key in finished:
+    def name_of(step):
+        return step.layer.name if isinstance(step, LayerCall) else step.name
+
+    def check_reachable(node, consumer):
+        parent = step_of(node)
+        if parent is None and node.kind == "placeholder":
+            accessed = [s.layer.name for s in order if isinstance(s, LayerCall)]
+            raise GraphError(
+                f"Graph disconnected: cannot obtain value for tensor {node!r} at layer "
+                f"'{consumer}'. The following previous layers were accessed without issue: {accessed}")
+        if isinstance(parent, LayerCall) and isinstance(parent.layer, InputLayer):
+            accessed = [s.layer.name for s in order if isinstance(s, LayerCall)]
+            raise GraphError(
+                f"Graph disconnected: cannot obtain value for tensor {node!r} (input "
+                f"'{parent.layer.name}') at layer '{consumer}'. The model's inputs do not include it. "
+                f"The following previous layers were accessed without issue: {accessed}")
+        return parent   # None for constants and variables, which are read where they stand
+
+    def visit(root):
+        # Depth first from ``root`` with an explicit stack: a chain of thousands
+        # of layers is deeper than Python's recursion limit.  A frame is a step
+        # and an iterator over its inputs, so steps finish in the order of a
+        # recursive post-order walk.
+        if id(root) in finished:
             return
-        if key in visiting:
-            raise GraphError("The layer graph has a cycle")
-        visiting.add(key)
-        parents = step.inputs if isinstance(step, LayerCall) else step.inputs
-        for node in parents:
-            if id(node) in input_ids:
-                continue
-            parent = step_of(node)
-            if parent is None:
-                if node.kind == "placeholder":
-                    accessed = [s.layer.name for s in order if isinstance(s, LayerCall)]
-                    raise GraphError(
-                        f"Graph disconnected: cannot obtain value for tensor {node!r} at layer "
-                        f"'{consumer}'. The following previous layers were accessed without issue: {accessed}")
-                continue   # constants and variables are read where they stand
-            if isinstance(parent, LayerCall) and isinstance(parent.layer, InputLayer):
-                accessed = [s.layer.name for s in order if isinstance(s, LayerCall)]
-                raise GraphError(
-                    f"Graph disconnected: cannot obtain value for tensor {node!r} (input "
-                    f"'{parent.layer.name}') at layer '{consumer}'. The model's inputs do not include it. "
-                    f"The following previous layers were accessed without issue: {accessed}")
-            visit(parent, parent.layer.name if isinstance(parent, LayerCall) else parent.name)
-        visiting.discard(key)
-        finished.add(key)
-        order.append(step)
+        visiting.add(id(root))
+        stack = [(root, iter(root.inputs))]
+        while stack:
+            step, parents = stack[-1]
+            for node in parents:
+                if id(node) in input_ids:
+                    continue
+                parent = check_reachable(node, name_of(step))
+                if parent is None or id(parent) in finished:
+                    continue
+                if id(parent) in visiting:
+                    raise GraphError("The layer graph has a cycle")
+                visiting.add(id(parent))
+                stack.append((parent, iter(parent.inputs)))
+                break
+            else:
+                stack.pop()
+                visiting.discard(id(step))
+                finished.add(id(step))
+                order.append(step)
 
     for node in outputs:
         if id(node) in input_ids:
@@ -257,7 +311,7 @@ def _schedule(inputs, outputs):
         step = step_of(node)
         if step is None:
             raise GraphError(f"Output {node!r} was not produced by a layer")
-        visit(step, step.layer.name if isinstance(step, LayerCall) else step.name)
+        visit(step)
 
     # depth of each step: 0 at the outputs, growing towards the inputs
     depth = {}

@@ -19,6 +19,7 @@ class Sequential(Model):
     def __init__(self, layers=None, name=None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._stack = []
+        self._stack_names = set()   # the names in _stack, so add() need not scan it
         self._input_node = None
         self._outputs_so_far = []
         for layer in layers or []:
@@ -36,10 +37,11 @@ class Sequential(Model):
             raise TypeError(f"Sequential.add takes a layer, got {layer!r}")
         if isinstance(layer, InputLayer) and self._stack:
             raise ValueError("An Input can only be the first entry of a Sequential model")
-        if any(existing.name == layer.name for existing in self._stack):
+        if layer.name in self._stack_names and any(existing.name == layer.name for existing in self._stack):
             raise ValueError(f"All layers in a Sequential model should have unique names; "
                              f"'{layer.name}' is already used")
         self._stack.append(layer)
+        self._stack_names.add(layer.name)
         self._layers.append(layer) if layer not in self._layers else None
         if self._input_node is None:
             batch_shape = layer._calls[0].outputs.shape if isinstance(layer, InputLayer) else layer._batch_input_shape
@@ -48,13 +50,15 @@ class Sequential(Model):
                 return
         if self._input_node is not None and not isinstance(layer, InputLayer):
             self._outputs_so_far.append(layer(self._outputs_so_far[-1]))
-            self._init_graph(self._input_node, self._outputs_so_far[-1])
+            if not self._extend_graph(self._outputs_so_far[-1]):
+                self._init_graph(self._input_node, self._outputs_so_far[-1])
 
     def pop(self) -> Layer:
         """Remove and return the top layer."""
         if not self.layers:
             raise TypeError("There are no layers in the model to pop")
         layer = self._stack.pop()
+        self._stack_names = {existing.name for existing in self._stack}
         self._layers.remove(layer)
         if self._input_node is not None:
             layer._calls.pop()

@@ -13,14 +13,14 @@ from ..layers.structure import flatten
 from ..primitives.base import format_shape
 
 
-def _is_chain(model) -> bool:
+def _is_chain(model, members) -> bool:
     """Sequential-like: every call has one input from one call, and no layer is shared."""
     if not model.is_functional or type(model).__name__ == "Sequential":
         return True
     if len(model.inputs) > 1 or len(model.outputs) > 1:
         return False
     for layer in model.layers:
-        calls = [c for c in layer._calls if _in_model(model, c)]
+        calls = [c for c in layer._calls if _in_model(members, c)]
         if len(calls) > 1:
             return False
         for call in calls:
@@ -29,13 +29,21 @@ def _is_chain(model) -> bool:
     return True
 
 
-def _in_model(model, call) -> bool:
-    return any(step is call for step in model._schedule) or (
-        isinstance(call.layer, InputLayer) and any(n is call.outputs for n in model.inputs))
+def _model_members(model) -> tuple:
+    """ids of the model's scheduled calls and of its input tensors, for ``_in_model``
+    (sets, so that a model of thousands of layers is not searched once per call)."""
+    if not model.is_functional:
+        return set(), set()
+    return {id(step) for step in model._schedule}, {id(node) for node in model.inputs}
 
 
-def _output_shape(model, layer) -> str:
-    calls = [c for c in layer._calls if not model.is_functional or _in_model(model, c)]
+def _in_model(members, call) -> bool:
+    scheduled, inputs = members
+    return id(call) in scheduled or (isinstance(call.layer, InputLayer) and id(call.outputs) in inputs)
+
+
+def _output_shape(model, members, layer) -> str:
+    calls = [c for c in layer._calls if not model.is_functional or _in_model(members, c)]
     if not calls:
         shape = getattr(layer, "_last_output_shape", None)
         return "multiple" if shape is None else _format(shape)
@@ -58,10 +66,10 @@ def _params(layer) -> str:
     return f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
 
 
-def _connections(model, layer) -> list:
+def _connections(members, layer) -> list:
     entries = []
     for call in layer._calls:
-        if not _in_model(model, call):
+        if not _in_model(members, call):
             continue
         for node in call.inputs:
             if node.origin is None:
@@ -84,7 +92,8 @@ def _print_row(fields, positions, print_fn):
 
 def print_summary(model, line_length=None, positions=None, print_fn=None):
     """Print (through ``print_fn``, default ``print``) the summary of ``model``."""
-    chain = _is_chain(model)
+    members = _model_members(model)
+    chain = _is_chain(model, members)
     if chain:
         line_length = line_length or 65
         positions = positions or [0.45, 0.85, 1.0]
@@ -108,11 +117,11 @@ def print_summary(model, line_length=None, positions=None, print_fn=None):
     layers = model.layers
     for index, layer in enumerate(layers):
         name = f"{layer.name} ({type(layer).__name__})"
-        fields = [name, _output_shape(model, layer), _params(layer)]
+        fields = [name, _output_shape(model, members, layer), _params(layer)]
         if chain:
             _print_row(fields, positions, emit)
         else:
-            connections = _connections(model, layer)
+            connections = _connections(members, layer)
             _print_row(fields + [connections[0] if connections else ""], positions, emit)
             for extra in connections[1:]:
                 _print_row(["", "", "", extra], positions, emit)
