@@ -18,7 +18,7 @@ from .. import backend
 
 def is_batch_source(x) -> bool:
     """A generator or a Sequence: something that yields whole batches."""
-    if x is None or isinstance(x, (numpy.ndarray, list, tuple, dict)):
+    if x is None or isinstance(x, (numpy.ndarray, list, tuple, dict, str, bytes)):
         return False
     return hasattr(x, "__next__") or (hasattr(x, "__getitem__") and hasattr(x, "__len__"))
 
@@ -111,6 +111,7 @@ class SourceBatches:
             raise ValueError(f"steps must be a positive integer, got {steps!r}")
         self.steps = int(steps)
         self._iterator = None
+        self._pending = None
 
     def _batches(self):
         if hasattr(self.source, "__getitem__") and hasattr(self.source, "__len__"):
@@ -124,16 +125,31 @@ class SourceBatches:
         else:
             yield from self.source
 
-    def epoch(self):
+    def _next(self):
         if self._iterator is None:
             self._iterator = self._batches()
-        for _ in range(self.steps):
+        batch = split_batch(next(self._iterator), self.input_names, self.output_names)
+        return batch if self.check is None else self.check(*batch)
+
+    def peek(self):
+        """Fetch and check the first batch now, so that bad data is refused before
+        anything runs (the first ``epoch()`` hands it out first)."""
+        if self._pending is None:
             try:
-                batch = next(self._iterator)
+                self._pending = self._next()
             except StopIteration:
-                return
-            batch = split_batch(batch, self.input_names, self.output_names)
-            yield batch if self.check is None else self.check(*batch)
+                pass
+
+    def epoch(self):
+        for _ in range(self.steps):
+            if self._pending is not None:
+                batch, self._pending = self._pending, None
+            else:
+                try:
+                    batch = self._next()
+                except StopIteration:
+                    return
+            yield batch
 
 
 def split_batch(batch, input_names=None, output_names=None):

@@ -232,6 +232,7 @@ class Trainer(ProgramBuilder):
         if data_module.is_batch_source(x):
             batches = data_module.SourceBatches(x, steps_per_epoch, *self._io_names(),
                                                 check=self._batch_check("fit"))
+            batches.peek()
         else:
             xs, ys, weights = self._prepare(x, y, sample_weight, "fit")
             if ys is None:
@@ -309,8 +310,10 @@ class Trainer(ProgramBuilder):
         if validation_data is None or isinstance(validation_data, data_module.ArrayBatches):
             return validation_data
         if data_module.is_batch_source(validation_data):
-            return data_module.SourceBatches(validation_data, steps, *self._io_names(),
-                                             check=self._batch_check("evaluate"))
+            batches = data_module.SourceBatches(validation_data, steps, *self._io_names(),
+                                                check=self._batch_check("evaluate"))
+            batches.peek()
+            return batches
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ValueError("validation_data must be (x, y) or (x, y, sample_weight), got "
                              f"{type(validation_data).__name__}"
@@ -352,6 +355,7 @@ class Trainer(ProgramBuilder):
         verbose = input_checks.verbose_level(verbose)
         if data_module.is_batch_source(x):
             batches = data_module.SourceBatches(x, steps, *self._io_names(), check=self._batch_check("evaluate"))
+            batches.peek()
         else:
             xs, ys, weights = self._prepare(x, y, sample_weight, "evaluate")
             if ys is None:
@@ -381,6 +385,7 @@ class Trainer(ProgramBuilder):
         verbose = input_checks.verbose_level(verbose)
         if data_module.is_batch_source(x):
             batches = data_module.SourceBatches(x, steps, *self._io_names(), check=self._batch_check("predict"))
+            batches.peek()
         else:
             xs, _, _ = self._prepare(x, None, None, "predict")
             batches = data_module.ArrayBatches(xs, None, None, batch_size)
