@@ -37,6 +37,7 @@ from typing import Any
 import numpy
 
 from . import backend, ops
+from .ops.masking import get_mask, set_mask
 from .ops.math import dtype_name
 from .serialization import Keras3Registry
 
@@ -126,23 +127,6 @@ def _l2_normalize(x, axis):
     epsilon = backend.epsilon()
     squared_norm = ops.sum(ops.square(x), axis=axis, keepdims=True)
     return ops.divide(x, ops.sqrt(ops.maximum(squared_norm, epsilon * epsilon)))
-
-
-def _get_mask(x):
-    """The Keras mask a layer attached to ``x`` (Embedding(mask_zero=True), Masking, ...)."""
-    try:
-        from .layers.layer import get_mask
-    except ImportError:   # pragma: no cover - layers always ship with losses
-        return None
-    return get_mask(x)
-
-
-def _set_mask(x, mask) -> None:
-    try:
-        from .layers.layer import set_mask
-    except ImportError:   # pragma: no cover
-        return
-    set_mask(x, mask)
 
 
 def _to_snake_case(name: str) -> str:
@@ -431,7 +415,7 @@ def sparse_categorical_crossentropy(y_true: TensorLike, y_pred: TensorLike,
     result, valid = _sparse_crossentropy_and_mask(y_true, y_pred, from_logits, ignore_class,
                                                   axis)
     if valid is not None:
-        _set_mask(result, valid)
+        set_mask(result, valid)
     return result
 
 
@@ -488,11 +472,11 @@ class Loss:
         return self._dtype or backend.floatx()
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        in_mask = _get_mask(y_pred)
+        in_mask = get_mask(y_pred)
         y_pred = _tensor(y_pred, self.dtype)
         y_true = _tensor(y_true, self.dtype)
         losses = self.call(y_true, y_pred)
-        out_mask = _get_mask(losses)
+        out_mask = get_mask(losses)
         if in_mask is not None and out_mask is not None:
             mask = ops.logical_and(in_mask, out_mask)
         else:

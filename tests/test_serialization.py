@@ -40,7 +40,7 @@ def shapes():
 @pytest.fixture
 def extra_lookups(monkeypatch):
     hooks = []
-    monkeypatch.setattr(serialization, "EXTRA_LOOKUPS", hooks)
+    monkeypatch.setattr(serialization.registry, "EXTRA_LOOKUPS", hooks)
     return hooks
 
 

@@ -11,15 +11,15 @@ interchange with Keras.
 """
 from __future__ import annotations
 
-import importlib
 import inspect
 import math
 import numbers
 
 import numpy
 
-from .. import activations, constraints, initializers, ops, regularizers
+from .. import activations, backend, constraints, initializers, ops, regularizers
 from ..primitives.base import ShapeError, format_shape
+from ..serialization.functions import func_dump, func_load, is_stored_bytecode, resolve_function
 from .layer import InputSpec, Layer
 
 
@@ -409,29 +409,34 @@ def _serialize_callable(value):
     return name, kind, module
 
 
-def _deserialize_callable(value, kind, module, custom_objects, what, layer_name):
+def _lambda_namespace() -> dict:
+    """The module globals a Lambda's stored bytecode runs with: kerasette's public
+    modules under the names Keras code uses for them."""
+    import sys
+    package = sys.modules.get("kerasette")
+    namespace = {"ops": ops, "K": backend, "backend": backend, "activations": activations, "np": numpy}
+    if package is not None:
+        namespace.update({"keras": package, "kerasette": package})
+    return namespace
+
+
+def _deserialize_callable(value, kind, module, custom_objects, what, layer_name, safe_mode=None):
+    """A Lambda's function, output_shape or mask as stored by name (or a raw value)."""
     if kind == "raw" or value is None:
         return tuple(value) if isinstance(value, list) else value
+    where = f"Lambda layer '{layer_name}'"
     if not isinstance(value, str):
-        raise ValueError(f"Lambda '{layer_name}': cannot rebuild {what} from {value!r}")
+        raise ValueError(f"{where}: cannot rebuild its {what} from {value!r}")
     if custom_objects and value in custom_objects:
         return custom_objects[value]
     if kind == "lambda":
-        raise ValueError(f"Lambda '{layer_name}': its {what} was a lambda or closure ({value!r}), "
+        raise ValueError(f"{where}: its {what} was a lambda or closure ({value!r}), "
                          "saved by name only; pass it as custom_objects={" + repr(value) + ": ...}")
-    candidates = []
-    if module:
-        try:
-            candidates.append(importlib.import_module(module))
-        except ImportError:
-            pass
-    candidates += [ops, activations]
-    for namespace in candidates:
-        found = getattr(namespace, value, None)
-        if callable(found):
-            return found
-    raise ValueError(f"Lambda '{layer_name}': unknown {what} {value!r} (module {module!r}); "
-                     "pass it in custom_objects")
+    if kind != "function":
+        raise ValueError(f"{where}: unknown {what} type {kind!r} in its config "
+                         "(expected 'function', 'lambda' or 'raw')")
+    return resolve_function(value, module, namespaces=(ops, activations), custom_objects=custom_objects,
+                            where=where, what=what, safe_mode=safe_mode)
 
 
 class Lambda(Layer):
@@ -500,7 +505,6 @@ class Lambda(Layer):
         mask, mask_type, mask_module = _serialize_callable(self.mask)
         # a lambda or closure has no name to find it by: store its bytecode, as Keras 2
         # does ([code, defaults, closure]); loading it needs safe_mode=False
-        from ..saving.functions import func_dump
         if function_type == "lambda":
             function = func_dump(self.function)
         if output_shape_type == "lambda":
@@ -524,7 +528,6 @@ class Lambda(Layer):
         ``{"class_name": "__lambda__"}``) only loads outside safe mode
         (``load_model(..., safe_mode=False)``): it runs code from the file.
         """
-        from ..saving.functions import func_load, is_stored_bytecode
         config = dict(config)
         name = config.get("name")
         parts = {}
@@ -536,13 +539,15 @@ class Lambda(Layer):
             module = config.pop(module_key, None)
             if isinstance(value, dict) and value.get("class_name") == "__lambda__" or (
                     kind == "lambda" and is_stored_bytecode(value)):
-                parts[key] = func_load(value, key, name, custom_objects, safe_mode)
-            elif isinstance(value, dict) and value.get("class_name") == "function":
+                parts[key] = func_load(value, key, name, custom_objects, safe_mode, namespace=_lambda_namespace())
+            elif isinstance(value, dict) and value.get("class_name") in ("function", "builtins.function"):
                 # Keras 3 names a module-level function {"class_name": "function", "config": name}
                 parts[key] = _deserialize_callable(value.get("config"), "function", value.get("module"),
-                                                   custom_objects, key, name)
+                                                   custom_objects, key, name, safe_mode)
+            elif isinstance(value, dict):
+                raise ValueError(f"Lambda layer '{name}': cannot rebuild its {key} from {value!r}")
             else:
-                parts[key] = _deserialize_callable(value, kind, module, custom_objects, key, name)
+                parts[key] = _deserialize_callable(value, kind, module, custom_objects, key, name, safe_mode)
         return cls(parts["function"], output_shape=parts["output_shape"], mask=parts["mask"], **config)
 
 

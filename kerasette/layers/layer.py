@@ -24,43 +24,17 @@ from __future__ import annotations
 import contextlib
 import inspect
 import re
-import weakref
 
 from .. import backend, eager
 from ..eager import Tensor
 from ..engine import Node
 from ..ops.core import building_graph
+from ..ops.masking import get_mask, set_mask  # noqa: F401 (layers' public path to them)
 from ..primitives.base import ShapeError, format_shape
 from ..variables import Variable
 from .structure import flatten, map_structure
 
 _recording = [True]
-
-# Keras masks ride along with tensors: id(tensor) -> (weak reference, mask).
-# A plain dict by id, because tensors compare elementwise and cannot be
-# compared as dictionary keys.
-_masks: dict = {}
-
-
-def get_mask(tensor):
-    """The mask a layer attached to ``tensor`` (``None`` if there is none)."""
-    entry = _masks.get(id(tensor))
-    if entry is None or entry[0]() is not tensor:
-        return None
-    return entry[1]
-
-
-def set_mask(tensor, mask) -> None:
-    if mask is None:
-        _masks.pop(id(tensor), None)
-        return
-    key = id(tensor)
-    try:
-        reference = weakref.ref(tensor, lambda _, key=key: _masks.pop(key, None))
-    except TypeError:
-        return   # Python numbers and the like cannot carry a mask
-    _masks[key] = (reference, mask)
-
 
 @contextlib.contextmanager
 def not_recording():

@@ -23,6 +23,7 @@ from ..primitives.base import ShapeError, format_shape
 from ..primitives.recurrent import ACTIVATIONS
 from .core import seed_generator
 from .layer import InputSpec, Layer
+from .serialization import deserialize_layer, serialize_layer
 
 __all__ = ["RNN", "SimpleRNN", "SimpleRNNCell", "LSTM", "LSTMCell", "GRU", "GRUCell"]
 
@@ -499,7 +500,6 @@ class RNN(InitialStateInputs, Layer):
             "zero_output_for_mask": self.zero_output_for_mask,
         })
         if type(self) is RNN:
-            from ..models.config import serialize_layer
             config["cell"] = serialize_layer(self.cell)
         return config
 
@@ -507,7 +507,6 @@ class RNN(InitialStateInputs, Layer):
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
         if cls is RNN:
-            from ..models.config import deserialize_layer
             config["cell"] = deserialize_layer(config["cell"], custom_objects=custom_objects)
         return cls(**config)
 

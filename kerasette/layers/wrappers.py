@@ -11,6 +11,7 @@ from __future__ import annotations
 from .. import ops
 from .layer import Layer
 from .recurrent import InitialStateInputs, prefix_weight_paths, state_sizes
+from .serialization import deserialize_layer, serialize_layer
 
 __all__ = ["Bidirectional", "TimeDistributed"]
 
@@ -19,7 +20,6 @@ MERGE_MODES = ("concat", "sum", "ave", "mul", None)
 
 def _with_nested_layers(config, keys, custom_objects):
     """``config`` with the nested layer entries under ``keys`` (where present) rebuilt as layers."""
-    from ..models.config import deserialize_layer
     config = dict(config)
     for key in keys:
         if config.get(key) is not None:
@@ -145,7 +145,6 @@ class Bidirectional(InitialStateInputs, Layer):
         return [output_mask] * 2 if self.merge_mode is None else output_mask
 
     def get_config(self):
-        from ..models.config import serialize_layer
         config = super().get_config()
         config["merge_mode"] = self.merge_mode
         config["layer"] = serialize_layer(self.forward_layer)
@@ -206,7 +205,6 @@ class TimeDistributed(Layer):
         return mask
 
     def get_config(self):
-        from ..models.config import serialize_layer
         config = super().get_config()
         config["layer"] = serialize_layer(self.layer)
         return config

@@ -21,6 +21,7 @@ from typing import Any
 
 from .. import backend, initializers
 from .. import losses as losses_module
+from ..ops.masking import get_mask, set_mask
 from ..variables import Variable
 
 __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "reduce_to_samplewise_values",
@@ -40,7 +41,7 @@ def to_array(x, dtype=None):
 
 
 def _mask_of(x):
-    return losses_module._get_mask(x)
+    return get_mask(x)
 
 
 def reduce_to_samplewise_values(values, sample_weight, reduce_fn, dtype):
@@ -242,7 +243,7 @@ class MeanMetricWrapper(Mean):
         values = to_array(values)
         if values_mask is not None:
             # keep a mask the function attached (sparse CE's ignore_class) on the array
-            losses_module._set_mask(values, to_array(values_mask))
+            set_mask(values, to_array(values_mask))
         super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self) -> dict:

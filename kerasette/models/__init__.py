@@ -1,7 +1,12 @@
 """Models: functional ``Model``, ``Sequential``, subclassing and ``summary()``;
 ``load_model`` and ``model_from_json`` read what ``save`` and ``to_json`` write."""
+from ..layers.serialization import register_model_classes
+from .config import functional_from_config
 from .model import GraphError, Model
 from .sequential import Sequential
+
+# model configs name these classes; layer deserialization (on the layers floor) finds them here
+register_model_classes(Model, Sequential, functional_from_config)
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):

@@ -15,7 +15,11 @@ from __future__ import annotations
 
 from ..layers.input_layer import InputLayer
 from ..layers.layer import LayerCall
+from ..layers.serialization import class_name_of, layer_from_config
 from ..layers.structure import flatten
+
+# kept under their old names for code that imported them from here
+_class_name = class_name_of
 
 
 def _model_calls(model, layer):
@@ -48,7 +52,7 @@ def functional_config(model) -> dict:
             for call in _model_calls(model, layer):
                 kwargs = {key: value for key, value in call.kwargs.items() if not hasattr(value, "origin")}
                 inbound.append([reference(node) + [kwargs] for node in call.inputs])
-        layers.append({"class_name": _class_name(layer), "config": layer.get_config(),
+        layers.append({"class_name": class_name_of(layer), "config": layer.get_config(),
                        "name": layer.name, "inbound_nodes": inbound})
     return {
         "name": model.name,
@@ -67,80 +71,8 @@ def sequential_config(model) -> dict:
         layers.append({"class_name": "InputLayer", "config": input_layer.get_config()})
     for layer in model._stack:
         if not isinstance(layer, InputLayer):
-            layers.append({"class_name": _class_name(layer), "config": layer.get_config()})
+            layers.append({"class_name": class_name_of(layer), "config": layer.get_config()})
     return {"name": model.name, "trainable": model.trainable, "layers": layers}
-
-
-def _class_name(layer) -> str:
-    from .model import Model
-    from .sequential import Sequential
-    if isinstance(layer, Sequential):
-        return "Sequential"
-    if isinstance(layer, Model) and layer.is_functional and type(layer) is Model:
-        return "Functional"
-    return type(layer).__name__
-
-
-def layer_from_config(entry: dict, custom_objects=None):
-    """Build a layer (or model) from ``{"class_name": ..., "config": ...}``."""
-    from .. import layers as layers_module
-    from .model import Model
-    from .sequential import Sequential
-    class_name = entry["class_name"]
-    config = dict(entry["config"])
-    custom_objects = custom_objects or {}
-    if class_name in custom_objects:
-        cls = custom_objects[class_name]
-    elif class_name in ("Functional", "Model"):
-        return functional_from_config(config, custom_objects)
-    elif class_name == "Sequential":
-        return sequential_from_config(config, custom_objects)
-    else:
-        cls = getattr(layers_module, class_name, None)
-        if cls is None:
-            registered = _registered_objects().get(class_name)
-            if registered is None:
-                raise ValueError(f"Unknown layer: '{class_name}'. Please ensure you are using a kerasette layer "
-                                 "or pass your own class in custom_objects={...}.")
-            cls = registered
-    if issubclass(cls, Model) and not issubclass(cls, Sequential) and "layers" in config:
-        return functional_from_config(config, custom_objects, cls=cls)
-    if hasattr(cls, "from_config"):
-        try:
-            return cls.from_config(config, custom_objects=custom_objects)
-        except TypeError:
-            return cls.from_config(config)
-    return cls(**config)
-
-
-def serialize_layer(layer) -> dict:
-    """The entry of a layer held inside another (a wrapper's layer, an RNN's cell).
-
-    In Keras 3's form, ``module`` and ``registered_name`` included: Keras 3
-    resolves nested built-in layers through ``module``, and tf.keras reads
-    the same entry.
-    """
-    from .. import layers as layers_module
-    class_name = _class_name(layer)
-    builtin = getattr(layers_module, class_name, None) is type(layer)
-    return {"module": "keras.layers" if builtin else type(layer).__module__, "class_name": class_name,
-            "config": layer.get_config(), "registered_name": None if builtin else class_name}
-
-
-def deserialize_layer(entry, custom_objects=None):
-    """The layer a ``serialize_layer`` entry (or Keras' nested layer config) describes."""
-    from ..saving.compat import normalize_entry
-    if not isinstance(entry, dict) or "class_name" not in entry:
-        raise ValueError(f"A nested layer config must be a dict with 'class_name' and 'config', got {entry!r}")
-    return layer_from_config(normalize_entry(entry, custom_objects), custom_objects)
-
-
-def _registered_objects():
-    try:
-        from ..saving import get_custom_objects
-    except ImportError:
-        return {}
-    return get_custom_objects()
 
 
 def functional_from_config(config: dict, custom_objects=None, cls=None):

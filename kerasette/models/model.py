@@ -188,6 +188,12 @@ class Model(Trainer, Layer):
         from .summary import print_summary
         return print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
 
+    def _config_class_name(self) -> str:
+        """The class_name a config writes: ``Functional`` for a plain functional Model."""
+        if type(self) is Model and self.is_functional:
+            return "Functional"
+        return type(self).__name__
+
     def get_config(self) -> dict:
         if not self.is_functional:
             return super().get_config()

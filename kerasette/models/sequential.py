@@ -98,6 +98,9 @@ class Sequential(Model):
             return inputs
         return self._run_graph(inputs, training)
 
+    def _config_class_name(self) -> str:
+        return "Sequential"
+
     def get_config(self) -> dict:
         from .config import sequential_config
         return sequential_config(self)

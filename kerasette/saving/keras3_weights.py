@@ -56,13 +56,8 @@ def keras_snake_case(name: str) -> str:
 
 
 def _class_name(obj) -> str:
-    from ..models.model import Model
-    from ..models.sequential import Sequential
-    if isinstance(obj, Sequential):
-        return "Sequential"
-    if isinstance(obj, Model) and obj.is_functional and type(obj) is Model:
-        return "Functional"
-    return type(obj).__name__
+    from ..layers.serialization import class_name_of
+    return class_name_of(obj)
 
 
 def own_variables(obj) -> list:
@@ -81,11 +76,12 @@ def _is_saveable(value) -> bool:
 
 
 def _children(obj):
-    from ..models.model import Model
+    from ..layers.serialization import model_classes
     from ..optimizers.base import Optimizer
     if isinstance(obj, Optimizer):
         return
-    if isinstance(obj, Model) and obj.is_functional:
+    functional, _ = model_classes()
+    if isinstance(obj, functional) and obj.is_functional:
         yield "layers", list(obj.layers)
     attributes = vars(obj)
     for name in sorted(attributes, key=lambda n: (n.startswith("_"), n)):

@@ -52,12 +52,13 @@ def write_root_attributes(group) -> None:
 
 def legacy_weight_names(layer, weights) -> list:
     """Keras' dataset names for ``weights`` of ``layer``: ``dense/kernel:0``, unique within the layer."""
-    from ..models.model import Model
+    from ..layers.serialization import model_classes
+    model_class, _ = model_classes()
     names, used = [], {}
     for index, variable in enumerate(weights):
         path = getattr(variable, "path", None) or getattr(variable, "name", None) or f"param_{index}"
         path = str(path).lstrip("/")
-        if not isinstance(layer, Model) and not path.startswith(layer.name + "/"):
+        if not isinstance(layer, model_class) and not path.startswith(layer.name + "/"):
             path = f"{layer.name}/{path}"
         name = path if path.endswith(":0") else path + ":0"
         if name in used:

@@ -3,7 +3,11 @@
 * ``model_to_json`` / ``model_from_json`` / ``model_from_config``: the
   model's ``{"class_name", "config"}`` (Keras 2 layout, the one tf.keras
   writes, see ``kerasette.models.config``); reading also accepts the
-  configs of tf.keras and Keras 3 (``compat.normalize_entry``).
+  configs of tf.keras and Keras 3 (``layers.config_compat.normalize_entry``).
+  Classes are found through ``kerasette.layers.serialization`` (kerasette's
+  layers, the model classes the models floor registers there, and the
+  user's custom objects), never by importing models or any module a file
+  names.
 * ``training_config`` / ``compile_arguments``: what ``compile()`` was given
   (optimizer config, losses, metrics, loss weights) as the
   ``training_config`` attribute of a model file, and back.
@@ -19,8 +23,10 @@ import warnings
 
 import numpy
 
-from .compat import normalize_entry
-from .functions import SafeModeScope
+from ..layers.config_compat import normalize_entry
+from ..layers.input_layer import InputLayer
+from ..layers.serialization import class_name_of, layer_from_config, model_classes
+from ..serialization.functions import SafeModeScope
 from .object_registration import custom_object_scope, get_registered_name, resolve_custom_objects
 
 __all__ = ["json_default", "architecture_config", "model_to_json", "model_from_json", "model_from_config",
@@ -48,9 +54,8 @@ def json_default(value):
 
 def architecture_config(model) -> dict:
     """``{"class_name": "Functional" | "Sequential" | <class>, "config": {...}}`` of a model."""
-    from ..models.config import _class_name
-    from ..models.sequential import Sequential
-    if not isinstance(model, Sequential) and not model.is_functional:
+    _, sequential = model_classes()
+    if not isinstance(model, sequential) and not model.is_functional:
         raise SubclassedModelError(
             f"Model '{model.name}' ({type(model).__name__}) is a subclassed model: its architecture is the "
             "Python code of its call() method, which cannot be written to a file. Save its weights with "
@@ -59,7 +64,7 @@ def architecture_config(model) -> dict:
             "saved whole with model.save('model.h5').")
     config = model.get_config()
     _explicit_inputs(model, config)
-    return {"class_name": _class_name(model), "config": config}
+    return {"class_name": class_name_of(model), "config": config}
 
 
 def _explicit_inputs(model, config) -> None:
@@ -68,13 +73,11 @@ def _explicit_inputs(model, config) -> None:
     A first layer carrying ``batch_input_shape`` (Keras 2.3's form) is misread
     by Keras 3 as an input shape without the batch axis.
     """
-    from ..layers.input_layer import InputLayer
-    from ..models.model import Model
-    from ..models.sequential import Sequential
+    functional, sequential = model_classes()
     if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
         return
     entries = config["layers"]
-    if isinstance(model, Sequential):
+    if isinstance(model, sequential):
         layers = [layer for layer in model._stack if not isinstance(layer, InputLayer)]
         node = model._input_node
         if node is not None and entries and entries[0].get("class_name") != "InputLayer":
@@ -90,7 +93,7 @@ def _explicit_inputs(model, config) -> None:
         by_name = {layer.name: layer for layer in model.layers}
         pairs = ((entry, by_name.get(entry.get("name"))) for entry in entries)
     for entry, layer in pairs:
-        if isinstance(layer, Model):
+        if isinstance(layer, functional):
             _explicit_inputs(layer, entry.get("config"))
 
 
@@ -112,7 +115,6 @@ def model_from_config(config: dict, custom_objects: dict | None = None, safe_mod
     ``register_keras_serializable``.  Lambda bytecode is refused while safe
     mode is on (the default).
     """
-    from ..models.config import layer_from_config
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"A model config must be a dict with 'class_name' and 'config', got "
                          f"{str(config)[:200]!r}")
