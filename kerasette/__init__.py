@@ -16,8 +16,7 @@ from .eager import Tensor, enable_grad, no_grad
 from .layers import Input, Layer
 from .models import Model, Sequential
 from .variables import Variable
-
-__version__ = "0.1.0"
+from .version import __version__, version
 
 
 def __getattr__(name):
@@ -34,5 +33,5 @@ keras = sys.modules[__name__]
 __all__ = [
     "activations", "backend", "callbacks", "constraints", "datasets", "engine", "initializers", "layers",
     "losses", "metrics", "models", "ops", "optimizers", "primitives", "regularizers", "saving", "utils",
-    "Tensor", "no_grad", "enable_grad", "Input", "Layer", "Model", "Sequential", "Variable",
+    "Tensor", "no_grad", "enable_grad", "Input", "Layer", "Model", "Sequential", "Variable", "__version__", "version",
 ]

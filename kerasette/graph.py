@@ -42,7 +42,7 @@ import weakref
 import numpy
 
 from . import backend, ops
-from .engine import (FeedError, Graph, Node, Program, cond, function, get_default_graph,
+from .engine import (FeedError, Graph, Node, Program, cond, function, get_default_graph,  # noqa: F401 (public here)
                      reset_default_graph)
 from .engine import InteractiveSession as _EngineInteractiveSession
 from .engine import Session as _EngineSession

@@ -4,10 +4,10 @@ Each takes symbolic nodes, eager Tensors or plain arrays (see ``core``).
 Importing this package also installs the named methods (``.sum()``,
 ``.reshape()``, indexing, ...) on both kinds of tensor, in one place.
 """
-from . import activations, convolution, introspection, linalg, math, nn, reduction, shape
+from . import activations, convolution, introspection, linalg, math, nn, reduction, shape  # noqa: F401
 from .activations import *  # noqa: F401,F403
 from .convolution import *  # noqa: F401,F403
-from .core import apply
+from .core import apply  # noqa: F401
 from .introspection import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .math import *  # noqa: F401,F403

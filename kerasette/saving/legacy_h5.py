@@ -40,8 +40,8 @@ BACKEND_NAME = "numpy"
 
 
 def _kerasette_version() -> str:
-    import kerasette
-    return getattr(kerasette, "__version__", "unknown")
+    from ..version import __version__
+    return __version__
 
 
 def write_root_attributes(group) -> None:
