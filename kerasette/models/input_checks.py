@@ -55,13 +55,14 @@ def validation_split_index(split, total: int) -> int:
     """Where ``validation_split`` cuts ``total`` samples: the last part validates.
 
     The fraction must be in [0, 1), and both parts must keep at least one
-    sample (Keras 3 refuses the same).
+    sample (Keras 3 refuses the same); with ``total=None`` only the fraction
+    is checked.
     """
     if isinstance(split, bool) or not isinstance(split, numbers.Real):
         raise TypeError(f"validation_split must be a float in [0, 1), got {split!r} ({type(split).__name__})")
     if not 0.0 <= split < 1.0:
         raise ValueError(f"validation_split must be in [0, 1), got {split}")
-    if split == 0:
+    if split == 0 or total is None:
         return total
     index = int(math.floor(total * (1.0 - split)))
     if index == 0 or index == total:

@@ -55,6 +55,11 @@ class ProgramBuilder:
     def _trace(self, placeholders, training):
         """Run the model's graph on new placeholders (nothing recorded in the layers)."""
         structure = placeholders[0] if len(placeholders) == 1 else list(placeholders)
+        from .sequential import Sequential
+        if isinstance(self, Sequential) and not self.is_functional and len(placeholders) == 1:
+            # a Sequential without an input shape builds its graph first, recorded
+            # (its layers' calls are its structure), then runs it like any other
+            self.build(placeholders[0].shape)
         for layer in _all_layers(self):
             layer._pending_updates = []
         with not_recording():

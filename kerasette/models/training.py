@@ -230,6 +230,9 @@ class Trainer(ProgramBuilder):
         validation_freq = check(validation_freq, "validation_freq")
         verbose = input_checks.verbose_level(verbose)
         if data_module.is_batch_source(x):
+            if validation_split:
+                raise ValueError(f"validation_split is only supported for arrays, not for a "
+                                 f"{type(x).__name__} as x; pass validation_data instead")
             batches = data_module.SourceBatches(x, steps_per_epoch, *self._io_names(),
                                                 check=self._batch_check("fit"))
             batches.peek()
@@ -249,7 +252,7 @@ class Trainer(ProgramBuilder):
                 xs, ys = [a[:split] for a in xs], [a[:split] for a in ys]
                 weights = None if weights is None else [None if w is None else w[:split] for w in weights]
             elif validation_split:
-                input_checks.validation_split_index(validation_split, len(xs[0]))
+                input_checks.validation_split_index(validation_split, None)
             if class_weight:
                 weights = self._merge_weights(weights, self._class_weights(ys, class_weight))
             batches = data_module.ArrayBatches(xs, ys, weights, batch_size, shuffle=shuffle)

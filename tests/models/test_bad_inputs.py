@@ -394,6 +394,34 @@ def test_subclassed_and_eager_models_are_checked_too():
     assert_trains_like(functional, twin, x, y)
 
 
+def test_a_sequential_without_an_input_shape_is_checked_and_then_trains():
+    x, y = blobs()
+    for run_eagerly in (False, True):
+        model = kerasette.Sequential([Dense(16, activation="relu"), Dense(3, activation="softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", run_eagerly=run_eagerly)
+        with pytest.raises(ValueError, match=r"y for output 'dense_\d+' \(shape \(32,\)\) holds 0\.5 at index"):
+            model.fit(x, np.where(np.arange(32) == 0, 0.5, y), verbose=0)
+        assert model.optimizer.iterations.numpy() == 0
+        losses = model.fit(x, y, epochs=5, verbose=0).history["loss"]
+        assert losses[-1] < losses[0]
+
+
+def test_validation_split_needs_arrays():
+    x, y = blobs()
+    model, twin = twins(x=x, y=y)
+
+    def batches():
+        while True:
+            yield x[:16], y[:16]
+
+    refuses(model, ValueError, r"validation_split is only supported for arrays, not for a generator as x",
+            lambda: model.fit(batches(), steps_per_epoch=2, validation_split=0.2, verbose=0))
+    # with validation_data given, validation_split is ignored (as in Keras), but still a fraction
+    refuses(model, ValueError, r"validation_split must be in \[0, 1\), got 2",
+            lambda: model.fit(x, y, validation_data=(x, y), validation_split=2, verbose=0))
+    assert_trains_like(model, twin, x, y, validation_data=(x, y), validation_split=0.99)
+
+
 # --------------------------------------------------------------- NaN and inf
 def test_nan_and_inf_in_the_data_train_as_in_keras(capsys):
     # Keras does not refuse NaN or inf: training proceeds and TerminateOnNaN stops it
