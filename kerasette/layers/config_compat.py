@@ -24,6 +24,9 @@ from __future__ import annotations
 import inspect
 import warnings
 
+from ..serialization.errors import MALFORMED, ConfigError, describe
+from ..serialization.functions import UnsafeDeserializationError
+
 __all__ = ["normalize_entry", "accepted_arguments", "filter_config"]
 
 _ANY = object()
@@ -101,8 +104,8 @@ def filter_config(cls, config: dict, where: str) -> dict:
         elif _harmless(key, value):
             continue
         else:
-            raise ValueError(f"{where}: kerasette's {cls.__name__} does not support the argument "
-                             f"{key}={value!r} found in the saved config")
+            raise ConfigError(f"{where}: kerasette's {cls.__name__} does not support the argument "
+                              f"{key}={value!r} found in the saved config")
     return result
 
 
@@ -143,7 +146,7 @@ def _nested_object(value, module, where):
         elif item is None or _harmless(key, item):
             continue
         else:
-            raise ValueError(f"{where}: kerasette's {cls.__name__} does not support {key}={item!r}")
+            raise ConfigError(f"{where}: kerasette's {cls.__name__} does not support {key}={item!r}")
     return {"class_name": value["class_name"], "config": kept}
 
 
@@ -217,22 +220,38 @@ def _keras_tensors(structure) -> list:
     return []
 
 
-def _keras2_nodes(nodes) -> list:
+def keras_history(record, where: str) -> list:
+    """``[layer_name, node_index, tensor_index]`` of a ``__keras_tensor__`` record, checked."""
+    config = record.get("config") if isinstance(record, dict) else None
+    history = config.get("keras_history") if isinstance(config, dict) else None
+    if not isinstance(history, (list, tuple)) or len(history) < 3 or not isinstance(history[0], str) \
+            or not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in history[1:3]):
+        raise ConfigError(f"{where}: a tensor record must carry keras_history [layer name, node index, "
+                          f"tensor index], got {str(history)[:100]}")
+    return list(history[:3])
+
+
+def _keras2_nodes(nodes, where: str) -> list:
     """Keras 3 ``inbound_nodes`` (``{"args": [...], "kwargs": {...}}``) in Keras 2's list form."""
+    if not isinstance(nodes, list):
+        raise ConfigError(f"{where}: 'inbound_nodes' must be a list, got {type(nodes).__name__}")
     result = []
-    for node in nodes or []:
+    for node in nodes:
         if not isinstance(node, dict):
             result.append(node)
             continue
+        node_kwargs = node.get("kwargs") or {}
+        if not isinstance(node_kwargs, dict):
+            raise ConfigError(f"{where}: the 'kwargs' of an inbound node must be a dict, got "
+                              f"{type(node_kwargs).__name__}")
         # tensors passed as keyword arguments (initial_state=...) stay records, resolved
         # when the call is replayed; a tensor mask is dropped (see mask_only_layers)
-        kwargs = {key: value for key, value in (node.get("kwargs") or {}).items()
+        kwargs = {key: value for key, value in node_kwargs.items()
                   if not (key == "mask" and _keras_tensors(value))}
         refs = []
         for tensor in _keras_tensors(node.get("args", [])):
-            history = (tensor.get("config") or {}).get("keras_history")
-            if history:
-                refs.append([history[0], history[1], history[2], kwargs])
+            history = keras_history(tensor, where)
+            refs.append(history + [kwargs])
         result.append(refs)
     return result
 
@@ -247,39 +266,79 @@ def mask_only_layers(layers) -> set:
     """
     as_mask, as_other = set(), set()
     for entry in layers:
-        for node in entry.get("inbound_nodes") or []:
+        if not isinstance(entry, dict):
+            continue
+        where = _where(entry)
+        nodes = entry.get("inbound_nodes") or []
+        for node in nodes if isinstance(nodes, list) else []:
             if not isinstance(node, dict):
                 continue
             kwargs = node.get("kwargs") or {}
-            as_mask.update(t["config"]["keras_history"][0] for t in _keras_tensors(kwargs.get("mask")))
+            if not isinstance(kwargs, dict):
+                continue
+            as_mask.update(keras_history(t, where)[0] for t in _keras_tensors(kwargs.get("mask")))
             others = [node.get("args", [])] + [value for key, value in kwargs.items() if key != "mask"]
-            as_other.update(t["config"]["keras_history"][0] for t in _keras_tensors(others))
+            as_other.update(keras_history(t, where)[0] for t in _keras_tensors(others))
     return as_mask - as_other
 
 
+def _where(entry) -> str:
+    """``Layer 'dense' (Dense)`` for an entry, as well as a malformed entry allows."""
+    if not isinstance(entry, dict):
+        return "A layer entry"
+    config = entry.get("config")
+    name = entry.get("name")
+    if not isinstance(name, str) and isinstance(config, dict):
+        name = config.get("name")
+    class_name = entry.get("class_name")
+    label = f"Layer '{name}'" if isinstance(name, str) else "A layer entry"
+    return f"{label} ({class_name})" if isinstance(class_name, str) else label
+
+
 def normalize_entry(entry: dict, custom_objects: dict | None = None) -> dict:
-    """A ``{"class_name", "config"}`` layer or model entry rewritten for kerasette."""
-    custom_objects = custom_objects or {}
+    """A ``{"class_name", "config"}`` layer or model entry rewritten for kerasette.
+
+    A malformed entry raises ``ConfigError`` naming the layer.
+    """
+    try:
+        return _normalize_entry(entry, custom_objects or {})
+    except (ConfigError, UnsafeDeserializationError):
+        raise
+    except MALFORMED as error:
+        raise ConfigError(f"{_where(entry)}: its saved config cannot be read: {describe(error)}") from error
+
+
+def _normalize_entry(entry, custom_objects: dict) -> dict:
     if not isinstance(entry, dict) or "class_name" not in entry:
-        raise ValueError(f"A model config entry must be a dict with 'class_name' and 'config', got {entry!r}")
+        raise ConfigError(f"A model config entry must be a dict with 'class_name' and 'config', got "
+                          f"{str(entry)[:200]}")
+    where = _where(entry)
     entry = dict(entry)
     class_name = entry["class_name"]
+    if not isinstance(class_name, str) or not class_name:
+        raise ConfigError(f"{where}: 'class_name' must be the name of a layer class, got {class_name!r}")
     registered = entry.get("registered_name")
+    if not isinstance(registered, str):
+        registered = None
     if registered and registered in custom_objects and class_name not in custom_objects:
         custom_objects = dict(custom_objects)
         custom_objects[class_name] = custom_objects[registered]
     config = entry.get("config")
     if isinstance(config, list):    # Keras 1/2 Sequential: the config is the layer list
         config = {"layers": config}
+    if config is not None and not isinstance(config, dict):
+        raise ConfigError(f"{where}: 'config' must be a dict, got {type(config).__name__}")
     config = dict(config or {})
     if "inbound_nodes" in entry:
-        entry["inbound_nodes"] = _keras2_nodes(entry["inbound_nodes"])
+        entry["inbound_nodes"] = _keras2_nodes(entry["inbound_nodes"], where)
     if class_name in _MODELS and isinstance(config.get("layers"), list):
         outputs = config.get("output_layers") or []
-        outputs = [outputs] if outputs and isinstance(outputs[0], str) else outputs
-        skipped = mask_only_layers(config["layers"]) - {ref[0] for ref in outputs if isinstance(ref, list)}
+        outputs = [outputs] if isinstance(outputs, list) and outputs and isinstance(outputs[0], str) else outputs
+        kept_outputs = {ref[0] for ref in outputs if isinstance(ref, list) and ref and isinstance(ref[0], str)} \
+            if isinstance(outputs, list) else set()
+        skipped = mask_only_layers(config["layers"]) - kept_outputs
         config["layers"] = [normalize_entry(layer, custom_objects) for layer in config["layers"]
-                            if layer.get("name") not in skipped]
+                            if not (isinstance(layer, dict) and layer.get("name") in skipped)]
         if "dtype" in config:
             config["dtype"] = _dtype_name(config["dtype"])
         for key in ("build_input_shape", "build_config"):

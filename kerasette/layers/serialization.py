@@ -25,18 +25,20 @@ from __future__ import annotations
 
 import inspect
 
+from ..serialization.errors import MALFORMED, ConfigError, describe
+from ..serialization.functions import UnsafeDeserializationError
 from ..serialization.registry import EXTRA_LOOKUPS
 from .config_compat import normalize_entry
 from .layer import Layer
 
 __all__ = ["layer_class", "layer_from_config", "serialize_layer", "deserialize_layer", "class_name_of",
-           "register_model_classes", "model_classes", "UnknownLayerError"]
+           "register_model_classes", "model_classes", "UnknownLayerError", "ConfigError"]
 
 # set by kerasette.models when it is imported (see register_model_classes)
 _models: dict = {"functional": None, "sequential": None, "rebuild_functional": None}
 
 
-class UnknownLayerError(ValueError):
+class UnknownLayerError(ConfigError):
     """A config names a layer class that neither kerasette nor the user provides."""
 
 
@@ -83,7 +85,7 @@ def layer_class(class_name, custom_objects: dict | None = None, registered_name=
     """The class a config's ``class_name`` (and Keras 3 ``registered_name``) names.
 
     Raises ``UnknownLayerError`` naming the layer when no class is found, and
-    ``TypeError`` when the user's object for that name is not a class.
+    ``ConfigError`` when the user's object for that name is not a class.
     """
     where = where or "A layer config"
     if not isinstance(class_name, str) or not class_name:
@@ -104,7 +106,7 @@ def layer_class(class_name, custom_objects: dict | None = None, registered_name=
             f"in custom_objects={{{class_name!r}: MyLayer}} (or register it with "
             "kerasette.saving.register_keras_serializable).")
     if not inspect.isclass(found):
-        raise TypeError(f"{where}: {class_name!r} must name a layer class, but custom_objects gives "
+        raise ConfigError(f"{where}: {class_name!r} must name a layer class, but custom_objects gives "
                         f"{found!r} ({type(found).__name__})")
     return found
 
@@ -118,21 +120,37 @@ def class_name_of(layer) -> str:
 
 
 def layer_from_config(entry: dict, custom_objects: dict | None = None):
-    """Build a layer (or model) from a normalized ``{"class_name": ..., "config": ...}`` entry."""
+    """Build a layer (or model) from a normalized ``{"class_name": ..., "config": ...}`` entry.
+
+    Whatever a malformed config makes the class raise comes out as
+    ``ConfigError`` naming the layer (``UnsafeDeserializationError`` stays
+    itself).
+    """
     if not isinstance(entry, dict) or "class_name" not in entry:
-        raise ValueError(f"A layer config must be a dict with 'class_name' and 'config', got {str(entry)[:200]}")
+        raise ConfigError(f"A layer config must be a dict with 'class_name' and 'config', got {str(entry)[:200]}")
     class_name = entry["class_name"]
     config = entry.get("config")
     if config is None:
         config = {}
     if not isinstance(config, dict):
-        raise ValueError(f"Layer config of {class_name!r}: 'config' must be a dict, got "
-                         f"{type(config).__name__}")
+        raise ConfigError(f"Layer config of {class_name!r}: 'config' must be a dict, got "
+                          f"{type(config).__name__}")
     config = dict(config)
     where = f"Layer '{config.get('name')}' ({class_name})" if isinstance(config.get("name"), str) \
         else f"Layer {class_name!r}"
     custom_objects = custom_objects or {}
-    cls = layer_class(class_name, custom_objects, entry.get("registered_name"), where)
+    registered_name = entry.get("registered_name")
+    cls = layer_class(class_name, custom_objects, registered_name if isinstance(registered_name, str) else None,
+                      where)
+    try:
+        return _build(cls, config, custom_objects)
+    except (ConfigError, UnsafeDeserializationError):
+        raise
+    except MALFORMED as error:
+        raise ConfigError(f"{where}: cannot be built from its saved config: {describe(error)}") from error
+
+
+def _build(cls, config: dict, custom_objects: dict):
     functional, sequential = model_classes()
     rebuild = _models["rebuild_functional"]
     if functional is not None and issubclass(cls, functional) and not issubclass(cls, sequential) \
@@ -166,6 +184,6 @@ def serialize_layer(layer) -> dict:
 def deserialize_layer(entry, custom_objects: dict | None = None):
     """The layer a ``serialize_layer`` entry (or Keras' nested layer config) describes."""
     if not isinstance(entry, dict) or "class_name" not in entry:
-        raise ValueError(f"A nested layer config must be a dict with 'class_name' and 'config', got "
+        raise ConfigError(f"A nested layer config must be a dict with 'class_name' and 'config', got "
                          f"{str(entry)[:200]}")
     return layer_from_config(normalize_entry(entry, custom_objects), custom_objects)

@@ -13,10 +13,13 @@ config is ``{"name": ..., "layers": [{"class_name": ..., "config": ...}]}``.
 """
 from __future__ import annotations
 
+from ..layers.config_compat import keras_history
 from ..layers.input_layer import InputLayer
 from ..layers.layer import LayerCall
 from ..layers.serialization import class_name_of, layer_from_config
 from ..layers.structure import flatten
+from ..serialization.errors import MALFORMED, ConfigError, describe
+from ..serialization.functions import UnsafeDeserializationError
 
 # kept under their old names for code that imported them from here
 _class_name = class_name_of
@@ -76,21 +79,54 @@ def sequential_config(model) -> dict:
 
 
 def functional_from_config(config: dict, custom_objects=None, cls=None):
-    """Rebuild a functional model: make each layer, then replay its calls in order."""
+    """Rebuild a functional model: make each layer, then replay its calls in order.
+
+    A config that does not describe a model (missing or mistyped entries,
+    references to layers or tensors that do not exist, a layer that cannot
+    take its saved inputs) raises ``ConfigError`` naming the model and the
+    layer.
+    """
     from .model import Model
     cls = cls or Model
+    if not isinstance(config, dict):
+        raise ConfigError(f"A functional model's config must be a dict, got {type(config).__name__}")
+    model_name = config.get("name")
+    where = f"Model '{model_name}'"
+    entries = config.get("layers")
+    if not isinstance(entries, list):
+        raise ConfigError(f"{where}: 'layers' must be a list of layer entries, got {type(entries).__name__}")
     made = {}
-    for entry in config["layers"]:
-        made[entry["name"]] = layer_from_config(entry, custom_objects)
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where}: each entry of 'layers' must be a dict, got {str(entry)[:100]}")
+        name = entry.get("name")
+        if not isinstance(name, str):
+            name = (entry.get("config") or {}).get("name") if isinstance(entry.get("config"), dict) else None
+        if not isinstance(name, str):
+            raise ConfigError(f"{where}: a layer entry ({entry.get('class_name')!r}) has no 'name'")
+        if name in made:
+            raise ConfigError(f"{where}: two layer entries are named '{name}'")
+        made[name] = layer_from_config(entry, custom_objects)
     outputs_of = {}   # (layer name, node index) -> output structure
-    pending = [(entry["name"], index, node) for entry in config["layers"]
-               for index, node in enumerate(_inbound(entry))]
-    for entry in config["layers"]:
-        if entry["class_name"] == "InputLayer":
-            outputs_of[(entry["name"], 0)] = made[entry["name"]]._calls[0].outputs
+    pending = [(name, index, _checked_node(node, where, name)) for name, entry in zip(made, entries)
+               for index, node in enumerate(_inbound(entry, where))]
+    for name, entry in zip(made, entries):
+        if entry.get("class_name") == "InputLayer":
+            calls = getattr(made[name], "_calls", None)
+            if not calls:
+                raise ConfigError(f"{where}: the InputLayer '{name}' has no input tensor")
+            outputs_of[(name, 0)] = calls[0].outputs
 
     def tensor_of(history):
-        return flatten(outputs_of[(history[0], history[1])])[history[2]]
+        name, node_index, tensor_index = _checked_reference(history, where)
+        if (name, node_index) not in outputs_of:
+            raise ConfigError(f"{where}: its config refers to output {node_index} of layer '{name}', "
+                              "which the config never produces")
+        tensors = flatten(outputs_of[(name, node_index)])
+        if tensor_index >= len(tensors):
+            raise ConfigError(f"{where}: its config refers to tensor {tensor_index} of layer '{name}', "
+                              f"which has {len(tensors)}")
+        return tensors[tensor_index]
 
     while pending:
         progressed = False
@@ -98,52 +134,98 @@ def functional_from_config(config: dict, custom_objects=None, cls=None):
         for name, index, node in pending:
             refs = [_reference(item) for item in node]
             kwargs = refs[0][3] if refs else {}
-            needed = [(ref[0], ref[1]) for ref in refs] + [(h[0], h[1]) for h in _keras_histories(kwargs)]
+            needed = [(ref[0], ref[1]) for ref in refs] + \
+                [tuple(_checked_reference(h, where)[:2]) for h in _keras_histories(kwargs)]
             if all(key in outputs_of for key in needed):
                 tensors = [tensor_of(ref) for ref in refs]
                 argument = tensors[0] if len(tensors) == 1 else tensors
-                outputs_of[(name, index)] = made[name](argument, **_with_tensors(kwargs, tensor_of))
+                call_kwargs = _with_tensors(kwargs, tensor_of)
+                try:
+                    outputs_of[(name, index)] = made[name](argument, **call_kwargs)
+                except (ConfigError, UnsafeDeserializationError):
+                    raise
+                except MALFORMED as error:
+                    raise ConfigError(f"{where}: layer '{name}' cannot be applied to the inputs its saved "
+                                      f"config gives it: {describe(error)}") from error
                 progressed = True
             else:
                 remaining.append((name, index, node))
         if not progressed:
             missing = sorted({ref[0] for _, _, node in remaining for ref in map(_reference, node)
                               if ref[0] not in made})
-            raise ValueError(f"Cannot rebuild model '{config.get('name')}': its config refers to layers "
-                             f"that never produce a value {missing or [n for n, _, _ in remaining]}")
+            raise ConfigError(f"Cannot rebuild model '{model_name}': its config refers to layers "
+                              f"that never produce a value {missing or [n for n, _, _ in remaining]}")
         pending = remaining
 
-    def resolve(refs):
-        if refs and not isinstance(refs[0], (list, tuple)):
+    def resolve(key):
+        refs = config.get(key)
+        if isinstance(refs, (list, tuple)) and refs and not isinstance(refs[0], (list, tuple)):
             refs = [refs]
+        if not isinstance(refs, (list, tuple)) or not refs:
+            raise ConfigError(f"{where}: '{key}' must list [layer name, node index, tensor index] "
+                              f"references, got {str(refs)[:100]}")
         return [tensor_of(ref) for ref in refs]
 
-    inputs = resolve(config["input_layers"])
-    outputs = resolve(config["output_layers"])
-    model = cls(inputs=inputs if len(inputs) > 1 else inputs[0],
-                outputs=outputs if len(outputs) > 1 else outputs[0], name=config.get("name"))
+    inputs = resolve("input_layers")
+    outputs = resolve("output_layers")
+    try:
+        model = cls(inputs=inputs if len(inputs) > 1 else inputs[0],
+                    outputs=outputs if len(outputs) > 1 else outputs[0],
+                    name=model_name if isinstance(model_name, str) else None)
+    except (ConfigError, UnsafeDeserializationError):
+        raise
+    except MALFORMED as error:
+        raise ConfigError(f"{where}: its inputs and outputs do not form a model: {describe(error)}") from error
     if "trainable" in config:
-        model.trainable = config["trainable"]
+        model.trainable = bool(config["trainable"])
     return model
+
+
+def _checked_reference(history, where):
+    """``(layer name, node index, tensor index)`` of a reference, or ConfigError."""
+    if not isinstance(history, (list, tuple)) or len(history) < 3 or not isinstance(history[0], str) \
+            or not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in history[1:3]):
+        raise ConfigError(f"{where}: a reference must be [layer name, node index, tensor index], got "
+                          f"{str(history)[:100]}")
+    return history[0], history[1], history[2]
+
+
+def _checked_node(node, where, name):
+    """An inbound node: a list of references, each with optional call arguments (a dict)."""
+    if not isinstance(node, (list, tuple)):
+        raise ConfigError(f"{where}: an inbound node of layer '{name}' must be a list of references, "
+                          f"got {str(node)[:100]}")
+    for item in node:
+        _checked_reference(item, f"{where}, layer '{name}'")
+        if len(item) > 3 and not isinstance(item[3], dict):
+            raise ConfigError(f"{where}: the call arguments of layer '{name}' must be a dict, got "
+                              f"{str(item[3])[:100]}")
+    return node
 
 
 def _with_tensors(value, tensor_of):
     """``value`` with every ``__keras_tensor__`` record replaced by the tensor it names."""
     if isinstance(value, dict):
         if value.get("class_name") == "__keras_tensor__":
-            return tensor_of(value["config"]["keras_history"])
+            return tensor_of(keras_history(value, "A call argument"))
         return {key: _with_tensors(item, tensor_of) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return type(value)(_with_tensors(item, tensor_of) for item in value)
     return value
 
 
-def _inbound(entry):
+def _inbound(entry, where="A model"):
     """Inbound nodes as Keras 2 lists, whether written by Keras 2 or by Keras 3."""
+    nodes = entry.get("inbound_nodes") or []
+    if not isinstance(nodes, list):
+        raise ConfigError(f"{where}: 'inbound_nodes' of layer '{entry.get('name')}' must be a list")
     result = []
-    for node in entry.get("inbound_nodes") or []:
+    for node in nodes:
         if isinstance(node, dict):   # Keras 3: {"args": [...], "kwargs": {...}}
-            kwargs = dict(node.get("kwargs", {}))
+            kwargs = node.get("kwargs") or {}
+            if not isinstance(kwargs, dict):
+                raise ConfigError(f"{where}: the kwargs of layer '{entry.get('name')}' must be a dict")
+            kwargs = dict(kwargs)
             if _keras_histories(kwargs.get("mask")):
                 del kwargs["mask"]          # kerasette's tensors carry their masks (compat.mask_only_layers)
             result.append([list(history) + [kwargs] for history in _keras_histories(node.get("args", []))])
@@ -156,7 +238,7 @@ def _keras_histories(value):
     """The ``keras_history`` of every ``__keras_tensor__`` record inside ``value``, in order."""
     if isinstance(value, dict):
         if value.get("class_name") == "__keras_tensor__":
-            return [value["config"]["keras_history"]]
+            return [keras_history(value, "A call argument")]
         return [h for item in value.values() for h in _keras_histories(item)]
     if isinstance(value, (list, tuple)):
         return [h for item in value for h in _keras_histories(item)]
@@ -171,8 +253,19 @@ def _reference(item):
 
 def sequential_from_config(config: dict, custom_objects=None):
     from .sequential import Sequential
-    entries = config["layers"] if isinstance(config, dict) else config
-    model = Sequential(name=config.get("name") if isinstance(config, dict) else None)
+    entries = config.get("layers") if isinstance(config, dict) else config
+    name = config.get("name") if isinstance(config, dict) else None
+    if not isinstance(entries, list):
+        raise ConfigError(f"Sequential model '{name}': 'layers' must be a list of layer entries, got "
+                          f"{type(entries).__name__}")
+    model = Sequential(name=name if isinstance(name, str) else None)
     for entry in entries:
-        model.add(layer_from_config(entry, custom_objects))
+        layer = layer_from_config(entry, custom_objects)
+        try:
+            model.add(layer)
+        except (ConfigError, UnsafeDeserializationError):
+            raise
+        except MALFORMED as error:
+            raise ConfigError(f"Sequential model '{name}': layer '{getattr(layer, 'name', layer)}' cannot "
+                              f"follow the layers before it: {describe(error)}") from error
     return model

@@ -23,7 +23,7 @@ from .hdf5 import WeightFileError
 from .model_io import load_model, save_model
 from .object_registration import (CustomObjectScope, custom_object_scope, get_custom_objects,
                                   get_registered_name, get_registered_object, register_keras_serializable)
-from .serialization import (SubclassedModelError, model_from_config, model_from_json, model_to_json)
+from .serialization import ConfigError, SubclassedModelError, model_from_config, model_from_json, model_to_json
 from .weights import load_weights, save_weights
 
 __all__ = [
@@ -31,5 +31,5 @@ __all__ = [
     "model_from_config", "register_keras_serializable", "get_custom_objects", "custom_object_scope",
     "CustomObjectScope", "get_registered_name", "get_registered_object", "SafeModeScope",
     "enable_unsafe_deserialization", "in_safe_mode", "UnsafeDeserializationError", "WeightFileError",
-    "SubclassedModelError", "atomic_write", "func_dump", "func_load",
+    "SubclassedModelError", "ConfigError", "atomic_write", "func_dump", "func_load",
 ]

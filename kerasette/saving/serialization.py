@@ -26,10 +26,11 @@ import numpy
 from ..layers.config_compat import normalize_entry
 from ..layers.input_layer import InputLayer
 from ..layers.serialization import class_name_of, layer_from_config, model_classes
-from ..serialization.functions import SafeModeScope
+from ..serialization.errors import MALFORMED, ConfigError, describe
+from ..serialization.functions import SafeModeScope, UnsafeDeserializationError
 from .object_registration import custom_object_scope, get_registered_name, resolve_custom_objects
 
-__all__ = ["json_default", "architecture_config", "model_to_json", "model_from_json", "model_from_config",
+__all__ = ["ConfigError", "json_default", "architecture_config", "model_to_json", "model_from_json", "model_from_config",
            "training_config", "compile_arguments", "SubclassedModelError"]
 
 
@@ -116,13 +117,20 @@ def model_from_config(config: dict, custom_objects: dict | None = None, safe_mod
     mode is on (the default).
     """
     if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"A model config must be a dict with 'class_name' and 'config', got "
-                         f"{str(config)[:200]!r}")
+        raise ConfigError(f"A model config must be a dict with 'class_name' and 'config', got "
+                          f"{str(config)[:200]!r}")
     objects = resolve_custom_objects(custom_objects)
-    entry = normalize_entry(config, objects)
     scope = SafeModeScope(safe_mode) if safe_mode is not None else _NullScope()
-    with custom_object_scope(custom_objects), scope:
-        return layer_from_config(entry, objects)
+    try:
+        entry = normalize_entry(config, objects)
+        with custom_object_scope(custom_objects), scope:
+            return layer_from_config(entry, objects)
+    except (ConfigError, UnsafeDeserializationError):
+        raise
+    except MALFORMED as error:
+        # the readers check what they can name; anything a mutated config still
+        # provokes inside a layer's own code is reported the same way
+        raise ConfigError(f"Cannot rebuild the model from its config: {describe(error)}") from error
 
 
 class _NullScope:
@@ -139,7 +147,8 @@ def model_from_json(json_string: str, custom_objects: dict | None = None, safe_m
     >>> clone = model_from_json(model.to_json())       # fresh weights, same architecture
     """
     try:
-        config = json.loads(json_string)
+        from .json_text import parse_json
+        config = parse_json(json_string, "The JSON text given to model_from_json")
     except (TypeError, ValueError) as error:
         raise ValueError(f"model_from_json needs JSON text; it cannot be parsed: {error}") from None
     return model_from_config(config, custom_objects, safe_mode=safe_mode)

@@ -8,13 +8,16 @@
   layers): the safe mode that guards them, Lambda bytecode, and
   ``resolve_function``, the one place where a function named by a file is
   turned into a callable.
+* ``errors``: ``ConfigError``, what every config reader raises for a config
+  it cannot rebuild, naming the layer and the problem.
 
 Nothing here imports the rest of kerasette, so every floor may use it.
 """
+from .errors import ConfigError
 from .functions import (SafeModeScope, UnsafeDeserializationError, enable_unsafe_deserialization, func_dump,
                         func_load, in_safe_mode, is_stored_bytecode, resolve_function)
 from .registry import EXTRA_LOOKUPS, Configurable, Keras3Registry, ObjectRegistry
 
-__all__ = ["ObjectRegistry", "Keras3Registry", "Configurable", "EXTRA_LOOKUPS", "SafeModeScope",
+__all__ = ["ConfigError", "ObjectRegistry", "Keras3Registry", "Configurable", "EXTRA_LOOKUPS", "SafeModeScope",
            "UnsafeDeserializationError", "enable_unsafe_deserialization", "func_dump", "func_load",
            "in_safe_mode", "is_stored_bytecode", "resolve_function"]

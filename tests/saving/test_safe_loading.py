@@ -23,7 +23,7 @@ import kerasette
 from kerasette import Input, Model, Sequential, layers, ops
 from kerasette.layers import Dense, Lambda
 from kerasette.saving.hdf5 import seal
-from kerasette.saving import (SafeModeScope, UnsafeDeserializationError, load_model, model_from_config,
+from kerasette.saving import (ConfigError, SafeModeScope, UnsafeDeserializationError, load_model, model_from_config,
                               model_from_json, register_keras_serializable)
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "fixtures", "saving")
@@ -242,10 +242,10 @@ def test_a_class_name_that_is_not_a_layer_class_is_an_unknown_layer(class_name):
         Sequential.from_config({"name": "s", "layers": [{"class_name": class_name, "config": {}}]})
 
 
-def test_a_custom_object_that_is_not_a_class_is_a_clear_type_error():
+def test_a_custom_object_that_is_not_a_class_is_a_clear_error():
     config = json.loads(_lambda_model_json({}))
     config["config"]["layers"][2]["class_name"] = "Head"
-    with pytest.raises(TypeError, match="'Head' must name a layer class"):
+    with pytest.raises(ConfigError, match="'Head' must name a layer class"):
         model_from_json(json.dumps(config), custom_objects={"Head": operator.neg})
 
 
