@@ -423,6 +423,7 @@ def test_validation_split_needs_arrays():
 
 
 # --------------------------------------------------------------- NaN and inf
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 def test_nan_and_inf_in_the_data_train_as_in_keras(capsys):
     # Keras does not refuse NaN or inf: training proceeds and TerminateOnNaN stops it
     x, labels = blobs(64)
