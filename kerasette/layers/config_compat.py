@@ -21,6 +21,7 @@ written, apart from the dtype.
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import warnings
 
@@ -65,8 +66,15 @@ _HARMLESS = {
 _MODELS = ("Functional", "Model", "Sequential")
 
 
+@functools.lru_cache(maxsize=512)
 def accepted_arguments(cls):
-    """Names the constructor chain of ``cls`` takes, or None if unknowable (**kwargs all along)."""
+    """Names the constructor chain of ``cls`` takes (a frozenset), or None if unknowable
+    (**kwargs all along).  Cached per class: a model file names the same classes many times."""
+    names = _accepted_arguments(cls)
+    return None if names is None else frozenset(names)
+
+
+def _accepted_arguments(cls):
     names = set()
     for klass in inspect.getmro(cls):
         init = klass.__dict__.get("__init__")

@@ -36,6 +36,8 @@ __all__ = ["layer_class", "layer_from_config", "serialize_layer", "deserialize_l
 
 # set by kerasette.models when it is imported (see register_model_classes)
 _models: dict = {"functional": None, "sequential": None, "rebuild_functional": None}
+# name -> class of kerasette's own layers and models, made once the layers package is complete
+_builtin_cache: dict = {}
 
 
 class UnknownLayerError(ConfigError):
@@ -46,6 +48,7 @@ def register_model_classes(functional: type, sequential: type, rebuild_functiona
     """Called once by ``kerasette.models``: the model classes, and the function that
     rebuilds a functional model from its config (``rebuild(config, custom_objects, cls)``)."""
     _models.update(functional=functional, sequential=sequential, rebuild_functional=rebuild_functional)
+    _builtin_cache.clear()
 
 
 def model_classes() -> tuple:
@@ -55,17 +58,23 @@ def model_classes() -> tuple:
 
 def _builtin_classes() -> dict:
     from .. import layers as layers_package
-    table = {name: value for name, value in vars(layers_package).items()
-             if inspect.isclass(value) and issubclass(value, Layer) and not name.startswith("_")}
-    functional, sequential = model_classes()
-    if functional is not None:
-        table.update(Functional=functional, Model=functional, Sequential=sequential)
-    return table
+    namespace = vars(layers_package)
+    if _builtin_cache.get("__size__") != len(namespace):     # the package grew (or first use)
+        table = {name: value for name, value in namespace.items()
+                 if inspect.isclass(value) and issubclass(value, Layer) and not name.startswith("_")}
+        functional, sequential = model_classes()
+        if functional is not None:
+            table.update(Functional=functional, Model=functional, Sequential=sequential)
+        _builtin_cache.clear()
+        _builtin_cache.update(table, __size__=len(namespace))
+    return _builtin_cache
 
 
 def builtin_layer_class(class_name):
     """kerasette's own class called ``class_name`` (a layer or model class), or None."""
     if not isinstance(class_name, str):
+        return None
+    if class_name == "__size__":
         return None
     return _builtin_classes().get(class_name)
 

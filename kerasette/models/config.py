@@ -25,11 +25,13 @@ from ..serialization.functions import UnsafeDeserializationError
 _class_name = class_name_of
 
 
-def _model_calls(model, layer):
-    """The calls of ``layer`` that are part of ``model``, in order."""
+def _model_calls(model, layer, scheduled=None):
+    """The calls of ``layer`` that are part of ``model``, in order (``scheduled``: the ids
+    of the model's schedule, when the caller has them already)."""
     if isinstance(layer, InputLayer):
         return [layer._calls[0]]
-    scheduled = {id(step) for step in model._schedule}
+    if scheduled is None:
+        scheduled = {id(step) for step in model._schedule}
     return [call for call in layer._calls if id(call) in scheduled]
 
 
@@ -39,9 +41,10 @@ def functional_config(model) -> dict:
             raise ValueError(
                 f"Model '{model.name}' applies the op '{step.op.name}' directly to a symbolic tensor; "
                 "its config cannot describe that. Wrap the op in a Lambda layer to save the model's architecture.")
+    scheduled = {id(step) for step in model._schedule}
     node_index = {}
     for layer in model.layers:
-        for index, call in enumerate(_model_calls(model, layer)):
+        for index, call in enumerate(_model_calls(model, layer, scheduled)):
             node_index[id(call)] = index
 
     def reference(node):
@@ -52,7 +55,7 @@ def functional_config(model) -> dict:
     for layer in model.layers:
         inbound = []
         if not isinstance(layer, InputLayer):
-            for call in _model_calls(model, layer):
+            for call in _model_calls(model, layer, scheduled):
                 kwargs = {key: value for key, value in call.kwargs.items() if not hasattr(value, "origin")}
                 inbound.append([reference(node) + [kwargs] for node in call.inputs])
         layers.append({"class_name": class_name_of(layer), "config": layer.get_config(),
