@@ -18,11 +18,18 @@ without its InputLayer), then their other attributes sorted, private ones
 last.  ``walk`` reproduces that order for kerasette objects, so the same
 code writes files Keras 3 loads and reads files Keras 3 wrote.
 
-Reading is strict where Keras 3 is lax: a file entry with variables that no
-part of the model takes is reported (it means another architecture), unless
-``skip_mismatch``.  When the path of a layer is missing, a ``vars`` group whose
-``name`` attribute equals the layer's name is used instead (``by_name``
-loads by that attribute throughout).
+Reading reports what Keras 3 reports: an object whose entry holds another
+number of variables than it has (an object with no variables included, such
+as the model itself with a dataset ``vars/0``) is an error, or a warning with
+``skip_mismatch`` (Keras 3's ``_raise_loading_failure``).  It is strict where
+Keras 3 is lax: Keras 3 never looks at entries no object of the model
+visits, kerasette reports them (they mean another architecture): a ``vars``
+group with variables that no part of the model takes, and any dataset
+outside a ``vars`` group, which no Keras version writes; again an error, or
+a warning with ``skip_mismatch``.  When the path of a layer is missing, a
+``vars`` group whose ``name`` attribute equals the layer's name is used
+instead (``by_name`` loads by that attribute throughout, and reports
+nothing unused).  No data is read before its shape fits the variable.
 """
 from __future__ import annotations
 
@@ -31,7 +38,7 @@ import warnings
 
 import h5py
 
-from .hdf5 import WeightFileError, read_dataset, write_dataset
+from .hdf5 import StoredArray, WeightFileError, write_dataset
 from .plan import LoadPlan
 
 __all__ = ["walk", "save_weights_to_file", "plan_weights_from_file", "is_keras3_weights_file",
@@ -166,20 +173,29 @@ def _read_vars(group, filepath, label) -> list:
                               "not 0..n-1: the file is corrupt")
     arrays = []
     for index in numeric:
-        item = group.get(str(index))
+        try:
+            item = group.get(str(index))
+        except (OSError, ValueError, KeyError, TypeError):
+            item = None
         if not isinstance(item, h5py.Dataset):
             raise WeightFileError(f"'{filepath}': '{group.name}/{index}' is not a dataset: the file is corrupt")
-        arrays.append(read_dataset(item, filepath, f"variable {index} of {label} ('{group.name}')"))
+        arrays.append(StoredArray(item, filepath, f"variable {index} of {label} ('{group.name}')"))
     return arrays
 
 
-def _all_vars_groups(handle, filepath) -> dict:
-    """Every ``.../vars`` group of the file: path -> group."""
+def _is_vars_path(name: str) -> bool:
+    return name == "vars" or name.endswith("/vars")
+
+
+def _all_vars_groups(handle, filepath, strays: list | None = None) -> dict:
+    """Every ``.../vars`` group of the file: path -> group; datasets outside them go to ``strays``."""
     found = {}
 
     def visit(name, item):
-        if isinstance(item, h5py.Group) and (name == "vars" or name.endswith("/vars")):
+        if isinstance(item, h5py.Group) and _is_vars_path(name):
             found[name] = item
+        elif strays is not None and isinstance(item, h5py.Dataset) and not _is_vars_path(name.rpartition("/")[0]):
+            strays.append(name)
 
     try:
         handle.visititems(visit)
@@ -195,7 +211,8 @@ def plan_weights_from_file(handle, model, filepath: str, skip_mismatch: bool = F
     from .legacy_h5 import check_has_weights
     check_has_weights(model)
     plan = LoadPlan(filepath, skip_mismatch=skip_mismatch)
-    groups = _all_vars_groups(handle, filepath)
+    strays = []
+    groups = _all_vars_groups(handle, filepath, strays)
     by_attribute = {}
     for path, group in groups.items():
         try:
@@ -212,11 +229,13 @@ def plan_weights_from_file(handle, model, filepath: str, skip_mismatch: bool = F
             optimizer_entry = (path, obj)
             continue
         variables = own_variables(obj)
+        label = f"{type(obj).__name__} '{obj.name}' (path '{path}')"
         if not variables:
             if _vars_path(path) in groups:
                 used.add(_vars_path(path))
+                if not by_name:
+                    _check_no_variables(groups[_vars_path(path)], label, model, plan, filepath)
             continue
-        label = f"{type(obj).__name__} '{obj.name}' (path '{path}')"
         candidates = []
         if not by_name and _vars_path(path) in groups:
             candidates.append(_vars_path(path))
@@ -245,10 +264,24 @@ def plan_weights_from_file(handle, model, filepath: str, skip_mismatch: bool = F
             _plan_optimizer(handle, groups, model, plan, filepath)
     unused = [path for path, group in groups.items()
               if path not in used and len(group.keys()) and not path.startswith("optimizer/")]
+    unused += [f"{name} (a dataset outside any 'vars' group)" for name in strays]
     if unused and not by_name:
         plan.mismatch(f"'{filepath}' holds variables that no layer of model '{model.name}' takes: "
                       f"{sorted(unused)}. The file is for another architecture.")
     return plan
+
+
+def _check_no_variables(group, label, model, plan, filepath) -> None:
+    """An object without variables whose entry holds some: reported, as Keras 3 does."""
+    try:
+        keys = sorted(group.keys())
+    except (OSError, ValueError) as error:
+        raise WeightFileError(f"Cannot list the variables of '{group.name}' in '{filepath}': "
+                              f"the file is corrupt ({error})") from None
+    if keys:
+        plan.mismatch(f"{label} of model '{model.name}' has no variables, but '{filepath}' holds {len(keys)} "
+                      f"for it in '{group.name}' ({', '.join(keys[:10])}): the file is for another "
+                      "architecture, or was altered")
 
 
 def _fits(variables, arrays) -> bool:

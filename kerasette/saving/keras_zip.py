@@ -4,22 +4,53 @@ Only reading: ``load_model("m.keras")`` and ``model.load_weights("m.keras")``.
 The archive's JSON is parsed as data; its weights are Keras 3's
 ``.weights.h5`` layout, opened from memory.  Nothing in the archive is
 executed (a Lambda's bytecode is refused in safe mode like everywhere else).
+
+An archive is read as if hostile: each member is decompressed in a stream
+with a running byte count, refused as soon as it passes its cap (its
+declared size is checked first, and a header that lies about it cannot get
+past the count): ``config.json`` may hold ``CONFIG_LIMIT`` bytes, the
+weights what the model can take (``weights_limit``).  Encrypted members and
+compression methods Python cannot decompress are refused with an error that
+names the file, as is a damaged archive.
 """
 from __future__ import annotations
 
 import contextlib
 import io
-import json
 import zipfile
+import zlib
 
-import h5py
+import numpy
 
-from .hdf5 import WeightFileError
+from .hdf5 import WeightFileError, open_image_for_reading
+from .json_text import parse_json
 
-__all__ = ["is_keras_zip", "open_zip_weights", "read_zip_config"]
+__all__ = ["is_keras_zip", "open_zip_weights", "read_zip_config", "weights_limit", "CONFIG_LIMIT"]
 
 WEIGHTS_NAME = "model.weights.h5"
 CONFIG_NAME = "config.json"
+
+#: the most ``config.json`` may expand to (Keras' configs take kilobytes, a few megabytes for huge models)
+CONFIG_LIMIT = 64 << 20
+#: room for what a weights file holds besides the variables: HDF5 metadata, names, small state
+WEIGHTS_OVERHEAD = 64 << 20
+#: the variables, plus an optimizer's slots (Adam keeps two per variable, AMSGrad three) and spare
+WEIGHTS_FACTOR = 5
+
+_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate", zipfile.ZIP_BZIP2: "bzip2",
+            zipfile.ZIP_LZMA: "lzma"}
+_BLOCK = 1 << 20
+
+
+def weights_limit(model) -> int:
+    """The most a ``.keras`` file's weights may expand to for ``model``."""
+    total = 0
+    for variable in getattr(model, "weights", []):
+        try:
+            total += int(numpy.prod(variable.shape, dtype=object)) * numpy.dtype(variable.dtype).itemsize
+        except (AttributeError, TypeError, ValueError):
+            pass
+    return WEIGHTS_FACTOR * total + WEIGHTS_OVERHEAD
 
 
 def is_keras_zip(filepath: str) -> bool:
@@ -29,23 +60,60 @@ def is_keras_zip(filepath: str) -> bool:
         return False
 
 
-def _read_member(filepath: str, name: str) -> bytes:
+def _copy_capped(member, limit: int, what: str, declared: int) -> io.BytesIO:
+    """Decompress ``member`` into memory with a running count: refused as soon as it passes ``limit``."""
+    buffer, total = io.BytesIO(), 0
+    while True:
+        block = member.read(_BLOCK)
+        if not block:
+            break
+        total += len(block)
+        if total > limit:
+            raise WeightFileError(f"{what} expands past the {limit} bytes it may hold here, although its "
+                                  f"header declares {declared}: the archive is hostile or corrupt")
+        buffer.write(block)
+    return buffer
+
+
+def _read_member(filepath: str, name: str, limit: int) -> io.BytesIO:
+    """The member ``name``, decompressed into memory, refused past ``limit`` bytes."""
     try:
         with zipfile.ZipFile(filepath) as archive:
-            if name not in archive.namelist():
-                raise WeightFileError(f"'{filepath}' is a zip file without '{name}': not a Keras '.keras' file")
-            return archive.read(name)
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
-        raise WeightFileError(f"Cannot read '{filepath}': the '.keras' archive is corrupt ({error})") from None
+            try:
+                info = archive.getinfo(name)
+            except KeyError:
+                raise WeightFileError(f"'{filepath}' is a zip file without '{name}': not a Keras '.keras' "
+                                      "file") from None
+            if info.flag_bits & 0x1:
+                raise WeightFileError(f"'{filepath}': its '{name}' is encrypted; Keras never encrypts "
+                                      "'.keras' files, and kerasette reads no encrypted member")
+            if info.compress_type not in _METHODS:
+                raise WeightFileError(f"'{filepath}': its '{name}' is compressed with method "
+                                      f"{info.compress_type}, which kerasette cannot read (Keras stores "
+                                      "members uncompressed; deflate, bzip2 and lzma are read too)")
+            if info.file_size > limit:
+                raise WeightFileError(f"'{filepath}': its '{name}' declares {info.file_size} bytes, more than the "
+                                      f"{limit} it may hold here (a decompression bomb, or a file for a much "
+                                      "bigger model): refused before decompressing")
+            with archive.open(info) as member:
+                buffer = _copy_capped(member, limit, f"'{filepath}': its '{name}'", info.file_size)
+    except WeightFileError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, zlib.error, ValueError,
+            NotImplementedError, RuntimeError, LookupError) as error:
+        # (lzma.LZMAError and the bz2 module's errors are OSError / ValueError)
+        raise WeightFileError(f"Cannot read '{filepath}': the '.keras' archive is corrupt "
+                              f"({type(error).__name__}: {error})") from None
+    buffer.seek(0)
+    return buffer
 
 
 @contextlib.contextmanager
-def open_zip_weights(filepath: str):
-    data = _read_member(filepath, WEIGHTS_NAME)
-    try:
-        handle = h5py.File(io.BytesIO(data), "r")
-    except OSError as error:
-        raise WeightFileError(f"'{filepath}': its '{WEIGHTS_NAME}' is not readable HDF5 ({error})") from None
+def open_zip_weights(filepath: str, model=None):
+    """The archive's ``model.weights.h5``, opened from memory; capped by ``weights_limit(model)``."""
+    limit = weights_limit(model) if model is not None else WEIGHTS_OVERHEAD
+    data = _read_member(filepath, WEIGHTS_NAME, limit)
+    handle = open_image_for_reading(data, f"'{filepath}' (its '{WEIGHTS_NAME}')")
     try:
         yield handle
     finally:
@@ -53,8 +121,9 @@ def open_zip_weights(filepath: str):
 
 
 def read_zip_config(filepath: str) -> dict:
-    text = _read_member(filepath, CONFIG_NAME)
-    try:
-        return json.loads(text.decode("utf8"))
-    except (ValueError, UnicodeDecodeError) as error:
-        raise WeightFileError(f"'{filepath}': its '{CONFIG_NAME}' is not valid JSON ({error})") from None
+    text = _read_member(filepath, CONFIG_NAME, CONFIG_LIMIT).getvalue()
+    config = parse_json(text, f"The '{CONFIG_NAME}' of '{filepath}'")
+    if not isinstance(config, dict):
+        raise WeightFileError(f"The '{CONFIG_NAME}' of '{filepath}' holds a JSON {type(config).__name__}, "
+                              "not the object of a model config: the file is corrupt")
+    return config

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import h5py
 
-from .hdf5 import WeightFileError, read_dataset, read_string_list, write_dataset, write_string_list
+from .hdf5 import StoredArray, WeightFileError, read_string_list, write_dataset, write_string_list
 from .plan import LoadPlan
 
 __all__ = ["KERAS_FORMAT_VERSION", "BACKEND_NAME", "save_weights_to_group", "plan_weights_from_group",
@@ -89,7 +89,7 @@ def save_weights_to_group(group, model) -> None:
     write_string_list(group, "layer_names", [layer.name for layer in layers])
     write_root_attributes(group)
     # tf.keras creates the groups in sorted order "to ensure that group names are strictly growing"
-    for layer in sorted(layers, key=lambda l: l.name):
+    for layer in sorted(layers, key=lambda item: item.name):
         layer_group = group.create_group(layer.name)
         weights = list(layer.weights)
         names = legacy_weight_names(layer, weights)
@@ -109,7 +109,7 @@ def is_legacy_weights_group(group) -> bool:
 
 
 def read_layers(group, filepath: str) -> list:
-    """``[(layer name, [weight names], [arrays])]`` in ``layer_names`` order, all read now."""
+    """``[(layer name, [weight names], [StoredArray])]`` in ``layer_names`` order; no data read yet."""
     try:
         layer_names = read_string_list(group, "layer_names")
     except (OSError, ValueError, TypeError) as error:
@@ -136,7 +136,7 @@ def read_layers(group, filepath: str) -> list:
             if dataset is None:
                 raise WeightFileError(f"'{filepath}': layer '{name}' lists weight '{weight_name}', which the "
                                       "file does not hold: the file is truncated or corrupt")
-            arrays.append(read_dataset(dataset, filepath, f"weight '{weight_name}' of layer '{name}'"))
+            arrays.append(StoredArray(dataset, filepath, f"weight '{weight_name}' of layer '{name}'"))
         layers.append((name, weight_names, arrays))
     return layers
 
@@ -157,13 +157,17 @@ def _top_level(group, filepath):
     if "top_level_model_weights" not in group:
         return [], []
     top = group["top_level_model_weights"]
-    names = read_string_list(top, "weight_names") or []
+    try:
+        names = read_string_list(top, "weight_names") or []
+    except (OSError, ValueError, TypeError) as error:
+        raise WeightFileError(f"Cannot read the top-level weight names of '{filepath}' ({error}): the file is "
+                              "corrupt") from None
     arrays = []
     for name in names:
         dataset = _find_dataset(top, name)
         if dataset is None:
             raise WeightFileError(f"'{filepath}': top-level weight '{name}' is missing: the file is corrupt")
-        arrays.append(read_dataset(dataset, filepath, f"top-level weight '{name}'"))
+        arrays.append(StoredArray(dataset, filepath, f"top-level weight '{name}'"))
     return names, arrays
 
 
@@ -189,9 +193,10 @@ def plan_weights_from_group(group, model, filepath: str, by_name: bool = False,
         model_layers = [(index, layer) for index, layer in enumerate(model.layers) if layer.weights]
         saved_layers = [entry for entry in saved if entry[2]]
         if len(model_layers) != len(saved_layers):
+            names = [layer.name for _, layer in model_layers]
             raise WeightFileError(
                 f"Layer count mismatch when loading weights from '{filepath}': model '{model.name}' has "
-                f"{len(model_layers)} layers with weights {[l.name for _, l in model_layers]}, the file has "
+                f"{len(model_layers)} layers with weights {names}, the file has "
                 f"{len(saved_layers)} {[entry[0] for entry in saved_layers]}. The file is for another "
                 "architecture; by_name=True loads the layers whose names match.")
         for (index, layer), (name, weight_names, arrays) in zip(model_layers, saved_layers):

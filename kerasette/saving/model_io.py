@@ -28,9 +28,9 @@ import zlib
 import h5py
 
 from . import legacy_h5, serialization
-from .atomic import atomic_write
-from .hdf5 import (WeightFileError, open_for_reading, open_for_writing, read_dataset, read_string,
-                   read_string_list, seal, write_dataset, write_string_list)
+from .hdf5 import (StoredArray, WeightFileError, open_for_reading, read_string, read_string_list, write_dataset,
+                   write_string_list, writing)
+from .json_text import parse_json
 from .keras_zip import is_keras_zip, open_zip_weights, read_zip_config
 from .object_registration import resolve_custom_objects
 from .plan import LoadPlan
@@ -69,19 +69,17 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
     training_json = None
     if include_optimizer and compiled:
         training_json = json.dumps(serialization.training_config(model), default=serialization.json_default)
-    with atomic_write(filepath, overwrite=overwrite) as temporary:
-        with open_for_writing(temporary) as handle:
-            legacy_h5.write_root_attributes(handle)
-            handle.attrs["model_config"] = model_json
-            checksums = {"model_config": _crc(model_json)}
-            if training_json is not None:
-                handle.attrs["training_config"] = training_json
-                checksums["training_config"] = _crc(training_json)
-            handle.attrs[_CHECKSUMS] = json.dumps(checksums)
-            legacy_h5.save_weights_to_group(handle.create_group("model_weights"), model)
-            if include_optimizer and compiled and model.optimizer.built:
-                _save_optimizer_weights(handle.create_group("optimizer_weights"), model.optimizer)
-        seal(temporary)
+    with writing(filepath, overwrite=overwrite) as handle:
+        legacy_h5.write_root_attributes(handle)
+        handle.attrs["model_config"] = model_json
+        checksums = {"model_config": _crc(model_json)}
+        if training_json is not None:
+            handle.attrs["training_config"] = training_json
+            checksums["training_config"] = _crc(training_json)
+        handle.attrs[_CHECKSUMS] = json.dumps(checksums)
+        legacy_h5.save_weights_to_group(handle.create_group("model_weights"), model)
+        if include_optimizer and compiled and model.optimizer.built:
+            _save_optimizer_weights(handle.create_group("optimizer_weights"), model.optimizer)
 
 
 def _save_optimizer_weights(group, optimizer) -> None:
@@ -108,30 +106,38 @@ def _checked_text(handle, name, filepath):
         raise WeightFileError(f"Cannot read the '{name}' of '{filepath}': the file is corrupt ({error})") from None
     if text is None:
         return None
-    stored = handle.attrs.get(_CHECKSUMS)
+    try:
+        stored = read_string(handle, _CHECKSUMS)
+    except (OSError, ValueError, TypeError, UnicodeDecodeError):
+        raise WeightFileError(f"'{filepath}': its checksum record is corrupt") from None
     if stored is not None:
         try:
-            checksums = json.loads(stored if isinstance(stored, str) else bytes(stored).decode("utf8"))
-        except (ValueError, TypeError, UnicodeDecodeError):
+            checksums = parse_json(stored, f"the '{_CHECKSUMS}' of '{filepath}'")
+        except WeightFileError:
             raise WeightFileError(f"'{filepath}': its checksum record is corrupt") from None
+        if not isinstance(checksums, dict):
+            raise WeightFileError(f"'{filepath}': its checksum record is corrupt (not a JSON object)")
         if name in checksums and checksums[name] != _crc(text):
             raise WeightFileError(f"The '{name}' of '{filepath}' fails its checksum: the file is corrupt")
-    try:
-        return json.loads(text)
-    except ValueError as error:
-        raise WeightFileError(f"The '{name}' of '{filepath}' is not valid JSON ({error}): the file is "
-                              "corrupt") from None
+    return parse_json(text, f"the '{name}' of '{filepath}'")
 
 
 def _plan_optimizer(group, optimizer, model, filepath) -> LoadPlan | None:
     """The optimizer's saved state, matched to its variables; None (with a warning) if it does not fit."""
-    names = read_string_list(group, "weight_names") or []
+    try:
+        names = read_string_list(group, "weight_names") or []
+    except (OSError, ValueError, TypeError) as error:
+        raise WeightFileError(f"Cannot read the optimizer weight names of '{filepath}' ({error}): the file is "
+                              "corrupt") from None
     arrays = []
     for name in names:
-        item = group.get(name)
+        try:
+            item = group.get(name)
+        except (OSError, ValueError, KeyError, TypeError):
+            item = None
         if not isinstance(item, h5py.Dataset):
             raise WeightFileError(f"'{filepath}': optimizer weight '{name}' is missing: the file is corrupt")
-        arrays.append(read_dataset(item, filepath, f"optimizer weight '{name}'"))
+        arrays.append(StoredArray(item, filepath, f"optimizer weight '{name}'"))
     optimizer.build(model.trainable_weights)
     variables = optimizer.variables
     if len(arrays) == len(variables) - 1 and len(variables) >= 2 and \
@@ -141,12 +147,14 @@ def _plan_optimizer(group, optimizer, model, filepath) -> LoadPlan | None:
         arrays = [arrays[0], variables[1].numpy()] + arrays[1:]
         names = [names[0], "(learning rate from the config)"] + names[1:]
     plan = LoadPlan(filepath)
-    try:
-        plan.add_layer(f"optimizer '{optimizer.name}'", variables, arrays, "the saved optimizer state", names)
-    except WeightFileError as error:
+    label = f"optimizer '{optimizer.name}'"
+    # shapes first, no data read: a misfit is a warning, damaged data (read below) an error
+    problem = plan.check_layer(label, variables, arrays, "the saved optimizer state", names)
+    if problem is not None:
         warnings.warn(f"The optimizer state in '{filepath}' does not fit the optimizer, which starts afresh: "
-                      f"{error}", stacklevel=3)
+                      f"{problem}", stacklevel=3)
         return None
+    plan.add_layer(label, variables, arrays, "the saved optimizer state", names)
     return plan
 
 
@@ -226,8 +234,11 @@ def _load_keras_zip(filepath, custom_objects, compile, safe_mode):
             optimizer = {"class_name": optimizer, "config": {}}
         training["optimizer_config"] = optimizer
         _compile_from(model, training, custom_objects, filepath)
-    with open_zip_weights(filepath) as handle:
-        plan = plan_weights_from_file(handle, model, filepath,
-                                      include_optimizer=getattr(model, "compiled", False))
+    with open_zip_weights(filepath, model) as handle:
+        try:
+            plan = plan_weights_from_file(handle, model, filepath,
+                                          include_optimizer=getattr(model, "compiled", False))
+        except (OSError, RuntimeError, KeyError) as error:
+            raise WeightFileError(f"Cannot read '{filepath}': the file is corrupt ({error})") from None
     plan.apply()
     return model

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import os
 
-from .atomic import atomic_write
-from .hdf5 import WeightFileError, open_for_reading, open_for_writing, seal
+from .hdf5 import WeightFileError, open_for_reading, writing
 from . import keras3_weights, legacy_h5
 
 __all__ = ["save_weights", "load_weights", "plan_weights"]
@@ -39,13 +38,11 @@ def save_weights(model, filepath, overwrite: bool = True, save_format=None, **kw
     if save_format not in (None, "h5", "keras", "hdf5"):
         raise ValueError(f"kerasette saves weights as HDF5 only; save_format={save_format!r} is not supported")
     legacy_h5.check_has_weights(model)
-    with atomic_write(filepath, overwrite=overwrite) as temporary:
-        with open_for_writing(temporary) as handle:
-            if _uses_keras3_layout(filepath):
-                keras3_weights.save_weights_to_file(handle, model)
-            else:
-                legacy_h5.save_weights_to_group(handle, model)
-        seal(temporary)
+    with writing(filepath, overwrite=overwrite) as handle:
+        if _uses_keras3_layout(filepath):
+            keras3_weights.save_weights_to_file(handle, model)
+        else:
+            legacy_h5.save_weights_to_group(handle, model)
 
 
 def plan_weights(handle, model, filepath: str, by_name=False, skip_mismatch=False, reshape=False):
@@ -78,13 +75,10 @@ def load_weights(model, filepath, by_name: bool = False, skip_mismatch: bool = F
         raise TypeError(f"load_weights got unexpected arguments {sorted(kwargs)}")
     filepath = os.fspath(filepath)
     from .keras_zip import is_keras_zip, open_zip_weights
-    if is_keras_zip(filepath):
-        with open_zip_weights(filepath) as handle:
+    opened = open_zip_weights(filepath, model) if is_keras_zip(filepath) else open_for_reading(filepath)
+    with opened as handle:
+        try:
             plan = plan_weights(handle, model, filepath, by_name, skip_mismatch, reshape)
-    else:
-        with open_for_reading(filepath) as handle:
-            try:
-                plan = plan_weights(handle, model, filepath, by_name, skip_mismatch, reshape)
-            except (OSError, RuntimeError, KeyError) as error:
-                raise WeightFileError(f"Cannot read '{filepath}': the file is corrupt ({error})") from None
+        except (OSError, RuntimeError, KeyError) as error:
+            raise WeightFileError(f"Cannot read '{filepath}': the file is corrupt ({error})") from None
     plan.apply()
