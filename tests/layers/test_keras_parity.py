@@ -150,11 +150,10 @@ def test_weights_have_keras_names_order_and_shapes(case):
     assert layer.count_params() == sum(w.size for w in weights_of(case))
 
 
-@pytest.mark.parametrize("case", CASES)
+# merge layers (several inputs) have their output shapes checked through their outputs above
+@pytest.mark.parametrize("case", [c for c in CASES if len(inputs_of(c)) == 1])
 def test_output_shape_matches_keras(case):
     inputs = inputs_of(case)
-    if len(inputs) > 1:
-        pytest.skip("merge layers: the output shape is checked through the outputs above")
     layer = make_layer(case)
     shape = layer.compute_output_shape((None,) + inputs[0].shape[1:])
     assert tuple(shape) == (None,) + DATA[f"{case}.output"].shape[1:]
