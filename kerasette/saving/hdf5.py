@@ -396,13 +396,12 @@ class StoredArray:
     def __init__(self, dataset, filepath: str, what: str):
         self.dataset, self.filepath, self.what = dataset, filepath, what
         try:
-            shape, self.dtype, chunks = dataset.shape, dataset.dtype, dataset.chunks
+            shape, self.dtype = dataset.shape, dataset.dtype
         except (OSError, ValueError, TypeError, KeyError, RuntimeError) as error:
             raise WeightFileError(f"Cannot read {what} from '{filepath}': its header is corrupt ({error})") from None
         if shape is None:
             raise WeightFileError(f"{what} in '{filepath}' holds no data (an empty dataspace): the file is corrupt")
         self.shape = tuple(int(n) for n in shape)
-        self.chunks = None if chunks is None else tuple(int(n) for n in chunks)
 
     @property
     def size(self) -> int:
@@ -419,11 +418,17 @@ class StoredArray:
         """Refuse, before reading, data that is not numbers or whose chunks dwarf the dataset."""
         if self.dtype.kind not in "biufc" or self.dtype.hasobject:
             raise WeightFileError(f"{self.what} in '{self.filepath}' is not numeric (dtype {self.dtype})")
-        if self.chunks is not None:
-            chunk_bytes = int(numpy.prod(self.chunks, dtype=object)) * self.dtype.itemsize
+        try:
+            chunks = self.dataset.chunks
+        except (OSError, ValueError, TypeError, KeyError, RuntimeError) as error:
+            raise WeightFileError(f"Cannot read {self.what} from '{self.filepath}': its header is corrupt "
+                                  f"({error})") from None
+        if chunks is not None:
+            chunks = tuple(int(n) for n in chunks)
+            chunk_bytes = int(numpy.prod(chunks, dtype=object)) * self.dtype.itemsize
             if chunk_bytes > self.size * self.dtype.itemsize + CHUNK_SLACK_BYTES:
                 raise WeightFileError(
-                    f"{self.what} in '{self.filepath}' declares chunks of {self.chunks} ({chunk_bytes} bytes) "
+                    f"{self.what} in '{self.filepath}' declares chunks of {chunks} ({chunk_bytes} bytes) "
                     f"for a dataset of shape {self.shape}: the file is corrupt or hostile")
 
     def read(self) -> numpy.ndarray:

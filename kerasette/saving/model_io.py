@@ -107,6 +107,11 @@ def _checked_text(handle, name, filepath):
     if text is None:
         return None
     try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # h5py hands undecodable bytes back as lone surrogates
+        raise WeightFileError(f"The '{name}' of '{filepath}' is not valid UTF-8 text: the file is corrupt") from None
+    try:
         stored = read_string(handle, _CHECKSUMS)
     except (OSError, ValueError, TypeError, UnicodeDecodeError):
         raise WeightFileError(f"'{filepath}': its checksum record is corrupt") from None

@@ -480,6 +480,17 @@ def test_json_nested_100000_deep_in_a_model_file_is_a_clear_error(tmp_path, attr
     assert "100000 levels deep" in str(error.value) or "checksum record is corrupt" in str(error.value)
 
 
+def test_a_model_config_that_is_not_utf8_is_a_clear_error(tmp_path):
+    """h5py hands undecodable bytes back as lone surrogates: 'can't encode character' before the fix."""
+    path = tmp_path / "m.h5"
+    mlp().save(path)
+    unseal(path)
+    with h5py.File(path, "r+") as handle:
+        handle.attrs.create("model_config", b'{"class_name": "Sequential\xee"}', dtype=h5py.string_dtype("utf-8"))
+    with pytest.raises(WeightFileError, match=r"'model_config' of '.*m\.h5' is not valid UTF-8"):
+        load_model(path)
+
+
 def test_json_nested_100000_deep_in_a_keras_archive_is_a_clear_error(tmp_path, cnn_config):
     _, weights = cnn_config
     path = tmp_path / "deep.keras"
