@@ -40,6 +40,11 @@ WEIGHTS_FACTOR = 5
 _METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate", zipfile.ZIP_BZIP2: "bzip2",
             zipfile.ZIP_LZMA: "lzma"}
 _BLOCK = 1 << 20
+try:
+    from lzma import LZMAError as _LZMAError
+except ImportError:                          # a Python without lzma: zipfile says so with RuntimeError
+    class _LZMAError(Exception):
+        pass
 
 
 def weights_limit(model) -> int:
@@ -99,9 +104,9 @@ def _read_member(filepath: str, name: str, limit: int) -> io.BytesIO:
                 buffer = _copy_capped(member, limit, f"'{filepath}': its '{name}'", info.file_size)
     except WeightFileError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, zlib.error, ValueError,
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, zlib.error, _LZMAError, ValueError,
             NotImplementedError, RuntimeError, LookupError) as error:
-        # (lzma.LZMAError and the bz2 module's errors are OSError / ValueError)
+        # (bz2 reports damaged data as OSError; a missing bz2/lzma module is a RuntimeError)
         raise WeightFileError(f"Cannot read '{filepath}': the '.keras' archive is corrupt "
                               f"({type(error).__name__}: {error})") from None
     buffer.seek(0)

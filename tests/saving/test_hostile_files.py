@@ -392,6 +392,26 @@ def test_encrypted_members_and_unknown_compression_are_clear_errors(tmp_path, cn
         load_model(path)
 
 
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_damaged_compressed_members_are_clear_errors(tmp_path, method):
+    """zlib.error and LZMAError escaped before; compressed archives that are whole still load."""
+    with zipfile.ZipFile(os.path.join(FIXTURES, "keras3_cnn.keras")) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    path = tmp_path / "packed.keras"
+    with zipfile.ZipFile(path, "w", compression=method) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    assert load_model(path, compile=False).count_params() > 0
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("model.weights.h5")
+    start = info.header_offset + 30 + len(info.filename.encode()) + 40
+    data = bytearray(path.read_bytes())
+    data[start:start + 300] = bytes(b ^ 0x55 for b in data[start:start + 300])
+    path.write_bytes(bytes(data))
+    with pytest.raises(WeightFileError, match=r"packed\.keras.*archive is corrupt"):
+        load_model(path, compile=False)
+
+
 def test_an_oversized_config_json_is_refused(tmp_path, cnn_config, monkeypatch):
     _, weights = cnn_config
     path = tmp_path / "big.keras"
