@@ -1,7 +1,7 @@
 """Files kerasette writes, read back by real Keras in this interpreter (optional).
 
-Runs only where ``tf_keras`` (Keras 2 API) or ``keras`` (Keras 3) can be
-imported; kerasette's CI has neither, so these skip there.  The fixture
+Runs where ``tf_keras`` (Keras 2 API) and ``keras`` (Keras 3) can be
+imported: the test extra installs both, so CI runs them; elsewhere they skip.  The fixture
 script's ``write-kerasette`` / ``check-kerasette`` commands do the same
 check by hand across the side environments (see tests/fixtures/saving/README.md).
 """
