@@ -3,8 +3,9 @@
 Everything that does array math asks this module for ``xp`` (numpy by
 default, cupy on request) instead of importing numpy by name, so that a GPU
 backend is a switch here and nowhere else.  It also owns ``floatx`` (the
-default float type, float32 like Keras), ``epsilon`` and the seeded random
-generator used for initializers and dropout.
+default float type, float32 like Keras), ``epsilon``, ``image_data_format``
+(where layers expect the channels) and the seeded random generator used for
+initializers and dropout.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ _state = {
     "epsilon": 1e-7,
     "rng": numpy.random.default_rng(),
     "parallel_shards": "auto",
+    "image_data_format": "channels_last",
 }
 
 
@@ -64,6 +66,37 @@ def epsilon() -> float:
 
 def set_epsilon(value: float) -> None:
     _state["epsilon"] = float(value)
+
+
+_DATA_FORMATS = ("channels_first", "channels_last")
+
+
+def _checked_data_format(data_format) -> str:
+    value = str(data_format).lower()
+    if value not in _DATA_FORMATS:
+        raise ValueError("The `data_format` argument must be one of {'channels_first', 'channels_last'}. "
+                         f"Received: data_format={data_format}")
+    return value
+
+
+def image_data_format() -> str:
+    """Where image-like layers expect the channels: ``'channels_last'`` unless changed.
+
+    Layers and ops given ``data_format=None`` use this setting (as in Keras).
+    """
+    return _state["image_data_format"]
+
+
+def set_image_data_format(data_format: str) -> None:
+    """Set the default ``data_format``: ``'channels_last'`` or ``'channels_first'``."""
+    _state["image_data_format"] = _checked_data_format(data_format)
+
+
+def standardize_data_format(data_format) -> str:
+    """``None`` -> ``image_data_format()``; otherwise the lower-cased value, checked."""
+    if data_format is None:
+        return image_data_format()
+    return _checked_data_format(data_format)
 
 
 def set_seed(seed: int | None) -> None:

@@ -385,14 +385,14 @@ def _conv2d(input, filters=None, strides=1, padding="VALID", data_format="NHWC",
     _nhwc_only(data_format)
     kernel = filters if filters is not None else filter
     return _op("conv")(input, kernel, strides=_spatial(strides, "strides"), padding=_padding(padding),
-                       dilation_rate=_spatial(dilations if dilations is not None else 1, "dilations"))
+                       data_format="channels_last", dilation_rate=_spatial(dilations if dilations is not None else 1, "dilations"))
 
 
 def _pool(op_name: str, public_name: str):
     def pool(input, ksize, strides, padding, data_format="NHWC", name=None):  # noqa: A002
         _nhwc_only(data_format)
         return _op(op_name)(input, _spatial(ksize, "ksize"), strides=_spatial(strides, "strides"),
-                            padding=_padding(padding))
+                            padding=_padding(padding), data_format="channels_last")
 
     pool.__name__ = "_" + public_name
     pool.__doc__ = f"TensorFlow's ``nn.{public_name}`` over NHWC input: ``kerasette.ops.{op_name}``."
@@ -590,7 +590,7 @@ def _conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid", data_
     _channels_last(data_format)
 
     def make(layer_name):
-        return Conv2D(filters, kernel_size, strides=strides, padding=padding.lower(),
+        return Conv2D(filters, kernel_size, strides=strides, padding=padding.lower(), data_format="channels_last",
                       dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
                       kernel_initializer=_initializer(kernel_initializer, "glorot_uniform"),
                       bias_initializer=_initializer(bias_initializer, "zeros"),
@@ -627,7 +627,8 @@ def _pooling2d(class_name: str, public_name: str):
         layer_class = getattr(keras_layers, class_name)
 
         # no variables, so nothing to share or register: a new layer each call, as in TensorFlow
-        return layer_class(pool_size=pool_size, strides=strides, padding=padding.lower(), name=name)(inputs)
+        return layer_class(pool_size=pool_size, strides=strides, padding=padding.lower(),
+                           data_format="channels_last", name=name)(inputs)
 
     pooling.__name__ = "_" + public_name
     pooling.__doc__ = (f"2-D {public_name.split('_')[0]} pooling (Keras' ``{class_name}``); "
@@ -644,7 +645,7 @@ def _flatten(inputs, name=None, data_format="channels_last"):
     """Keep the batch axis, flatten the rest (Keras' ``Flatten``)."""
     from .layers import Flatten
     _channels_last(data_format)
-    return Flatten(name=name)(inputs)
+    return Flatten(data_format="channels_last", name=name)(inputs)
 
 
 @_layers_function

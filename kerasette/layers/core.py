@@ -119,19 +119,25 @@ class Activation(Layer):
 
 
 class Flatten(Layer):
-    """Flattens every axis but the batch: ``(None, 4, 4, 20)`` -> ``(None, 320)``."""
+    """Flattens every axis but the batch: ``(None, 4, 4, 20)`` -> ``(None, 320)``.
+
+    With ``data_format='channels_first'`` (or ``None`` while
+    ``backend.image_data_format()`` is channels first) the channels are moved
+    last before flattening, as Keras does, so the order of the features is
+    that of the same data channels last.
+    """
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        if data_format not in (None, "channels_last"):
-            raise ValueError("Flatten supports data_format='channels_last' only")
-        self.data_format = data_format
+        self.data_format = backend.standardize_data_format(data_format)
         self.input_spec = InputSpec(min_ndim=1)
 
     def call(self, inputs):
         shape = tuple(inputs.shape)
         if len(shape) == 1:
             return ops.expand_dims(inputs, 1)
+        if self.data_format == "channels_first" and len(shape) > 2:
+            inputs = ops.transpose(inputs, (0, *range(2, len(shape)), 1))
         inner = shape[1:]
         if None in inner:
             return ops.reshape(inputs, (shape[0] if shape[0] is not None else -1, -1))
@@ -222,15 +228,14 @@ class _SpatialDropout(Dropout):
     rank = None
 
     def __init__(self, rate, data_format=None, seed=None, **kwargs):
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"{type(self).__name__} supports data_format='channels_last' only "
-                             f"(kerasette is channels-last), got {data_format!r}")
         super().__init__(rate, seed=seed, **kwargs)
-        self.data_format = data_format
+        self.data_format = backend.standardize_data_format(data_format)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def _noise_shape(self, inputs):
         # None takes the input's size at run time: the batch and the channels
+        if self.data_format == "channels_first":
+            return (None, None) + (1,) * self.rank
         return (None,) + (1,) * self.rank + (None,)
 
     def get_config(self):
@@ -250,8 +255,8 @@ class SpatialDropout1D(_SpatialDropout):
     rank = 1
 
     def __init__(self, rate, seed=None, **kwargs):
-        # Keras' SpatialDropout1D takes no data_format
-        super().__init__(rate, seed=seed, **kwargs)
+        # Keras' SpatialDropout1D takes no data_format: the steps are always axis 1
+        super().__init__(rate, data_format="channels_last", seed=seed, **kwargs)
 
     def get_config(self):
         config = super().get_config()

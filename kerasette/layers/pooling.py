@@ -8,14 +8,19 @@ every spatial axis with ``ops.max`` / ``ops.mean``; ``keepdims=True`` keeps
 them as size-1 axes.  ``GlobalAveragePooling1D`` averages only the unmasked
 steps when a mask arrives (from ``Embedding(mask_zero=True)`` or ``Masking``).
 
-Channels last only; no pooling layer has weights.
+``data_format`` is ``'channels_last'`` (``(batch, *spatial, channels)``),
+``'channels_first'`` (``(batch, channels, *spatial)``) or ``None``
+(``backend.image_data_format()``); windowed pooling of channels-first data
+runs channels last between two transposes, global pooling reduces the
+spatial axes where they are.  No pooling layer has weights.
 """
 from __future__ import annotations
 
 from .. import ops
 from ..primitives.base import ShapeError, format_shape
-from .convolutional import conv_output_length, normalize_data_format, normalize_padding, normalize_tuple
 from .layer import InputSpec, Layer
+from .spatial import (conv_output_length, in_channels_last, join_shape, normalize_data_format, normalize_padding,
+                      normalize_tuple, spatial_of)
 
 __all__ = [
     "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
@@ -24,6 +29,10 @@ __all__ = [
     "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalMaxPool1D", "GlobalMaxPool2D",
     "GlobalMaxPool3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D",
 ]
+
+
+def _channels(shape, data_format):
+    return shape[1] if data_format == "channels_first" else shape[-1]
 
 
 class BasePooling(Layer):
@@ -44,17 +53,20 @@ class BasePooling(Layer):
         shape = tuple(inputs.shape)
         if self.padding == "valid":
             # a window larger than the input would give an empty axis: say so while building
-            for size, window in zip(shape[1:-1], self.pool_size):
+            for size, window in zip(spatial_of(shape, self.data_format), self.pool_size):
                 if size is not None and size < window:
                     raise ShapeError(f"{type(self).__name__} '{self.name}': pool_size {self.pool_size} "
                                      f"is larger than the input {format_shape(shape)} with padding 'valid'")
-        return pool(inputs, self.pool_size, strides=self.strides, padding=self.padding)
+        return in_channels_last(lambda x: pool(x, self.pool_size, strides=self.strides, padding=self.padding,
+                                               data_format="channels_last"),
+                                inputs, self.rank, self.data_format)
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
         spatial = tuple(conv_output_length(size, window, stride, 1, self.padding)
-                        for size, window, stride in zip(input_shape[1:-1], self.pool_size, self.strides))
-        return (input_shape[0],) + spatial + (input_shape[-1],)
+                        for size, window, stride in zip(spatial_of(input_shape, self.data_format),
+                                                        self.pool_size, self.strides))
+        return join_shape(input_shape[0], spatial, _channels(input_shape, self.data_format), self.data_format)
 
     def get_config(self):
         config = super().get_config()
@@ -143,13 +155,16 @@ class BaseGlobalPooling(Layer):
 
     @property
     def _axes(self):
-        return tuple(range(1, self.rank + 1))
+        """The spatial axes, which global pooling reduces."""
+        first = 2 if self.data_format == "channels_first" else 1
+        return tuple(range(first, first + self.rank))
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
+        channels = _channels(input_shape, self.data_format)
         if self.keepdims:
-            return (input_shape[0],) + (1,) * self.rank + (input_shape[-1],)
-        return (input_shape[0], input_shape[-1])
+            return join_shape(input_shape[0], (1,) * self.rank, channels, self.data_format)
+        return (input_shape[0], channels)
 
     def get_config(self):
         config = super().get_config()
@@ -212,11 +227,13 @@ class GlobalAveragePooling1D(BaseGlobalPooling):
         self.supports_masking = True
 
     def call(self, inputs, mask=None):
+        steps = self._axes[0]
         if mask is None:
-            return ops.mean(inputs, axis=1, keepdims=self.keepdims)
-        weights = ops.expand_dims(ops.cast(mask, inputs.dtype), 2)
-        total = ops.sum(ops.multiply(inputs, weights), axis=1, keepdims=self.keepdims)
-        return ops.divide(total, ops.sum(weights, axis=1, keepdims=self.keepdims))
+            return ops.mean(inputs, axis=steps, keepdims=self.keepdims)
+        # the mask (batch, steps) spread over the channels: after the steps, or before them
+        weights = ops.expand_dims(ops.cast(mask, inputs.dtype), 2 if steps == 1 else 1)
+        total = ops.sum(ops.multiply(inputs, weights), axis=steps, keepdims=self.keepdims)
+        return ops.divide(total, ops.sum(weights, axis=steps, keepdims=self.keepdims))
 
     def compute_mask(self, inputs, mask=None):
         # the steps are gone, and with them what the mask described

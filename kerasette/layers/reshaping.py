@@ -1,6 +1,6 @@
 """Spatial reshaping layers: ZeroPadding, Cropping and UpSampling, 1-d to 3-d.
 
-They change the spatial size of channels-last data and have no weights:
+They change the spatial size of image-like data and have no weights:
 ``ZeroPadding*D`` pads with zeros (``ops.pad``), ``Cropping*D`` slices
 (``ops.getitem``), ``UpSampling*D`` repeats rows and columns
 (``ops.repeat``); ``UpSampling2D(interpolation='bilinear')`` interpolates
@@ -11,6 +11,11 @@ Padding and cropping arguments take Keras' three spellings: an int (the same
 on both sides of every axis), one int per axis (the same on both sides), or
 one ``(before, after)`` pair per axis.  They are stored as pairs, as Keras
 stores them in its configs.
+
+``data_format`` (all but ``Cropping1D`` and ``UpSampling1D``, which Keras
+gives none) is ``'channels_last'``, ``'channels_first'`` or ``None``
+(``backend.image_data_format()``): the layers work on the spatial axes
+wherever the channels are.
 """
 from __future__ import annotations
 
@@ -20,13 +25,33 @@ import numpy
 
 from .. import backend, ops
 from ..primitives.base import ShapeError, format_shape
-from .convolutional import normalize_data_format, normalize_tuple
 from .layer import InputSpec, Layer
+from .spatial import normalize_data_format, normalize_tuple
 
 __all__ = [
     "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D",
     "UpSampling1D", "UpSampling2D", "UpSampling3D",
 ]
+
+
+def _per_axis(data_format: str, spatial, other) -> tuple:
+    """One entry per axis: ``spatial``'s on the spatial axes, ``other`` on the batch and the channels."""
+    if data_format == "channels_first":
+        return (other, other) + tuple(spatial)
+    return (other,) + tuple(spatial) + (other,)
+
+
+def _spatial_sizes(input_shape, data_format: str) -> tuple:
+    shape = tuple(input_shape)
+    return shape[2:] if data_format == "channels_first" else shape[1:-1]
+
+
+def _with_spatial(input_shape, data_format: str, sizes) -> tuple:
+    """``input_shape`` with its spatial sizes replaced by ``sizes``."""
+    shape = tuple(input_shape)
+    if data_format == "channels_first":
+        return shape[:2] + tuple(sizes)
+    return shape[:1] + tuple(sizes) + shape[-1:]
 
 
 def normalize_pairs(value, rank: int, name: str) -> tuple:
@@ -69,13 +94,13 @@ class BaseZeroPadding(Layer):
         self.input_spec = InputSpec(ndim=rank + 2)
 
     def call(self, inputs):
-        return ops.pad(inputs, ((0, 0),) + self._pairs + ((0, 0),))
+        return ops.pad(inputs, _per_axis(self.data_format, self._pairs, (0, 0)))
 
     def compute_output_shape(self, input_shape):
-        input_shape = tuple(input_shape)
         spatial = tuple(None if size is None else size + before + after
-                        for size, (before, after) in zip(input_shape[1:-1], self._pairs))
-        return (input_shape[0],) + spatial + (input_shape[-1],)
+                        for size, (before, after) in zip(_spatial_sizes(input_shape, self.data_format),
+                                                         self._pairs))
+        return _with_spatial(input_shape, self.data_format, spatial)
 
     def get_config(self):
         config = super().get_config()
@@ -130,7 +155,7 @@ class BaseCropping(Layer):
         self.input_spec = InputSpec(ndim=rank + 2)
 
     def _check(self, input_shape):
-        for size, (before, after) in zip(input_shape[1:-1], self._pairs):
+        for size, (before, after) in zip(_spatial_sizes(input_shape, self.data_format), self._pairs):
             if size is not None and before + after >= size:
                 raise ShapeError(f"{type(self).__name__} '{self.name}': cropping {self.cropping} leaves "
                                  f"nothing of an input of shape {format_shape(input_shape)}")
@@ -138,16 +163,17 @@ class BaseCropping(Layer):
     def call(self, inputs):
         self._check(tuple(inputs.shape))
         # a negative stop keeps working when a size is known only at run time
-        key = (slice(None),) + tuple(slice(before, -after if after else None)
-                                     for before, after in self._pairs) + (slice(None),)
+        key = _per_axis(self.data_format, (slice(before, -after if after else None)
+                                           for before, after in self._pairs), slice(None))
         return ops.getitem(inputs, key)
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
         self._check(input_shape)
         spatial = tuple(None if size is None else size - before - after
-                        for size, (before, after) in zip(input_shape[1:-1], self._pairs))
-        return (input_shape[0],) + spatial + (input_shape[-1],)
+                        for size, (before, after) in zip(_spatial_sizes(input_shape, self.data_format),
+                                                         self._pairs))
+        return _with_spatial(input_shape, self.data_format, spatial)
 
     def get_config(self):
         config = super().get_config()
@@ -163,7 +189,17 @@ class Cropping1D(BaseCropping):
     """
 
     def __init__(self, cropping=(1, 1), data_format=None, **kwargs):
-        super().__init__(1, cropping, data_format, **kwargs)
+        # Keras gives Cropping1D no data_format (the steps are axis 1); earlier kerasette
+        # configs wrote 'channels_last', which is still read
+        if data_format not in (None, "channels_last"):
+            raise ValueError(f"Cropping1D crops the steps of (batch, steps, channels) and takes no "
+                             f"data_format, got data_format={data_format!r}")
+        super().__init__(1, cropping, "channels_last", **kwargs)
+
+    def get_config(self):
+        config = super().get_config()
+        del config["data_format"]
+        return config
 
 
 class Cropping2D(BaseCropping):
@@ -190,8 +226,8 @@ class Cropping3D(BaseCropping):
 
 # ----------------------------------------------------------------- UpSampling
 
-def _repeat_axes(inputs, size):
-    for axis, factor in enumerate(size, start=1):
+def _repeat_axes(inputs, size, first_axis=1):
+    for axis, factor in enumerate(size, start=first_axis):
         if factor != 1:
             inputs = ops.repeat(inputs, factor, axis=axis)
     return inputs
@@ -221,6 +257,12 @@ def _bilinear_axis(layer, inputs, axis, factor):
     above = ops.take(inputs, upper, axis=axis)
     weight = backend.as_array(weight, dtype=inputs.dtype)
     return ops.add(below, ops.multiply(ops.subtract(above, below), weight))
+
+
+def _upsampled_shape(input_shape, size, data_format):
+    spatial = tuple(None if s is None else s * f
+                    for s, f in zip(_spatial_sizes(input_shape, data_format), size))
+    return _with_spatial(input_shape, data_format, spatial)
 
 
 class UpSampling1D(Layer):
@@ -269,15 +311,14 @@ class UpSampling2D(Layer):
         self.input_spec = InputSpec(ndim=4)
 
     def call(self, inputs):
+        first = 2 if self.data_format == "channels_first" else 1
         if self.interpolation == "nearest":
-            return _repeat_axes(inputs, self.size)
-        outputs = _bilinear_axis(self, inputs, 1, self.size[0])
-        return _bilinear_axis(self, outputs, 2, self.size[1])
+            return _repeat_axes(inputs, self.size, first)
+        outputs = _bilinear_axis(self, inputs, first, self.size[0])
+        return _bilinear_axis(self, outputs, first + 1, self.size[1])
 
     def compute_output_shape(self, input_shape):
-        input_shape = tuple(input_shape)
-        spatial = tuple(None if s is None else s * f for s, f in zip(input_shape[1:3], self.size))
-        return (input_shape[0],) + spatial + (input_shape[3],)
+        return _upsampled_shape(input_shape, self.size, self.data_format)
 
     def get_config(self):
         config = super().get_config()
@@ -300,12 +341,10 @@ class UpSampling3D(Layer):
         self.input_spec = InputSpec(ndim=5)
 
     def call(self, inputs):
-        return _repeat_axes(inputs, self.size)
+        return _repeat_axes(inputs, self.size, 2 if self.data_format == "channels_first" else 1)
 
     def compute_output_shape(self, input_shape):
-        input_shape = tuple(input_shape)
-        spatial = tuple(None if s is None else s * f for s, f in zip(input_shape[1:4], self.size))
-        return (input_shape[0],) + spatial + (input_shape[4],)
+        return _upsampled_shape(input_shape, self.size, self.data_format)
 
     def get_config(self):
         config = super().get_config()

@@ -115,8 +115,8 @@ def test_spatial_dropout_checks_rank_and_format():
     layer = SpatialDropout2D(0.5, name="sd")
     with pytest.raises(ShapeError, match=r"SpatialDropout2D 'sd' expects an input of rank 4, got shape \(None, 5, 3\)"):
         layer(Input(shape=(5, 3)))
-    with pytest.raises(ValueError, match="channels_last"):
-        SpatialDropout2D(0.5, data_format="channels_first")
+    with pytest.raises(ValueError, match="data_format"):
+        SpatialDropout2D(0.5, data_format="NCHW")
     assert "data_format" not in SpatialDropout1D(0.1).get_config()
 
 

@@ -197,8 +197,8 @@ def test_shape_errors_name_the_layer_and_shape():
 
 
 def test_argument_errors():
-    with pytest.raises(ValueError, match="channels_first"):
-        MaxPooling2D(data_format="channels_first")
+    with pytest.raises(ValueError, match="data_format"):
+        MaxPooling2D(data_format="NCHW")
     with pytest.raises(ValueError, match="padding"):
         AveragePooling1D(padding="causal")
     with pytest.raises(ValueError, match="pool_size"):

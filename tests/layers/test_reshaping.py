@@ -158,8 +158,10 @@ def test_shape_errors_name_the_layer_and_shape():
 
 
 def test_argument_errors():
-    with pytest.raises(ValueError, match="channels_first"):
-        ZeroPadding2D(data_format="channels_first")
+    with pytest.raises(ValueError, match="data_format"):
+        ZeroPadding2D(data_format="NCHW")
+    with pytest.raises(ValueError, match="Cropping1D.*data_format"):
+        Cropping1D(data_format="channels_first")
     with pytest.raises(ValueError, match="interpolation"):
         UpSampling2D(interpolation="bicubic")
     with pytest.raises(ValueError, match="padding"):

@@ -79,7 +79,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         if top or left:
             x = ops.pad(x, ((0, 0), (top, top), (left, left), (0, 0)))
     kernel = ops.transpose(weight, (2, 3, 1, 0))   # (out, in, kh, kw) -> Keras' (kh, kw, in, out)
-    y = ops.conv(x, kernel, strides=_pair(stride, "stride"), padding=mode,
+    y = ops.conv(x, kernel, strides=_pair(stride, "stride"), padding=mode, data_format="channels_last",
                  dilation_rate=_pair(dilation, "dilation"))
     if bias is not None:
         y = ops.add(y, bias)
@@ -103,7 +103,7 @@ def _pool2d(op, input, kernel_size, stride, padding, pad_value, function):  # no
     x = ops.transpose(input, _TO_CHANNELS_LAST)
     if top or left:
         x = ops.pad(x, ((0, 0), (top, top), (left, left), (0, 0)), constant_values=pad_value)
-    y = op(x, kernel_size, strides=stride, padding="valid")
+    y = op(x, kernel_size, strides=stride, padding="valid", data_format="channels_last")
     return ops.transpose(y, _TO_CHANNELS_FIRST)
 
 
