@@ -11,7 +11,7 @@ Two ways to compute, over one set of ops:
 import sys
 
 from . import (activations, backend, callbacks, constraints, datasets, engine, initializers, layers,
-               losses, metrics, models, ops, optimizers, primitives, regularizers, utils)
+               losses, metrics, models, ops, optimizers, primitives, random, regularizers, utils)
 from .eager import Tensor, enable_grad, no_grad
 from .layers import Input, Layer
 from .models import Model, Sequential
@@ -32,6 +32,7 @@ keras = sys.modules[__name__]
 
 __all__ = [
     "activations", "backend", "callbacks", "constraints", "datasets", "engine", "initializers", "layers",
-    "losses", "metrics", "models", "ops", "optimizers", "primitives", "regularizers", "saving", "utils",
+    "losses", "metrics", "models", "ops", "optimizers", "primitives", "random", "regularizers", "saving",
+    "utils",
     "Tensor", "no_grad", "enable_grad", "Input", "Layer", "Model", "Sequential", "Variable", "__version__", "version",
 ]

@@ -12,8 +12,8 @@ import os
 import numpy
 
 from .. import backend
+from ..primitives.random import RANDOM_PRIMITIVES  # every primitive that draws
 
-RANDOM_PRIMITIVES = {"dropout_mask", "random_uniform_like", "random_normal_like"}
 SHARD_WORTHY_PRIMITIVES = {"conv", "conv_transpose", "max_pool", "avg_pool"}
 #: weights from which the optimizer's update runs in two lanes
 LANE_MINIMUM_WEIGHTS = 1 << 17

@@ -3,17 +3,23 @@
 Each takes symbolic nodes, eager Tensors or plain arrays (see ``core``).
 Importing this package also installs the named methods (``.sum()``,
 ``.reshape()``, indexing, ...) on both kinds of tensor, in one place.
+
+No module of this package is named like an op (``ops.shape`` is the
+function; the shape ops live in ``shape_ops``): a submodule would shadow
+the op of its name once imported.
 """
-from . import activations, convolution, introspection, linalg, math, nn, reduction, shape  # noqa: F401
+from . import (activations, convolution, creation, introspection, linalg, math, nn,  # noqa: F401
+               reduction, shape_ops)
 from .activations import *  # noqa: F401,F403
 from .convolution import *  # noqa: F401,F403
 from .core import apply  # noqa: F401
+from .creation import *  # noqa: F401,F403
 from .introspection import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .math import *  # noqa: F401,F403
 from .methods import install_methods
 from .nn import *  # noqa: F401,F403
 from .reduction import *  # noqa: F401,F403
-from .shape import *  # noqa: F401,F403
+from .shape_ops import *  # noqa: F401,F403
 
 install_methods()

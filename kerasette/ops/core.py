@@ -14,6 +14,9 @@ tuples, strides as tuples, ...) and call ``apply``; they do no math.
 from __future__ import annotations
 
 import contextlib
+import numbers
+
+import numpy
 
 from .. import eager, engine
 from ..eager import Tensor
@@ -43,6 +46,65 @@ def apply(name, *inputs, **attrs):
     if any(isinstance(x, Tensor) for x in inputs):
         return eager.apply(name, *inputs, **attrs)
     return eager.compute(name, *inputs, **attrs)
+
+
+def apply_stateful(name, *inputs, **attrs):
+    """``apply`` for ops whose value changes from run to run (random draws).
+
+    Inside a graph being built (a layer's ``call`` on symbolic inputs) such an
+    op becomes a node even when none of its inputs is one, so the compiled
+    program draws at every run instead of keeping one draw as a constant.
+    """
+    if _building[0] and not any(isinstance(x, Node) for x in inputs):
+        inputs = tuple(engine.variable_from_holder(x) if isinstance(x, Tensor) else x for x in inputs)
+        return engine.apply(name, *inputs, **attrs)
+    return apply(name, *inputs, **attrs)
+
+
+def split_shape(shape, op_name: str = "op") -> tuple:
+    """A shape argument as ``(template, sizes)``: the form creation primitives take.
+
+    ``shape`` is an int, a sequence of sizes or a 1-d integer tensor.  Python
+    and numpy integers, 0-d arrays and eager Tensors are sizes known now and
+    stand in the template; a symbolic size (``ops.shape(x)[0]`` in a graph,
+    the batch size known only when the program runs) is ``None`` in the
+    template and goes into ``sizes``, an input of the primitive.
+
+    >>> split_shape((2, 3))
+    ((2, 3), ())
+    """
+    if isinstance(shape, Node):
+        if len(shape.shape) == 0:
+            entries = [shape]
+        elif len(shape.shape) == 1 and shape.shape[0] is not None:
+            entries = [engine.apply("getitem", shape, key=(i,)) for i in range(shape.shape[0])]
+        else:
+            raise ValueError(f"{op_name}: a shape tensor must be 1-d of known length, got {shape!r}")
+    elif isinstance(shape, Tensor):
+        entries = shape.data.reshape(-1).tolist()
+    elif isinstance(shape, (numbers.Integral, numpy.integer)):
+        entries = [shape]
+    elif isinstance(shape, numpy.ndarray):
+        entries = shape.reshape(-1).tolist()
+    else:
+        entries = list(shape)
+    template, sizes = [], []
+    for size in entries:
+        if isinstance(size, Node):
+            if len(size.shape) != 0 or size.dtype.kind not in "iu":
+                raise ValueError(f"{op_name}: a size must be a 0-d integer, got {size!r}")
+            template.append(None)
+            sizes.append(size)
+            continue
+        if size is None:
+            raise ValueError(f"{op_name}: shape {tuple(entries)} holds an unknown size (None); give "
+                             f"sizes known at run time as ops.shape(x)[i] of a tensor")
+        value = size.data if isinstance(size, Tensor) else size
+        array = numpy.asarray(value)
+        if array.ndim != 0 or array.dtype.kind not in "iu":
+            raise TypeError(f"{op_name}: sizes must be integers, got {size!r} in {tuple(entries)}")
+        template.append(int(array))
+    return tuple(template), tuple(sizes)
 
 
 def shape_of(x) -> tuple:

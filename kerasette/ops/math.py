@@ -18,7 +18,7 @@ from .core import apply
 TensorLike = Any
 
 __all__ = [
-    "add", "subtract", "multiply", "divide", "negative", "power", "ones_like", "zeros_like",
+    "add", "subtract", "multiply", "divide", "negative", "power",
     "square", "sqrt", "exp", "expm1", "log", "log1p", "reciprocal", "sin", "cos", "erf",
     "abs", "absolute", "sign", "floor", "ceil", "round",
     "maximum", "minimum", "clip", "where", "cast",
@@ -72,16 +72,6 @@ def negative(x: TensorLike) -> TensorLike:
 def power(x1: TensorLike, x2: TensorLike) -> TensorLike:
     """``x1 ** x2`` with broadcasting."""
     return apply("power", x1, x2)
-
-
-def ones_like(x: TensorLike) -> TensorLike:
-    """Ones of ``x``'s shape and dtype."""
-    return apply("ones_like", x)
-
-
-def zeros_like(x: TensorLike) -> TensorLike:
-    """Zeros of ``x``'s shape and dtype."""
-    return apply("zeros_like", x)
 
 
 # -------------------------------------------------------------------- unary

@@ -21,8 +21,9 @@ _SAME_CALL = [
 
 
 def _shape_arguments(shape):
-    # x.reshape(2, 3) and x.reshape((2, 3)) both work, as in numpy and torch
-    if len(shape) == 1 and not isinstance(shape[0], int):
+    # x.reshape(2, 3) and x.reshape((2, 3)) both work, as in numpy and torch; a
+    # lone size may be a run-time one (a 0-d node from ops.shape)
+    if len(shape) == 1 and not isinstance(shape[0], int) and getattr(shape[0], "ndim", 1) != 0:
         return tuple(shape[0])
     return tuple(shape)
 

@@ -15,7 +15,8 @@ import numpy
 
 from .. import backend
 from ..primitives.base import normalize_axis
-from .core import apply, dtype_of, shape_of
+from ..primitives.random import SeedSource
+from .core import apply, apply_stateful, dtype_of, shape_of
 
 #: an array, a Python number or list, an eager Tensor or a symbolic node
 TensorLike = Any
@@ -29,7 +30,7 @@ __all__ = ["moments", "batch_normalization", "dropout", "categorical_crossentrop
 
 def moments(x: TensorLike, axes, keepdims: bool = False, synchronized: bool = False):
     """Mean and variance of ``x`` over ``axes``: ``mean, variance = moments(x, [0, 1, 2])``."""
-    from . import math, reduction, shape
+    from . import math, reduction, shape_ops
     if synchronized:
         raise NotImplementedError("moments(synchronized=True) needs several devices; "
                                   "kerasette runs on one")
@@ -42,7 +43,7 @@ def moments(x: TensorLike, axes, keepdims: bool = False, synchronized: bool = Fa
     # centred (two-pass) variance: E[(x - m)^2] stays >= 0, unlike E[x^2] - m^2
     variance = reduction.mean(math.square(x - mean), axis=axes, keepdims=keepdims)
     if not keepdims:
-        mean = shape.squeeze(mean, axis=axes)
+        mean = shape_ops.squeeze(mean, axis=axes)
     if dtype == numpy.float16:
         mean, variance = math.cast(mean, "float16"), math.cast(variance, "float16")
     return mean, variance
@@ -52,31 +53,33 @@ def batch_normalization(x: TensorLike, mean: TensorLike, variance: TensorLike, a
                         offset: TensorLike = None, scale: TensorLike = None,
                         epsilon: float = 1e-3) -> TensorLike:
     """``(x - mean) * scale / sqrt(variance + epsilon) + offset``, statistics of shape (C,) on ``axis``."""
-    from . import math, shape
+    from . import creation, shape_ops
     rank = len(shape_of(x))
     axis = normalize_axis(axis, rank, "batch_normalization")[0]
     if offset is None:
-        offset = math.zeros_like(mean)
+        offset = creation.zeros_like(mean)
     if scale is None:
-        scale = math.ones_like(mean)
+        scale = creation.ones_like(mean)
     params = [mean, variance, offset, scale]
     if axis != rank - 1 and len(shape_of(mean)) == 1:
         # (C,) -> (C, 1, ..., 1) so that numpy broadcasting meets x's axis
         layout = (-1,) + (1,) * (rank - 1 - axis)
-        params = [shape.reshape(p, layout) for p in params]
+        params = [shape_ops.reshape(p, layout) for p in params]
     return apply("batch_normalization", x, *params, epsilon=float(epsilon))
 
 
 # ------------------------------------------------------------------ dropout
 
 def _generator(seed):
-    if seed is None:
-        return backend.rng()
-    if isinstance(seed, numpy.random.Generator):
+    """The ``seed`` attribute of a random primitive: ``None`` (the shared generator, looked
+    up when the draw runs), a Generator or SeedGenerator (they move on from draw to draw),
+    or for an int a new Generator of its own, made now (so a graph draws afresh each run)."""
+    if seed is None or isinstance(seed, (numpy.random.Generator, SeedSource)):
         return seed
     if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
         return numpy.random.default_rng(int(seed))
-    raise TypeError(f"seed must be an int, a numpy Generator or None, not {type(seed).__name__}")
+    raise TypeError(f"seed must be an int, a numpy Generator, a SeedGenerator or None, "
+                    f"not {type(seed).__name__}")
 
 
 def dropout(x: TensorLike, rate: float, noise_shape=None, seed=None) -> TensorLike:
@@ -95,23 +98,23 @@ def dropout(x: TensorLike, rate: float, noise_shape=None, seed=None) -> TensorLi
         noise_shape = (None,) * rank
     else:
         noise_shape = tuple(None if d is None else int(d) for d in noise_shape)
-    mask = apply("dropout_mask", x, rate=rate, noise_shape=noise_shape,
-                 generator=_generator(seed))
+    mask = apply_stateful("dropout_mask", x, rate=rate, noise_shape=noise_shape,
+                          seed=_generator(seed))
     return apply("multiply", x, mask)
 
 
 def random_uniform_like(x: TensorLike, minval: float = 0.0, maxval: float = 1.0,
                         seed=None) -> TensorLike:
     """Uniform noise shaped like ``x``, drawn afresh each time a graph runs (for noise layers)."""
-    return apply("random_uniform_like", x, minval=float(minval), maxval=float(maxval),
-                 generator=_generator(seed))
+    return apply_stateful("random_uniform_like", x, minval=float(minval), maxval=float(maxval),
+                          seed=_generator(seed))
 
 
 def random_normal_like(x: TensorLike, mean: float = 0.0, stddev: float = 1.0,
                        seed=None) -> TensorLike:
     """Gaussian noise shaped like ``x``, drawn afresh each time a graph runs (for noise layers)."""
-    return apply("random_normal_like", x, mean=float(mean), stddev=float(stddev),
-                 generator=_generator(seed))
+    return apply_stateful("random_normal_like", x, mean=float(mean), stddev=float(stddev),
+                          seed=_generator(seed))
 
 
 # ----------------------------------------------------------- cross-entropies

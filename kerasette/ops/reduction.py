@@ -71,7 +71,7 @@ def _arg_extremum(name, x, axis, keepdims):
     rank = len(shape_of(x))
     if axis is None:
         # numpy and Keras index the flattened array
-        from .shape import reshape
+        from .shape_ops import reshape
         out = apply(name, reshape(x, (-1,)), axis=0, keepdims=bool(keepdims))
         return reshape(out, (1,) * rank) if keepdims else out
     (axis,) = normalize_axis(int(axis), rank, name)
@@ -94,7 +94,7 @@ def cumsum(x: TensorLike, axis=None, dtype=None) -> TensorLike:
         from .math import cast
         x = cast(x, dtype)
     if axis is None:
-        from .shape import reshape
+        from .shape_ops import reshape
         return apply("cumsum", reshape(x, (-1,)), axis=0)
     (axis,) = normalize_axis(int(axis), len(shape_of(x)), "cumsum")
     return apply("cumsum", x, axis=axis)

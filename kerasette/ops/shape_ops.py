@@ -6,6 +6,12 @@ the static attributes the primitives take: negative axes become
 non-negative, ``x[1:3, None]`` becomes the hashable key ``((1, 3, None),
 None)``, integer-array indexing becomes ``take``, a boolean mask becomes
 ``take`` of its true positions, and ``split`` becomes one slice per part.
+
+``reshape``, ``broadcast_to`` and ``tile`` also take sizes known only at run
+time (``ops.shape(x)[0]`` in a graph): they become the ``reshape_to`` and
+``broadcast_to_sizes`` primitives, whose shape templates read those sizes
+when the program runs.
+(The module is not called ``shape``: that name is the op ``ops.shape``.)
 """
 from __future__ import annotations
 
@@ -19,7 +25,7 @@ from ..eager import Tensor
 from ..engine import Node
 from ..primitives.base import normalize_axis
 from ..primitives.shape import expand_ellipsis
-from .core import apply, shape_of
+from .core import apply, shape_of, split_shape
 
 #: an array, a Python number or list, an eager Tensor or a symbolic node
 TensorLike = Any
@@ -51,8 +57,19 @@ def _integer_indices(indices):
     return array
 
 
+def _dynamic(shape) -> bool:
+    """Whether a shape argument holds a symbolic size (known only when the graph runs)."""
+    if isinstance(shape, Node):
+        return True
+    return not isinstance(shape, (numbers.Integral, numpy.ndarray, Tensor)) and any(
+        isinstance(d, Node) for d in shape)
+
+
 def reshape(x: TensorLike, newshape) -> TensorLike:
-    """``x`` with shape ``newshape`` (one entry may be -1)."""
+    """``x`` with shape ``newshape`` (one entry may be -1; sizes may be ``ops.shape(y)[i]``)."""
+    if _dynamic(newshape):
+        template, sizes = split_shape(newshape, "reshape")
+        return apply("reshape_to", x, *sizes, shape=template)
     newshape = (newshape,) if isinstance(newshape, numbers.Integral) else newshape
     newshape = tuple(-1 if d is None else int(d) for d in newshape)
     return apply("reshape", x, shape=newshape)
@@ -163,7 +180,13 @@ def pad(x: TensorLike, pad_width, mode: str = "constant", constant_values=None) 
 
 
 def tile(x: TensorLike, repeats) -> TensorLike:
-    """``x`` repeated ``repeats`` times along each axis, like numpy.tile."""
+    """``x`` repeated ``repeats`` times along each axis, like numpy.tile.
+
+    A repeat count known only at run time (``ops.shape(y)[0]``) is allowed
+    along an axis of size 1, where tiling is broadcasting.
+    """
+    if _dynamic(repeats):
+        return _tile_dynamic(x, repeats)
     repeats = (repeats,) if isinstance(repeats, numbers.Integral) else tuple(int(r) for r in repeats)
     rank = _rank(x)
     repeats = (1,) * (rank - len(repeats)) + tuple(int(r) for r in repeats)
@@ -188,8 +211,28 @@ def repeat(x: TensorLike, repeats, axis=None) -> TensorLike:
     return apply("repeat", x, repeats=int(repeats), axis=axis)
 
 
+def _tile_dynamic(x, repeats):
+    counts, sizes = split_shape(repeats, "tile")
+    source = shape_of(x)
+    rank = max(len(source), len(counts))
+    source = (1,) * (rank - len(source)) + tuple(source)
+    counts = (1,) * (rank - len(counts)) + counts
+    if any(count is None and size != 1 for count, size in zip(counts, source)):
+        raise ValueError(f"tile: a repeat count known only at run time needs an axis of size 1, "
+                         f"got an input of shape {source} and repeats {counts}")
+    if rank != len(shape_of(x)):
+        x = expand_dims(x, tuple(range(rank - len(shape_of(x)))))
+    static = tile(x, tuple(1 if count is None else count for count in counts))
+    # -1: the axis keeps the size it has (known or not); None: the run-time count
+    return apply("broadcast_to_sizes", static, *sizes,
+                 shape=tuple(None if count is None else -1 for count in counts))
+
+
 def broadcast_to(x: TensorLike, shape) -> TensorLike:
-    """``x`` broadcast to ``shape``."""
+    """``x`` broadcast to ``shape`` (sizes may be ``ops.shape(y)[i]``)."""
+    if _dynamic(shape):
+        template, sizes = split_shape(shape, "broadcast_to")
+        return apply("broadcast_to_sizes", x, *sizes, shape=template)
     shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(int(d) for d in shape)
     return apply("broadcast_to", x, shape=shape)
 
