@@ -8,11 +8,21 @@ arguments and formulas are Keras 3's (``relu`` with ``negative_slope``,
 argument (None, a name, a config dict or a callable) into the function and
 ``serialize`` turns it back into its name.
 
+One name changed its meaning between Keras 2 and Keras 3: Keras 2's (and
+tf.keras') ``hard_sigmoid`` is ``clip(0.2 x + 0.5, 0, 1)``.  That function
+is ``keras2_hard_sigmoid`` here; the model loaders resolve ``"hard_sigmoid"``
+to it inside ``keras2_names()``, for files that Keras 2 wrote, so a loaded
+model computes what the Keras that saved it computed (and saves it again
+under its own name).
+
 >>> from kerasette import activations
 >>> activations.get("relu")([-1.0, 2.0])
 array([0., 2.], dtype=float32)
 """
 from __future__ import annotations
+
+import contextlib
+import threading
 
 from . import backend, ops
 from .serialization import ObjectRegistry
@@ -104,6 +114,16 @@ def sigmoid(x):
 def hard_sigmoid(x):
     """``relu6(x + 3) / 6``: 0 below -3, 1 above 3, linear between (Keras 3's slope 1/6)."""
     return ops.hard_sigmoid(_as_operand(x))
+
+
+def keras2_hard_sigmoid(x):
+    """Keras 2's (and tf.keras') ``hard_sigmoid``: ``clip(0.2 x + 0.5, 0, 1)``, slope 1/5.
+
+    What ``"hard_sigmoid"`` means in files written by Keras 2 (Keras 2.3's
+    LSTM and GRU use it as their ``recurrent_activation`` by default).
+    """
+    x = _as_operand(x)
+    return ops.clip(ops.add(ops.multiply(x, 0.2), 0.5), 0.0, 1.0)
 
 
 def log_sigmoid(x):
@@ -222,10 +242,32 @@ _BY_NAME = {function.__name__: function for function in [
     sparse_plus, tanh, hard_tanh, tanh_shrink, hard_shrink, soft_shrink, threshold,
     exponential, linear, mish,
 ]}
-_BY_NAME.update({"swish": silu, "hard_swish": hard_silu})
+_BY_NAME.update({"swish": silu, "hard_swish": hard_silu, "keras2_hard_sigmoid": keras2_hard_sigmoid})
 _NAME_OF = {id(function): name for name, function in _BY_NAME.items() if name == function.__name__}
 # functions, not classes: only the registry's name lookup applies
 _REGISTRY = ObjectRegistry("activation function", None, _BY_NAME)
+
+# names that meant another function in Keras 2, and that function
+_KERAS2_MEANINGS = {"hard_sigmoid": keras2_hard_sigmoid}
+_scope = threading.local()
+
+
+@contextlib.contextmanager
+def keras2_names(active: bool = True):
+    """Inside the block (when ``active``), names resolve as Keras 2 meant them:
+    ``"hard_sigmoid"`` is ``keras2_hard_sigmoid``.  The loaders enter it while
+    they rebuild a model from a file written by Keras 2 or tf.keras.
+
+    >>> with keras2_names():
+    ...     get("hard_sigmoid") is keras2_hard_sigmoid
+    True
+    """
+    previous = getattr(_scope, "keras2", False)
+    _scope.keras2 = bool(active)
+    try:
+        yield
+    finally:
+        _scope.keras2 = previous
 
 
 def serialize(activation):
@@ -265,6 +307,8 @@ def deserialize(config, custom_objects: dict | None = None):
         if options is not None and hasattr(found, "from_config"):
             return found.from_config(options)
         return found
+    if getattr(_scope, "keras2", False) and name in _KERAS2_MEANINGS:
+        return _KERAS2_MEANINGS[name]
     return _REGISTRY.lookup(name)
 
 

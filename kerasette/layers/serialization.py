@@ -32,7 +32,9 @@ from .config_compat import normalize_entry
 from .layer import Layer
 
 __all__ = ["layer_class", "layer_from_config", "serialize_layer", "deserialize_layer", "class_name_of",
-           "register_model_classes", "model_classes", "UnknownLayerError", "ConfigError"]
+           "register_model_classes", "model_classes", "UnknownLayerError", "ConfigError", "serialize",
+           "deserialize", "keras3_model_config", "keras3_layer_config", "keras3_value", "dtype_policy",
+           "REGISTERED_NAME_LOOKUPS", "registered_name_of"]
 
 # set by kerasette.models when it is imported (see register_model_classes)
 _models: dict = {"functional": None, "sequential": None, "rebuild_functional": None}
@@ -187,7 +189,8 @@ def serialize_layer(layer) -> dict:
     builtin = builtin_layer_class(class_name) is type(layer) and class_name not in ("Functional", "Model",
                                                                                        "Sequential")
     return {"module": "keras.layers" if builtin else type(layer).__module__, "class_name": class_name,
-            "config": layer.get_config(), "registered_name": None if builtin else class_name}
+            "config": layer.get_config(),
+            "registered_name": None if builtin else registered_name_of(type(layer)) or class_name}
 
 
 def deserialize_layer(entry, custom_objects: dict | None = None):
@@ -196,3 +199,320 @@ def deserialize_layer(entry, custom_objects: dict | None = None):
         raise ConfigError(f"A nested layer config must be a dict with 'class_name' and 'config', got "
                          f"{str(entry)[:200]}")
     return layer_from_config(normalize_entry(entry, custom_objects), custom_objects)
+
+
+# ------------------------------------------------------------------ Keras 3's form
+#
+# ``serialize`` writes what ``keras.layers.serialize`` (Keras 3's
+# ``serialize_keras_object``) writes for a layer: ``module``, ``class_name``,
+# ``config``, ``registered_name`` and, for a layer that has been called,
+# ``build_config``; inside the config, dtypes as ``DTypePolicy`` records and
+# initializers, regularizers, constraints and nested layers as entries of the
+# same form.  Models (Sequential, functional) get Keras 3's model configs:
+# layer entries with ``inbound_nodes`` of ``{"args", "kwargs"}`` holding
+# ``__keras_tensor__`` records.  This is the form of a ``.keras`` file's
+# ``config.json``; the saving floor adds a model's ``compile_config``.
+
+#: callables ``name_of(obj) -> "package>Name" or None``: the saving floor adds the
+#: lookup of ``register_keras_serializable`` when it is imported (any registered
+#: object implies that it was)
+REGISTERED_NAME_LOOKUPS: list = []
+_NESTED_KINDS = (("_initializer", "initializers"), ("_regularizer", "regularizers"), ("_constraint", "constraints"))
+
+
+def registered_name_of(obj):
+    """The name ``obj`` was registered under (``"package>Name"``), or None."""
+    for lookup in REGISTERED_NAME_LOOKUPS:
+        found = lookup(obj)
+        if found is not None:
+            return found
+    return None
+
+
+def keras3_module_of(cls, keras_module: str):
+    """``(module, registered_name)`` Keras 3 writes for class ``cls``: ``keras_module`` for one of
+    kerasette's own public classes, else the class's module (None for ``__main__``) and its name."""
+    if getattr(_public_table(keras_module), cls.__name__, None) is cls:
+        return keras_module, None
+    module = cls.__module__
+    return (None if module == "__main__" else module), registered_name_of(cls) or cls.__name__
+
+
+def _public_table(keras_module: str):
+    from .. import constraints, initializers, regularizers
+    if keras_module == "keras.layers":
+        from .. import layers
+        return layers
+    return {"keras.initializers": initializers, "keras.regularizers": regularizers,
+            "keras.constraints": constraints}.get(keras_module)
+
+
+def dtype_policy(name) -> dict:
+    """Keras 3's record of a layer's dtype policy."""
+    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": name}, "registered_name": None}
+
+
+def _nested_module(class_name: str, key) -> tuple:
+    """``(module, registered_name)`` of an object a Keras 2 form ``{"class_name", "config"}`` names."""
+    from .. import constraints, initializers, regularizers
+    tables = {"initializers": initializers, "regularizers": regularizers, "constraints": constraints}
+    order = [kind for suffix, kind in _NESTED_KINDS if isinstance(key, str) and key.endswith(suffix)]
+    order += [kind for kind in tables if kind not in order]
+    for kind in order:
+        found = getattr(tables[kind], class_name, None)
+        if inspect.isclass(found) and not class_name.startswith("_"):
+            return f"keras.{kind}", None
+    if builtin_layer_class(class_name) is not None:
+        return "keras.layers", None
+    found = _registered(class_name)
+    if found is not None:
+        module = getattr(found, "__module__", None)
+        return (None if module == "__main__" else module), registered_name_of(found) or class_name
+    return None, class_name
+
+
+def keras3_value(value, key=None):
+    """A value of a Keras 2 form layer config in Keras 3's form (nested objects, dtypes, tuples)."""
+    if isinstance(value, dict):
+        class_name = value.get("class_name")
+        if isinstance(class_name, str) and "config" in value:
+            return _keras3_record(value, key)
+        return {name: keras3_value(item, name) for name, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [keras3_value(item) for item in value]
+    return value
+
+
+def _keras3_record(record: dict, key) -> dict:
+    class_name = record["class_name"]
+    if class_name.startswith("__") or class_name in ("function", "DTypePolicy"):
+        return record
+    record = dict(record)
+    if "module" not in record:
+        module, registered = _nested_module(class_name, key)
+        record = {"module": module, "class_name": class_name, "config": record["config"],
+                  "registered_name": registered}
+    inner = record["config"]
+    is_layer = record.get("module") == "keras.layers" or builtin_layer_class(class_name) is not None
+    if isinstance(inner, dict) and is_layer:
+        record["config"] = keras3_layer_config(inner, class_name)
+    else:
+        record["config"] = keras3_value(inner)
+    return record
+
+
+def keras3_layer_config(config: dict, class_name: str = "") -> dict:
+    """A layer's ``get_config()`` in Keras 3's form.
+
+    ``batch_input_shape`` goes (Keras 3 writes an InputLayer entry instead,
+    ``keras3_model_config``), an ``InputLayer`` writes ``batch_shape`` and
+    ``optional``, every other layer its dtype as a ``DTypePolicy`` record.
+    """
+    config = dict(config)
+    if class_name == "InputLayer":
+        shape = config.pop("batch_input_shape", None)
+        if shape is not None:
+            config = {"batch_shape": list(shape), **config}
+        config.setdefault("optional", False)
+        return keras3_value(config)
+    result = {}
+    for key, value in config.items():
+        if key == "batch_input_shape":
+            continue
+        if key == "dtype" and isinstance(value, str):
+            result[key] = dtype_policy(value)
+        else:
+            result[key] = keras3_value(value, key)
+    return result
+
+
+def _keras3_function(function) -> dict:
+    """What Keras 3 stores for a Lambda's callable: bytecode for a lambda or closure, else its name."""
+    from ..serialization.functions import func_dump
+    from .core import _is_importable_function
+    if not _is_importable_function(function):
+        code, defaults, closure = func_dump(function)
+        return {"class_name": "__lambda__", "config": {"code": code, "defaults": defaults, "closure": closure}}
+    name = registered_name_of(function) or function.__name__
+    return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
+
+
+def _lambda_config(layer) -> dict:
+    base = {key: value for key, value in Layer.get_config(layer).items() if key != "batch_input_shape"}
+    config = keras3_layer_config(base, "Lambda")
+    config["function"] = _keras3_function(layer.function)
+    if layer._output_shape is not None:
+        shape = layer._output_shape
+        config["output_shape"] = _keras3_function(shape) if callable(shape) else list(shape)
+    if layer.mask is not None:
+        config["mask"] = _keras3_function(layer.mask) if callable(layer.mask) else layer.mask
+    config["arguments"] = keras3_value(dict(layer.arguments))
+    return config
+
+
+def build_config_of(layer):
+    """``{"input_shape": ...}`` from the shapes of the layer's first recorded call, or None."""
+    from .input_layer import InputLayer
+    from .recurrent import InitialStateInputs
+    from .structure import map_structure
+    calls = getattr(layer, "_calls", None)
+    if isinstance(layer, InputLayer) or not calls or not calls[0].args:
+        return None
+    inputs = calls[0].args[0]
+    if isinstance(layer, InitialStateInputs) and isinstance(inputs, (list, tuple)):
+        inputs = inputs[0]
+    try:
+        return {"input_shape": map_structure(lambda node: list(node.shape), inputs)}
+    except AttributeError:
+        return None
+
+
+def serialize(layer) -> dict:
+    """Keras 3's ``keras.layers.serialize``: a layer (or model) as a ``module`` /
+    ``class_name`` / ``config`` / ``registered_name`` record (``build_config``
+    once it has been called); ``deserialize`` rebuilds it.
+
+    >>> record = serialize(Dense(2))
+    >>> record["module"], record["class_name"], record["registered_name"]
+    ('keras.layers', 'Dense', None)
+    """
+    if not isinstance(layer, Layer):
+        raise ValueError(f"keras.layers.serialize needs a layer, got {layer!r}")
+    functional, sequential = model_classes()
+    is_model = functional is not None and isinstance(layer, functional)
+    graph_model = is_model and (isinstance(layer, sequential) or layer.is_functional)
+    class_name = class_name_of(layer)
+    if is_model and isinstance(layer, sequential) and type(layer) is sequential:
+        module, registered = "keras", None
+    elif graph_model and class_name == "Functional":
+        module, registered = "keras.src.models.functional", "Functional"
+    else:
+        module, registered = keras3_module_of(type(layer), "keras.layers")
+    if graph_model:
+        config = keras3_model_config(layer)
+    elif builtin_layer_class("Lambda") is type(layer):
+        config = _lambda_config(layer)
+    else:
+        config = keras3_layer_config(layer.get_config(), class_name)
+    record = {"module": module, "class_name": class_name if graph_model else type(layer).__name__,
+              "config": config, "registered_name": registered}
+    if is_model:
+        record["build_config"] = {"input_shape": _model_input_shape(layer, sequential)}
+    else:
+        build = build_config_of(layer)
+        if build is not None:
+            record["build_config"] = build
+    return record
+
+
+def _model_input_shape(model, sequential):
+    if isinstance(model, sequential):
+        node = model._input_node
+        return list(node.shape) if node is not None else None
+    return None
+
+
+def deserialize(config, custom_objects: dict | None = None):
+    """Keras 3's ``keras.layers.deserialize``: the layer a ``serialize`` record (or a
+    Keras 2 ``{"class_name", "config"}`` dict) describes, with fresh weights."""
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"keras.layers.deserialize needs a dict with 'class_name' and 'config', got {config!r}")
+    layer = deserialize_layer(config, custom_objects)
+    if not isinstance(layer, Layer):
+        raise ValueError(f"keras.layers.deserialize was passed a config that is not a layer's: {config!r}")
+    return layer
+
+
+# --------------------------------------------------------- Keras 3 model configs
+def keras3_model_config(model) -> dict:
+    """A Sequential or functional model's config in Keras 3's form."""
+    _, sequential = model_classes()
+    if isinstance(model, sequential):
+        return _keras3_sequential_config(model)
+    return _keras3_functional_config(model)
+
+
+def _keras3_sequential_config(model) -> dict:
+    from .input_layer import InputLayer
+    layers = []
+    node = model._input_node
+    if node is not None:
+        input_layer = node.origin[0].layer if node.origin is not None else None
+        layers.append({"module": "keras.layers", "class_name": "InputLayer",
+                       "config": {"batch_shape": list(node.shape), "dtype": str(node.dtype), "sparse": False,
+                                  "ragged": False,
+                                  "name": input_layer.name if input_layer is not None else f"{model.name}_input",
+                                  "optional": False},
+                       "registered_name": None})
+    for layer in model._stack:
+        if not isinstance(layer, InputLayer):
+            layers.append(serialize(layer))
+    config = {"name": model.name, "trainable": model.trainable, "dtype": dtype_policy(model.dtype),
+              "layers": layers}
+    if node is not None:
+        config["build_input_shape"] = list(node.shape)
+    return config
+
+
+def _keras3_functional_config(model) -> dict:
+    from .input_layer import InputLayer
+    from .layer import LayerCall
+    from .recurrent import InitialStateInputs
+    from .structure import map_structure
+    functional, sequential = model_classes()
+    scheduled = {id(step) for step in model._schedule}
+    for step in model._schedule:
+        if not isinstance(step, LayerCall):
+            raise ValueError(
+                f"Model '{model.name}' applies the op '{step.op.name}' directly to a symbolic tensor; "
+                "its config cannot describe that. Wrap the op in a Lambda layer to save the model's architecture.")
+
+    def model_calls(layer):
+        if isinstance(layer, InputLayer):
+            return [layer._calls[0]]
+        return [call for call in layer._calls if id(call) in scheduled]
+
+    node_index = {}
+    for layer in model.layers:
+        # Keras 3 counts a nested functional model's own graph as its node 0
+        first = 1 if isinstance(layer, functional) and not isinstance(layer, sequential) \
+            and layer.is_functional else 0
+        for index, call in enumerate(model_calls(layer)):
+            node_index[id(call)] = first + index
+
+    def reference(node):
+        call, position = node.origin
+        return [call.layer.name, node_index[id(call)], position]
+
+    def tensor_record(value):
+        if hasattr(value, "origin") and getattr(value, "origin", None) is not None:
+            return {"class_name": "__keras_tensor__",
+                    "config": {"shape": list(value.shape), "dtype": str(value.dtype),
+                               "keras_history": reference(value)}}
+        return keras3_value(value)
+
+    layers = []
+    for layer in model.layers:
+        entry = serialize(layer)
+        entry["name"] = layer.name
+        nodes = []
+        if not isinstance(layer, InputLayer):
+            for call in model_calls(layer):
+                args = list(call.args)
+                kwargs = dict(call.kwargs)
+                if isinstance(layer, InitialStateInputs) and args and isinstance(args[0], (list, tuple)) \
+                        and len(args[0]) > 1:
+                    # kerasette joins initial states to the inputs; Keras 3 passes them by keyword
+                    kwargs["initial_state"] = list(args[0][1:])
+                    args[0] = args[0][0]
+                nodes.append({"args": map_structure(tensor_record, args),
+                              "kwargs": map_structure(tensor_record, kwargs)})
+        entry["inbound_nodes"] = nodes
+        layers.append(entry)
+    return {
+        "name": model.name,
+        "trainable": model.trainable,
+        "layers": layers,
+        "input_layers": map_structure(reference, model._input_structure),
+        "output_layers": map_structure(reference, model._output_structure),
+    }

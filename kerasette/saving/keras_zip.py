@@ -1,7 +1,15 @@
-"""Reading Keras 3's ``.keras`` files: a zip of ``config.json``, ``metadata.json`` and ``model.weights.h5``.
+"""Keras 3's ``.keras`` files: a zip of ``metadata.json``, ``config.json`` and ``model.weights.h5``.
 
-Only reading: ``load_model("m.keras")`` and ``model.load_weights("m.keras")``.
-The archive's JSON is parsed as data; its weights are Keras 3's
+Writing (``model.save("m.keras")``, ``write_keras_zip``) makes the archive
+Keras 3 makes: ``metadata.json`` (``keras_version``, ``date_saved``),
+``config.json`` (the model's ``serialize_keras_object`` record with its
+``build_config`` and ``compile_config``) and ``model.weights.h5`` (Keras 3's
+``.weights.h5`` layout, the optimizer's variables under ``optimizer/vars``),
+all stored uncompressed.  The archive is built in memory and reaches the
+disk through ``atomic.write_bytes``, like every kerasette save.
+
+Reading (``load_model("m.keras")`` and ``model.load_weights("m.keras")``):
+the archive's JSON is parsed as data; its weights are Keras 3's
 ``.weights.h5`` layout, opened from memory.  Nothing in the archive is
 executed (a Lambda's bytecode is refused in safe mode like everywhere else).
 
@@ -16,19 +24,29 @@ names the file, as is a damaged archive.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import io
+import json
+import time
 import zipfile
 import zlib
 
+import h5py
 import numpy
 
 from .hdf5 import WeightFileError, open_image_for_reading
 from .json_text import parse_json
 
-__all__ = ["is_keras_zip", "open_zip_weights", "read_zip_config", "weights_limit", "CONFIG_LIMIT"]
+__all__ = ["is_keras_zip", "open_zip_weights", "read_zip_config", "read_zip_metadata", "weights_limit",
+           "write_keras_zip", "CONFIG_LIMIT", "KERAS3_FORMAT_VERSION"]
 
 WEIGHTS_NAME = "model.weights.h5"
 CONFIG_NAME = "config.json"
+METADATA_NAME = "metadata.json"
+#: the Keras release whose ``.keras`` layout and configs kerasette writes
+KERAS3_FORMAT_VERSION = "3.15.1"
+#: what ``metadata.json`` may expand to (Keras writes two short entries)
+METADATA_LIMIT = 1 << 20
 
 #: the most ``config.json`` may expand to (Keras' configs take kilobytes, a few megabytes for huge models)
 CONFIG_LIMIT = 64 << 20
@@ -132,3 +150,59 @@ def read_zip_config(filepath: str) -> dict:
         raise WeightFileError(f"The '{CONFIG_NAME}' of '{filepath}' holds a JSON {type(config).__name__}, "
                               "not the object of a model config: the file is corrupt")
     return config
+
+
+def read_zip_metadata(filepath: str) -> dict:
+    """The archive's ``metadata.json`` (``keras_version``, ``date_saved``), or {} when it has none."""
+    try:
+        with zipfile.ZipFile(filepath) as archive:
+            if METADATA_NAME not in archive.namelist():
+                return {}
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return {}
+    text = _read_member(filepath, METADATA_NAME, METADATA_LIMIT).getvalue()
+    metadata = parse_json(text, f"The '{METADATA_NAME}' of '{filepath}'")
+    return metadata if isinstance(metadata, dict) else {}
+
+
+# ------------------------------------------------------------------ writing
+def _weights_image(model) -> bytes:
+    """``model.weights.h5`` as bytes: Keras 3's layout, built in memory (no user block, no seal:
+    inside the archive the zip's own CRC-32 guards it)."""
+    from .keras3_weights import save_weights_to_file
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w", libver=("v108", "v108")) as handle:
+        save_weights_to_file(handle, model)
+    return buffer.getvalue()
+
+
+def _member(name: str, stamp) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=stamp)
+    info.compress_type = zipfile.ZIP_STORED
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def write_keras_zip(model, filepath: str, overwrite: bool = True) -> None:
+    """Write ``model`` as a Keras 3 ``.keras`` archive, atomically."""
+    from ..version import __version__
+    from .atomic import check_destination, write_bytes
+    from .keras3_serialization import serialize_keras_object
+    from .legacy_h5 import check_has_weights
+    from .serialization import json_default
+    check_destination(filepath, overwrite)
+    check_has_weights(model)
+    config_json = json.dumps(serialize_keras_object(model), default=json_default)
+    now = datetime.datetime.now()
+    metadata_json = json.dumps({"keras_version": KERAS3_FORMAT_VERSION,
+                                "date_saved": now.strftime("%Y-%m-%d@%H:%M:%S"),
+                                "kerasette_version": __version__})
+    weights = _weights_image(model)
+    stamp = time.localtime()[:6]
+    archive_bytes = io.BytesIO()
+    with zipfile.ZipFile(archive_bytes, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr(_member(METADATA_NAME, stamp), metadata_json.encode("utf-8"))
+        archive.writestr(_member(CONFIG_NAME, stamp), config_json.encode("utf-8"))
+        archive.writestr(_member(WEIGHTS_NAME, stamp), weights)
+    with archive_bytes.getbuffer() as image:
+        write_bytes(filepath, [image], overwrite=overwrite)

@@ -1,6 +1,8 @@
-"""Whole models in one file: ``save_model`` / ``load_model`` in Keras' legacy HDF5 layout.
+"""Whole models in one file: ``save_model`` / ``load_model``.
 
-A model file holds, as tf.keras writes it::
+A ``.keras`` name gives Keras 3's zip archive (``keras_zip``); any other
+name Keras' legacy HDF5 layout.  A legacy model file holds, as tf.keras
+writes it::
 
     /  @model_config     JSON {"class_name": "Functional" | "Sequential", "config": {...}}
        @training_config  JSON (compiled models): optimizer config, loss, metrics, loss weights
@@ -14,9 +16,11 @@ kerasette loads theirs.  The optimizer's state comes back with the model:
 after ``save``, ``load_model`` and one more ``fit`` step, the weights equal
 those of the run that never stopped.
 
-``load_model`` also reads Keras 3's ``.keras`` archives.  It never runs code
-from a file (no pickle; Lambda bytecode only with ``safe_mode=False``), and
-reads and checks the whole file before returning anything.
+``load_model`` reads both, whoever wrote them (kerasette, tf.keras, Keras 2
+or Keras 3).  It never runs code from a file (no pickle; Lambda bytecode
+only with ``safe_mode=False``), and reads and checks the whole file before
+returning anything.  A model from a file Keras 2 wrote computes what Keras 2
+computed: its ``"hard_sigmoid"`` is Keras 2's (``activations.keras2_names``).
 """
 from __future__ import annotations
 
@@ -27,11 +31,12 @@ import zlib
 
 import h5py
 
+from .. import activations
 from . import legacy_h5, serialization
 from .hdf5 import (StoredArray, WeightFileError, open_for_reading, read_string, read_string_list, write_dataset,
                    write_string_list, writing)
 from .json_text import parse_json
-from .keras_zip import is_keras_zip, open_zip_weights, read_zip_config
+from .keras_zip import is_keras_zip, open_zip_weights, read_zip_config, read_zip_metadata, write_keras_zip
 from .object_registration import resolve_custom_objects
 from .plan import LoadPlan
 
@@ -46,22 +51,39 @@ def _crc(text: str) -> int:
 
 def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool = True,
                save_format=None, **kwargs) -> None:
-    """Write architecture, weights, training config and optimizer state to an HDF5 file (atomically).
+    """Write the whole model to one file, atomically: Keras 3's ``.keras`` archive for a
+    ``.keras`` name, else HDF5 in the legacy layout (``.h5``), which tf.keras reads too.
 
-    >>> model.save("model.h5")
-    >>> restored = kerasette.models.load_model("model.h5")
+    Both hold the architecture, the weights, the compile() arguments and the
+    optimizer's state (``include_optimizer=False`` leaves the last two out of
+    an HDF5 file; like Keras 3, a ``.keras`` file always holds them).
+    ``save_format`` is Keras 3's: accepted (with a warning) beside a name
+    that says the format, an error otherwise.
+
+    >>> model.save("model.keras")
+    >>> restored = kerasette.models.load_model("model.keras")
     """
     filepath = os.fspath(filepath)
     kwargs.pop("signatures", None)
     kwargs.pop("options", None)
+    kwargs.pop("zipped", None)
     if kwargs:
-        raise TypeError(f"save got unexpected arguments {sorted(kwargs)}")
-    if filepath.endswith(".keras") or save_format in ("keras", "tf"):
-        raise ValueError(f"Cannot save '{filepath}': kerasette writes whole models as HDF5 (a '.h5' name), "
-                         "which tf.keras and Keras 3 load; the '.keras' zip format can be read, not written")
+        raise ValueError(f"The following argument(s) are not supported: {list(kwargs)}")
+    if save_format:
+        if not filepath.endswith((".h5", ".hdf5", ".keras")):
+            raise ValueError("The `save_format` argument is deprecated in Keras 3. Please remove this argument "
+                             "and pass a file path with either `.keras` or `.h5` extension. "
+                             f"Received: save_format={save_format}")
+        warnings.warn("The `save_format` argument is deprecated in Keras 3. We recommend removing this argument "
+                      f"as it can be inferred from the file path. Received: save_format={save_format}",
+                      stacklevel=3)
     if filepath.endswith(".weights.h5"):
         raise ValueError(f"'{filepath}' is a weights file name: use model.save_weights() for it, "
-                         "or a '.h5' name for the whole model")
+                         "or a '.keras' (or '.h5') name for the whole model")
+    if filepath.endswith(".keras"):
+        serialization.architecture_config(model)       # a subclassed model is refused, as for .h5
+        write_keras_zip(model, filepath, overwrite=overwrite)
+        return
     architecture = serialization.architecture_config(model)
     legacy_h5.check_has_weights(model)
     model_json = json.dumps(architecture, default=serialization.json_default)
@@ -197,7 +219,10 @@ def _load_from_handle(handle, filepath, custom_objects, compile, safe_mode):
             raise WeightFileError(f"'{filepath}' holds weights only, not a whole model: build the model in "
                                   "code, then model.load_weights(...)")
         raise WeightFileError(f"'{filepath}' holds no model: it has no 'model_config' attribute")
-    model = serialization.model_from_config(config, custom_objects, safe_mode=safe_mode)
+    keras2 = serialization.written_by_keras2(_attribute(handle, "keras_version"), _attribute(handle, "backend"),
+                                             _attribute(handle, "kerasette_version"))
+    with activations.keras2_names(keras2):
+        model = serialization.model_from_config(config, custom_objects, safe_mode=safe_mode)
     if "model_weights" not in handle:
         raise WeightFileError(f"'{filepath}' has a model config but no 'model_weights' group: the file is "
                               "truncated or corrupt")
@@ -211,6 +236,14 @@ def _load_from_handle(handle, filepath, custom_objects, compile, safe_mode):
     for plan in plans:
         plan.apply()
     return model
+
+
+def _attribute(handle, name):
+    """A root attribute as text, or None where it is absent or unreadable."""
+    try:
+        return read_string(handle, name)
+    except (OSError, ValueError, TypeError, UnicodeDecodeError):
+        return None
 
 
 def _compile_from(model, training, custom_objects, filepath) -> bool:
@@ -227,18 +260,22 @@ def _compile_from(model, training, custom_objects, filepath) -> bool:
 
 
 def _load_keras_zip(filepath, custom_objects, compile, safe_mode):
+    from .keras3_serialization import compile_from_config, normalize_function_records
     from .keras3_weights import plan_weights_from_file
-    config = read_zip_config(filepath)
-    model = serialization.model_from_config(config, custom_objects, safe_mode=safe_mode)
+    config = normalize_function_records(read_zip_config(filepath))
+    metadata = read_zip_metadata(filepath)
+    # tf.keras 2.13 to 2.15 wrote '.keras' archives too, with Keras 2's names
+    keras2 = serialization.written_by_keras2(metadata.get("keras_version"),
+                                             kerasette_version=metadata.get("kerasette_version"))
+    with activations.keras2_names(keras2):
+        model = serialization.model_from_config(config, custom_objects, safe_mode=safe_mode)
     compile_config = config.get("compile_config") if compile else None
     if compile_config:
-        training = dict(compile_config)
-        # compile()'s default, as Keras 3 uses when the archive names no optimizer
-        optimizer = training.pop("optimizer", None) or "rmsprop"
-        if isinstance(optimizer, str):
-            optimizer = {"class_name": optimizer, "config": {}}
-        training["optimizer_config"] = optimizer
-        _compile_from(model, training, custom_objects, filepath)
+        try:
+            compile_from_config(model, compile_config, custom_objects)
+        except (ValueError, TypeError, KeyError) as error:
+            warnings.warn(f"'{filepath}': the model loads uncompiled, because its compile_config cannot be "
+                          f"rebuilt ({error}). Compile it yourself.", stacklevel=3)
     with open_zip_weights(filepath, model) as handle:
         try:
             plan = plan_weights_from_file(handle, model, filepath,

@@ -163,3 +163,14 @@ from ..serialization import EXTRA_LOOKUPS  # noqa: E402
 
 if get_registered_object not in EXTRA_LOOKUPS:
     EXTRA_LOOKUPS.append(get_registered_object)
+
+
+def _registered_name_or_none(obj):
+    return _GLOBAL_CUSTOM_NAMES.get(id(obj))
+
+
+# ... and Keras 3 records of layers (on the layers floor) name them by their registered name
+from ..layers.serialization import REGISTERED_NAME_LOOKUPS  # noqa: E402
+
+if _registered_name_or_none not in REGISTERED_NAME_LOOKUPS:
+    REGISTERED_NAME_LOOKUPS.append(_registered_name_or_none)

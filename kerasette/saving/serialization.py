@@ -23,6 +23,7 @@ import warnings
 
 import numpy
 
+from .. import activations
 from ..layers.config_compat import normalize_entry
 from ..layers.input_layer import InputLayer
 from ..layers.serialization import class_name_of, layer_from_config, model_classes
@@ -31,7 +32,7 @@ from ..serialization.functions import SafeModeScope, UnsafeDeserializationError
 from .object_registration import custom_object_scope, get_registered_name, resolve_custom_objects
 
 __all__ = ["ConfigError", "json_default", "architecture_config", "model_to_json", "model_from_json", "model_from_config",
-           "training_config", "compile_arguments", "SubclassedModelError"]
+           "training_config", "compile_arguments", "SubclassedModelError", "written_by_keras2"]
 
 
 class SubclassedModelError(NotImplementedError):
@@ -108,6 +109,21 @@ def model_to_json(model, **kwargs) -> str:
     return json.dumps(config, **kwargs)
 
 
+def written_by_keras2(keras_version, backend=None, kerasette_version=None) -> bool:
+    """Whether a file (or JSON text) was written by Keras 2 / tf.keras, whose names can mean
+    other functions than Keras 3's (``hard_sigmoid``, see ``activations.keras2_names``).
+
+    kerasette's own files name what they computed (they carry ``kerasette_version``;
+    its JSON text the backend ``numpy``, which no Keras 2 wrote); a file without a
+    version is taken as Keras 3's.
+    """
+    from .legacy_h5 import BACKEND_NAME
+    if kerasette_version or backend == BACKEND_NAME or not isinstance(keras_version, str):
+        return False
+    major = keras_version.strip().split(".")[0]
+    return major.isdigit() and int(major) < 3
+
+
 def model_from_config(config: dict, custom_objects: dict | None = None, safe_mode: bool | None = None):
     """Build the model (or layer) a ``{"class_name", "config"}`` dict describes.
 
@@ -151,7 +167,9 @@ def model_from_json(json_string: str, custom_objects: dict | None = None, safe_m
         config = parse_json(json_string, "The JSON text given to model_from_json")
     except (TypeError, ValueError) as error:
         raise ValueError(f"model_from_json needs JSON text; it cannot be parsed: {error}") from None
-    return model_from_config(config, custom_objects, safe_mode=safe_mode)
+    keras2 = isinstance(config, dict) and written_by_keras2(config.get("keras_version"), config.get("backend"))
+    with activations.keras2_names(keras2):
+        return model_from_config(config, custom_objects, safe_mode=safe_mode)
 
 
 # ------------------------------------------------------------------ training
