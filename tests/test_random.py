@@ -300,3 +300,42 @@ def test_a_subclassed_model_drawing_in_call_fits():
     history = model.fit(x, y, batch_size=16, epochs=2, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
     assert model.seed_generator.state.numpy()[1] >= 8
+
+
+class Sampling(keras.layers.Layer):
+    """The VAE guide's layer: z = mean + exp(log_var / 2) * epsilon, epsilon of a run-time shape."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.seed_generator = keras.random.SeedGenerator(1337)
+
+    def call(self, inputs):
+        z_mean, z_log_var = inputs
+        batch = ops.shape(z_mean)[0]
+        dim = ops.shape(z_mean)[1]
+        epsilon = keras.random.normal(shape=(batch, dim), seed=self.seed_generator)
+        return z_mean + ops.exp(0.5 * z_log_var) * epsilon
+
+
+def test_the_vae_sampling_layer_in_a_functional_model():
+    inputs = keras.Input((4,))
+    z_mean = keras.layers.Dense(2)(inputs)
+    z_log_var = keras.layers.Dense(2)(inputs)
+    sampling = Sampling()
+    z = sampling([z_mean, z_log_var])
+    model = keras.Model(inputs, keras.layers.Dense(4)(z))
+    model.compile(optimizer="adam", loss="mse")
+    x, _ = _data(2)
+    history = model.fit(x, x, batch_size=16, epochs=3, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+    assert sampling.seed_generator.state.numpy().tolist() == [1337, 12]
+    first, second = model.predict(x[:5], verbose=0), model.predict(x[:5], verbose=0)
+    assert first.shape == (5, 4) and not np.allclose(first, second)
+    eager = sampling([np.zeros((3, 2), "float32"), np.zeros((3, 2), "float32")])
+    assert eager.shape == (3, 2) and eager.dtype == np.float32
+
+
+def test_docstring_examples():
+    import doctest
+    result = doctest.testmod(random, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted and not result.failed

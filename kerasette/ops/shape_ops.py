@@ -15,6 +15,7 @@ when the program runs.
 """
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -65,9 +66,41 @@ def _dynamic(shape) -> bool:
         isinstance(d, Node) for d in shape)
 
 
+def _own_axis_size(size, x, axis) -> bool:
+    """Whether ``size`` is the node ``ops.shape(x)[axis]``."""
+    return (isinstance(size, Node) and size.kind == "op" and size.op.name == "axis_size"
+            and size.inputs[0] is x and size.attrs.get("axis") == axis)
+
+
+def _static_target(x, newshape):
+    """``newshape`` as a static target when its one run-time size is x's one unknown axis
+    (``reshape(x, (ops.shape(x)[0], -1))``): the sizes the static rule then knows stay known."""
+    source = shape_of(x)
+    unknown = [i for i, d in enumerate(source) if d is None]
+    if len(unknown) != 1 or not isinstance(x, Node):
+        return None
+    own = [j for j, d in enumerate(newshape) if _own_axis_size(d, x, unknown[0])]
+    if len(own) != 1 or any(isinstance(d, Node) for j, d in enumerate(newshape) if j != own[0]):
+        return None
+    fixed = [int(d) for j, d in enumerate(newshape) if j != own[0] and d != -1]
+    free = sum(1 for j, d in enumerate(newshape) if j != own[0] and d == -1)
+    known_in = math.prod(d for d in source if d is not None)
+    # the -1 that stands for x's unknown size must stand for exactly that size
+    if free > 1 or (free and (not math.prod(fixed) or known_in % math.prod(fixed))) or (
+            not free and math.prod(fixed) != known_in):
+        return None
+    rest = known_in // math.prod(fixed) if free else None
+    return tuple(-1 if j == own[0] else (rest if d == -1 else int(d)) for j, d in enumerate(newshape))
+
+
 def reshape(x: TensorLike, newshape) -> TensorLike:
     """``x`` with shape ``newshape`` (one entry may be -1; sizes may be ``ops.shape(y)[i]``)."""
     if _dynamic(newshape):
+        if not isinstance(newshape, Node):
+            newshape = tuple(-1 if d is None else d for d in newshape)
+            target = _static_target(x, newshape)
+            if target is not None:
+                return apply("reshape", x, shape=target)
         template, sizes = split_shape(newshape, "reshape")
         return apply("reshape_to", x, *sizes, shape=template)
     newshape = (newshape,) if isinstance(newshape, numbers.Integral) else newshape

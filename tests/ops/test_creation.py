@@ -151,6 +151,34 @@ def test_shape_in_a_graph_gives_nodes_for_run_time_sizes():
         np.testing.assert_array_equal(out[12], value.reshape(n, -1))
 
 
+def test_reshape_by_its_own_batch_size_keeps_the_other_sizes_known():
+    x = engine.placeholder("float32", (None, 4, 5))
+    batch = ops.shape(x)[0]
+    assert ops.reshape(x, (batch, -1)).shape == (None, 20)
+    assert ops.reshape(x, (batch, 2, 10)).shape == (None, 2, 10)
+    assert x.reshape(batch, 5, -1).shape == (None, 5, 4)
+    # another tensor's batch size, or sizes that do not add up, are only known when run
+    other = engine.placeholder("float32", (None, 3))
+    assert ops.reshape(x, (ops.shape(other)[0], -1)).shape == (None, None)
+    wrong = ops.reshape(x, (batch, 10))
+    with pytest.raises(ValueError, match="cannot reshape"):
+        engine.Session().run(wrong, feed_dict={x: np.ones((2, 4, 5), "float32")})
+
+
+class FlattenByHand(keras.layers.Layer):
+    def call(self, x):
+        return ops.reshape(x, (ops.shape(x)[0], -1))
+
+
+def test_a_reshape_by_batch_size_feeds_a_dense_layer():
+    inputs = keras.Input((4, 5))
+    model = keras.Model(inputs, keras.layers.Dense(2)(FlattenByHand()(inputs)))
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.ones((6, 4, 5), "float32")
+    model.fit(x, np.zeros((6, 2), "float32"), batch_size=4, verbose=0)
+    assert model.predict(x, verbose=0).shape == (6, 2)
+
+
 def test_run_time_reshape_passes_gradients():
     x = engine.placeholder("float32", (None, 6))
     batch = ops.shape(x)[0]
@@ -221,3 +249,12 @@ def test_a_layer_with_two_run_time_sizes_in_a_model_with_unknown_steps():
         x = rng.normal(size=(4, steps, 8)).astype("float32")
         model.fit(x, np.zeros((4, steps, 2), "float32"), batch_size=3, epochs=1, verbose=0)
         np.testing.assert_allclose(model.predict(x, verbose=0), model(x), rtol=1e-5, atol=1e-6)
+
+
+def test_docstring_examples():
+    import doctest
+
+    from kerasette.ops import core, creation, introspection
+    for module in (core, creation, introspection):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+        assert result.attempted and not result.failed, module.__name__
