@@ -35,6 +35,14 @@ from ..variables import Variable
 from .structure import flatten, map_structure
 
 _recording = [True]
+#: how many layer calls are running (one inside another); losses reset at the outermost
+_call_depth = [0]
+
+
+def in_layer_call() -> bool:
+    """Whether some layer's ``call`` is running (metrics read it: an update on
+    symbolic inputs there belongs to a model being built, and is skipped)."""
+    return _call_depth[0] > 0
 
 @contextlib.contextmanager
 def not_recording():
@@ -234,7 +242,26 @@ class Layer:
         return penalties
 
     def add_loss(self, loss) -> None:
+        """Add a loss (a scalar, or summed) from inside ``call``: ``fit`` adds it to the
+        compiled loss, and trains on it alone when ``compile`` had no loss.  The
+        losses of one call of the outermost layer (or model) are kept, its
+        nested layers' too, until its next call."""
         self._call_losses.append(loss)
+
+    def _clear_call_losses(self) -> None:
+        stack, seen = [self], set()
+        while stack:
+            layer = stack.pop()
+            if id(layer) not in seen:
+                seen.add(id(layer))
+                layer._call_losses = []
+                stack.extend(layer._layers)
+
+    def add_metric(self, *args, **kwargs):
+        raise NotImplementedError(
+            "Layer `add_metric()` method is deprecated. Add your metric in `Model.compile(metrics=[...])`, "
+            "or create metric trackers in init() or build() when subclassing the layer or model, then call "
+            "`metric.update_state()` whenever necessary.")
 
     # ------------------------------------------------------------ calling
     def build(self, input_shape) -> None:
@@ -275,7 +302,8 @@ class Layer:
                 call_kwargs.pop(argument)
         if input_mask is not None and self._call_accepts("mask"):
             call_kwargs["mask"] = input_mask
-        self._call_losses = []
+        if not _call_depth[0]:
+            self._clear_call_losses()
         if plain:
             with eager.no_grad():
                 outputs = self._checked_call(args, call_kwargs, shapes)
@@ -318,6 +346,7 @@ class Layer:
                 spec.check(self, shape, index)
 
     def _checked_call(self, args, kwargs, shapes):
+        _call_depth[0] += 1
         try:
             return self.call(*args, **kwargs)
         except ShapeError as error:
@@ -326,6 +355,8 @@ class Layer:
                 raise
             raise ShapeError(f"{type(self).__name__} '{self.name}' cannot take an input of shape "
                              f"{_format_shapes(shapes)}: {message}") from None
+        finally:
+            _call_depth[0] -= 1
 
     @classmethod
     def _call_accepts(cls, argument: str) -> bool:

@@ -10,6 +10,12 @@ by ``metric.variables``, as in Keras) and updates compute on plain arrays of
 functions, ...) are written with ``kerasette.ops`` and so also work in graphs;
 here they are simply called on arrays.
 
+A metric updated inside a layer's ``call()`` (Keras' endpoint-layer pattern)
+sees symbolic nodes while a compiled program is traced: its
+``update_state`` is then recorded (``capture_symbolic_updates``) and
+replayed by the model on each batch's values, which the program fetches;
+outside such a trace (a functional model being built) it does nothing.
+
 The arithmetic follows Keras 3's ``reduce_to_samplewise_values``: per-sample
 values are averaged over their trailing axes, multiplied by the sample
 weights, and ``Mean`` divides the weighted total by the summed weights (or
@@ -17,6 +23,8 @@ the number of samples).
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 from typing import Any
 
 from .. import backend, initializers
@@ -24,8 +32,68 @@ from .. import losses as losses_module
 from ..ops.masking import get_mask, set_mask
 from ..variables import Variable
 
-__all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "reduce_to_samplewise_values",
-           "to_array"]
+__all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "capture_symbolic_updates",
+           "reduce_to_samplewise_values", "suspend_updates", "to_array"]
+
+#: innermost last: a list that records symbolic updates, or None that drops every update
+_UPDATE_SCOPES: list = []
+
+
+@contextlib.contextmanager
+def capture_symbolic_updates():
+    """Inside, ``update_state`` called with symbolic nodes (a layer's ``call`` traced
+    into a compiled program) is not run but recorded as ``(metric, args, kwargs)``
+    in the list this yields, for the caller to replay on the values."""
+    records: list = []
+    _UPDATE_SCOPES.append(records)
+    try:
+        yield records
+    finally:
+        _UPDATE_SCOPES.pop()
+
+
+@contextlib.contextmanager
+def suspend_updates():
+    """Inside, every ``update_state`` does nothing (a forward pass run only to learn shapes)."""
+    _UPDATE_SCOPES.append(None)
+    try:
+        yield
+    finally:
+        _UPDATE_SCOPES.pop()
+
+
+def _holds_node(structure) -> bool:
+    from ..engine import Node
+    stack = [structure]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Node):
+            return True
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+    return False
+
+
+def _scoped(update_state):
+    """``update_state`` that honours the scopes above (installed on every Metric subclass)."""
+    @functools.wraps(update_state)
+    def scoped_update_state(self, *args, **kwargs):
+        scope = _UPDATE_SCOPES[-1] if _UPDATE_SCOPES else False
+        if scope is None:
+            return None
+        if _holds_node((args, kwargs)):
+            if scope is not False:
+                scope.append((self, args, kwargs))
+                return None
+            from ..layers.layer import in_layer_call
+            if in_layer_call():
+                return None   # a layer called on symbolic inputs (a model being built)
+        return update_state(self, *args, **kwargs)
+
+    scoped_update_state._scoped = True
+    return scoped_update_state
 
 
 def to_array(x, dtype=None):
@@ -91,6 +159,12 @@ class Metric:
     >>> m = CountPositives(); m.update_state(None, [1.0, -1.0, 2.0]); float(m.result())
     2.0
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        update_state = cls.__dict__.get("update_state")
+        if update_state is not None and not getattr(update_state, "_scoped", False):
+            cls.update_state = _scoped(update_state)
 
     def __init__(self, dtype=None, name: str | None = None):
         self.name = name or backend.unique_object_name(

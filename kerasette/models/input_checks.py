@@ -236,6 +236,17 @@ def _check_elementwise_target(loss_object, kind, name, y, output_shape):
             f"per output value, shape {format_shape((len(y),) + tuple(output_shape[1:]))}")
 
 
+# -------------------------------------------------------- batch sources
+def check_source_arguments(source, y, sample_weight, kind: str):
+    """Batches carry their own targets and weights: ``y`` and ``sample_weight``
+    beside them are refused, with Keras 3's message."""
+    for value, argument, description in ((y, "y", "the targets"),
+                                         (sample_weight, "sample_weights", "the sample weights")):
+        if value is not None:
+            raise ValueError(f"When providing `x` as a {kind}, `{argument}` should not be passed. Instead, "
+                             f"{description} should be included as part of the {kind}.")
+
+
 # --------------------------------------------------------- class weights
 def check_class_weight(class_weight, output_count: int):
     """A dict of integer class index -> number, for a single-output model (as Keras 3)."""
@@ -266,6 +277,6 @@ def class_weight_vector(y, class_weight, dtype):
     return table[inverse.reshape(-1)]
 
 
-__all__ = ["check_class_weight", "check_inputs", "check_not_empty", "check_numeric", "check_targets",
+__all__ = ["check_class_weight", "check_inputs", "check_source_arguments", "check_not_empty", "check_numeric", "check_targets",
            "class_weight_vector", "integer_argument", "label", "loss_kind", "sample_weight_vectors",
            "validation_split_index", "verbose_level"]

@@ -5,11 +5,21 @@ signature (dtypes and shapes past the batch axis) builds a program for that
 kind of work, once, and every later batch reruns it:
 
 * train: the model's graph re-run with ``training=True`` on fresh
-  placeholders, the losses (plus regularization), ``engine.gradients`` of
-  the total, and the optimizer's updates (plus BatchNormalization's moving
-  statistics and weight constraints), all one ``engine.Program``;
+  placeholders, the losses, ``engine.gradients`` of the total, and the
+  optimizer's updates (plus BatchNormalization's moving statistics and
+  weight constraints), all one ``engine.Program``;
 * evaluate: the same forward (``training=False``) and losses, no updates;
 * predict: the forward alone.
+
+The total loss is Keras 3's: the compiled losses (none when ``compile`` had
+no loss), plus every loss the layers added with ``add_loss`` during the
+traced call (each summed to a scalar), plus the weights' regularization
+penalties, in training and evaluation alike.  A model without trainable
+weights (all frozen, or none at all) has no optimizer step: its program
+only computes the losses (and BatchNormalization's updates).  Metrics that
+layers update inside ``call`` are recorded while the graph is traced
+(``metrics.base.capture_symbolic_updates``); the program also fetches the
+values they were given, and ``_run_batch`` replays the updates on them.
 
 Each program records its outputs' static shapes (``output_shapes``), which
 the input checks read for models that are not functional.  Programs of
@@ -18,12 +28,15 @@ models that convolve or pool may run as two shards (sharding.py).
 """
 from __future__ import annotations
 
+import contextlib
+
 import numpy
 
 from .. import backend, eager, engine
 from ..eager import Tensor
 from ..layers.layer import not_recording
-from ..layers.structure import flatten
+from ..layers.structure import flatten, map_structure
+from ..metrics.base import capture_symbolic_updates
 from .sharding import (LANE_MINIMUM_WEIGHTS, RANDOM_PRIMITIVES, SHARD_WORTHY_PRIMITIVES, ShardedForward,
                        ShardedStep, threads_allowed)
 
@@ -52,8 +65,13 @@ class ProgramBuilder:
         return [engine.placeholder(_dtype_for(x), (None,) + tuple(x.shape[1:]), name=f"input_{i + 1}")
                 for i, x in enumerate(xs)]
 
-    def _trace(self, placeholders, training):
-        """Run the model's graph on new placeholders (nothing recorded in the layers)."""
+    def _trace(self, placeholders, training, capture_metrics=False):
+        """Run the model's graph on new placeholders (nothing recorded in the layers).
+
+        Returns the flat outputs; the losses the layers added during this call
+        are left in ``self._traced_losses`` and, with ``capture_metrics``, the
+        metric updates made in ``call`` in ``self._traced_metric_updates``.
+        """
         structure = placeholders[0] if len(placeholders) == 1 else list(placeholders)
         from .sequential import Sequential
         if isinstance(self, Sequential) and not self.is_functional and len(placeholders) == 1:
@@ -62,36 +80,60 @@ class ProgramBuilder:
             self.build(placeholders[0].shape)
         for layer in _all_layers(self):
             layer._pending_updates = []
-        with not_recording():
+        capture = capture_symbolic_updates() if capture_metrics else contextlib.nullcontext([])
+        with not_recording(), capture as records:
             outputs = self(structure, training=training)
         flat = flatten(outputs)
+        added = []
+        for layer in _all_layers(self):
+            added.extend(layer._call_losses)
+            # those nodes belong to the program's graph: the layers do not keep them
+            layer._call_losses = []
+        self._traced_losses = added
+        self._traced_metric_updates = list(records)
         if not self._resolved and self.compiled:
             self._resolve_compile(len(flat))
         return flat
 
     def _loss_nodes(self, outputs, targets, weights):
+        """The compiled losses: their weighted sum (None when there is none) and
+        each output's loss (None for an output without one)."""
         terms, per_output = [], []
-        for index, (output, target, weight) in enumerate(zip(outputs, targets, weights)):
+        for index, output in enumerate(outputs):
             loss_object = self._loss_objects[index]
             if loss_object is None:
                 per_output.append(None)
                 continue
-            value = _call_loss(loss_object, target, output, weight)
+            if index >= len(targets):
+                raise ValueError(f"The loss of output '{self._output_names(len(outputs))[index]}' needs targets: "
+                                 "pass y, or batches of (inputs, targets)")
+            value = _call_loss(loss_object, targets[index], output, weights[index])
             per_output.append(value)
             terms.append(value * self._loss_weights[index] if self._loss_weights[index] != 1.0 else value)
-        total = terms[0]
-        for term in terms[1:]:
-            total = total + term
-        return total, per_output
+        return _sum(terms), per_output
 
-    def _regularization_nodes(self):
-        penalties = []
+    def _additional_loss_nodes(self, call_losses):
+        """Keras 3's additional losses: each ``add_loss`` value of the traced call
+        summed to a scalar, then each weight's regularization penalty."""
+        from .. import ops
+        terms = []
+        for loss in call_losses:
+            if not isinstance(loss, engine.Node):
+                loss = engine.constant(numpy.asarray(getattr(loss, "data", loss), backend.floatx()))
+            if loss.dtype.kind != "f":
+                loss = ops.cast(loss, backend.floatx())
+            terms.append(ops.sum(loss) if loss.shape != () else loss)
         for layer in _all_layers(self):
             for regularizer, variable in getattr(layer, "_regularized", []):
-                penalties.append(regularizer(engine.variable_from_holder(variable)))
-            penalties.extend(loss for loss in getattr(layer, "_call_losses", [])
-                             if isinstance(loss, engine.Node))
-        return penalties
+                terms.append(regularizer(engine.variable_from_holder(variable)))
+        return terms
+
+    def _total_loss(self, compiled, additional):
+        total = _sum(([] if compiled is None else [compiled]) + list(additional))
+        if total is None:
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`, or add losses "
+                             "in the model's layers with `self.add_loss()`.")
+        return total
 
     def _target_placeholders(self, ys, outputs):
         targets = []
@@ -103,6 +145,7 @@ class ProgramBuilder:
         return targets, weights
 
     def _program(self, kind, xs, ys=None):
+        """The compiled program for ``kind`` on data like ``xs`` (and ``ys``), built once."""
         signature = (kind,) + tuple((x.dtype.str, x.shape[1:]) for x in xs) + (
             tuple((y.dtype.str, y.shape[1:]) for y in ys) if ys is not None else ())
         if not hasattr(self, "_programs"):
@@ -113,7 +156,8 @@ class ProgramBuilder:
         backend.tune_memory_allocator()
         with engine.Graph().as_default():
             inputs = self._input_placeholders(xs)
-            outputs = self._trace(inputs, training=(kind == "train"))
+            outputs = self._trace(inputs, training=(kind == "train"), capture_metrics=(kind != "predict"))
+            records, call_losses = self._traced_metric_updates, self._traced_losses
             if kind == "predict":
                 program = engine.Program(outputs, inputs)
                 program.loss_count = 0
@@ -121,27 +165,30 @@ class ProgramBuilder:
                     program = ShardedForward(program, 0)
             else:
                 self._check_targets(ys, outputs)
-                targets, weights = self._target_placeholders(ys, outputs)
-                total, per_output = self._loss_nodes(outputs, targets, weights)
+                targets, weights = self._target_placeholders(ys, outputs) if ys is not None else ([], [])
+                compiled, per_output = self._loss_nodes(outputs, targets, weights)
+                total = self._total_loss(compiled, self._additional_loss_nodes(call_losses))
                 loss_fetches = [total] + ([v for v in per_output if v is not None] if len(outputs) > 1 else [])
-                updates = []
+                metric_nodes = _metric_nodes(records)
                 feeds = inputs + targets + weights
+                # a loss a layer added may sum over the batch, and the captured metric
+                # values need not have a batch axis: neither splits into shards
+                shardable = not records and not call_losses
+                updates = []
                 if kind == "train":
-                    penalties = self._regularization_nodes()
-                    for penalty in penalties:
-                        total = total + penalty
-                    loss_fetches[0] = total
-                    if self._should_shard(loss_fetches + outputs):
+                    if shardable and self.trainable_weights and self._should_shard(loss_fetches + outputs):
                         program = self._sharded_step(total, loss_fetches + outputs, feeds)
                         program.loss_count = len(loss_fetches)
                         program.output_shapes = [tuple(node.shape) for node in outputs]
                         self._programs[signature] = program
                         return program
                     updates = self._training_updates(total)
-                program = engine.Program(loss_fetches + outputs, feeds, updates,
+                program = engine.Program(loss_fetches + outputs + metric_nodes, feeds, updates,
                                          update_lanes=self._update_lanes() if updates else 1)
                 program.loss_count = len(loss_fetches)
-                if kind == "evaluate" and self._should_shard(loss_fetches + outputs):
+                program.output_count = len(outputs)
+                program.metric_updates, program.metric_nodes = records, metric_nodes
+                if kind == "evaluate" and shardable and self._should_shard(loss_fetches + outputs):
                     program = ShardedForward(program, len(loss_fetches))
             program.output_shapes = [tuple(node.shape) for node in outputs]
         self._programs[signature] = program
@@ -191,12 +238,17 @@ class ProgramBuilder:
         return ShardedStep(step, apply, len(fetches))
 
     def _training_updates(self, total):
+        """The optimizer's updates of the trainable weights (none when there are
+        none: a frozen model trains without a step, as in Keras) and the layers'
+        pending updates (BatchNormalization's moving statistics)."""
         from ..optimizers.base import to_program_updates
         variables = self.trainable_weights
-        nodes = [engine.variable_from_holder(v, v.name) for v in variables]
-        grads = engine.gradients(total, nodes)
-        # the optimizer's pairs already apply each variable's constraint
-        pairs = list(self.optimizer.get_updates(variables, grads))
+        pairs = []
+        if variables:
+            nodes = [engine.variable_from_holder(v, v.name) for v in variables]
+            grads = engine.gradients(total, nodes)
+            # the optimizer's pairs already apply each variable's constraint
+            pairs = list(self.optimizer.get_updates(variables, grads))
         for layer in _all_layers(self):
             pairs.extend(getattr(layer, "_pending_updates", []))
             layer._pending_updates = []
@@ -204,7 +256,7 @@ class ProgramBuilder:
 
     def _check_targets(self, ys, outputs):
         if ys is None:
-            raise ValueError("Training and evaluation need targets y")
+            return   # the compiled losses that need targets say so (_loss_nodes)
         if len(ys) != len(outputs):
             raise ValueError(f"The model has {len(outputs)} output(s) but {len(ys)} target array(s) were given")
 
@@ -217,13 +269,20 @@ class ProgramBuilder:
         program = self._program(kind, xs, ys)
         if kind == "predict":
             return [], program(*xs)
-        batch = len(xs[0])
-        if weights is None:
-            weights = [None] * len(ys)
-        weights = [numpy.ones(batch, backend.floatx()) if w is None else numpy.asarray(w, backend.floatx())
-                   for w in weights]
-        values = program(*xs, *ys, *weights)
-        return values[:program.loss_count], values[program.loss_count:]
+        feeds = list(xs)
+        if ys is not None:
+            batch = len(xs[0])
+            if weights is None:
+                weights = [None] * len(ys)
+            weights = [numpy.ones(batch, backend.floatx()) if w is None else numpy.asarray(w, backend.floatx())
+                       for w in weights]
+            feeds += list(ys) + weights
+        values = program(*feeds)
+        losses_end = program.loss_count
+        outputs_end = losses_end + getattr(program, "output_count", len(values) - losses_end)
+        _replay_metric_updates(getattr(program, "metric_updates", ()), getattr(program, "metric_nodes", ()),
+                               values[outputs_end:])
+        return values[:losses_end], values[losses_end:outputs_end]
 
     def _run_batch_eagerly(self, kind, xs, ys, weights):
         training = kind == "train"
@@ -235,14 +294,17 @@ class ProgramBuilder:
             if not self._resolved:
                 self._resolve_compile(len(outputs))
             batch = len(xs[0])
-            weights = [None] * len(ys) if weights is None else weights
-            weights = [Tensor(numpy.ones(batch, backend.floatx()) if w is None else numpy.asarray(w, backend.floatx()))
-                       for w in weights]
-            total, per_output = self._loss_nodes(outputs, [Tensor(y) for y in ys], weights)
-            if training:
-                for penalty in self.losses:
-                    total = total + penalty
-                variables = self.trainable_weights
+            targets, tensors = [], []
+            if ys is not None:
+                targets = [Tensor(y) for y in ys]
+                weights = [None] * len(ys) if weights is None else weights
+                tensors = [Tensor(numpy.ones(batch, backend.floatx()) if w is None
+                                  else numpy.asarray(w, backend.floatx())) for w in weights]
+            compiled, per_output = self._loss_nodes(outputs, targets, tensors)
+            additional = [_summed(penalty) for penalty in self.losses]
+            total = self._total_loss(compiled, additional)
+            variables = self.trainable_weights
+            if training and variables:
                 for variable in variables:
                     variable.zero_grad()
                 total.backward()
@@ -252,7 +314,7 @@ class ProgramBuilder:
                     if variable.constraint is not None:
                         variable.assign(variable.constraint(variable.numpy()))
         losses = [total] + ([v for v in per_output if v is not None] if len(outputs) > 1 else [])
-        return ([numpy.asarray(value.numpy()) for value in losses], [o.numpy() for o in outputs])
+        return ([numpy.asarray(getattr(value, "data", value)) for value in losses], [o.numpy() for o in outputs])
 
 
 
@@ -262,6 +324,48 @@ def _dtype_for(array):
     if array.dtype.kind == "b":
         return backend.floatx()
     return array.dtype
+
+
+def _sum(terms):
+    """``terms[0] + terms[1] + ...`` in order, or None for no terms."""
+    total = None
+    for term in terms:
+        total = term if total is None else total + term
+    return total
+
+
+def _summed(loss):
+    """An eager ``add_loss`` value (or penalty) as a float scalar, as Keras 3 aggregates it."""
+    from .. import ops
+    if not isinstance(loss, Tensor):
+        loss = Tensor(numpy.asarray(loss, backend.floatx()))
+    if loss.dtype.kind != "f":
+        loss = ops.cast(loss, backend.floatx())
+    return ops.sum(loss) if loss.shape != () else loss
+
+
+def _metric_nodes(records):
+    """The symbolic values the recorded metric updates were given, each once, in order."""
+    nodes, seen = [], set()
+    for _, args, kwargs in records:
+        for leaf in flatten([list(args), kwargs]):
+            if isinstance(leaf, engine.Node) and id(leaf) not in seen:
+                seen.add(id(leaf))
+                nodes.append(leaf)
+    return nodes
+
+
+def _replay_metric_updates(records, nodes, values):
+    """Run the metric updates recorded while tracing, on this batch's values."""
+    if not records:
+        return
+    value_of = {id(node): value for node, value in zip(nodes, values)}
+
+    def concrete(item):
+        return value_of[id(item)] if isinstance(item, engine.Node) else item
+
+    for metric, args, kwargs in records:
+        metric.update_state(*map_structure(concrete, list(args)), **map_structure(concrete, kwargs))
 
 
 def _call_loss(loss_object, target, output, weight):

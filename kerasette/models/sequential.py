@@ -93,6 +93,39 @@ class Sequential(Model):
             self._start_graph((None,) + tuple(input_shape[1:]), self._stack[0])
         self.built = True
 
+    # Before the input shape is known (no Input, the first fit or call still to
+    # come) these raise Keras 3's errors; functional models set inputs/outputs.
+    @property
+    def inputs(self) -> list:
+        return self._defined("_inputs", "inputs")
+
+    @inputs.setter
+    def inputs(self, value):
+        self.__dict__["_inputs"] = value
+
+    @property
+    def outputs(self) -> list:
+        return self._defined("_outputs", "outputs")
+
+    @outputs.setter
+    def outputs(self, value):
+        self.__dict__["_outputs"] = value
+
+    @property
+    def input_shape(self):
+        self._defined("_inputs", "input shape")
+        return super().input_shape
+
+    @property
+    def output_shape(self):
+        self._defined("_outputs", "output shape")
+        return super().output_shape
+
+    def _defined(self, key, what):
+        if key not in self.__dict__:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined {what} yet.")
+        return self.__dict__[key]
+
     def call(self, inputs, training=None, mask=None):
         if not self.is_functional:
             return inputs

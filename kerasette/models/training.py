@@ -7,21 +7,31 @@ two-shard steps in sharding.py).  What users pass is checked before the
 first batch runs (input_checks.py), so bad input never changes a weight.
 
 Metrics are computed outside the program, on the predictions it fetches
-(small arrays), by the stateful metric objects.  ``run_eagerly=True``
-trains define-by-run instead, with the same numbers.
+(small arrays), by the stateful metric objects: the compiled ones, then
+those the layers hold as attributes (updated in ``call``, Keras' endpoint
+pattern), all reset at the start of each epoch and of each evaluation, as
+in Keras 3.  ``run_eagerly=True`` trains define-by-run instead, with the
+same numbers.
+
+Data comes as arrays or from batch sources (data.py).  Inside ``fit``,
+validation runs through the same callbacks as ``evaluate`` does
+(``on_test_begin``, ``on_test_batch_begin``/``end``, ``on_test_end``), as in
+Keras 3.
 """
 from __future__ import annotations
 
 import copy
+import warnings
 
 import numpy
 
 from .. import backend, eager
 from ..eager import Tensor
 from ..layers.structure import flatten
+from ..metrics.base import Metric, suspend_updates
 from . import data as data_module
 from . import input_checks
-from .programs import ProgramBuilder
+from .programs import ProgramBuilder, _all_layers
 from .sharding import ShardedForward, ShardedStep
 
 
@@ -38,6 +48,11 @@ class _RunningMean:
 
     def result(self):
         return self.total / self.count if self.count else 0.0
+
+
+#: a model's bookkeeping that holds metrics or layers but tracks none of its own
+_NOT_TRACKED = frozenset(("_metric_objects", "_tracked_metrics", "_traced_metric_updates", "_programs",
+                          "_layers", "_graph_layers", "_calls"))
 
 
 class Trainer(ProgramBuilder):
@@ -94,9 +109,9 @@ class Trainer(ProgramBuilder):
                 return [list(item) for item in spec]
             return [spec] * output_count
 
+        # no loss at all is allowed: the model's own add_loss() losses are then
+        # the whole loss (the program refuses a model that has none either)
         loss_specs = per_output(self._loss_spec, "loss")
-        if all(spec is None for spec in loss_specs):
-            raise ValueError("compile() needs a loss before fit or evaluate")
         self._loss_objects = [None if spec is None else losses.to_loss_object(spec) for spec in loss_specs]
         weights = self._loss_weights_spec
         self._loss_weights = per_output(weights, "loss_weights") if weights is not None else [1.0] * output_count
@@ -111,7 +126,8 @@ class Trainer(ProgramBuilder):
                     if output_count > 1:
                         metric.name = f"{names[index]}_{metric.name}"
                     self._metric_objects.append((index, metric, weighted))
-        self._loss_names = ["loss"] + ([f"{name}_loss" for name in names] if output_count > 1 else [])
+        self._loss_names = ["loss"] + ([f"{name}_loss" for name, loss in zip(names, self._loss_objects)
+                                        if loss is not None] if output_count > 1 else [])
         self._resolved = True
 
     def _make_metric(self, spec, index, metrics_module):
@@ -123,9 +139,28 @@ class Trainer(ProgramBuilder):
 
     @property
     def metrics_names(self) -> list:
+        """``loss``, each output's loss, the compiled metrics, then the metrics the layers hold."""
+        tracked = [metric.name for metric in self._layer_metrics()]
         if not self._resolved:
-            return ["loss"]
-        return list(self._loss_names) + [metric.name for _, metric, _ in self._metric_objects]
+            return ["loss"] + tracked
+        return list(self._loss_names) + [metric.name for _, metric, _ in self._metric_objects] + tracked
+
+    def _layer_metrics(self) -> list:
+        """Metrics held as attributes by the model and its layers (also inside lists
+        and dicts), as Keras 3 tracks them: the model's own first, then each
+        layer's, each metric once; the compiled metrics are not among them."""
+        compiled = {id(metric) for _, metric, _ in getattr(self, "_metric_objects", [])}
+        found, seen = [], set(compiled)
+        for layer in _all_layers(self):
+            for name, value in vars(layer).items():
+                if name in _NOT_TRACKED:
+                    continue
+                values = flatten(value) if isinstance(value, (list, tuple, dict)) else [value]
+                for item in values:
+                    if isinstance(item, Metric) and id(item) not in seen:
+                        seen.add(id(item))
+                        found.append(item)
+        return found
 
     # ------------------------------------------------------------ helpers
     def _prepare(self, x, y=None, sample_weight=None, what="fit"):
@@ -137,11 +172,8 @@ class Trainer(ProgramBuilder):
         names_in, names_out = self._io_names()
         xs = data_module.as_arrays(x, names_in, "x")
         ys = data_module.as_arrays(y, names_out, "y") if y is not None else None
-        if sample_weight is not None and not isinstance(sample_weight, (list, dict)):
-            sample_weight = [sample_weight]
-        weights = data_module.as_arrays(sample_weight, names_out, "sample_weight") if sample_weight is not None else None
-        if weights is not None and ys is not None and len(weights) < len(ys):
-            weights = weights + [None] * (len(ys) - len(weights))
+        # one array weighs every output (Keras 3 repeats it); a list or dict, one per output
+        weights = data_module.sample_weights_for(sample_weight, ys, names_out)
         return self._check_data(what, xs, ys, weights)
 
     def _check_data(self, what, xs, ys=None, weights=None):
@@ -173,7 +205,7 @@ class Trainer(ProgramBuilder):
         if not self.is_functional:
             if self.run_eagerly:
                 inputs = [Tensor(x[:1]) for x in xs]
-                with eager.no_grad():
+                with eager.no_grad(), suspend_updates():
                     outputs = flatten(self(inputs[0] if len(inputs) == 1 else inputs, training=False))
                 if not self._resolved:
                     self._resolve_compile(len(outputs))
@@ -182,9 +214,38 @@ class Trainer(ProgramBuilder):
             return program.output_shapes
         return [tuple(node.shape) for node in self.outputs]
 
-    def _batch_check(self, what):
-        """The check each batch from a generator or Sequence goes through before its step."""
-        return lambda xs, ys, weights: self._check_data(what, xs, ys, weights)
+    def _batch_check(self, what, class_weight=None):
+        """The check each batch from a batch source goes through before its step;
+        ``class_weight`` becomes the batch's sample weights there (Keras 3 does
+        so per batch for its datasets)."""
+        def check(xs, ys, weights):
+            xs, ys, weights = self._check_data(what, xs, ys, weights)
+            if class_weight:
+                if ys is None:
+                    raise ValueError("class_weight needs targets: the batches must be (inputs, targets)")
+                input_checks.check_class_weight(class_weight, len(ys))
+                weights = self._merge_weights(weights, self._class_weights(ys, class_weight))
+            return xs, ys, weights
+        return check
+
+    def _source_batches(self, source, steps, what, class_weight=None, y=None, sample_weight=None):
+        """``SourceBatches`` over a batch source, its first batch fetched and checked now."""
+        input_checks.check_source_arguments(source, y, sample_weight, data_module.source_kind(source))
+        batches = data_module.SourceBatches(source, steps, *self._io_names(),
+                                            check=self._batch_check(what, class_weight))
+        if batches.peek() is None:
+            raise ValueError(f"{what}() received no batches: the {data_module.source_kind(source)} given "
+                             "as data yielded none")
+        return batches
+
+    def _needs_targets(self) -> bool:
+        """Whether compile() was given a loss, which needs targets (else add_loss() losses train alone)."""
+        spec = self._loss_spec
+        if isinstance(spec, dict):
+            return any(value is not None for value in spec.values())
+        if isinstance(spec, (list, tuple)):
+            return any(value is not None for value in spec)
+        return spec is not None
 
     def _class_weights(self, ys, class_weight):
         if not class_weight:
@@ -193,19 +254,29 @@ class Trainer(ProgramBuilder):
         return [vector] + [None] * (len(ys) - 1)
 
     def _reset_metrics(self):
+        """Reset every metric, and find the layers' metrics again (``_logs`` reads them)."""
+        self._tracked_metrics = self._layer_metrics()
         for _, metric, _ in getattr(self, "_metric_objects", []):
+            metric.reset_state()
+        for metric in self._tracked_metrics:
             metric.reset_state()
 
     def _update_metrics(self, ys, outputs, weights):
+        if ys is None:
+            return   # no targets (a model trained on its add_loss() losses): nothing to compare
         for index, metric, weighted in self._metric_objects:
             weight = None if (weights is None or not weighted) else weights[index]
             metric.update_state(ys[index], outputs[index], sample_weight=weight)
 
     def _logs(self, trackers, prefix=""):
         logs = {prefix + name: tracker.result() for name, tracker in zip(self._loss_names, trackers)}
-        for _, metric, _ in self._metric_objects:
-            value = numpy.asarray(metric.result())
-            logs[prefix + metric.name] = float(value) if value.size == 1 else value
+        tracked = getattr(self, "_tracked_metrics", None)
+        tracked = self._layer_metrics() if tracked is None else tracked
+        for metric in [metric for _, metric, _ in self._metric_objects] + tracked:
+            result = metric.result()
+            for name, value in (result.items() if isinstance(result, dict) else [(metric.name, result)]):
+                value = numpy.asarray(value)
+                logs[prefix + name] = float(value) if value.size == 1 else value
         return logs
 
     # ---------------------------------------------------------------- fit
@@ -232,24 +303,26 @@ class Trainer(ProgramBuilder):
         if data_module.is_batch_source(x):
             if validation_split:
                 raise ValueError(f"validation_split is only supported for arrays, not for a "
-                                 f"{type(x).__name__} as x; pass validation_data instead")
-            batches = data_module.SourceBatches(x, steps_per_epoch, *self._io_names(),
-                                                check=self._batch_check("fit"))
-            batches.peek()
+                                 f"{data_module.source_kind(x)} as x; pass validation_data instead")
+            class_weight = input_checks.check_class_weight(class_weight, 1)
+            batches = self._source_batches(x, steps_per_epoch, "fit", class_weight, y, sample_weight)
         else:
             xs, ys, weights = self._prepare(x, y, sample_weight, "fit")
-            if ys is None:
+            if ys is None and self._needs_targets():
                 raise ValueError("fit() needs targets: pass y, or x as (inputs, targets) batches; got y=None "
                                  f"for x of shape {xs[0].shape}")
-            class_weight = input_checks.check_class_weight(class_weight, len(ys))
+            class_weight = input_checks.check_class_weight(class_weight, 1 if ys is None else len(ys))
+            if class_weight and ys is None:
+                raise ValueError("class_weight needs targets y; got y=None")
             if validation_data is None and validation_split:
                 total = len(xs[0])
                 split = input_checks.validation_split_index(validation_split, total)
                 validation_data = data_module.ArrayBatches(
-                    [a[split:] for a in xs], [a[split:] for a in ys],
+                    [a[split:] for a in xs], None if ys is None else [a[split:] for a in ys],
                     None if weights is None else [None if w is None else w[split:] for w in weights],
                     validation_batch_size or batch_size)
-                xs, ys = [a[:split] for a in xs], [a[:split] for a in ys]
+                xs = [a[:split] for a in xs]
+                ys = None if ys is None else [a[:split] for a in ys]
                 weights = None if weights is None else [None if w is None else w[:split] for w in weights]
             elif validation_split:
                 input_checks.validation_split_index(validation_split, None)
@@ -267,6 +340,10 @@ class Trainer(ProgramBuilder):
         callback_list.on_train_begin()
         logs = {}
         for epoch in range(initial_epoch, epochs):
+            if batches.exhausted:
+                # a generator used up: Keras 3's warning, and no empty epochs after it
+                warnings.warn(data_module.RAN_OUT, stacklevel=2)
+                break
             self._reset_metrics()
             trackers = None
             callback_list.on_epoch_begin(epoch)
@@ -278,13 +355,27 @@ class Trainer(ProgramBuilder):
                     break
             logs = dict(logs)
             if validation is not None and (epoch + 1) % validation_freq == 0 and not self.stop_training:
-                val_logs = self._evaluate_batches(validation, callback_list=None)
+                val_logs = self._validate(validation, callback_list)
                 logs.update({"val_" + key: value for key, value in val_logs.items()})
             callback_list.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
         callback_list.on_train_end(logs)
         return self.history
+
+    def _validate(self, batches, callback_list):
+        """The validation pass of one epoch: ``evaluate`` on the validation batches
+        through fit's callbacks (Keras 3 calls ``evaluate(callbacks=callbacks)``:
+        ``on_test_begin``, the test-batch hooks, ``on_test_end`` with the logs)."""
+        if batches.exhausted:
+            warnings.warn("validation_data ran out of batches: this epoch has no validation logs. Pass data "
+                          "that can be iterated again, or validation_steps with a generator that repeats",
+                          stacklevel=3)
+            return {}
+        callback_list.on_test_begin()
+        logs = self._evaluate_batches(batches, callback_list)
+        callback_list.on_test_end(logs)
+        return logs
 
     def _step_and_log(self, kind, batch, trackers):
         """Run one batch, fold its losses into the running means and its
@@ -313,12 +404,13 @@ class Trainer(ProgramBuilder):
         if validation_data is None or isinstance(validation_data, data_module.ArrayBatches):
             return validation_data
         if data_module.is_batch_source(validation_data):
-            batches = data_module.SourceBatches(validation_data, steps, *self._io_names(),
-                                                check=self._batch_check("evaluate"))
-            batches.peek()
-            return batches
+            try:
+                return self._source_batches(validation_data, steps, "evaluate")
+            except (ValueError, TypeError) as error:
+                raise type(error)(f"validation_data: {error}") from None
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-            raise ValueError("validation_data must be (x, y) or (x, y, sample_weight), got "
+            raise ValueError("validation_data must be (x, y) or (x, y, sample_weight), or batches (a generator, "
+                             "a Sequence, a DataLoader, any iterable of batches), got "
                              f"{type(validation_data).__name__}"
                              + (f" of length {len(validation_data)}" if isinstance(validation_data, (tuple, list))
                                 else ""))
@@ -328,7 +420,7 @@ class Trainer(ProgramBuilder):
             xs, ys, weights = self._prepare(vx, vy, vw, "evaluate")
         except (ValueError, TypeError) as error:
             raise type(error)(f"validation_data: {error}") from None
-        if ys is None:
+        if ys is None and self._needs_targets():
             raise ValueError("validation_data needs targets: (x, y) or (x, y, sample_weight), got y=None")
         batches = data_module.ArrayBatches(xs, ys, weights, batch_size, shuffle=False)
         if steps is not None:
@@ -336,15 +428,17 @@ class Trainer(ProgramBuilder):
         return batches
 
     def _evaluate_batches(self, batches, callback_list):
+        """Every batch of one evaluation, with the test-batch hooks; returns the logs."""
         self._reset_metrics()
+        self.stop_evaluating = False
         trackers = None
         logs = {}
         for step, batch in enumerate(batches.epoch()):
-            if callback_list is not None:
-                callback_list.on_test_batch_begin(step)
+            callback_list.on_test_batch_begin(step)
             trackers, logs = self._step_and_log("evaluate", batch, trackers)
-            if callback_list is not None:
-                callback_list.on_test_batch_end(step, logs)
+            callback_list.on_test_batch_end(step, logs)
+            if self.stop_evaluating:
+                break
         return logs
 
     # ----------------------------------------------------------- evaluate
@@ -357,11 +451,10 @@ class Trainer(ProgramBuilder):
         steps = input_checks.integer_argument(steps, "steps", allow_none=True)
         verbose = input_checks.verbose_level(verbose)
         if data_module.is_batch_source(x):
-            batches = data_module.SourceBatches(x, steps, *self._io_names(), check=self._batch_check("evaluate"))
-            batches.peek()
+            batches = self._source_batches(x, steps, "evaluate", y=y, sample_weight=sample_weight)
         else:
             xs, ys, weights = self._prepare(x, y, sample_weight, "evaluate")
-            if ys is None:
+            if ys is None and self._needs_targets():
                 raise ValueError("evaluate() needs targets: pass y, or x as (inputs, targets) batches; got "
                                  f"y=None for x of shape {xs[0].shape}")
             batches = data_module.ArrayBatches(xs, ys, weights, batch_size)
@@ -376,7 +469,8 @@ class Trainer(ProgramBuilder):
             raise ValueError("evaluate() received no batches: the generator or Sequence yielded none")
         if return_dict:
             return logs
-        values = [logs[name] for name in self.metrics_names]
+        values = [logs[name] for name in self.metrics_names if name in logs]
+        values += [logs[name] for name in sorted(logs) if name not in self.metrics_names]
         return values[0] if len(values) == 1 else values
 
     # ------------------------------------------------------------ predict
@@ -387,8 +481,7 @@ class Trainer(ProgramBuilder):
         steps = input_checks.integer_argument(steps, "steps", allow_none=True)
         verbose = input_checks.verbose_level(verbose)
         if data_module.is_batch_source(x):
-            batches = data_module.SourceBatches(x, steps, *self._io_names(), check=self._batch_check("predict"))
-            batches.peek()
+            batches = self._source_batches(x, steps, "predict")
         else:
             xs, _, _ = self._prepare(x, None, None, "predict")
             batches = data_module.ArrayBatches(xs, None, None, batch_size)
@@ -416,9 +509,11 @@ class Trainer(ProgramBuilder):
         """One training step on one batch; returns the loss (and metrics) of that batch."""
         self._require_compiled("train_on_batch")
         xs, ys, weights = self._prepare(x, y, sample_weight, "train_on_batch")
-        if ys is None:
+        if ys is None and self._needs_targets():
             raise ValueError(f"train_on_batch() needs targets y; got y=None for x of shape {xs[0].shape}")
-        class_weight = input_checks.check_class_weight(class_weight, len(ys))
+        class_weight = input_checks.check_class_weight(class_weight, 1 if ys is None else len(ys))
+        if class_weight and ys is None:
+            raise ValueError("class_weight needs targets y; got y=None")
         if class_weight:
             weights = self._merge_weights(weights, self._class_weights(ys, class_weight))
         return self._single_batch("train", xs, ys, weights, return_dict)
@@ -426,7 +521,7 @@ class Trainer(ProgramBuilder):
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._require_compiled("test_on_batch")
         xs, ys, weights = self._prepare(x, y, sample_weight, "test_on_batch")
-        if ys is None:
+        if ys is None and self._needs_targets():
             raise ValueError(f"test_on_batch() needs targets y; got y=None for x of shape {xs[0].shape}")
         return self._single_batch("evaluate", xs, ys, weights, return_dict)
 
@@ -437,8 +532,8 @@ class Trainer(ProgramBuilder):
         return outputs[0] if len(outputs) == 1 else outputs
 
     def _single_batch(self, kind, xs, ys, weights, return_dict):
-        losses, outputs = self._run_batch(kind, xs, ys, weights)
         self._reset_metrics()
+        losses, outputs = self._run_batch(kind, xs, ys, weights)
         self._update_metrics(ys, outputs, weights)
         trackers = []
         for value in losses:
@@ -448,7 +543,7 @@ class Trainer(ProgramBuilder):
         logs = self._logs(trackers)
         if return_dict:
             return logs
-        values = [logs[name] for name in self.metrics_names]
+        values = [logs[name] for name in self.metrics_names if name in logs]
         return values[0] if len(values) == 1 else values
 
     def _require_compiled(self, what):
