@@ -63,6 +63,11 @@ def template_shape(op_name, template, sizes) -> tuple:
     return tuple(shape)
 
 
+def host(xp, array):
+    """An array of the array module as a numpy array (numpy's generator and spacing run on the host)."""
+    return array if isinstance(array, numpy.ndarray) else getattr(xp, "asnumpy", numpy.asarray)(array)
+
+
 def concrete_shape(template, sizes) -> tuple:
     """The template with the run-time sizes in place: a shape to build an array with."""
     given = iter(sizes)
@@ -228,7 +233,11 @@ class Tri(_Matrix):
 
 
 class _Spaced(Primitive):
-    """``num`` samples from ``start`` to ``stop`` (arrays that broadcast), on a new ``axis``."""
+    """``num`` samples from ``start`` to ``stop`` (arrays that broadcast), on a new ``axis``.
+
+    Computed by numpy on the host (small arrays; not every array module has
+    all three with array bounds) and moved to the array module.
+    """
 
     differentiable = False
 
@@ -248,7 +257,8 @@ class Linspace(_Spaced):
     name = "linspace"
 
     def forward(self, xp, start, stop, num, endpoint, axis, dtype):
-        return xp.linspace(start, stop, num=num, endpoint=endpoint, axis=axis, dtype=dtype)
+        return xp.asarray(numpy.linspace(host(xp, start), host(xp, stop), num=num, endpoint=endpoint,
+                                         axis=axis, dtype=dtype))
 
 
 @register
@@ -256,8 +266,8 @@ class Logspace(_Spaced):
     name = "logspace"
 
     def forward(self, xp, start, stop, num, endpoint, axis, dtype, base):
-        return xp.logspace(start, stop, num=num, endpoint=endpoint, base=base, axis=axis,
-                           dtype=dtype)
+        return xp.asarray(numpy.logspace(host(xp, start), host(xp, stop), num=num, endpoint=endpoint,
+                                         base=base, axis=axis, dtype=dtype))
 
 
 @register
@@ -265,4 +275,5 @@ class Geomspace(_Spaced):
     name = "geomspace"
 
     def forward(self, xp, start, stop, num, endpoint, axis, dtype):
-        return xp.geomspace(start, stop, num=num, endpoint=endpoint, axis=axis, dtype=dtype)
+        return xp.asarray(numpy.geomspace(host(xp, start), host(xp, stop), num=num, endpoint=endpoint,
+                                          axis=axis, dtype=dtype))

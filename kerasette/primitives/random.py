@@ -29,7 +29,7 @@ import numpy
 
 from .. import backend
 from .base import REGISTRY, Primitive, ShapeError, Spec, format_shape, register
-from .creation import check_non_negative, concrete_shape, template_shape
+from .creation import check_non_negative, concrete_shape, host, template_shape
 
 
 class SeedSource:
@@ -62,11 +62,6 @@ def generator_for(seed) -> numpy.random.Generator:
 
 def _draw_dtype(dtype) -> str:
     return "float64" if numpy.dtype(dtype) == numpy.float64 else "float32"
-
-
-def _host(xp, array):
-    """An array of the array module as a numpy array, for numpy's generator."""
-    return array if isinstance(array, numpy.ndarray) else getattr(xp, "asnumpy", numpy.asarray)(array)
 
 
 # ---------------------------------------------------------- like an input
@@ -170,7 +165,7 @@ class RandomDraw(Primitive):
         return Spec(out, dtype)
 
     def forward(self, xp, *inputs, shape, dtype, seed, **attrs):
-        params = [_host(xp, p) for p in inputs[:self.parameters]]
+        params = [host(xp, p) for p in inputs[:self.parameters]]
         size = concrete_shape(shape, inputs[self.parameters:])
         dtype = numpy.dtype(dtype)
         draws = self.draw(generator_for(seed), size, dtype, *params, **attrs)
@@ -294,7 +289,7 @@ class RandomCategorical(Primitive):
         return Spec((logits.shape[0], int(num_samples)), numpy.dtype(dtype))
 
     def forward(self, xp, logits, num_samples, dtype, seed):
-        logits = _host(xp, logits).astype("float64")
+        logits = host(xp, logits).astype("float64")
         rows, classes = logits.shape
         weights = numpy.exp(logits - logits.max(axis=1, keepdims=True))
         cdf = numpy.cumsum(weights, axis=1)
