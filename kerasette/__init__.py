@@ -11,7 +11,7 @@ Two ways to compute, over one set of ops:
 import sys
 
 from . import (activations, backend, callbacks, constraints, datasets, engine, initializers, layers,
-               losses, metrics, models, ops, optimizers, primitives, random, regularizers, utils)
+               losses, metrics, models, ops, optimizers, primitives, random, regularizers, saving, utils)
 from .eager import Tensor, enable_grad, no_grad
 from .layers import Input, Layer
 from .models import Model, Sequential
@@ -19,13 +19,15 @@ from .variables import Variable
 from .version import __version__, version
 
 
-def __getattr__(name):
-    # saving pulls in h5py: imported on first use, so ``import kerasette`` stays fast
-    if name == "saving":
-        import importlib
-        return importlib.import_module(".saving", __name__)
-    raise AttributeError(f"module 'kerasette' has no attribute {name!r}")
-
+# keras.utils offers keras.saving's registration and serialization functions too; utils sits on
+# the bottom floor and never imports saving, so the public face hands them over (saving imports
+# h5py only when a file is first read or written)
+for _name in ("register_keras_serializable", "custom_object_scope", "CustomObjectScope", "get_custom_objects",
+              "get_registered_name", "get_registered_object", "serialize_keras_object",
+              "deserialize_keras_object"):
+    setattr(utils, _name, getattr(saving, _name))
+    utils.__all__.append(_name)
+del _name
 
 # ``import kerasette as tf`` keeps ``tf.keras.Model(...)`` working: kerasette is its own keras
 keras = sys.modules[__name__]

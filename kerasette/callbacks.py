@@ -556,6 +556,9 @@ class ModelCheckpoint(_MonitorCallback):
     """Save the model (``model.save``) or its weights (``model.save_weights``)
     after every epoch, every ``save_freq`` batches, or only on improvement.
 
+    A ``.keras`` name saves Keras 3's archive (``ModelCheckpoint("ckpt_{epoch}.keras")``),
+    from which ``load_model`` resumes training; ``.h5`` the legacy file.
+
     ``filepath`` may hold ``{epoch}`` (1-based) and any log key:
     ``"w.{epoch:02d}-{val_loss:.2f}.h5"`` gives ``w.03-0.41.h5``.
     Keras 2's ``period=N`` (save every N epochs) is accepted too.
@@ -572,6 +575,11 @@ class ModelCheckpoint(_MonitorCallback):
             raise TypeError(f"ModelCheckpoint got unexpected arguments: {sorted(kwargs)}")
         super().__init__(monitor=monitor, mode=mode, baseline=initial_value_threshold)
         self.filepath = os.fspath(filepath)
+        if save_weights_only and self.filepath.endswith(".keras"):
+            # a '.keras' archive is a whole model (Keras 3 refuses this too)
+            raise ValueError("When using `save_weights_only=True` in `ModelCheckpoint`, the filepath provided "
+                             "must end in `.weights.h5` (Keras weights format) or `.h5`. Received: "
+                             f"filepath={self.filepath}")
         self.verbose = verbose
         self.save_best_only = save_best_only
         self.save_weights_only = save_weights_only

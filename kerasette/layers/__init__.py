@@ -11,8 +11,9 @@ from .normalization import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .recurrent import *  # noqa: F401,F403
 from .reshaping import *  # noqa: F401,F403
+from .serialization import deserialize, serialize
 from .wrappers import *  # noqa: F401,F403
 
-__all__ = (["Layer", "InputSpec", "Input", "InputLayer"] + activation.__all__ + convolutional.__all__
+__all__ = (["Layer", "InputSpec", "Input", "InputLayer", "serialize", "deserialize"] + activation.__all__ + convolutional.__all__
            + core.__all__ + merging.__all__ + noise.__all__ + normalization.__all__ + pooling.__all__
            + recurrent.__all__ + reshaping.__all__ + wrappers.__all__)

@@ -472,17 +472,18 @@ def _keras3_functional_config(model) -> dict:
             return [layer._calls[0]]
         return [call for call in layer._calls if id(call) in scheduled]
 
-    node_index = {}
+    node_index, offset = {}, {}
     for layer in model.layers:
-        # Keras 3 counts a nested functional model's own graph as its node 0
-        first = 1 if isinstance(layer, functional) and not isinstance(layer, sequential) \
-            and layer.is_functional else 0
         for index, call in enumerate(model_calls(layer)):
-            node_index[id(call)] = first + index
+            node_index[id(call)] = index
+        # in input_layers and output_layers Keras 3 counts a nested functional model's own
+        # graph as its node 0 (inbound nodes count the calls alone)
+        offset[id(layer)] = 1 if isinstance(layer, functional) and not isinstance(layer, sequential) \
+            and layer.is_functional else 0
 
-    def reference(node):
+    def reference(node, counted=False):
         call, position = node.origin
-        return [call.layer.name, node_index[id(call)], position]
+        return [call.layer.name, node_index[id(call)] + (offset[id(call.layer)] if counted else 0), position]
 
     def tensor_record(value):
         if hasattr(value, "origin") and getattr(value, "origin", None) is not None:
@@ -513,6 +514,6 @@ def _keras3_functional_config(model) -> dict:
         "name": model.name,
         "trainable": model.trainable,
         "layers": layers,
-        "input_layers": map_structure(reference, model._input_structure),
-        "output_layers": map_structure(reference, model._output_structure),
+        "input_layers": map_structure(lambda node: reference(node, counted=True), model._input_structure),
+        "output_layers": map_structure(lambda node: reference(node, counted=True), model._output_structure),
     }

@@ -39,7 +39,7 @@ from ..serialization.functions import SafeModeScope, UnsafeDeserializationError,
 from .object_registration import custom_object_scope, get_registered_object, resolve_custom_objects
 
 __all__ = ["serialize_keras_object", "deserialize_keras_object", "compile_config", "compile_from_config",
-           "normalize_function_records"]
+           "normalize_function_records", "normalize_keras3_config"]
 
 _PLAIN = (str, int, float, bool)
 # the floors of kerasette whose public classes carry Keras 3's module name, in lookup order
@@ -232,6 +232,53 @@ def normalize_function_records(value):
     return value
 
 
+def normalize_keras3_config(config):
+    """A Keras 3 model record made readable by kerasette's config readers: function records
+    (``normalize_function_records``), and nested functional models counted from 0.
+
+    In ``input_layers`` and ``output_layers`` Keras 3 counts a nested functional
+    model's own graph as its node 0, so its first call is node 1 there (its
+    ``inbound_nodes`` references count the calls alone, from 0).
+    """
+    config = normalize_function_records(config)
+    return _functional_offsets(config)
+
+
+def _is_functional_entry(entry) -> bool:
+    inner = entry.get("config") if isinstance(entry, dict) else None
+    return isinstance(inner, dict) and isinstance(inner.get("layers"), list) \
+        and entry.get("class_name") != "Sequential" and "input_layers" in inner
+
+
+def _functional_offsets(value):
+    if isinstance(value, list):
+        return [_functional_offsets(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    value = {key: _functional_offsets(item) for key, item in value.items()}
+    inner = value.get("config")
+    if _is_functional_entry(value) and "module" in value:
+        nested = {entry.get("name") for entry in inner["layers"] if _is_functional_entry(entry)}
+        if nested:
+            inner = dict(inner)
+            for key in ("input_layers", "output_layers"):
+                inner[key] = _shift_references(inner.get(key), nested)
+            value["config"] = inner
+    return value
+
+
+def _shift_references(refs, nested):
+    if isinstance(refs, list) and len(refs) == 3 and isinstance(refs[0], str) and isinstance(refs[1], int):
+        if refs[0] in nested and refs[1] > 0:
+            return [refs[0], refs[1] - 1, refs[2]]
+        return refs
+    if isinstance(refs, dict):
+        return {key: _shift_references(item, nested) for key, item in refs.items()}
+    if isinstance(refs, list):
+        return [_shift_references(item, nested) for item in refs]
+    return refs
+
+
 # ------------------------------------------------------------------ reading
 def _effective_safe_mode(safe_mode) -> bool:
     """Keras 3's rule: an enclosing ``SafeModeScope`` wins over the argument."""
@@ -379,7 +426,7 @@ def _names_a_layer(module, class_name, custom) -> bool:
 
 
 def _layer(config, objects):
-    entry = normalize_function_records(dict(config))
+    entry = normalize_keras3_config(dict(config))
     layer = layer_from_config(normalize_entry(entry, objects), objects)
     build = config.get("build_config")
     if isinstance(build, dict) and not layer.built and build.get("input_shape") is not None:

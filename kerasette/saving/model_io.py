@@ -260,9 +260,9 @@ def _compile_from(model, training, custom_objects, filepath) -> bool:
 
 
 def _load_keras_zip(filepath, custom_objects, compile, safe_mode):
-    from .keras3_serialization import compile_from_config, normalize_function_records
+    from .keras3_serialization import compile_from_config, normalize_keras3_config
     from .keras3_weights import plan_weights_from_file
-    config = normalize_function_records(read_zip_config(filepath))
+    config = normalize_keras3_config(read_zip_config(filepath))
     metadata = read_zip_metadata(filepath)
     # tf.keras 2.13 to 2.15 wrote '.keras' archives too, with Keras 2's names
     keras2 = serialization.written_by_keras2(metadata.get("keras_version"),

@@ -37,6 +37,9 @@ def save_weights(model, filepath, overwrite: bool = True, save_format=None, **kw
         raise TypeError(f"save_weights got unexpected arguments {sorted(kwargs)}")
     if save_format not in (None, "h5", "keras", "hdf5"):
         raise ValueError(f"kerasette saves weights as HDF5 only; save_format={save_format!r} is not supported")
+    if filepath.endswith(".keras"):
+        raise ValueError(f"'{filepath}' is the name of a whole-model '.keras' archive: use model.save() for it, "
+                         "or a '.weights.h5' name for the weights alone")
     legacy_h5.check_has_weights(model)
     with writing(filepath, overwrite=overwrite) as handle:
         if _uses_keras3_layout(filepath):

@@ -57,3 +57,124 @@ def test_real_keras_reads_kerasette_files(tmp_path, flavour, name):
     for keras_model in loaded:
         np.testing.assert_allclose(np.asarray(keras_model.predict(single(x), verbose=0)), expected,
                                    rtol=1e-5, atol=1e-6)
+
+
+def _weights_by_layer(model):
+    return {layer.name: [np.asarray(w) for w in layer.get_weights()] for layer in model.layers}
+
+
+def _assert_same_weights(kerasette_model, keras_model):
+    ours, theirs = _weights_by_layer(kerasette_model), _weights_by_layer(keras_model)
+    assert sorted(ours) == sorted(theirs)
+    for name in ours:
+        assert len(ours[name]) == len(theirs[name]), name
+        for a, b in zip(ours[name], theirs[name]):
+            np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6, err_msg=name)
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_real_keras3_loads_kerasette_archives_and_trains_on(tmp_path, name):
+    """model.save("m.keras") in kerasette; keras.models.load_model in Keras 3 predicts the same and
+    its next training step (optimizer state restored from the file) matches kerasette's."""
+    K = real_keras("keras")
+    backend.clear_session()
+    rng = np.random.default_rng(12)
+    model = BUILDERS[name](kerasette)
+    model.set_weights(random_weights(model, rng))
+    model.compile(optimizer=kerasette.optimizers.Adam(learning_rate=0.01), loss=LOSSES[name])
+    model.train_on_batch(single(inputs_for(name, rng, 4)), targets_for(name, rng, 4))
+    model.save(tmp_path / "m.keras")
+    loaded = K.models.load_model(str(tmp_path / "m.keras"))
+    x = inputs_for(name, rng, 3)
+    np.testing.assert_allclose(np.asarray(loaded.predict(single(x), verbose=0)), np.asarray(model(single(x))),
+                               rtol=1e-5, atol=1e-6)
+    assert type(loaded.optimizer).__name__ == "Adam" and int(loaded.optimizer.iterations.numpy()) == 1
+    x_next, y_next = single(inputs_for(name, rng, 4)), targets_for(name, rng, 4)
+    model.train_on_batch(x_next, y_next)
+    loaded.train_on_batch(x_next, y_next)
+    _assert_same_weights(model, loaded)
+
+
+def test_real_keras3_loads_kerasette_archives_of_every_kind(tmp_path):
+    """Nested functional outputs, shared layers, initial states, Lambda layers (a named Keras
+    function and a lambda), a registered custom layer, hard_sigmoid, loss objects."""
+    K = real_keras("keras")
+    backend.clear_session()
+    L = kerasette.layers
+
+    @kerasette.saving.register_keras_serializable(package="parity")
+    class Shift(L.Layer):
+        def __init__(self, amount=1.0, **kwargs):
+            super().__init__(**kwargs)
+            self.amount = amount
+
+        def call(self, inputs):
+            return inputs + self.amount
+
+        def get_config(self):
+            return {**super().get_config(), "amount": self.amount}
+
+    class KerasShift(K.layers.Layer):
+        def __init__(self, amount=1.0, **kwargs):
+            super().__init__(**kwargs)
+            self.amount = amount
+
+        def call(self, inputs):
+            return inputs + self.amount
+
+        def get_config(self):
+            return {**super().get_config(), "amount": self.amount}
+
+    inner_input = kerasette.Input(shape=(4,), name="inner_in")
+    inner = kerasette.Model(inner_input, L.Dense(4, activation="hard_sigmoid", name="inner_dense")(inner_input),
+                            name="inner")
+    sequence = kerasette.Input(shape=(5, 3), name="sequence")
+    state_h, state_c = kerasette.Input(shape=(4,), name="state_h"), kerasette.Input(shape=(4,), name="state_c")
+    memory = L.LSTM(4, recurrent_activation="hard_sigmoid", name="lstm")(sequence, initial_state=[state_h, state_c])
+    shared = L.Dense(4, name="shared")
+    left, right = inner(shared(memory)), inner(shared(state_h))
+    named = L.Lambda(kerasette.activations.relu, name="named")(L.Add(name="add")([left, right]))
+    scaled = L.Lambda(lambda t: t * 0.5, name="scaled")(named)
+    shifted = Shift(2.0, name="shift")(scaled)
+    model = kerasette.Model([sequence, state_h, state_c], [L.Dense(2, name="head")(shifted), left], name="every")
+    model.compile(optimizer="adam", loss=[kerasette.losses.MeanSquaredError(), "mae"], metrics=[["mae"], []])
+    xs = [rng_normal((3, 5, 3)), rng_normal((3, 4)), rng_normal((3, 4))]
+    ys = [rng_normal((3, 2)), rng_normal((3, 4))]
+    model.train_on_batch(xs, ys)
+    model.save(tmp_path / "every.keras")
+    loaded = K.models.load_model(str(tmp_path / "every.keras"), safe_mode=False,
+                                 custom_objects={"parity>Shift": KerasShift})
+    for got, want in zip(loaded.predict(xs, verbose=0), model.predict(xs, verbose=0)):
+        np.testing.assert_allclose(np.asarray(got), want, rtol=1e-5, atol=1e-6)
+    model.train_on_batch(xs, ys)
+    loaded.train_on_batch(xs, ys)
+    _assert_same_weights(model, loaded)
+
+
+def rng_normal(shape, _rng=np.random.default_rng(5)):
+    return _rng.normal(0, 1, shape).astype("float32")
+
+
+def test_kerasette_loads_real_keras3_archives_and_trains_on(tmp_path):
+    """The other way round: a Keras 3 archive (function records as Keras 3 writes them, a
+    nested functional output, a loss object) loads in kerasette and trains on the same."""
+    K = real_keras("keras")
+    backend.clear_session()
+    inner_input = K.Input(shape=(4,), name="inner_in")
+    inner = K.Model(inner_input, K.layers.Dense(3, activation="hard_sigmoid", name="inner_dense")(inner_input),
+                    name="inner")
+    x_in = K.Input(shape=(4,), name="x")
+    hidden = K.layers.Lambda(K.activations.relu, name="named")(K.layers.Dense(4, name="first")(x_in))
+    model = K.Model(x_in, [inner(hidden), K.layers.Dense(2, name="head")(inner(hidden))], name="k3")
+    model.compile(optimizer=K.optimizers.Adam(learning_rate=0.01),
+                  loss=[K.losses.MeanSquaredError(), K.losses.mean_absolute_error])
+    xs, ys = rng_normal((4, 4)), [rng_normal((4, 3)), rng_normal((4, 2))]
+    model.train_on_batch(xs, ys)
+    model.save(str(tmp_path / "k3.keras"))
+    loaded = kerasette.models.load_model(tmp_path / "k3.keras")
+    for got, want in zip(loaded.predict(xs, verbose=0), model.predict(xs, verbose=0)):
+        np.testing.assert_allclose(got, np.asarray(want), rtol=1e-5, atol=1e-6)
+    assert int(loaded.optimizer.iterations.numpy()) == 1
+    model.train_on_batch(xs, ys)
+    loaded.train_on_batch(xs, ys)
+    _assert_same_weights(loaded, model)
