@@ -10,7 +10,7 @@ Two ways to compute, over one set of ops:
 """
 import sys
 
-from . import (activations, backend, callbacks, constraints, datasets, engine, initializers, layers,
+from . import (activations, backend, callbacks, config, constraints, datasets, engine, initializers, layers,
                losses, metrics, models, ops, optimizers, primitives, random, regularizers, saving, utils)
 from .eager import Tensor, enable_grad, no_grad
 from .layers import Input, Layer
@@ -33,7 +33,7 @@ del _name
 keras = sys.modules[__name__]
 
 __all__ = [
-    "activations", "backend", "callbacks", "constraints", "datasets", "engine", "initializers", "layers",
+    "activations", "backend", "callbacks", "config", "constraints", "datasets", "engine", "initializers", "layers",
     "losses", "metrics", "models", "ops", "optimizers", "primitives", "random", "regularizers", "saving",
     "utils",
     "Tensor", "no_grad", "enable_grad", "Input", "Layer", "Model", "Sequential", "Variable", "__version__", "version",

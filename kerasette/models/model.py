@@ -183,10 +183,16 @@ class Model(Trainer, Layer):
         return pack_like(self._output_structure, [values[id(node)] for node in self.outputs])
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
-                show_trainable=False):
-        """Print the Keras table of layers, output shapes and parameter counts."""
+                show_trainable=False, layer_range=None, style=None):
+        """Print the Keras table of layers, output shapes and parameter counts.
+
+        ``style``: ``'keras2'`` (Keras 2's table, the tutorial's), ``'keras3'`` (Keras 3's box
+        table) or None for ``kerasette.config.summary_style()`` (``'keras2'`` unless set).
+        """
         from .summary import print_summary
-        return print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
+        return print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                             expand_nested=expand_nested, show_trainable=show_trainable,
+                             layer_range=layer_range, style=style)
 
     def _config_class_name(self) -> str:
         """The class_name a config writes: ``Functional`` for a plain functional Model."""

@@ -1,6 +1,10 @@
 """``model.summary()``: Keras' table of layers, output shapes and parameter counts.
 
-The layout is Keras 2's (the one the tutorial prints): 65 columns split at
+Two tables: Keras 2's (here, the default) and Keras 3's box table
+(``summary_keras3.py``), chosen by ``style`` or, when it is None, by
+``kerasette.config.summary_style()``.
+
+Keras 2's layout (the one the tutorial prints) is 65 columns split at
 45% and 85% for chain-like models, 98 columns with a ``Connected to`` column
 otherwise; ``_`` rules between rows, ``=`` rules around them; counts with
 thousands separators.  A field too long for its column is cut and its last
@@ -8,6 +12,7 @@ character replaced by a space, as Keras does (``max_pooling2d_2 (MaxPooling2``).
 """
 from __future__ import annotations
 
+from .. import config
 from ..layers.input_layer import InputLayer
 from ..layers.structure import flatten
 from ..primitives.base import format_shape
@@ -90,8 +95,20 @@ def _print_row(fields, positions, print_fn):
     print_fn(line)
 
 
-def print_summary(model, line_length=None, positions=None, print_fn=None):
-    """Print (through ``print_fn``, default ``print``) the summary of ``model``."""
+def print_summary(model, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                  show_trainable=False, layer_range=None, style=None):
+    """Print the summary of ``model`` in ``style`` (None: ``config.summary_style()``).
+
+    Keras 2's table goes through ``print_fn`` (default ``print``) a line at a
+    time and takes no ``expand_nested``, ``show_trainable`` or ``layer_range``;
+    Keras 3's goes to ``print_fn`` (default: stdout) as one string, as Keras 3 does.
+    """
+    style = config.summary_style() if style is None else config.normalize_summary_style(style)
+    if style == "keras3":
+        from . import summary_keras3
+        return summary_keras3.print_summary(model, line_length=line_length, positions=positions,
+                                            print_fn=print_fn, expand_nested=expand_nested,
+                                            show_trainable=show_trainable, layer_range=layer_range)
     members = _model_members(model)
     chain = _is_chain(model, members)
     if chain:
@@ -138,7 +155,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=None):
 
 
 def summary_text(model, **kwargs) -> str:
-    """The summary as one string."""
+    """The summary as one string (Keras 3's ends in a newline, as its ``print_fn`` receives it)."""
     lines = []
     print_summary(model, print_fn=lines.append, **kwargs)
     return "\n".join(lines)
