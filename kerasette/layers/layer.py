@@ -25,6 +25,8 @@ import contextlib
 import inspect
 import re
 
+import numpy
+
 from .. import backend, eager
 from ..eager import Tensor
 from ..engine import Node
@@ -171,34 +173,32 @@ class Layer:
             self._regularized.append((regularizer, variable))
         return variable
 
-    def _all_weights(self):
-        seen, result = set(), []
-        for variable in self._own_weights + [w for layer in self._layers for w in layer._all_weights()]:
-            if id(variable) not in seen:
-                seen.add(id(variable))
-                result.append(variable)
-        return result
+    @property
+    def weights(self) -> list:
+        """Keras' order, layer by layer: this layer's own trainable weights, then its own
+        non-trainable ones, then each nested layer's weights in that order (what
+        ``get_weights`` and ``set_weights`` use; tf.keras and Keras 3 agree)."""
+        own = self._own_weights
+        result = [w for w in own if w.trainable] + [w for w in own if not w.trainable]
+        for layer in self._layers:
+            result.extend(layer.weights)
+        return _unique(result)
 
     @property
     def trainable_weights(self) -> list:
+        """The weights the optimizer updates, in ``weights`` order; none if the layer is frozen."""
         if not self.trainable:
             return []
-        own = [w for w in self._own_weights if w.trainable]
-        nested = [w for layer in self._layers for w in layer.trainable_weights]
-        return _unique(own + nested)
+        trainable = {id(w) for w in self._own_weights if w.trainable}
+        for layer in self._layers:
+            trainable.update(id(w) for w in layer.trainable_weights)
+        return [w for w in self.weights if id(w) in trainable]
 
     @property
     def non_trainable_weights(self) -> list:
-        if not self.trainable:
-            return self._all_weights()
-        own = [w for w in self._own_weights if not w.trainable]
-        nested = [w for layer in self._layers for w in layer.non_trainable_weights]
-        return _unique(own + nested)
-
-    @property
-    def weights(self) -> list:
-        """Trainable weights then non-trainable ones: Keras' order, and its weight files'."""
-        return _unique(self.trainable_weights + self.non_trainable_weights)
+        """The other weights (moving statistics, frozen layers' weights), in ``weights`` order."""
+        trainable = {id(w) for w in self.trainable_weights}
+        return [w for w in self.weights if id(w) not in trainable]
 
     trainable_variables = trainable_weights
     non_trainable_variables = non_trainable_weights
@@ -314,16 +314,18 @@ class Layer:
             outputs = self._checked_call(args, call_kwargs, shapes)
         output_mask = self.compute_mask(inputs, input_mask)
         if plain:
+            # a weight returned as it is stays that Variable, as in Keras
             outputs = map_structure(_unwrap, outputs)
             output_mask = map_structure(_unwrap, output_mask)
         if symbolic:
-            # an output that is one of the inputs (an identity) gets a node of its
-            # own, so the graph records which layer call produced it
+            # an output that is one of the inputs (an identity), or one of the
+            # layer's weights, gets a node of its own, so the graph records
+            # which layer call produced it
             input_ids = {id(x) for x in leaves}
-            outputs = map_structure(lambda x: apply_identity(x) if id(x) in input_ids else x, outputs)
+            outputs = map_structure(lambda x: apply_identity(x) if id(x) in input_ids or isinstance(x, Variable)
+                                    else x, outputs)
         if output_mask is not None:
-            for output in flatten(outputs):
-                set_mask(output, output_mask)
+            outputs = _attach_masks(outputs, output_mask, plain)
         if not symbolic:
             # what summary() shows for layers only ever called eagerly (subclassed models)
             self._last_output_shape = map_structure(
@@ -435,11 +437,56 @@ class Layer:
 
 
 def _unwrap(value):
-    return value.data if isinstance(value, Tensor) else value
+    return value.data if isinstance(value, Tensor) and not isinstance(value, Variable) else value
+
+
+def _attach_masks(outputs, output_mask, plain):
+    """Attach the masks ``compute_mask`` gave to the outputs, pairing them as Keras
+    does (flattened, in order; a single mask goes to the first output).  Arrays
+    that get a mask come back as ``ArrayWithMask``s so that ``_keras_mask`` reads it."""
+    flat_outputs = flatten(outputs)
+    masks = flatten(output_mask) if isinstance(output_mask, (list, tuple)) else [output_mask]
+    replaced = {}
+    for output, mask in zip(flat_outputs, masks):
+        if mask is None:
+            continue
+        if plain and type(output) is numpy.ndarray:
+            replaced[id(output)] = output = output.view(ArrayWithMask)
+        set_mask(output, mask)
+    if not replaced:
+        return outputs
+    return map_structure(lambda x: replaced.get(id(x), x), outputs)
+
+
+class ArrayWithMask(numpy.ndarray):
+    """A layer's array output that carries a Keras mask (a layer called on arrays):
+    ``_keras_mask`` reads it, as on Keras' tensors.  Arithmetic on it gives plain
+    arrays without a mask, as in Keras."""
+
+    @property
+    def _keras_mask(self):
+        return get_mask(self)
+
+    @_keras_mask.setter
+    def _keras_mask(self, mask):
+        set_mask(self, mask)
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        if return_scalar:
+            return array[()]
+        return array.view(numpy.ndarray) if isinstance(array, numpy.ndarray) else array
+
+
+# the masks layers attach (``ops.masking``), read and written the Keras way:
+# ``output._keras_mask``, on eager Tensors and symbolic nodes alike
+Tensor._keras_mask = Node._keras_mask = property(get_mask, set_mask, doc="""The Keras mask a layer attached to
+this tensor (``Embedding(mask_zero=True)``, ``Masking``, ...), or None.""")
 
 
 def apply_identity(node):
-    from ..engine import apply
+    from ..engine import apply, variable_from_holder
+    if isinstance(node, Variable):
+        node = variable_from_holder(node, node.name)
     return apply("identity", node)
 
 

@@ -1,7 +1,6 @@
-"""Recurrent layers: SimpleRNN, LSTM, GRU, their cells, and RNN over any cell.
+"""Recurrent layers: SimpleRNN, LSTM, GRU, and RNN over any cell (the cells: rnn_cells.py).
 
-Keras' names, arguments, defaults, weights and numbers (Keras 3's
-"implementation 2": one matmul per step for all gates).  A layer holds its
+Keras' names, arguments, defaults, weights and numbers.  A layer holds its
 cell in ``self.cell``, so its weights are ``lstm/lstm_cell/kernel`` and so on,
 as in Keras' weight files.
 
@@ -12,280 +11,29 @@ and back-propagates through time in one pass.  A cell with an activation that
 primitive does not know, with ``recurrent_dropout``, or a cell of your own
 (any layer with ``state_size`` and ``call(inputs, states)``) runs step by step
 through its ``call`` instead: the same numbers, more graph nodes.
+
+``stateful=True`` (with a fixed batch size) keeps the final states in
+``layer.states``, non-trainable variables that are not weights, as in Keras,
+and starts the next call from them: at once for eager calls, and through
+assign nodes run with the compiled programs of fit, evaluate and predict;
+``reset_state()`` sets them to zeros.
 """
 from __future__ import annotations
 
 import numpy
 
-from .. import activations, constraints, initializers, ops, regularizers
+from .. import engine, ops
+from ..eager import Tensor
+from ..engine import Node
 from ..ops.core import apply
 from ..primitives.base import ShapeError, format_shape
-from ..primitives.recurrent import ACTIVATIONS
-from .core import seed_generator
+from ..variables import Variable
 from .layer import InputSpec, Layer
+from .rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, _Cell, _rows, state_sizes
 from .serialization import deserialize_layer, serialize_layer
+from .structure import map_structure
 
 __all__ = ["RNN", "SimpleRNN", "SimpleRNNCell", "LSTM", "LSTMCell", "GRU", "GRUCell"]
-
-
-def _rows(x, start, stop):
-    """``x[..., start:stop]`` along the last axis."""
-    return ops.getitem(x, (Ellipsis, slice(start, stop)))
-
-
-def _activation_name(function):
-    name = activations.serialize(function) if function is not None else "linear"
-    return name if isinstance(name, str) and name in ACTIVATIONS else None
-
-
-class _Cell(Layer):
-    """What the three built-in cells share: weights, dropout, config."""
-
-    gates = 1
-
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
-                 bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
-                 bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None, **kwargs):
-        super().__init__(**kwargs)
-        if int(units) <= 0:
-            raise ValueError(f"{type(self).__name__} units must be a positive integer, got {units}")
-        self.units = int(units)
-        self.activation = activations.get(activation)
-        self.recurrent_activation = activations.get(recurrent_activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = min(1.0, max(0.0, float(dropout)))
-        self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
-        self.seed = seed
-        self._generator = seed_generator(seed)
-        self._sequence_masks = None      # (input mask, recurrent mask) while an RNN runs a sequence
-
-    @property
-    def state_size(self):
-        return self.units
-
-    @property
-    def output_size(self):
-        return self.units
-
-    def build(self, input_shape):
-        input_dim = input_shape[-1]
-        if input_dim is None:
-            raise ShapeError(f"{type(self).__name__} '{self.name}' needs a known last axis, "
-                             f"got {format_shape(input_shape)}")
-        width = self.gates * self.units
-        self.kernel = self.add_weight(name="kernel", shape=(input_dim, width), initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight(
-            name="recurrent_kernel", shape=(self.units, width), initializer=self.recurrent_initializer,
-            regularizer=self.recurrent_regularizer, constraint=self.recurrent_constraint)
-        if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=self._bias_shape(), initializer=self._bias_init(),
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
-        else:
-            self.bias = None
-        self.built = True
-
-    def _bias_shape(self):
-        return (self.gates * self.units,)
-
-    def _bias_init(self):
-        return self.bias_initializer
-
-    # ------------------------------------------------------------ dropout
-    def _masks(self, inputs, state, training):
-        """The (input, recurrent) dropout masks of this call: the running
-        sequence's, or drawn now for a single step."""
-        if self._sequence_masks is not None:
-            return self._sequence_masks
-        return (self._draw(inputs, self.dropout) if training else None,
-                self._draw(state, self.recurrent_dropout) if training else None)
-
-    def _draw(self, like, rate):
-        if not 0.0 < rate < 1.0:
-            return None
-        return ops.dropout(ops.ones_like(like), rate, seed=self._generator)
-
-    # ------------------------------------------------- the fused recurrence
-    def _fused_attrs(self):
-        """attrs of the ``recurrence`` primitive for this cell, or None when the
-        step must run through ``call`` (an activation it lacks, recurrent dropout)."""
-        activation = _activation_name(self.activation)
-        recurrent = _activation_name(self.recurrent_activation) if self.gates > 1 else "sigmoid"
-        if activation is None or recurrent is None or self.recurrent_dropout > 0.0:
-            return None
-        return dict(cell=self._kind, units=self.units, activation=activation, recurrent_activation=recurrent,
-                    reset_after=getattr(self, "reset_after", True))
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({
-            "units": self.units,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "dropout": self.dropout,
-            "recurrent_dropout": self.recurrent_dropout,
-            "seed": self.seed,
-        })
-        if self.gates > 1:
-            config["recurrent_activation"] = activations.serialize(self.recurrent_activation)
-        return config
-
-
-class SimpleRNNCell(_Cell):
-    """``h = activation(x @ kernel + bias + h_prev @ recurrent_kernel)``."""
-
-    _kind = "simple"
-
-    def __init__(self, units, activation="tanh", **kwargs):
-        kwargs.pop("recurrent_activation", None)
-        super().__init__(units, activation=activation, **kwargs)
-
-    def call(self, inputs, states, training=None):
-        previous = states[0] if isinstance(states, (list, tuple)) else states
-        input_mask, recurrent_mask = self._masks(inputs, previous, training)
-        if input_mask is not None:
-            inputs = inputs * input_mask
-        h = ops.matmul(inputs, self.kernel)
-        if self.bias is not None:
-            h = ops.add(h, self.bias)
-        if recurrent_mask is not None:
-            previous = previous * recurrent_mask
-        output = h + ops.matmul(previous, self.recurrent_kernel)
-        if self.activation is not None:
-            output = self.activation(output)
-        return output, [output] if isinstance(states, (list, tuple)) else output
-
-
-class LSTMCell(_Cell):
-    """Gates i, f, c, o (in that order in the kernel's columns); state ``[h, c]``."""
-
-    gates = 4
-    _kind = "lstm"
-
-    def __init__(self, units, unit_forget_bias=True, implementation=2, **kwargs):
-        super().__init__(units, **kwargs)
-        self.unit_forget_bias = unit_forget_bias
-        self.implementation = implementation
-
-    @property
-    def state_size(self):
-        return [self.units, self.units]
-
-    def _bias_init(self):
-        if not self.unit_forget_bias:
-            return self.bias_initializer
-        base, units = self.bias_initializer, self.units
-
-        def initializer(shape, dtype=None):
-            parts = [base((units,), dtype=dtype), numpy.ones((units,), dtype=dtype or "float32"),
-                     base((2 * units,), dtype=dtype)]
-            return numpy.concatenate([numpy.asarray(part) for part in parts])
-        return initializer
-
-    def call(self, inputs, states, training=None):
-        h_prev, c_prev = states[0], states[1]
-        input_mask, recurrent_mask = self._masks(inputs, h_prev, training)
-        if input_mask is not None:
-            inputs = inputs * input_mask
-        z = ops.matmul(inputs, self.kernel)
-        if recurrent_mask is not None:
-            h_prev = h_prev * recurrent_mask
-        z = ops.add(z, ops.matmul(h_prev, self.recurrent_kernel))
-        if self.bias is not None:
-            z = ops.add(z, self.bias)
-        u = self.units
-        i = self.recurrent_activation(_rows(z, 0, u))
-        f = self.recurrent_activation(_rows(z, u, 2 * u))
-        c = f * c_prev + i * self.activation(_rows(z, 2 * u, 3 * u))
-        o = self.recurrent_activation(_rows(z, 3 * u, 4 * u))
-        h = o * self.activation(c)
-        return h, [h, c]
-
-    def get_config(self):
-        config = super().get_config()
-        config["unit_forget_bias"] = self.unit_forget_bias
-        return config
-
-
-class GRUCell(_Cell):
-    """Gates z, r, h; ``reset_after=True`` (Keras 3's default) has two bias rows."""
-
-    gates = 3
-    _kind = "gru"
-
-    def __init__(self, units, reset_after=True, implementation=2, **kwargs):
-        super().__init__(units, **kwargs)
-        self.reset_after = bool(reset_after)
-        self.implementation = implementation
-
-    def _bias_shape(self):
-        return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
-
-    def _biases(self):
-        """(input bias, recurrent bias): the rows of a reset_after bias."""
-        if self.bias is None:
-            return None, None
-        if not self.reset_after:
-            return self.bias, None
-        return ops.getitem(self.bias, 0), ops.getitem(self.bias, 1)
-
-    def call(self, inputs, states, training=None):
-        h_prev = states[0] if isinstance(states, (list, tuple)) else states
-        input_mask, recurrent_mask = self._masks(inputs, h_prev, training)
-        if input_mask is not None:
-            inputs = inputs * input_mask
-        input_bias, recurrent_bias = self._biases()
-        u = self.units
-        matrix_x = ops.matmul(inputs, self.kernel)
-        if input_bias is not None:
-            matrix_x = ops.add(matrix_x, input_bias)
-        dropped = h_prev * recurrent_mask if recurrent_mask is not None else h_prev
-        if self.reset_after:
-            inner = ops.matmul(dropped, self.recurrent_kernel)
-            if recurrent_bias is not None:
-                inner = inner + recurrent_bias
-        else:
-            inner = ops.matmul(dropped, _rows(self.recurrent_kernel, 0, 2 * u))
-        z = self.recurrent_activation(_rows(matrix_x, 0, u) + _rows(inner, 0, u))
-        r = self.recurrent_activation(_rows(matrix_x, u, 2 * u) + _rows(inner, u, 2 * u))
-        if self.reset_after:
-            recurrent_h = r * _rows(inner, 2 * u, 3 * u)
-        else:
-            recurrent_h = ops.matmul(r * h_prev, _rows(self.recurrent_kernel, 2 * u, 3 * u))
-        candidate = self.activation(_rows(matrix_x, 2 * u, 3 * u) + recurrent_h)
-        h = z * h_prev + (1 - z) * candidate
-        return h, [h] if isinstance(states, (list, tuple)) else h
-
-    def get_config(self):
-        config = super().get_config()
-        config["reset_after"] = self.reset_after
-        return config
-
-
-def state_sizes(cell):
-    """A cell's state sizes as a list (one entry per state)."""
-    size = cell.state_size
-    return list(size) if isinstance(size, (list, tuple)) else [size]
 
 
 def prefix_weight_paths(owner, layers):
@@ -323,15 +71,13 @@ class RNN(InitialStateInputs, Layer):
     sequence from its end (and returns outputs in that order, like Keras); a
     mask (from ``Embedding(mask_zero=True)`` or ``Masking``) keeps the previous
     state and output at masked steps.  ``unroll`` is accepted and changes
-    nothing (the time loop is always unrolled or fused); ``stateful`` is not
-    supported.
+    nothing (the time loop is always unrolled or fused).  ``stateful`` carries
+    the final states of one call (one batch) into the next: the batch size
+    must be fixed (``Input(batch_shape=...)`` or ``batch_size=``).
     """
 
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False, stateful=False,
                  unroll=False, zero_output_for_mask=False, time_major=False, **kwargs):
-        if stateful:
-            raise NotImplementedError("stateful recurrent layers are not supported by kerasette; pass the final "
-                                      "states back with return_state=True and initial_state=...")
         if time_major:
             raise NotImplementedError("time_major=True is not supported: inputs are (batch, time, features)")
         if isinstance(cell, (list, tuple)):
@@ -343,7 +89,8 @@ class RNN(InitialStateInputs, Layer):
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)
         self.go_backwards = bool(go_backwards)
-        self.stateful = False
+        self.stateful = bool(stateful)
+        self.states = None               # stateful: the carried state variables, made in build
         self.unroll = bool(unroll)
         self.zero_output_for_mask = bool(zero_output_for_mask)
         self.supports_masking = True
@@ -356,7 +103,72 @@ class RNN(InitialStateInputs, Layer):
             self.cell.build((input_shape[0], input_shape[-1]))
             self.cell.built = True
         prefix_weight_paths(self, [self.cell])
+        if self.stateful:
+            if self.states is not None:
+                self.reset_state()
+            else:
+                self._create_states(input_shape[0])
         self.built = True
+
+    # ------------------------------------------------------------ stateful
+    def _create_states(self, batch_size):
+        if batch_size is None:
+            raise ValueError(f"When using `stateful=True` in a RNN (layer '{self.name}'), the batch size must be "
+                             "static: give the model's Input a batch size (Input(batch_shape=(batch, time, "
+                             "features)) or Input(shape, batch_size=batch)), or batch_input_shape= to the first "
+                             "layer of a Sequential")
+        dtype = getattr(self.cell, "dtype", None) or self.dtype
+        # not weights (Keras does not track them either): neither trained, saved nor in get_weights()
+        self.states = []
+        for size in state_sizes(self.cell):
+            state = Variable(numpy.zeros((int(batch_size), size), dtype=dtype), name="rnn_state", trainable=False)
+            state.path = f"{self.name}/rnn_state"
+            self.states.append(state)
+
+    def reset_state(self, states=None):
+        """Set the carried states to zeros (or to ``states``, arrays in ``layer.states`` order)."""
+        if not self.stateful:
+            raise AttributeError(f"Layer '{self.name}' must be stateful (stateful=True) to reset its states")
+        if self.states is None:
+            return
+        if states is None:
+            for variable in self.states:
+                variable.assign(numpy.zeros(variable.shape, variable.dtype))
+            return
+        values = list(states) if isinstance(states, (list, tuple)) else [states]
+        if len(values) != len(self.states):
+            raise ValueError(f"Layer '{self.name}' expects {len(self.states)} states, got {len(values)}")
+        for variable, value in zip(self.states, values):
+            variable.assign(value)
+
+    def reset_states(self, states=None):
+        """``reset_state``'s other name (Keras 2's, and Keras 3's alias)."""
+        self.reset_state(states)
+
+    def _check_stateful_batch(self, inputs):
+        expected = self.states[0].shape[0]
+        actual = tuple(inputs.shape)[0]
+        if actual is not None and actual != expected:
+            raise ValueError(f"If an RNN is stateful, the batch size of the input sequences must be the same as "
+                             f"the batch size of the initial state (layer '{self.name}'). \n"
+                             f"- Expected batch size: {expected}\n- Received batch size: {actual}")
+
+    def _keep_states(self, final, returned):
+        """Stateful: the final states start the next call.  Eager, they are assigned now;
+        in a graph, by assign nodes that every returned tensor waits for, so
+        that any program fetching the layer's outputs (fit, evaluate, predict)
+        writes them when it runs; the train step also lists them with
+        BatchNormalization's updates (``_pending_updates``)."""
+        if not any(isinstance(state, Node) for state in final):
+            for variable, state in zip(self.states, final):
+                variable.assign((state.data if isinstance(state, Tensor) else state).copy())
+            return returned
+        assigns = []
+        pending = self.__dict__.setdefault("_pending_updates", [])
+        for variable, state in zip(self.states, final):
+            assigns.append(engine.variable_from_holder(variable, variable.name).assign(state))
+            pending.append((variable, state))
+        return map_structure(lambda x: apply("with_updates", x, *assigns), returned)
 
     def _initial_states(self, inputs, initial_state):
         sizes = state_sizes(self.cell)
@@ -380,6 +192,13 @@ class RNN(InitialStateInputs, Layer):
         initial_state = None
         if isinstance(inputs, (list, tuple)):
             inputs, initial_state = inputs[0], (list(inputs[1:]) or None)
+        if self.stateful:
+            self._check_stateful_batch(inputs)
+            if initial_state is None:
+                # eager: today's values, as tensors of their own (the tape may read them
+                # in backward() after this call has assigned the new states)
+                initial_state = list(self.states) if isinstance(inputs, Node) else [
+                    Tensor(variable.data) for variable in self.states]
         states = self._initial_states(inputs, initial_state)
         if mask is not None:
             mask = ops.cast(mask, "bool")
@@ -398,9 +217,10 @@ class RNN(InitialStateInputs, Layer):
             outputs, states = self._run_fused(inputs, states, mask, input_mask, fused)
         else:
             outputs, states = self._run_steps(inputs, states, mask, input_mask, training)
-        if self.return_state:
-            return [outputs] + list(states)
-        return outputs
+        returned = [outputs] + list(states) if self.return_state else outputs
+        if self.stateful:
+            returned = self._keep_states(states, returned)
+        return returned
 
     def _run_fused(self, inputs, states, mask, input_mask, attrs):
         cell = self.cell

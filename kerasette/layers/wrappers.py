@@ -61,6 +61,8 @@ class Bidirectional(InitialStateInputs, Layer):
             self.backward_layer = _clone(layer, name=f"backward_{base}", go_backwards=not layer.go_backwards)
         else:
             self.backward_layer = backward_layer
+        if self.forward_layer.stateful != self.backward_layer.stateful:
+            raise ValueError("Bidirectional: the forward and backward layers must have the same stateful")
         if self.forward_layer.go_backwards == self.backward_layer.go_backwards:
             raise ValueError("Bidirectional: the forward and backward layers must read the sequence in "
                              f"opposite directions, both have go_backwards={self.forward_layer.go_backwards}")
@@ -74,7 +76,7 @@ class Bidirectional(InitialStateInputs, Layer):
         self.merge_mode = merge_mode
         self.return_sequences = self.forward_layer.return_sequences
         self.return_state = self.forward_layer.return_state
-        self.stateful = False
+        self.stateful = self.forward_layer.stateful
         self.supports_masking = True
         self.input_spec = layer.input_spec
 
@@ -85,6 +87,29 @@ class Bidirectional(InitialStateInputs, Layer):
                 inner.built = True
         prefix_weight_paths(self, (self.forward_layer, self.backward_layer))
         self.built = True
+
+    @property
+    def states(self):
+        """Stateful: the forward layer's carried states, then the backward layer's (else None)."""
+        if self.forward_layer.states and self.backward_layer.states:
+            return tuple(self.forward_layer.states + self.backward_layer.states)
+        return None
+
+    def reset_state(self, states=None):
+        """Stateful: both layers' states to zeros (or to ``states``, forward ones first)."""
+        if not self.stateful:
+            raise AttributeError("Layer must be stateful.")
+        if states is None:
+            self.forward_layer.reset_state()
+            self.backward_layer.reset_state()
+            return
+        states = list(states)
+        half = len(states) // 2
+        self.forward_layer.reset_state(states[:half])
+        self.backward_layer.reset_state(states[half:])
+
+    def reset_states(self, states=None):
+        self.reset_state(states)
 
     def call(self, inputs, mask=None, training=None):
         if isinstance(mask, (list, tuple)):

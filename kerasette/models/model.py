@@ -182,6 +182,15 @@ class Model(Trainer, Layer):
                     values[id(step)] = ops.apply(step.op, *[value_of(x) for x in step.inputs], **step.attrs)
         return pack_like(self._output_structure, [values[id(node)] for node in self.outputs])
 
+    def reset_states(self) -> None:
+        """Reset the carried states of every stateful layer (tf.keras' ``Model.reset_states``;
+        in Keras 3, ``layer.reset_state()`` per layer)."""
+        for layer in self.layers:
+            if isinstance(layer, Model) or (getattr(layer, "stateful", False) and hasattr(layer, "reset_states")):
+                layer.reset_states()
+
+    reset_state = reset_states
+
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None, style=None):
         """Print the Keras table of layers, output shapes and parameter counts.

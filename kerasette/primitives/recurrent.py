@@ -337,3 +337,22 @@ class RecurrenceBackward(_Recurrent):
             carried = d_previous
         out[:, time, :width] = carried
         return out
+
+
+@register
+class WithUpdates(Primitive):
+    """``with_updates(value, *updates)``: ``value`` itself, once the ``updates`` (assign
+    nodes) have run.  A stateful recurrent layer returns its outputs through it, so
+    that a program fetching them also carries the layer's final states into its
+    state variables; the gradient goes to ``value`` alone."""
+
+    name = "with_updates"
+
+    def infer(self, value, *updates):
+        return Spec(tuple(value.shape), value.dtype)
+
+    def forward(self, xp, value, *updates):
+        return value
+
+    def gradient(self, ops, inputs, output, grad):
+        return (grad,) + (None,) * (len(inputs) - 1)

@@ -212,8 +212,8 @@ def test_dropout_only_in_training_and_one_mask_per_sequence():
 def test_bad_input_and_unsupported_options():
     with pytest.raises(Exception, match="ndim|rank|3"):
         layers.LSTM(3)(Input((5,)))
-    with pytest.raises(NotImplementedError, match="stateful"):
-        layers.LSTM(3, stateful=True)
+    with pytest.raises(ValueError, match="stateful.*batch size must be static"):
+        layers.LSTM(3, stateful=True)(Input((5, 3)))
     with pytest.raises(ValueError, match="initial state"):
         layers.LSTM(3)(np.zeros((2, 4, 3), np.float32), initial_state=[np.zeros((2, 3), np.float32)])
     cell = layers.SimpleRNNCell(3, activation="selu")

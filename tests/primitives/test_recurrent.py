@@ -48,6 +48,9 @@ _lstm = recurrence_case("lstm", mask=True)
 CASES.append(Case("recurrence_backward",
                   _lstm.inputs + [np.zeros((3, 4, 14)), random((3, 4, 14), 20)], _lstm.attrs,
                   batch_none=False, id="recurrence_backward-lstm"))
+# a stateful layer's output, tied to the assign nodes that carry its states
+CASES.append(Case("with_updates", [random((3, 2), 30), random((3, 4), 31), random((3, 4), 32)],
+                  no_grad=(1, 2), expected=lambda value, *updates: value, id="with_updates"))
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
