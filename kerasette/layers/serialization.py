@@ -34,7 +34,7 @@ from .layer import Layer
 __all__ = ["layer_class", "layer_from_config", "serialize_layer", "deserialize_layer", "class_name_of",
            "register_model_classes", "model_classes", "UnknownLayerError", "ConfigError", "serialize",
            "deserialize", "keras3_model_config", "keras3_layer_config", "keras3_value", "dtype_policy",
-           "REGISTERED_NAME_LOOKUPS", "registered_name_of"]
+           "REGISTERED_NAME_LOOKUPS", "registered_name_of", "is_layer_module"]
 
 # set by kerasette.models when it is imported (see register_model_classes)
 _models: dict = {"functional": None, "sequential": None, "rebuild_functional": None}
@@ -417,10 +417,26 @@ def deserialize(config, custom_objects: dict | None = None):
     Keras 2 ``{"class_name", "config"}`` dict) describes, with fresh weights."""
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"keras.layers.deserialize needs a dict with 'class_name' and 'config', got {config!r}")
+    module = config.get("module")
+    if isinstance(module, str) and module.split(".")[0] == "keras" and not is_layer_module(module):
+        raise ValueError("`keras.layers.deserialize` was passed a `config` object that is not a "
+                         f"`keras.layers.Layer`. Received: {config}")
     layer = deserialize_layer(config, custom_objects)
     if not isinstance(layer, Layer):
-        raise ValueError(f"keras.layers.deserialize was passed a config that is not a layer's: {config!r}")
+        raise ValueError("`keras.layers.deserialize` was passed a `config` object that is not a "
+                         f"`keras.layers.Layer`. Received: {config}")
     return layer
+
+
+def is_layer_module(module) -> bool:
+    """Whether a record's Keras ``module`` holds layers or models (``keras.layers``, ``keras.src.models...``)."""
+    if not isinstance(module, str):
+        return False
+    parts = module.split(".")
+    if parts[:1] != ["keras"]:
+        return False
+    rest = parts[2:] if parts[1:2] == ["src"] else parts[1:]
+    return rest == [] or rest[0] in ("layers", "models", "engine")
 
 
 # --------------------------------------------------------- Keras 3 model configs

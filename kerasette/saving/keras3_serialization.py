@@ -31,8 +31,8 @@ from ..engine import Node
 from ..eager import Tensor
 from ..layers.config_compat import normalize_entry
 from ..layers.layer import Layer
-from ..layers.serialization import (builtin_layer_class, keras3_value, layer_from_config, model_classes,
-                                    registered_name_of, serialize as serialize_layer)
+from ..layers.serialization import (builtin_layer_class, is_layer_module, keras3_value, layer_from_config,
+                                    model_classes, registered_name_of, serialize as serialize_layer)
 from ..serialization import functions as _functions
 from ..serialization.functions import SafeModeScope, UnsafeDeserializationError, func_dump, func_load, \
     resolve_function
@@ -420,7 +420,7 @@ def _instance(config, class_name, inner, objects):
 def _names_a_layer(module, class_name, custom) -> bool:
     if custom is not None:
         return inspect.isclass(custom) and issubclass(custom, Layer)
-    if isinstance(module, str) and (module.startswith("keras.layers") or module.startswith("keras.src.layers")):
+    if is_layer_module(module) and module not in _MODEL_MODULES:
         return True
     return (module is None or not str(module).startswith("keras")) and builtin_layer_class(class_name) is not None
 
