@@ -321,7 +321,8 @@ class Layer:
             # an output that is one of the inputs (an identity), or one of the
             # layer's weights, gets a node of its own, so the graph records
             # which layer call produced it
-            input_ids = {id(x) for x in leaves}
+            # (any argument counts: an endpoint layer may return its second one)
+            input_ids = {id(x) for x in flatten([list(args), kwargs])}
             outputs = map_structure(lambda x: apply_identity(x) if id(x) in input_ids or isinstance(x, Variable)
                                     else x, outputs)
         if output_mask is not None:

@@ -168,7 +168,7 @@ class ProgramBuilder:
                 targets, weights = self._target_placeholders(ys, outputs) if ys is not None else ([], [])
                 compiled, per_output = self._loss_nodes(outputs, targets, weights)
                 total = self._total_loss(compiled, self._additional_loss_nodes(call_losses))
-                loss_fetches = [total] + ([v for v in per_output if v is not None] if len(outputs) > 1 else [])
+                loss_fetches = [total] + _per_output_losses(per_output)
                 metric_nodes = _metric_nodes(records)
                 feeds = inputs + targets + weights
                 # a loss a layer added may sum over the batch, and the captured metric
@@ -313,7 +313,7 @@ class ProgramBuilder:
                 for variable in variables:
                     if variable.constraint is not None:
                         variable.assign(variable.constraint(variable.numpy()))
-        losses = [total] + ([v for v in per_output if v is not None] if len(outputs) > 1 else [])
+        losses = [total] + _per_output_losses(per_output)
         return ([numpy.asarray(getattr(value, "data", value)) for value in losses], [o.numpy() for o in outputs])
 
 
@@ -324,6 +324,13 @@ def _dtype_for(array):
     if array.dtype.kind == "b":
         return backend.floatx()
     return array.dtype
+
+
+def _per_output_losses(per_output):
+    """Each output's loss, logged as ``<output>_loss`` when more than one output has a
+    loss (Keras 3 adds those trackers only then)."""
+    present = [value for value in per_output if value is not None]
+    return present if len(present) > 1 else []
 
 
 def _sum(terms):

@@ -126,8 +126,9 @@ class Trainer(ProgramBuilder):
                     if output_count > 1:
                         metric.name = f"{names[index]}_{metric.name}"
                     self._metric_objects.append((index, metric, weighted))
-        self._loss_names = ["loss"] + ([f"{name}_loss" for name, loss in zip(names, self._loss_objects)
-                                        if loss is not None] if output_count > 1 else [])
+        # one ``<output>_loss`` per output that has a loss, when more than one has (Keras 3)
+        per_output = [f"{name}_loss" for name, loss in zip(names, self._loss_objects) if loss is not None]
+        self._loss_names = ["loss"] + (per_output if len(per_output) > 1 else [])
         self._resolved = True
 
     def _make_metric(self, spec, index, metrics_module):
@@ -408,14 +409,14 @@ class Trainer(ProgramBuilder):
                 return self._source_batches(validation_data, steps, "evaluate")
             except (ValueError, TypeError) as error:
                 raise type(error)(f"validation_data: {error}") from None
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-            raise ValueError("validation_data must be (x, y) or (x, y, sample_weight), or batches (a generator, "
-                             "a Sequence, a DataLoader, any iterable of batches), got "
-                             f"{type(validation_data).__name__}"
-                             + (f" of length {len(validation_data)}" if isinstance(validation_data, (tuple, list))
-                                else ""))
-        vx, vy = validation_data[0], validation_data[1]
-        vw = validation_data[2] if len(validation_data) == 3 else None
+        if isinstance(validation_data, (tuple, list)):
+            if len(validation_data) not in (1, 2, 3):
+                raise ValueError("validation_data must be (x,), (x, y) or (x, y, sample_weight), or batches (a "
+                                 "generator, a Sequence, a DataLoader, any iterable of batches), got a "
+                                 f"{type(validation_data).__name__} of length {len(validation_data)}")
+            vx, vy, vw = (tuple(validation_data) + (None, None))[:3]
+        else:   # x alone, as Keras 3 unpacks it
+            vx, vy, vw = validation_data, None, None
         try:
             xs, ys, weights = self._prepare(vx, vy, vw, "evaluate")
         except (ValueError, TypeError) as error:
