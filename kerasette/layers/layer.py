@@ -438,7 +438,10 @@ class Layer:
 
 
 def _unwrap(value):
-    return value.data if isinstance(value, Tensor) and not isinstance(value, Variable) else value
+    if isinstance(value, Tensor) and not isinstance(value, Variable):
+        value = value.data
+    # a view of a masked input (x[:, 0], a reshape) is a plain array again
+    return value.view(numpy.ndarray) if isinstance(value, ArrayWithMask) else value
 
 
 def _attach_masks(outputs, output_mask, plain):

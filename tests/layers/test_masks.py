@@ -100,6 +100,7 @@ def test_masked_arrays_stay_arrays_and_their_arithmetic_drops_the_mask():
     assert type(out + 1) is np.ndarray and type(np.tanh(out)) is np.ndarray
     assert isinstance(float(out.sum()), float)
     np.testing.assert_allclose(np.asarray(out), out)
+    assert type(layers.Flatten()(out)) is np.ndarray     # a view of it, without a mask, is plain again
     # without a mask, a layer called on arrays returns a plain array
     assert type(layers.Dense(2)(np.ones((1, 3), "float32"))) is np.ndarray
     assert type(layers.Embedding(10, 2)(np.array([[1, 0]]))) is np.ndarray
