@@ -212,6 +212,20 @@ def test_keras2_batch_input_shape_gives_a_stateful_sequential_its_batch():
     np.testing.assert_allclose(model.predict(x, verbose=0), first, rtol=1e-6)
 
 
+@pytest.mark.parametrize("make", [
+    lambda: keras.Sequential([keras.Input((4, 1), batch_size=2), L.GRU(3, stateful=True)]),
+    lambda: keras.Sequential([L.GRU(3, stateful=True, input_shape=(4, 1), batch_size=2)]),
+])
+def test_batch_size_arguments_fix_the_batch_of_a_stateful_model(make):
+    model = make()
+    assert tuple(model.layers[0].states[0].shape) == (2, 3)
+    x = np.ones((4, 4, 1), "float32")
+    first = model.predict(x, batch_size=2, verbose=0)
+    assert not np.allclose(first[:2], first[2:])     # the second batch starts from the first one's state
+    model.reset_states()
+    np.testing.assert_allclose(model.predict(x[:2], verbose=0), first[:2], rtol=1e-6)
+
+
 def test_stateful_needs_a_fixed_batch_size():
     with pytest.raises(ValueError, match="batch size must be static"):
         L.LSTM(3, stateful=True)(keras.Input((5, 2)))
