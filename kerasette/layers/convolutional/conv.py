@@ -97,6 +97,8 @@ class Conv2D(BaseConv):
 
     >>> Conv2D(10, kernel_size=5)(Input(shape=(28, 28, 1))).shape   # 5*5*1*10 + 10 = 260 params
     (None, 24, 24, 10)
+    >>> Conv2D(10, kernel_size=5, data_format="channels_first")(Input(shape=(1, 28, 28))).shape
+    (None, 10, 24, 24)
     """
 
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
