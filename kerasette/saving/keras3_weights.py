@@ -297,6 +297,10 @@ def _plan_optimizer(handle, groups, model, plan, filepath) -> None:
     if not optimizer.built:
         optimizer.build(model.trainable_weights)
     variables = optimizer.variables
+    if len(arrays) <= 2 < len(variables) and all(array.ndim == 0 for array in arrays):
+        # Keras 3's optimizer before its first step: its iteration count and learning rate only
+        # (the rate is in the compile config); nothing to restore, as for a fresh optimizer
+        return
     if not _fits(variables, arrays):
         warnings.warn(f"Skipping the optimizer state in '{filepath}': optimizer '{optimizer.name}' has "
                       f"{len(variables)} variables, the file has {len(arrays)} (or their shapes differ)",

@@ -343,3 +343,16 @@ def test_save_model_function_is_the_methods(tmp_path):
     model.predict(X, verbose=0)
     save_model(model, tmp_path / "f.keras")
     assert zipfile.is_zipfile(tmp_path / "f.keras")
+
+
+def test_a_compiled_model_never_trained_loads_without_warnings(tmp_path):
+    model = mlp()
+    model.save(tmp_path / "fresh.keras")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        restored = load_model(tmp_path / "fresh.keras")
+    assert restored.compiled
+    model.fit(X, Y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    restored.fit(X, Y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    for a, b in zip(model.get_weights(), restored.get_weights()):
+        np.testing.assert_array_equal(a, b)

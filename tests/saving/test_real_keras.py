@@ -178,3 +178,16 @@ def test_kerasette_loads_real_keras3_archives_and_trains_on(tmp_path):
     model.train_on_batch(xs, ys)
     loaded.train_on_batch(xs, ys)
     _assert_same_weights(loaded, model)
+
+
+def test_a_real_keras3_archive_of_a_model_never_trained(tmp_path):
+    """Keras 3 stores an optimizer before its first step as its iteration and learning rate only."""
+    import warnings
+    K = real_keras("keras")
+    model = K.Sequential([K.Input(shape=(3,)), K.layers.Dense(2)])
+    model.compile(optimizer="adam", loss="mse")
+    model.save(str(tmp_path / "fresh.keras"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = kerasette.models.load_model(tmp_path / "fresh.keras")
+    assert loaded.compiled and type(loaded.optimizer).__name__ == "Adam"
