@@ -65,13 +65,15 @@ class ProgramBuilder:
         return [engine.placeholder(_dtype_for(x), (None,) + tuple(x.shape[1:]), name=f"input_{i + 1}")
                 for i, x in enumerate(xs)]
 
-    def _trace(self, placeholders, training, capture_metrics=False):
-        """Run the model's graph on new placeholders (nothing recorded in the layers).
+    def _trace(self, placeholders, training):
+        """Run the model's graph on new placeholders (nothing recorded in the layers);
+        the flat outputs."""
+        return self._trace_all(placeholders, training)[0]
 
-        Returns the flat outputs; the losses the layers added during this call
-        are left in ``self._traced_losses`` and, with ``capture_metrics``, the
-        metric updates made in ``call`` in ``self._traced_metric_updates``.
-        """
+    def _trace_all(self, placeholders, training, capture_metrics=False):
+        """``_trace``, returning also the losses the layers added during this call
+        and, with ``capture_metrics``, the metric updates made in ``call``
+        (``(metric, args, kwargs)`` on symbolic values)."""
         structure = placeholders[0] if len(placeholders) == 1 else list(placeholders)
         from .sequential import Sequential
         if isinstance(self, Sequential) and not self.is_functional and len(placeholders) == 1:
@@ -89,11 +91,9 @@ class ProgramBuilder:
             added.extend(layer._call_losses)
             # those nodes belong to the program's graph: the layers do not keep them
             layer._call_losses = []
-        self._traced_losses = added
-        self._traced_metric_updates = list(records)
         if not self._resolved and self.compiled:
             self._resolve_compile(len(flat))
-        return flat
+        return flat, added, list(records)
 
     def _loss_nodes(self, outputs, targets, weights):
         """The compiled losses: their weighted sum (None when there is none) and
@@ -156,8 +156,8 @@ class ProgramBuilder:
         backend.tune_memory_allocator()
         with engine.Graph().as_default():
             inputs = self._input_placeholders(xs)
-            outputs = self._trace(inputs, training=(kind == "train"), capture_metrics=(kind != "predict"))
-            records, call_losses = self._traced_metric_updates, self._traced_losses
+            outputs, call_losses, records = self._trace_all(inputs, training=(kind == "train"),
+                                                            capture_metrics=(kind != "predict"))
             if kind == "predict":
                 program = engine.Program(outputs, inputs)
                 program.loss_count = 0

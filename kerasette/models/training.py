@@ -51,8 +51,8 @@ class _RunningMean:
 
 
 #: a model's bookkeeping that holds metrics or layers but tracks none of its own
-_NOT_TRACKED = frozenset(("_metric_objects", "_tracked_metrics", "_traced_metric_updates", "_programs",
-                          "_layers", "_graph_layers", "_calls"))
+_NOT_TRACKED = frozenset(("_metric_objects", "_tracked_metrics", "_programs", "_layers", "_graph_layers",
+                          "_calls"))
 
 
 class Trainer(ProgramBuilder):
@@ -147,8 +147,8 @@ class Trainer(ProgramBuilder):
         return list(self._loss_names) + [metric.name for _, metric, _ in self._metric_objects] + tracked
 
     def _layer_metrics(self) -> list:
-        """Metrics held as attributes by the model and its layers (also inside lists
-        and dicts), as Keras 3 tracks them: the model's own first, then each
+        """Metrics held as attributes by the model and its layers (also as items of a
+        list or dict), as Keras 3 tracks them: the model's own first, then each
         layer's, each metric once; the compiled metrics are not among them."""
         compiled = {id(metric) for _, metric, _ in getattr(self, "_metric_objects", [])}
         found, seen = [], set(compiled)
@@ -156,7 +156,10 @@ class Trainer(ProgramBuilder):
             for name, value in vars(layer).items():
                 if name in _NOT_TRACKED:
                     continue
-                values = flatten(value) if isinstance(value, (list, tuple, dict)) else [value]
+                if isinstance(value, dict):
+                    values = list(value.values())
+                else:
+                    values = list(value) if isinstance(value, (list, tuple)) else [value]
                 for item in values:
                     if isinstance(item, Metric) and id(item) not in seen:
                         seen.add(id(item))
