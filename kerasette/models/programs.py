@@ -13,7 +13,7 @@ kind of work, once, and every later batch reruns it:
 
 The total loss is Keras 3's: the compiled losses (none when ``compile`` had
 no loss), plus every loss the layers added with ``add_loss`` during the
-traced call (each summed to a scalar), plus the weights' regularization
+traced call (each summed to a scalar), plus the trainable weights' regularization
 penalties, in training and evaluation alike.  A model without trainable
 weights (all frozen, or none at all) has no optimizer step: its program
 only computes the losses (and BatchNormalization's updates).  Metrics that
@@ -114,7 +114,8 @@ class ProgramBuilder:
 
     def _additional_loss_nodes(self, call_losses):
         """Keras 3's additional losses: each ``add_loss`` value of the traced call
-        summed to a scalar, then each weight's regularization penalty."""
+        summed to a scalar, then the regularization penalty of each trainable
+        weight (a frozen weight's penalty is not trained on, nor reported)."""
         from .. import ops
         terms = []
         for loss in call_losses:
@@ -123,10 +124,15 @@ class ProgramBuilder:
             if loss.dtype.kind != "f":
                 loss = ops.cast(loss, backend.floatx())
             terms.append(ops.sum(loss) if loss.shape != () else loss)
-        for layer in _all_layers(self):
-            for regularizer, variable in getattr(layer, "_regularized", []):
-                terms.append(regularizer(engine.variable_from_holder(variable)))
+        for regularizer, variable in self._trainable_regularized():
+            terms.append(regularizer(engine.variable_from_holder(variable)))
         return terms
+
+    def _trainable_regularized(self):
+        """``(regularizer, variable)`` of the model's trainable weights, layer by layer."""
+        trainable = {id(variable) for variable in self.trainable_weights}
+        return [(regularizer, variable) for layer in _all_layers(self)
+                for regularizer, variable in getattr(layer, "_regularized", []) if id(variable) in trainable]
 
     def _total_loss(self, compiled, additional):
         total = _sum(([] if compiled is None else [compiled]) + list(additional))
@@ -301,7 +307,9 @@ class ProgramBuilder:
                 tensors = [Tensor(numpy.ones(batch, backend.floatx()) if w is None
                                   else numpy.asarray(w, backend.floatx())) for w in weights]
             compiled, per_output = self._loss_nodes(outputs, targets, tensors)
-            additional = [_summed(penalty) for penalty in self.losses]
+            call_losses = [loss for layer in _all_layers(self) for loss in layer._call_losses]
+            additional = [_summed(loss) for loss in call_losses]
+            additional += [regularizer(variable) for regularizer, variable in self._trainable_regularized()]
             total = self._total_loss(compiled, additional)
             variables = self.trainable_weights
             if training and variables:

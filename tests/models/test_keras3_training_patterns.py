@@ -159,6 +159,23 @@ def test_a_frozen_model_trains_without_updates(freeze, run_eagerly):
 
 
 @pytest.mark.parametrize("run_eagerly", [False, True], ids=["compiled", "eager"])
+@pytest.mark.parametrize("freeze", ["model", "layer", "none"])
+def test_only_trainable_weights_add_their_regularization_penalty(freeze, run_eagerly):
+    # Keras 3's numbers: mse 9, and the l2 penalty 3 only while the kernel trains
+    x, y = np.ones((4, 3), np.float32), np.zeros((4, 1), np.float32)
+    dense = keras.layers.Dense(1, kernel_initializer="ones", kernel_regularizer=keras.regularizers.l2(1.0))
+    model = keras.Sequential([keras.Input((3,)), keras.Sequential([keras.Input((3,)), dense])])
+    if freeze == "model":
+        model.trainable = False
+    elif freeze == "layer":
+        dense.trainable = False
+    model.compile(optimizer="sgd", loss="mse", run_eagerly=run_eagerly)
+    expected = 12.0 if freeze == "none" else 9.0
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(expected)
+    assert model.fit(x, y, verbose=0).history["loss"] == [pytest.approx(expected)]
+
+
+@pytest.mark.parametrize("run_eagerly", [False, True], ids=["compiled", "eager"])
 def test_a_model_without_weights_trains(run_eagerly):
     model = keras.Sequential([keras.Input((3,)), keras.layers.Flatten()])
     model.compile(optimizer="sgd", loss="mse", run_eagerly=run_eagerly)
