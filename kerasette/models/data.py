@@ -196,6 +196,7 @@ class SourceBatches:
         self.steps = self.requested if self.requested is not None else self.length
         self.indexed = hasattr(source, "__getitem__") and hasattr(source, "__len__") and not isinstance(source, list)
         self.exhausted = False
+        self._one_shot = False   # iter(source) is source: an iterator cannot start over
         self._iterator = None
         self._position = 0   # batches taken from the current pass over the data
         self._pending = None
@@ -229,7 +230,7 @@ class SourceBatches:
             raw = next(self._iterator)
         except StopIteration:
             self._iterator = None
-            if not self.indexed and getattr(self, "_one_shot", False):
+            if self._one_shot:
                 self.exhausted = True
             return None
         self._position += 1

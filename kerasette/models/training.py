@@ -224,6 +224,9 @@ class Trainer(ProgramBuilder):
         so per batch for its datasets)."""
         def check(xs, ys, weights):
             xs, ys, weights = self._check_data(what, xs, ys, weights)
+            if ys is None and what != "predict" and self._needs_targets():
+                raise ValueError(f"{what}() needs targets: the batches must be (inputs, targets) or (inputs, "
+                                 f"targets, sample_weight), got inputs alone (shape {xs[0].shape})")
             if class_weight:
                 if ys is None:
                     raise ValueError("class_weight needs targets: the batches must be (inputs, targets)")

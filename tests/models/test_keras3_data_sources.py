@@ -190,6 +190,8 @@ def test_targets_beside_a_batch_source_are_refused_as_in_keras_3():
         m.fit(generator(), Y, verbose=0)
     with pytest.raises(ValueError, match=r"`sample_weights` should not be passed"):
         m.evaluate(Batches(), sample_weight=np.ones(10), verbose=0)
+    with pytest.raises(ValueError, match=r"fit\(\) needs targets: the batches must be \(inputs, targets\)"):
+        m.fit(iter([(X,)]), verbose=0)
     with pytest.raises(ValueError, match=r"fit\(\) received no batches"):
         m.fit(iter([]), verbose=0)
     with pytest.raises(ValueError, match=r"Data is expected to be in format `x`, `\(x,\)`, `\(x, y\)`"):
