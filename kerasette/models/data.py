@@ -214,7 +214,12 @@ class SourceBatches:
             self.source.on_epoch_begin()
         for index in range(len(self.source)):
             yield self.source[index]
-        if hasattr(self.source, "on_epoch_end"):
+
+    def _end_pass(self):
+        """The data's end: the next batch starts a new pass (a Sequence's
+        ``on_epoch_end`` runs here, e.g. to reshuffle)."""
+        self._iterator = None
+        if self.indexed and hasattr(self.source, "on_epoch_end"):
             self.source.on_epoch_end()
 
     def _next(self):
@@ -257,7 +262,7 @@ class SourceBatches:
             if self.length is not None and self._position >= self.length:
                 # the end of the data: the next pass starts over; an epoch asked
                 # for more steps ends here, as in Keras 3
-                self._iterator = None
+                self._end_pass()
                 if self.requested is not None and count < self.requested:
                     warnings.warn(RAN_OUT, stacklevel=3)
                     return

@@ -231,3 +231,24 @@ def test_a_torch_dataloader_with_and_without_steps_per_epoch():
                     validation_data=loader, epochs=2, verbose=0)
     assert len(history.history["val_loss"]) == 2
     assert history.history["val_loss"][-1] == pytest.approx(m.evaluate(X, Y, verbose=0), rel=1e-6)
+
+
+def test_a_py_dataset_is_one_pass_per_epoch_with_its_epoch_hooks():
+    class Dataset(keras.utils.PyDataset):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.events = []
+
+        def __len__(self):
+            return len(BATCHES)
+
+        def __getitem__(self, index):
+            return BATCHES[index]
+
+        def on_epoch_end(self):
+            self.events.append("end")
+
+    dataset = Dataset()
+    history = model().fit(dataset, epochs=2, verbose=0)
+    np.testing.assert_allclose(history.history["loss"], KERAS_ONE_PASS, rtol=1e-6)
+    assert dataset.events == ["end", "end"]
