@@ -31,6 +31,18 @@ def fresh_names():
     yield
 
 
+@pytest.fixture
+def registry():
+    """What a test registers is forgotten after it (the registry is global)."""
+    from kerasette.saving import object_registration
+    objects, names = dict(object_registration._GLOBAL_CUSTOM_OBJECTS), dict(object_registration._GLOBAL_CUSTOM_NAMES)
+    yield
+    object_registration._GLOBAL_CUSTOM_OBJECTS.clear()
+    object_registration._GLOBAL_CUSTOM_OBJECTS.update(objects)
+    object_registration._GLOBAL_CUSTOM_NAMES.clear()
+    object_registration._GLOBAL_CUSTOM_NAMES.update(names)
+
+
 def mlp():
     model = Sequential([Input(shape=(5,)), layers.Dense(8, activation="relu", name="hidden"),
                         layers.BatchNormalization(name="bn"), layers.Dense(2, name="out")], name="mlp")
@@ -246,9 +258,9 @@ def test_lambda_layers_in_an_archive_follow_safe_mode(tmp_path):
     np.testing.assert_array_equal(trusted.predict(x, verbose=0), np.maximum(x, 0) * 3.0)
 
 
-def test_registered_custom_layer_round_trips(tmp_path):
+def test_registered_custom_layer_round_trips(tmp_path, registry):
     @keras.saving.register_keras_serializable(package="tour")
-    class Scale(layers.Layer):
+    class TourScale(layers.Layer):
         def __init__(self, factor=2.0, **kwargs):
             super().__init__(**kwargs)
             self.factor = factor
@@ -260,12 +272,12 @@ def test_registered_custom_layer_round_trips(tmp_path):
             return {**super().get_config(), "factor": self.factor}
 
     inputs = Input(shape=(3,))
-    model = Model(inputs, Scale(3.0, name="scale")(layers.Dense(2, name="d")(inputs)))
+    model = Model(inputs, TourScale(3.0, name="scale")(layers.Dense(2, name="d")(inputs)))
     model.save(tmp_path / "custom.keras")
     entry = json.loads(members(tmp_path / "custom.keras")["config.json"][1])["config"]["layers"][-1]
-    assert (entry["class_name"], entry["registered_name"]) == ("Scale", "tour>Scale")
+    assert (entry["class_name"], entry["registered_name"]) == ("TourScale", "tour>TourScale")
     restored = load_model(tmp_path / "custom.keras")
-    assert isinstance(restored.get_layer("scale"), Scale) and restored.get_layer("scale").factor == 3.0
+    assert isinstance(restored.get_layer("scale"), TourScale) and restored.get_layer("scale").factor == 3.0
     x = RNG.normal(0, 1, (2, 3)).astype("float32")
     np.testing.assert_array_equal(restored.predict(x, verbose=0), model.predict(x, verbose=0))
 

@@ -59,6 +59,18 @@ def test_real_keras_reads_kerasette_files(tmp_path, flavour, name):
                                    rtol=1e-5, atol=1e-6)
 
 
+@pytest.fixture
+def registry():
+    """What a test registers is forgotten after it (the registry is global)."""
+    from kerasette.saving import object_registration
+    objects, names = dict(object_registration._GLOBAL_CUSTOM_OBJECTS), dict(object_registration._GLOBAL_CUSTOM_NAMES)
+    yield
+    object_registration._GLOBAL_CUSTOM_OBJECTS.clear()
+    object_registration._GLOBAL_CUSTOM_OBJECTS.update(objects)
+    object_registration._GLOBAL_CUSTOM_NAMES.clear()
+    object_registration._GLOBAL_CUSTOM_NAMES.update(names)
+
+
 def _weights_by_layer(model):
     return {layer.name: [np.asarray(w) for w in layer.get_weights()] for layer in model.layers}
 
@@ -95,7 +107,7 @@ def test_real_keras3_loads_kerasette_archives_and_trains_on(tmp_path, name):
     _assert_same_weights(model, loaded)
 
 
-def test_real_keras3_loads_kerasette_archives_of_every_kind(tmp_path):
+def test_real_keras3_loads_kerasette_archives_of_every_kind(tmp_path, registry):
     """Nested functional outputs, shared layers, initial states, Lambda layers (a named Keras
     function and a lambda), a registered custom layer, hard_sigmoid, loss objects."""
     K = real_keras("keras")
@@ -103,7 +115,7 @@ def test_real_keras3_loads_kerasette_archives_of_every_kind(tmp_path):
     L = kerasette.layers
 
     @kerasette.saving.register_keras_serializable(package="parity")
-    class Shift(L.Layer):
+    class ParityShift(L.Layer):
         def __init__(self, amount=1.0, **kwargs):
             super().__init__(**kwargs)
             self.amount = amount
@@ -135,7 +147,7 @@ def test_real_keras3_loads_kerasette_archives_of_every_kind(tmp_path):
     left, right = inner(shared(memory)), inner(shared(state_h))
     named = L.Lambda(kerasette.activations.relu, name="named")(L.Add(name="add")([left, right]))
     scaled = L.Lambda(lambda t: t * 0.5, name="scaled")(named)
-    shifted = Shift(2.0, name="shift")(scaled)
+    shifted = ParityShift(2.0, name="shift")(scaled)
     model = kerasette.Model([sequence, state_h, state_c], [L.Dense(2, name="head")(shifted), left], name="every")
     model.compile(optimizer="adam", loss=[kerasette.losses.MeanSquaredError(), "mae"], metrics=[["mae"], []])
     xs = [rng_normal((3, 5, 3)), rng_normal((3, 4)), rng_normal((3, 4))]
@@ -143,7 +155,7 @@ def test_real_keras3_loads_kerasette_archives_of_every_kind(tmp_path):
     model.train_on_batch(xs, ys)
     model.save(tmp_path / "every.keras")
     loaded = K.models.load_model(str(tmp_path / "every.keras"), safe_mode=False,
-                                 custom_objects={"parity>Shift": KerasShift})
+                                 custom_objects={"parity>ParityShift": KerasShift})
     for got, want in zip(loaded.predict(xs, verbose=0), model.predict(xs, verbose=0)):
         np.testing.assert_allclose(np.asarray(got), want, rtol=1e-5, atol=1e-6)
     model.train_on_batch(xs, ys)
