@@ -66,7 +66,9 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
     filepath = os.fspath(filepath)
     kwargs.pop("signatures", None)
     kwargs.pop("options", None)
-    kwargs.pop("zipped", None)
+    if kwargs.pop("zipped", None) is False:
+        raise ValueError("kerasette writes '.keras' files as zip archives only: zipped=False (an unzipped "
+                         "folder, for the Hugging Face Hub) is not supported")
     if kwargs:
         raise ValueError(f"The following argument(s) are not supported: {list(kwargs)}")
     if save_format:

@@ -183,6 +183,8 @@ def test_save_format_as_keras3(tmp_path):
             model.save(tmp_path / name, save_format="tf")
     with pytest.raises(ValueError, match="not supported"):
         model.save(tmp_path / "m.keras", signatures=None, unknown=1)
+    with pytest.raises(ValueError, match="zipped=False"):
+        model.save(tmp_path / "folder.keras", zipped=False)
     with pytest.raises(ValueError, match=r"model\.save\(\)"):
         model.save_weights(tmp_path / "w.keras")
 
