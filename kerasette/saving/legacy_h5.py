@@ -83,6 +83,18 @@ def check_has_weights(model) -> None:
             "call it on data, or build(input_shape), before saving or loading weights")
 
 
+def legacy_weights(layer) -> list:
+    """A top-level layer's weights in the legacy files' order: all its trainable weights, then
+    all its non-trainable ones (tf.keras' ``_legacy_weights``), which for a layer holding
+    sublayers differs from ``layer.weights`` (layer by layer)."""
+    seen, ordered = set(), []
+    for variable in list(layer.trainable_weights) + list(layer.non_trainable_weights):
+        if id(variable) not in seen:
+            seen.add(id(variable))
+            ordered.append(variable)
+    return ordered
+
+
 def save_weights_to_group(group, model) -> None:
     """Write the legacy layout for ``model`` into an open HDF5 group."""
     layers = list(model.layers)
@@ -91,7 +103,7 @@ def save_weights_to_group(group, model) -> None:
     # tf.keras creates the groups in sorted order "to ensure that group names are strictly growing"
     for layer in sorted(layers, key=lambda item: item.name):
         layer_group = group.create_group(layer.name)
-        weights = list(layer.weights)
+        weights = legacy_weights(layer)
         names = legacy_weight_names(layer, weights)
         write_string_list(layer_group, "weight_names", names)
         for name, variable in zip(names, weights):
@@ -187,7 +199,7 @@ def plan_weights_from_group(group, model, filepath: str, by_name: bool = False,
             by_layer_name.setdefault(layer.name, []).append((index, layer))
         for name, weight_names, arrays in saved:
             for index, layer in by_layer_name.get(name, []):
-                plan.add_layer(_label(model, index, layer), list(layer.weights), arrays,
+                plan.add_layer(_label(model, index, layer), legacy_weights(layer), arrays,
                                f"the saved layer '{name}'", weight_names)
     else:
         model_layers = [(index, layer) for index, layer in enumerate(model.layers) if layer.weights]
@@ -200,7 +212,7 @@ def plan_weights_from_group(group, model, filepath: str, by_name: bool = False,
                 f"{len(saved_layers)} {[entry[0] for entry in saved_layers]}. The file is for another "
                 "architecture; by_name=True loads the layers whose names match.")
         for (index, layer), (name, weight_names, arrays) in zip(model_layers, saved_layers):
-            plan.add_layer(_label(model, index, layer), list(layer.weights), arrays,
+            plan.add_layer(_label(model, index, layer), legacy_weights(layer), arrays,
                            f"the saved layer '{name}'", weight_names)
     own = model_own_weights(model)
     names, arrays = _top_level(group, filepath)

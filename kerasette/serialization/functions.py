@@ -156,8 +156,10 @@ def is_stored_bytecode(value) -> bool:
 
 
 # modules whose functions a file may name and get kerasette's function of the same
-# name: kerasette's own, and the libraries whose model files kerasette reads
-_LIBRARY_MODULES = ("kerasette", "keras", "tf_keras", "tensorflow", "tf")
+# name: kerasette's own, the libraries whose model files kerasette reads, and
+# "builtins", which Keras 3 writes for some of its own functions (only kerasette's
+# public functions are ever returned for these, never the module's own)
+_LIBRARY_MODULES = ("kerasette", "keras", "tf_keras", "tensorflow", "tf", "builtins")
 
 
 def _library_module(module) -> bool:

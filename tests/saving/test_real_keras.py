@@ -203,3 +203,31 @@ def test_a_real_keras3_archive_of_a_model_never_trained(tmp_path):
         warnings.simplefilter("error")
         loaded = kerasette.models.load_model(tmp_path / "fresh.keras")
     assert loaded.compiled and type(loaded.optimizer).__name__ == "Adam"
+
+
+def _nested_batchnorm_model(K):
+    """A nested Sequential whose layer-by-layer weight order (Dense, BN, Dense) differs from the
+    legacy files' order (trainable first): the case that tells the two apart."""
+    inner = K.Sequential([K.Input(shape=(4,)), K.layers.Dense(4, name="d1"), K.layers.BatchNormalization(name="bn"),
+                          K.layers.Dense(3, name="d2")], name="inner")
+    inputs = K.Input(shape=(4,), name="x")
+    return K.Model(inputs, K.layers.Dense(2, name="head")(inner(inputs)))
+
+
+def _set_distinct_weights(model):
+    rng = np.random.default_rng(3)
+    model.set_weights([rng.uniform(0.5, 1.5, w.shape).astype("float32") for w in model.get_weights()])
+
+
+@pytest.mark.parametrize("direction", ["kerasette_writes", "tf_keras_writes"])
+def test_legacy_h5_of_a_nested_model_with_batchnorm_between_libraries(tmp_path, direction):
+    K = real_keras("tf_keras")
+    x = np.random.default_rng(0).normal(size=(5, 4)).astype("float32")
+    ours, theirs = _nested_batchnorm_model(kerasette), _nested_batchnorm_model(K)
+    path = str(tmp_path / "nested.h5")
+    writer, reader = (ours, theirs) if direction == "kerasette_writes" else (theirs, ours)
+    _set_distinct_weights(writer)
+    writer.save_weights(path)
+    reader.load_weights(path)
+    np.testing.assert_allclose(np.asarray(reader.predict(x, verbose=0)), np.asarray(writer.predict(x, verbose=0)),
+                               rtol=1e-5, atol=1e-6)

@@ -210,7 +210,7 @@ def test_functions_the_user_provides_load_in_safe_mode(trap):
 
 
 @pytest.mark.parametrize("module", [None, "kerasette.ops", "kerasette.ops.activations", "keras.src.ops.nn",
-                                    "keras.activations", "tensorflow.nn"])
+                                    "keras.activations", "tensorflow.nn", "builtins"])
 def test_kerasette_builtins_load_in_safe_mode(module):
     text = _lambda_model_json({"function": "relu", "function_type": "function", "module": module})
     x = np.array([[1.0, -2.0, 3.0]], dtype="float32")
@@ -269,3 +269,12 @@ def test_safe_mode_scope_and_errors_leave_no_state_behind(trap, tmp_path):
     plain.summary(print_fn=lambda line, **_: buffer.write(line + "\n"))
     assert "hostile" in buffer.getvalue()
     shutil.rmtree(tmp_path / "__pycache__", ignore_errors=True)
+
+
+@pytest.mark.parametrize("name", ["eval", "exec", "open", "__import__", "getattr"])
+def test_builtins_module_never_gives_python_builtins(name):
+    # Keras 3 writes module "builtins" for some functions: only kerasette's own functions answer it
+    text = _lambda_model_json({"function": name, "function_type": "function", "module": "builtins",
+                               "arguments": {}})
+    with pytest.raises(UnsafeDeserializationError, match=name):
+        model_from_json(text)
