@@ -1,6 +1,8 @@
 """Keras layers: the Layer base and one module per family."""
+from . import adaptive_pooling
 from . import activation, convolutional, core, merging, noise, normalization, pooling, recurrent, reshaping, wrappers
 from .activation import *  # noqa: F401,F403
+from .adaptive_pooling import *  # noqa: F401,F403
 from .convolutional import *  # noqa: F401,F403
 from .core import *  # noqa: F401,F403
 from .input_layer import Input, InputLayer
@@ -11,9 +13,11 @@ from .normalization import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .recurrent import *  # noqa: F401,F403
 from .reshaping import *  # noqa: F401,F403
+from .reversible_embedding import ReversibleEmbedding
 from .serialization import deserialize, serialize
 from .wrappers import *  # noqa: F401,F403
 
-__all__ = (["Layer", "InputSpec", "Input", "InputLayer", "serialize", "deserialize"] + activation.__all__ + convolutional.__all__
+__all__ = (["Layer", "InputSpec", "Input", "InputLayer", "serialize", "deserialize"]
+           + adaptive_pooling.__all__ + ["ReversibleEmbedding"] + activation.__all__ + convolutional.__all__
            + core.__all__ + merging.__all__ + noise.__all__ + normalization.__all__ + pooling.__all__
            + recurrent.__all__ + reshaping.__all__ + wrappers.__all__)

@@ -23,7 +23,8 @@ TensorLike = Any
 
 __all__ = ["moments", "batch_normalization", "dropout", "categorical_crossentropy",
            "sparse_categorical_crossentropy", "binary_crossentropy", "random_uniform_like",
-           "random_normal_like"]
+           "random_normal_like", "adaptive_average_pool",
+           "adaptive_max_pool"]
 
 
 # --------------------------------------------------------------- batch norm
@@ -142,3 +143,40 @@ def binary_crossentropy(target: TensorLike, output: TensorLike,
     """Elementwise binary cross-entropy of ``target`` and probabilities or logits."""
     return apply("sigmoid_cross_entropy", target, output, from_logits=bool(from_logits),
                  epsilon=backend.epsilon())
+
+
+# ---------------------------------------------------------- adaptive pooling
+
+def _adaptive_pool(name, inputs, output_size, data_format, op):
+    shape = shape_of(inputs)
+    rank = len(shape) - 2
+    if rank not in (1, 2, 3):
+        raise ValueError(f"{op}: the input must have rank 3, 4 or 5 (batch, *spatial, channels) or "
+                         f"(batch, channels, *spatial), got shape {shape}")
+    if isinstance(output_size, numbers.Integral):
+        output_size = (int(output_size),) * rank
+    else:
+        output_size = tuple(output_size)
+        if len(output_size) != rank or not all(isinstance(o, numbers.Integral) for o in output_size):
+            raise ValueError(f"{op}: output_size must be an int or {rank} ints for input shape {shape}, "
+                             f"got {output_size!r}")
+    if any(o < 1 for o in output_size):
+        raise ValueError(f"{op}: output_size must hold positive ints, got {output_size!r}")
+    first = 2 if backend.standardize_data_format(data_format) == "channels_first" else 1
+    for axis, size in enumerate(output_size, start=first):
+        inputs = apply(name, inputs, axis=axis, output_size=int(size))
+    return inputs
+
+
+def adaptive_average_pool(inputs: TensorLike, output_size, data_format=None) -> TensorLike:
+    """The mean over ``output_size`` bins per spatial axis, whatever the input's size.
+
+    Bin ``i`` of an axis of length ``L`` covers ``floor(i * L / O)`` to
+    ``ceil((i + 1) * L / O)`` (Keras 3's and PyTorch's boundaries).
+    """
+    return _adaptive_pool("adaptive_avg_pool", inputs, output_size, data_format, "adaptive_average_pool")
+
+
+def adaptive_max_pool(inputs: TensorLike, output_size, data_format=None) -> TensorLike:
+    """The maximum over ``output_size`` bins per spatial axis (bins as ``adaptive_average_pool``'s)."""
+    return _adaptive_pool("adaptive_max_pool", inputs, output_size, data_format, "adaptive_max_pool")

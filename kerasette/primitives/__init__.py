@@ -5,7 +5,7 @@ package fills it from the family modules below.  Tests walk the table so
 that no primitive goes without a gradient check.
 """
 # each import registers its family in REGISTRY
-from . import (activations, arithmetic, convolution, creation, elementwise, introspection,  # noqa: F401
+from . import (activations, adaptive_pooling, arithmetic, convolution, creation, elementwise, introspection,  # noqa: F401
                linalg, losses, normalization, optimizer_steps, pooling, random, recurrent, reduction,
                shape)
 from .base import REGISTRY, Primitive, ShapeError, Spec, get, register
