@@ -29,11 +29,11 @@ from ..ops.core import apply
 from ..primitives.base import ShapeError, format_shape
 from ..variables import Variable
 from .layer import InputSpec, Layer
-from .rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, _Cell, _rows, state_sizes
+from .rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells, _Cell, _rows, state_sizes
 from .serialization import deserialize_layer, serialize_layer
 from .structure import map_structure
 
-__all__ = ["RNN", "SimpleRNN", "SimpleRNNCell", "LSTM", "LSTMCell", "GRU", "GRUCell"]
+__all__ = ["RNN", "SimpleRNN", "SimpleRNNCell", "LSTM", "LSTMCell", "GRU", "GRUCell", "StackedRNNCells"]
 
 
 def prefix_weight_paths(owner, layers):
@@ -81,7 +81,7 @@ class RNN(InitialStateInputs, Layer):
         if time_major:
             raise NotImplementedError("time_major=True is not supported: inputs are (batch, time, features)")
         if isinstance(cell, (list, tuple)):
-            raise NotImplementedError("a list of cells (StackedRNNCells) is not supported yet; stack layers")
+            cell = StackedRNNCells(cell)
         if not hasattr(cell, "state_size") or not hasattr(cell, "call"):
             raise ValueError(f"RNN needs a cell with a state_size and call(inputs, states), got {cell!r}")
         super().__init__(**kwargs)
@@ -267,20 +267,26 @@ class RNN(InitialStateInputs, Layer):
             recurrent_mask = ops.dropout(ops.ones_like(states[0]), cell.recurrent_dropout, seed=cell._generator)
         outputs = []
         previous_output = None
+        # the state the output equals (a stack's: its last cell's first state)
+        first_output = len(states) - len(state_sizes(cell.cells[-1])) if isinstance(cell, StackedRNNCells) else 0
         if isinstance(cell, _Cell):
             cell._sequence_masks = (input_mask, recurrent_mask)
         try:
             for t in range(time):
                 x = ops.getitem(inputs, (slice(None), t))
-                output, new_states = cell.call(x, list(states) if len(states) > 1 or isinstance(
-                    cell.state_size, (list, tuple)) else states[0], training=training)
-                new_states = list(new_states) if isinstance(new_states, (list, tuple)) else [new_states]
+                if isinstance(cell, StackedRNNCells):
+                    output, new_states = cell.call(x, cell.nest_states(states), training=training)
+                    new_states = cell.flatten_states(new_states)
+                else:
+                    output, new_states = cell.call(x, list(states) if len(states) > 1 or isinstance(
+                        cell.state_size, (list, tuple)) else states[0], training=training)
+                    new_states = list(new_states) if isinstance(new_states, (list, tuple)) else [new_states]
                 if mask is not None:
                     keep = ops.expand_dims(ops.getitem(mask, (slice(None), t)), -1)
                     if self.zero_output_for_mask:
                         held = ops.zeros_like(output)
                     else:
-                        held = states[0] if previous_output is None else previous_output
+                        held = states[first_output] if previous_output is None else previous_output
                     output = ops.where(keep, output, held)
                     new_states = [ops.where(keep, new, old) for new, old in zip(new_states, states)]
                 outputs.append(output)
@@ -295,7 +301,7 @@ class RNN(InitialStateInputs, Layer):
     def compute_output_shape(self, input_shape):
         if isinstance(input_shape, list):
             input_shape = input_shape[0]
-        units = state_sizes(self.cell)[0]
+        units = self.cell.output_size if isinstance(self.cell, StackedRNNCells) else state_sizes(self.cell)[0]
         output = tuple(input_shape[:2]) + (units,) if self.return_sequences else (input_shape[0], units)
         if self.return_state:
             return [output] + [(input_shape[0], size) for size in state_sizes(self.cell)]

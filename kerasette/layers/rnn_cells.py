@@ -18,7 +18,7 @@ from ..primitives.recurrent import ACTIVATIONS
 from .core import seed_generator
 from .layer import Layer
 
-__all__ = ["SimpleRNNCell", "LSTMCell", "GRUCell"]
+__all__ = ["SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"]
 
 
 def _rows(x, start, stop):
@@ -276,6 +276,96 @@ class GRUCell(_Cell):
 
 
 def state_sizes(cell):
-    """A cell's state sizes as a list (one entry per state)."""
+    """A cell's state sizes as a flat list (one entry per state; a stack's cells one after another)."""
     size = cell.state_size
-    return list(size) if isinstance(size, (list, tuple)) else [size]
+    if not isinstance(size, (list, tuple)):
+        return [size]
+    return [inner for entry in size for inner in (entry if isinstance(entry, (list, tuple)) else [entry])]
+
+
+class StackedRNNCells(Layer):
+    """Cells run one after another as one cell: ``RNN(StackedRNNCells([LSTMCell(8), GRUCell(4)]))``.
+
+    Keras 3's layout: ``state_size`` and the states are a list with one entry
+    per cell (that cell's own ``state_size`` / states); each cell's output is
+    the next cell's input, and the last cell's output is the stack's.  Its
+    weights are ``rnn/stacked_rnn_cells/lstm_cell/kernel`` and so on, cell by
+    cell.  ``RNN`` runs a stack step by step through ``call``, handing it the
+    nested states (``nest_states``) and keeping them flat in between.
+    """
+
+    def __init__(self, cells, **kwargs):
+        super().__init__(**kwargs)
+        for cell in cells:
+            if not hasattr(cell, "call"):
+                raise ValueError(f"All cells must have a `call` method. Received cell without a `call` method: "
+                                 f"{cell}")
+            if not hasattr(cell, "state_size"):
+                raise ValueError(f"All cells must have a `state_size` attribute. Received cell without a "
+                                 f"`state_size`: {cell}")
+        self.cells = list(cells)
+
+    @property
+    def state_size(self):
+        return [cell.state_size for cell in self.cells]
+
+    @property
+    def output_size(self):
+        last = self.cells[-1]
+        if getattr(last, "output_size", None) is not None:
+            return last.output_size
+        return state_sizes(last)[0]
+
+    def nest_states(self, flat):
+        """A flat list of states as the stack's call takes them: per cell a list, or a tensor for an int size."""
+        nested, start = [], 0
+        for cell in self.cells:
+            count = len(state_sizes(cell))
+            part = list(flat[start:start + count])
+            nested.append(part if isinstance(cell.state_size, (list, tuple)) else part[0])
+            start += count
+        return nested
+
+    @staticmethod
+    def flatten_states(nested):
+        flat = []
+        for entry in nested:
+            flat.extend(entry if isinstance(entry, (list, tuple)) else [entry])
+        return flat
+
+    def build(self, input_shape):
+        batch = input_shape[0]
+        for cell in self.cells:
+            if isinstance(cell, Layer) and not cell.built:
+                cell.build(tuple(input_shape))
+                cell.built = True
+            for variable in getattr(cell, "weights", []):
+                if not variable.path.startswith(self.name + "/"):
+                    variable.path = f"{self.name}/{variable.path}"
+            size = getattr(cell, "output_size", None)
+            input_shape = (batch, size if size is not None else state_sizes(cell)[0])
+        self.built = True
+
+    def call(self, inputs, states, training=None):
+        new_states = []
+        for cell, cell_states in zip(self.cells, states):
+            given_list = isinstance(cell_states, (list, tuple))
+            cell_states = list(cell_states) if given_list else [cell_states]
+            argument = cell_states if isinstance(cell.state_size, (list, tuple)) else cell_states[0]
+            inputs, cell_states = cell.call(inputs, argument, training=training)
+            cell_states = list(cell_states) if isinstance(cell_states, (list, tuple)) else [cell_states]
+            new_states.append(cell_states if given_list or len(cell_states) > 1 else cell_states[0])
+        return inputs, new_states
+
+    def get_config(self):
+        from .serialization import serialize_layer
+        config = super().get_config()
+        config["cells"] = [serialize_layer(cell) for cell in self.cells]
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from .serialization import deserialize_layer
+        config = dict(config)
+        cells = [deserialize_layer(cell, custom_objects=custom_objects) for cell in config.pop("cells")]
+        return cls(cells, **config)

@@ -1,0 +1,110 @@
+"""RNN(StackedRNNCells([...])) against real Keras 3 (keras_pool_embed.npz): outputs, states, gradients,
+weight names, configs, and a Keras model's .weights.h5."""
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from kerasette import Tensor
+from kerasette.layers import RNN, GRUCell, Input, LSTMCell, SimpleRNNCell, StackedRNNCells
+from kerasette.layers.serialization import layer_from_config
+
+DATA = np.load(os.path.join(os.path.dirname(__file__), "..", "fixtures", "keras_pool_embed.npz"),
+               allow_pickle=False)
+CASES = json.loads(str(DATA["stacked_cases"]))
+
+
+def weights_of(case, field="weight"):
+    count = len(json.loads(str(DATA[f"{case}.weight_paths"])))
+    return [DATA[f"{case}.{field}.{i}"] for i in range(count)]
+
+
+def make_layer(case):
+    config = json.loads(str(DATA[f"{case}.config"]))
+    layer = layer_from_config({"class_name": "RNN", "config": config})
+    layer.build(DATA[f"{case}.x"].shape)
+    layer.set_weights(weights_of(case))
+    return layer, config
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_outputs_and_gradients_match_keras(case):
+    layer, _ = make_layer(case)
+    x = Tensor(DATA[f"{case}.x"], requires_grad=True)
+    outputs = layer(x)
+    # Keras nests the states per cell; kerasette returns them flat in the same order
+    flat = outputs if isinstance(outputs, list) else [outputs]
+    assert len(flat) == int(DATA[f"{case}.output_count"])
+    loss = None
+    for k, output in enumerate(flat):
+        np.testing.assert_allclose(output.data, DATA[f"{case}.output.{k}"], rtol=1e-5, atol=1e-6)
+        term = (output * Tensor(DATA[f"{case}.cotangent.{k}"])).sum()
+        loss = term if loss is None else loss + term
+    loss.backward()
+    np.testing.assert_allclose(x.grad, DATA[f"{case}.grad_x"], rtol=1e-5, atol=1e-6)
+    for weight, expected in zip(layer.weights, weights_of(case, "grad_weight")):
+        np.testing.assert_allclose(weight.grad, expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_weight_names_and_config_round_trip(case):
+    layer, config = make_layer(case)
+    paths = json.loads(str(DATA[f"{case}.weight_paths"]))
+    strip = [p.split("/", 1)[1].split("/", 1)[1].split("/") for p in paths]
+    mine = [w.path.split("/")[2:] for w in layer.weights]
+    assert [p[-1] for p in mine] == [p[-1] for p in strip]
+    assert all(w.path.split("/")[1].startswith("stacked_rnn_cells") for w in layer.weights)
+    cells = [entry["class_name"] for entry in config["cell"]["config"]["cells"]]
+    assert [type(c).__name__ for c in layer.cell.cells] == cells
+    again = RNN.from_config(layer.get_config())
+    again.build(DATA[f"{case}.x"].shape)
+    again.set_weights(layer.get_weights())
+    first = layer(DATA[f"{case}.x"])
+    second = again(DATA[f"{case}.x"])
+    for a, b in zip(first if isinstance(first, list) else [first], second if isinstance(second, list) else [second]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_symbolic_shapes_list_of_cells_and_nested_state_size():
+    cells = [LSTMCell(3), GRUCell(4), SimpleRNNCell(2)]
+    stack = StackedRNNCells(cells)
+    assert stack.state_size == [[3, 3], 4, 2] and stack.output_size == 2
+    layer = RNN(cells, return_state=True, return_sequences=True)
+    assert isinstance(layer.cell, StackedRNNCells)
+    outputs = layer(Input(shape=(5, 6)))
+    assert [tuple(o.shape) for o in outputs] == [(None, 5, 2), (None, 3), (None, 3), (None, 4), (None, 2)]
+    assert layer.compute_output_shape((None, 5, 6))[0] == (None, 5, 2)
+
+
+def test_initial_states_and_masks():
+    layer = RNN(StackedRNNCells([LSTMCell(2), GRUCell(3)]), return_state=True)
+    x = np.random.default_rng(0).normal(size=(2, 4, 3)).astype("float32")
+    zeros = [np.zeros((2, 2), "float32"), np.zeros((2, 2), "float32"), np.zeros((2, 3), "float32")]
+    out, *states = layer(x)
+    again, *_ = layer(x, initial_state=zeros)
+    np.testing.assert_allclose(out, again, rtol=1e-6)
+    np.testing.assert_allclose(out, states[-1], rtol=1e-6)
+    # a masked last step keeps the states of the step before
+    from kerasette.layers import Masking
+    padded = np.concatenate([x, np.zeros((2, 1, 3), "float32")], axis=1)
+    masked, *_ = layer(Masking()(padded))
+    np.testing.assert_allclose(masked, out, rtol=1e-5, atol=1e-6)
+
+
+def test_keras_model_weights_h5_loads_with_keras_predictions(tmp_path):
+    from kerasette.models import model_from_json
+    model = model_from_json(json.dumps(json.loads(str(DATA["model_text.json"]))))
+    path = tmp_path / "model.weights.h5"
+    path.write_bytes(DATA["model_text.weights_h5"].tobytes())
+    model.load_weights(str(path))
+    np.testing.assert_allclose(model.predict(DATA["model_text.x"], verbose=0), DATA["model_text.predict"],
+                               rtol=1e-5, atol=1e-6)
+    # and back: kerasette's .weights.h5 reloads into a fresh copy
+    model.save_weights(str(tmp_path / "again.weights.h5"))
+    copy = model_from_json(json.dumps(json.loads(str(DATA["model_text.json"]))))
+    copy.load_weights(str(tmp_path / "again.weights.h5"))
+    np.testing.assert_allclose(copy.predict(DATA["model_text.x"], verbose=0), DATA["model_text.predict"],
+                               rtol=1e-5, atol=1e-6)
