@@ -217,7 +217,7 @@ class RNN(InitialStateInputs, Layer):
             outputs, states = self._run_fused(inputs, states, mask, input_mask, fused)
         else:
             outputs, states = self._run_steps(inputs, states, mask, input_mask, training)
-        returned = [outputs] + list(states) if self.return_state else outputs
+        returned = [outputs] + self._state_structure(states) if self.return_state else outputs
         if self.stateful:
             returned = self._keep_states(states, returned)
         return returned
@@ -298,13 +298,24 @@ class RNN(InitialStateInputs, Layer):
         result = ops.stack(outputs, axis=1) if self.return_sequences else outputs[-1]
         return result, states
 
+    def _state_structure(self, flat):
+        """The returned states as Keras 3 returns them: flat, or for a stack one list per cell."""
+        if not isinstance(self.cell, StackedRNNCells):
+            return list(flat)
+        nested, start = [], 0
+        for cell in self.cell.cells:
+            count = len(state_sizes(cell))
+            nested.append(list(flat[start:start + count]))
+            start += count
+        return nested
+
     def compute_output_shape(self, input_shape):
         if isinstance(input_shape, list):
             input_shape = input_shape[0]
         units = self.cell.output_size if isinstance(self.cell, StackedRNNCells) else state_sizes(self.cell)[0]
         output = tuple(input_shape[:2]) + (units,) if self.return_sequences else (input_shape[0], units)
         if self.return_state:
-            return [output] + [(input_shape[0], size) for size in state_sizes(self.cell)]
+            return [output] + self._state_structure([(input_shape[0], size) for size in state_sizes(self.cell)])
         return output
 
     def compute_mask(self, inputs, mask=None):
@@ -312,7 +323,7 @@ class RNN(InitialStateInputs, Layer):
             mask = mask[0]
         output_mask = mask if self.return_sequences else None
         if self.return_state:
-            return [output_mask] + [None] * len(state_sizes(self.cell))
+            return [output_mask] + self._state_structure([None] * len(state_sizes(self.cell)))
         return output_mask
 
     def get_config(self):

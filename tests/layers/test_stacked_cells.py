@@ -17,6 +17,19 @@ DATA = np.load(os.path.join(os.path.dirname(__file__), "..", "fixtures", "keras_
 CASES = json.loads(str(DATA["stacked_cases"]))
 
 
+def flatten(value):
+    return [leaf for item in value for leaf in flatten(item)] if isinstance(value, (list, tuple)) else [value]
+
+
+def structure(value):
+    """jax's tree_structure repr, for lists of lists of tensors (the top level a tuple, as Keras returns it)."""
+    def inner(v):
+        return "[" + ", ".join(inner(i) for i in v) + "]" if isinstance(v, (list, tuple)) else "*"
+    if not isinstance(value, (list, tuple)):
+        return "PyTreeDef(*)"
+    return "PyTreeDef((" + ", ".join(inner(v) for v in value) + "))"
+
+
 def weights_of(case, field="weight"):
     count = len(json.loads(str(DATA[f"{case}.weight_paths"])))
     return [DATA[f"{case}.{field}.{i}"] for i in range(count)]
@@ -35,8 +48,9 @@ def test_outputs_and_gradients_match_keras(case):
     layer, _ = make_layer(case)
     x = Tensor(DATA[f"{case}.x"], requires_grad=True)
     outputs = layer(x)
-    # Keras nests the states per cell; kerasette returns them flat in the same order
-    flat = outputs if isinstance(outputs, list) else [outputs]
+    # Keras 3's structure: the output, then one list of states per cell
+    assert structure(outputs) == json.loads(str(DATA[f"{case}.structure"]))
+    flat = flatten(outputs)
     assert len(flat) == int(DATA[f"{case}.output_count"])
     loss = None
     for k, output in enumerate(flat):
@@ -64,7 +78,7 @@ def test_weight_names_and_config_round_trip(case):
     again.set_weights(layer.get_weights())
     first = layer(DATA[f"{case}.x"])
     second = again(DATA[f"{case}.x"])
-    for a, b in zip(first if isinstance(first, list) else [first], second if isinstance(second, list) else [second]):
+    for a, b in zip(flatten(first), flatten(second)):
         np.testing.assert_array_equal(a, b)
 
 
@@ -75,23 +89,37 @@ def test_symbolic_shapes_list_of_cells_and_nested_state_size():
     layer = RNN(cells, return_state=True, return_sequences=True)
     assert isinstance(layer.cell, StackedRNNCells)
     outputs = layer(Input(shape=(5, 6)))
-    assert [tuple(o.shape) for o in outputs] == [(None, 5, 2), (None, 3), (None, 3), (None, 4), (None, 2)]
-    assert layer.compute_output_shape((None, 5, 6))[0] == (None, 5, 2)
+    assert [tuple(o.shape) for o in flatten(outputs)] == [(None, 5, 2), (None, 3), (None, 3), (None, 4), (None, 2)]
+    assert structure(outputs) == "PyTreeDef((*, [*, *], [*], [*]))"
+    assert layer.compute_output_shape((None, 5, 6)) == [(None, 5, 2), [(None, 3), (None, 3)], [(None, 4)],
+                                                        [(None, 2)]]
 
 
 def test_initial_states_and_masks():
     layer = RNN(StackedRNNCells([LSTMCell(2), GRUCell(3)]), return_state=True)
     x = np.random.default_rng(0).normal(size=(2, 4, 3)).astype("float32")
     zeros = [np.zeros((2, 2), "float32"), np.zeros((2, 2), "float32"), np.zeros((2, 3), "float32")]
-    out, *states = layer(x)
+    out, [h, c], [g] = layer(x)
     again, *_ = layer(x, initial_state=zeros)
     np.testing.assert_allclose(out, again, rtol=1e-6)
-    np.testing.assert_allclose(out, states[-1], rtol=1e-6)
+    np.testing.assert_allclose(out, g, rtol=1e-6)
     # a masked last step keeps the states of the step before
     from kerasette.layers import Masking
     padded = np.concatenate([x, np.zeros((2, 1, 3), "float32")], axis=1)
     masked, *_ = layer(Masking()(padded))
     np.testing.assert_allclose(masked, out, rtol=1e-5, atol=1e-6)
+
+
+def test_nested_states_in_a_functional_model_survive_json():
+    from kerasette.layers import Concatenate, Dense
+    from kerasette.models import Model, model_from_json
+    x = Input((5, 3))
+    out, [h, c], [g] = RNN(StackedRNNCells([LSTMCell(2), GRUCell(3)]), return_state=True)(x)
+    model = Model(x, Dense(1)(Concatenate()([out, h, c, g])))
+    data = np.random.default_rng(1).normal(size=(2, 5, 3)).astype("float32")
+    copy = model_from_json(model.to_json())
+    copy.set_weights(model.get_weights())
+    np.testing.assert_allclose(copy.predict(data, verbose=0), model.predict(data, verbose=0), rtol=1e-6)
 
 
 def test_keras_model_weights_h5_loads_with_keras_predictions(tmp_path):
