@@ -1,7 +1,9 @@
 """Keras layers: the Layer base and one module per family."""
 from . import adaptive_pooling
 from . import activation, convolutional, core, merging, noise, normalization, pooling, recurrent, reshaping, wrappers
+from . import attention
 from .activation import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403
 from .adaptive_pooling import *  # noqa: F401,F403
 from .convolutional import *  # noqa: F401,F403
 from .core import *  # noqa: F401,F403
@@ -18,6 +20,6 @@ from .serialization import deserialize, serialize
 from .wrappers import *  # noqa: F401,F403
 
 __all__ = (["Layer", "InputSpec", "Input", "InputLayer", "serialize", "deserialize"]
-           + adaptive_pooling.__all__ + ["ReversibleEmbedding"] + activation.__all__ + convolutional.__all__
+           + adaptive_pooling.__all__ + ["ReversibleEmbedding"] + activation.__all__ + attention.__all__ + convolutional.__all__
            + core.__all__ + merging.__all__ + noise.__all__ + normalization.__all__ + pooling.__all__
            + recurrent.__all__ + reshaping.__all__ + wrappers.__all__)

@@ -23,7 +23,7 @@ TensorLike = Any
 
 __all__ = ["moments", "batch_normalization", "dropout", "categorical_crossentropy",
            "sparse_categorical_crossentropy", "binary_crossentropy", "random_uniform_like",
-           "random_normal_like", "adaptive_average_pool",
+           "random_normal_like", "dot_product_attention", "adaptive_average_pool",
            "adaptive_max_pool"]
 
 
@@ -116,6 +116,72 @@ def random_normal_like(x: TensorLike, mean: float = 0.0, stddev: float = 1.0,
     """Gaussian noise shaped like ``x``, drawn afresh each time a graph runs (for noise layers)."""
     return apply_stateful("random_normal_like", x, mean=float(mean), stddev=float(stddev),
                           seed=_generator(seed))
+
+
+# ---------------------------------------------------------------- attention
+
+def dot_product_attention(query: TensorLike, key: TensorLike, value: TensorLike, bias: TensorLike = None,
+                          mask: TensorLike = None, scale: float | None = None, is_causal: bool = False,
+                          flash_attention: bool | None = None,
+                          attn_logits_soft_cap: float | None = None) -> TensorLike:
+    """``softmax(query . key * scale + bias) . value`` per head, Keras 3's ``ops.dot_product_attention``.
+
+    ``query`` is ``(B, T, N, H)``, ``key`` and ``value`` ``(B, S, K, H)`` with
+    ``N`` a multiple of ``K`` (grouped-query attention repeats each key/value
+    head ``N // K`` times); ``bias`` and the boolean ``mask`` (True = attend)
+    broadcast to ``(B, N, T, S)``; ``scale`` defaults to ``1 / sqrt(H)``;
+    ``is_causal`` lets position ``t`` see ``s <= t`` only.  Masked logits
+    become ``-0.7 * finfo.max`` before the softmax, as Keras' JAX backend
+    does, so a fully masked row attends uniformly.  Composed of ``einsum``,
+    ``where`` and ``softmax``, so gradients reach query, key, value and bias.
+    ``flash_attention=True`` is refused (no fused kernel here); the soft cap,
+    which Keras 3 allows on TPUs only, is refused likewise.
+
+    >>> q = numpy.ones((2, 4, 8, 16), "float32")
+    >>> dot_product_attention(q, q, q).shape
+    (2, 4, 8, 16)
+    """
+    from . import creation, math, reduction, shape_ops
+    from .activations import softmax
+    from .linalg import einsum
+    if attn_logits_soft_cap is not None:
+        raise ValueError("attn_logits_soft_cap is only supported for JAX on TPU. "
+                         "Set attn_logits_soft_cap=None when not using JAX on TPU.")
+    if flash_attention:
+        raise ValueError("Flash attention is not supported by kerasette (it has no fused "
+                         "attention kernel); pass flash_attention=None or False")
+    shapes = [shape_of(t) for t in (query, key, value)]
+    if any(len(s) != 4 for s in shapes):
+        raise ValueError("`dot_product_attention` only supports 4D inputs. Received: "
+                         f"query.shape={shapes[0]}, key.shape={shapes[1]}, value.shape={shapes[2]}.")
+    heads, kv_heads = shapes[0][2], shapes[1][2]
+    if heads is not None and kv_heads is not None and heads != kv_heads:
+        if heads % kv_heads != 0 or shapes[2][2] != kv_heads:
+            raise ValueError(f"dot_product_attention: the query's {heads} heads must be a multiple "
+                             f"of the key's and value's ({kv_heads} and {shapes[2][2]})")
+        key = shape_ops.repeat(key, heads // kv_heads, axis=2)
+        value = shape_ops.repeat(value, heads // kv_heads, axis=2)
+    if scale is None:
+        scale = 1.0 / float(numpy.sqrt(shapes[0][3]))
+    dtype = numpy.dtype(dtype_of(query))
+    logits = einsum("BTNH,BSNH->BNTS", query, key)
+    logits = math.multiply(logits, numpy.asarray(scale, dtype))
+    if bias is not None:
+        logits = math.add(logits, math.cast(bias, dtype))
+    keep = None if mask is None else math.cast(mask, "bool")
+    if is_causal:
+        t, s = shapes[0][1], shapes[1][1]
+        if t is None or s is None:
+            from .introspection import shape as run_time_shape
+            t, s = run_time_shape(query)[1], run_time_shape(key)[1]
+        ones = creation.ones((t, s), dtype="int32")
+        causal = math.greater_equal(reduction.cumsum(ones, axis=0), reduction.cumsum(ones, axis=1))
+        keep = causal if keep is None else math.logical_and(keep, causal)
+    if keep is not None:
+        large_negative = numpy.asarray(-0.7 * numpy.finfo(dtype).max, dtype)
+        logits = math.where(keep, logits, large_negative)
+    probs = softmax(logits, axis=-1)
+    return einsum("BNTS,BSNH->BTNH", probs, value)
 
 
 # ----------------------------------------------------------- cross-entropies
