@@ -291,7 +291,8 @@ class Layer:
             args = (inputs,) + args[1:]
         shapes = map_structure(lambda x: None if x is None else tuple(x.shape), inputs)
         if not self.built:
-            self.build(shapes)
+            self._build_shapes = shapes
+            self._build_on_call(shapes)
             self.built = True
         if self.input_spec is not None:
             self._check_input_spec(shapes)
@@ -391,6 +392,32 @@ class Layer:
                 self.built = True
             outputs = self.call(inputs)
         return map_structure(lambda node: node.shape, outputs)
+
+    def _build_on_call(self, shapes) -> None:
+        """What the first call does before ``call``: ``build(shapes)`` (models change it)."""
+        self.build(shapes)
+
+    def get_build_config(self):
+        """Keras 3's build config: ``{"input_shape": ...}``, the input shape(s) the layer was
+        built with on its first call (lists, as JSON holds them), or None if it never was."""
+        shapes = getattr(self, "_build_shapes", None)
+        if shapes is None:
+            return None
+        return {"input_shape": _shapes_as(shapes, list)}
+
+    def build_from_config(self, config) -> None:
+        """Build the layer from ``get_build_config()``'s dict (Keras 3's ``build_from_config``):
+        ``build(config["input_shape"])``, or ``build(**config["shapes_dict"])``."""
+        if not config:
+            return
+        if config.get("input_shape") is not None:
+            shapes = _shapes_as(config["input_shape"], tuple)
+            self._build_shapes = shapes
+            self.build(shapes)
+            self.built = True
+        elif isinstance(config.get("shapes_dict"), dict):
+            self.build(**{key: _shapes_as(value, tuple) for key, value in config["shapes_dict"].items()})
+            self.built = True
 
     # ------------------------------------------------------- graph facts
     def _only_call(self, what: str) -> LayerCall:
@@ -501,6 +528,17 @@ def _unique(variables):
             seen.add(id(variable))
             result.append(variable)
     return result
+
+
+def _shapes_as(shapes, kind):
+    """A shape (a sequence of sizes) or a structure of shapes, each shape made a ``kind`` (list, tuple)."""
+    if isinstance(shapes, (list, tuple)) and all(d is None or isinstance(d, int) for d in shapes):
+        return kind(shapes)
+    if isinstance(shapes, dict):
+        return {key: _shapes_as(value, kind) for key, value in shapes.items()}
+    if isinstance(shapes, (list, tuple)):
+        return [_shapes_as(item, kind) for item in shapes]
+    return shapes
 
 
 def _format_shapes(shapes):

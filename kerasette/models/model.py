@@ -182,6 +182,63 @@ class Model(Trainer, Layer):
                     values[id(step)] = ops.apply(step.op, *[value_of(x) for x in step.inputs], **step.attrs)
         return pack_like(self._output_structure, [values[id(node)] for node in self.outputs])
 
+    # ------------------------------------------------------------ building
+    def build(self, input_shape=None) -> None:
+        """Build a subclassed model for ``input_shape`` (Keras 3's default ``Model.build``): run
+        ``call`` once on symbolic inputs of that shape, which builds every layer it uses.
+
+        ``get_build_config()`` then records the shape, so that ``load_model`` can
+        rebuild the model from a ``.keras`` file.  A functional model is built already.
+        """
+        if self.is_functional:
+            self.built = True
+            return
+        if input_shape is None:
+            raise ValueError(f"Model '{self.name}': build() needs the input shape of a subclassed model, "
+                             "e.g. model.build((None, 784))")
+        from ..engine import Graph, placeholder
+        from ..layers.layer import _shapes_as
+        shapes = _shapes_as(input_shape, tuple)
+
+        def symbolic(shape):
+            return placeholder(self.dtype, tuple(shape))
+
+        def inputs_for(value):
+            if isinstance(value, tuple):
+                return symbolic(value)
+            if isinstance(value, dict):
+                return {key: inputs_for(item) for key, item in value.items()}
+            return [inputs_for(item) for item in value]
+
+        with Graph().as_default(), not_recording():
+            self.call(inputs_for(shapes))
+        self._build_shapes = shapes
+        self.built = True
+
+    def _build_on_call(self, shapes) -> None:
+        # the first call builds the layers as it runs: Model's own build() (a symbolic run) is not needed
+        if type(self).build is not Model.build:
+            self.build(shapes)
+
+    def get_build_config(self):
+        """Keras 3's build config: ``{"input_shape": ...}``; a functional model's are its inputs' shapes."""
+        if self.is_functional:
+            shapes = _shapes_like(self._input_structure)
+            from ..layers.layer import _shapes_as
+            return {"input_shape": _shapes_as(shapes, list)}
+        return super().get_build_config()
+
+    def get_compile_config(self):
+        """Keras 3's compile config: what ``compile()`` was given, or None if the model is not compiled."""
+        from ..saving.keras3_serialization import compile_config
+        return compile_config(self)
+
+    def compile_from_config(self, config) -> None:
+        """``compile()`` with the arguments of a ``get_compile_config()`` dict (Keras 3's)."""
+        from ..saving.keras3_serialization import compile_from_config
+        if config:
+            compile_from_config(self, config)
+
     def reset_states(self) -> None:
         """Reset the carried states of every stateful layer (tf.keras' ``Model.reset_states``;
         in Keras 3, ``layer.reset_state()`` per layer)."""

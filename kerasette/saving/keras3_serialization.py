@@ -39,7 +39,7 @@ from ..serialization.functions import SafeModeScope, UnsafeDeserializationError,
 from .object_registration import custom_object_scope, get_registered_object, resolve_custom_objects
 
 __all__ = ["serialize_keras_object", "deserialize_keras_object", "compile_config", "compile_from_config",
-           "normalize_function_records", "normalize_keras3_config"]
+           "normalize_function_records", "normalize_keras3_config", "build_from_record"]
 
 _PLAIN = (str, int, float, bool)
 # the floors of kerasette whose public classes carry Keras 3's module name, in lookup order
@@ -112,7 +112,10 @@ def serialize_keras_object(obj):
         return {"class_name": "__lambda__", "config": {"value": func_dump(obj)}}
     if isinstance(obj, Layer):
         record = serialize_layer(obj)
-        functional, _ = model_classes()
+        functional, sequential = model_classes()
+        build = _own_build_config(obj, functional, sequential)
+        if build is not None:
+            record["build_config"] = build
         if functional is not None and isinstance(obj, functional):
             compiled = compile_config(obj)
             if compiled is not None:
@@ -137,6 +140,22 @@ def serialize_keras_object(obj):
     return {"module": None if module == "__main__" else module, "class_name": type(obj).__name__,
             "config": _serialize_dict(config), "registered_name": registered_name_of(type(obj)) or
             type(obj).__name__}
+
+
+def _own_build_config(layer, functional, sequential):
+    """The build config of a subclassed model, or of a layer whose class writes its own
+    ``get_build_config``: Keras 3 records it so that loading can build the object before its
+    weights are set.  None where ``serialize_layer`` already wrote the right one."""
+    graph = functional is not None and isinstance(layer, functional) and (
+        isinstance(layer, sequential) or layer.is_functional)
+    if graph:
+        return None
+    own = type(layer).get_build_config is not Layer.get_build_config
+    is_model = functional is not None and isinstance(layer, functional)
+    if not (own or is_model):
+        return None
+    build = layer.get_build_config()
+    return build if isinstance(build, dict) else None
 
 
 def _serialize_dict(config: dict) -> dict:
@@ -428,19 +447,27 @@ def _names_a_layer(module, class_name, custom) -> bool:
 def _layer(config, objects):
     entry = normalize_keras3_config(dict(config))
     layer = layer_from_config(normalize_entry(entry, objects), objects)
-    build = config.get("build_config")
-    if isinstance(build, dict) and not layer.built and build.get("input_shape") is not None:
-        shape = build["input_shape"]
-        functional, _ = model_classes()
-        if functional is not None and isinstance(layer, functional):
-            layer.build(tuple(shape))
-        else:
-            layer.build(_as_shapes(shape))
-            layer.built = True
+    build_from_record(layer, config)
     compiled = config.get("compile_config")
     if compiled:
         compile_from_config(layer, compiled, objects)
     return layer
+
+
+def build_from_record(layer, record) -> None:
+    """Build a layer (or model) just made from a Keras 3 record with the record's ``build_config``
+    (``layer.build_from_config``), as Keras 3 does before it loads the weights; a layer
+    that is built already, or a record without one, is left as it is."""
+    build = record.get("build_config") if isinstance(record, dict) else None
+    if not isinstance(build, dict) or layer.built or not (
+            build.get("input_shape") is not None or isinstance(build.get("shapes_dict"), dict)):
+        return
+    builder = getattr(layer, "build_from_config", None)
+    if callable(builder):
+        builder(build)
+    else:
+        layer.build(_as_shapes(build.get("input_shape")))
+        layer.built = True
 
 
 def _as_shapes(shape):

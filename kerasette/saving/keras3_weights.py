@@ -88,9 +88,14 @@ def _children(obj):
     if isinstance(obj, Optimizer):
         return
     functional, _ = model_classes()
-    if isinstance(obj, functional) and obj.is_functional:
-        yield "layers", list(obj.layers)
-    attributes = vars(obj)
+    attributes = dict(vars(obj))
+    if isinstance(obj, functional):
+        if obj.is_functional:
+            yield "layers", list(obj.layers)
+        else:
+            # a subclassed model: Keras 3 walks its public attributes in name order, and
+            # ``layers`` (every tracked layer) is one of them
+            attributes.setdefault("layers", list(obj.layers))
     for name in sorted(attributes, key=lambda n: (n.startswith("_"), n)):
         if name.startswith("__") or name in _SKIP:
             continue

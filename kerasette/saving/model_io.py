@@ -83,7 +83,8 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
         raise ValueError(f"'{filepath}' is a weights file name: use model.save_weights() for it, "
                          "or a '.keras' (or '.h5') name for the whole model")
     if filepath.endswith(".keras"):
-        serialization.architecture_config(model)       # a subclassed model is refused, as for .h5
+        # a subclassed model is written as Keras 3 writes it: its class's record (get_config) with
+        # its build_config; loading needs the class (registered, or in custom_objects)
         write_keras_zip(model, filepath, overwrite=overwrite)
         return
     architecture = serialization.architecture_config(model)
@@ -262,7 +263,7 @@ def _compile_from(model, training, custom_objects, filepath) -> bool:
 
 
 def _load_keras_zip(filepath, custom_objects, compile, safe_mode):
-    from .keras3_serialization import compile_from_config, normalize_keras3_config
+    from .keras3_serialization import build_from_record, compile_from_config, normalize_keras3_config
     from .keras3_weights import plan_weights_from_file
     config = normalize_keras3_config(read_zip_config(filepath))
     metadata = read_zip_metadata(filepath)
@@ -271,6 +272,7 @@ def _load_keras_zip(filepath, custom_objects, compile, safe_mode):
                                              kerasette_version=metadata.get("kerasette_version"))
     with activations.keras2_names(keras2):
         model = serialization.model_from_config(config, custom_objects, safe_mode=safe_mode)
+        build_from_record(model, config)
     compile_config = config.get("compile_config") if compile else None
     if compile_config:
         try:
