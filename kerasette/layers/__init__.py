@@ -1,12 +1,14 @@
 """Keras layers: the Layer base and one module per family."""
-from . import adaptive_pooling
 from . import activation, convolutional, core, merging, noise, normalization, pooling, recurrent, reshaping, wrappers
 from . import attention
+from . import adaptive_pooling
 from .activation import *  # noqa: F401,F403
-from .attention import *  # noqa: F401,F403
 from .adaptive_pooling import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403
 from .convolutional import *  # noqa: F401,F403
 from .core import *  # noqa: F401,F403
+from .einsum_dense import EinsumDense
+from .identity import Identity
 from .input_layer import Input, InputLayer
 from .layer import InputSpec, Layer
 from .merging import *  # noqa: F401,F403
@@ -19,7 +21,7 @@ from .reversible_embedding import ReversibleEmbedding
 from .serialization import deserialize, serialize
 from .wrappers import *  # noqa: F401,F403
 
-__all__ = (["Layer", "InputSpec", "Input", "InputLayer", "serialize", "deserialize"]
+__all__ = (["Layer", "InputSpec", "Input", "InputLayer", "serialize", "deserialize", "EinsumDense", "Identity"]
            + adaptive_pooling.__all__ + ["ReversibleEmbedding"] + activation.__all__ + attention.__all__ + convolutional.__all__
            + core.__all__ + merging.__all__ + noise.__all__ + normalization.__all__ + pooling.__all__
            + recurrent.__all__ + reshaping.__all__ + wrappers.__all__)

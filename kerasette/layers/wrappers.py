@@ -1,5 +1,7 @@
-"""Wrappers: ``Bidirectional`` (an RNN run both ways) and ``TimeDistributed``
-(a layer applied to every step of a sequence).
+"""Wrappers: the ``Wrapper`` base (a layer holding one other layer, ``self.layer``),
+``Bidirectional`` (an RNN run both ways) and ``TimeDistributed`` (a layer
+applied to every step of a sequence; a ``Wrapper``, as in Keras 3, where
+Bidirectional is a plain Layer).
 
 Both hold their layers as attributes (``forward_layer`` / ``backward_layer``,
 ``layer``), as Keras does, so weight files name them the same way:
@@ -13,7 +15,7 @@ from .layer import Layer
 from .recurrent import InitialStateInputs, prefix_weight_paths, state_sizes
 from .serialization import deserialize_layer, serialize_layer
 
-__all__ = ["Bidirectional", "TimeDistributed"]
+__all__ = ["Bidirectional", "TimeDistributed", "Wrapper"]
 
 MERGE_MODES = ("concat", "sum", "ave", "mul", None)
 
@@ -32,6 +34,38 @@ def _clone(layer, **changes):
     config = dict(layer.get_config())
     config.update(changes)
     return type(layer).from_config(config)
+
+
+class Wrapper(Layer):
+    """Base of the layers that wrap one layer (``self.layer``) and change what it does.
+
+    ``build`` builds the wrapped layer on the same input shape; the config
+    holds the wrapped layer's record under ``"layer"``.  Not a usable layer
+    on its own: subclasses write ``call``.
+    """
+
+    def __init__(self, layer, **kwargs):
+        if not isinstance(layer, Layer):
+            raise ValueError(f"Layer {layer!r} supplied to Wrapper isn't a supported layer type. Please "
+                             "ensure wrapped layer is a valid Keras layer.")
+        super().__init__(**kwargs)
+        self.layer = layer
+
+    def build(self, input_shape=None):
+        if not self.layer.built:
+            self.layer.build(input_shape)
+            self.layer.built = True
+        prefix_weight_paths(self, (self.layer,))
+        self.built = True
+
+    def get_config(self):
+        config = super().get_config()
+        config["layer"] = serialize_layer(self.layer)
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        return cls(**_with_nested_layers(config, ("layer",), custom_objects))
 
 
 class Bidirectional(InitialStateInputs, Layer):
@@ -181,7 +215,7 @@ class Bidirectional(InitialStateInputs, Layer):
         return cls(**_with_nested_layers(config, ("layer", "backward_layer"), custom_objects))
 
 
-class TimeDistributed(Layer):
+class TimeDistributed(Wrapper):
     """Applies ``layer`` to every step of (batch, time, ...) inputs, with one set of weights.
 
     The steps are folded into the batch, so the layer runs once on
@@ -191,8 +225,7 @@ class TimeDistributed(Layer):
     def __init__(self, layer, **kwargs):
         if not isinstance(layer, Layer):
             raise ValueError(f"TimeDistributed needs a layer instance, got {layer!r}")
-        super().__init__(**kwargs)
-        self.layer = layer
+        super().__init__(layer, **kwargs)
         self.supports_masking = True
 
     def _child_shape(self, input_shape):
@@ -228,12 +261,3 @@ class TimeDistributed(Layer):
 
     def compute_mask(self, inputs, mask=None):
         return mask
-
-    def get_config(self):
-        config = super().get_config()
-        config["layer"] = serialize_layer(self.layer)
-        return config
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        return cls(**_with_nested_layers(config, ("layer",), custom_objects))
