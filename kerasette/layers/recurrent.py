@@ -177,6 +177,9 @@ class RNN(InitialStateInputs, Layer):
             zero = ops.zeros_like(first)
             return [ops.tile(zero, (1, size)) if size != 1 else zero for size in sizes]
         states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+        if isinstance(self.cell, StackedRNNCells):
+            # Keras 3 nests a stack's initial states per cell
+            states = StackedRNNCells.flatten_states(states)
         if len(states) != len(sizes):
             raise ValueError(f"RNN layer '{self.name}' expects {len(sizes)} initial state(s), got {len(states)}")
         for state, size in zip(states, sizes):
@@ -215,6 +218,8 @@ class RNN(InitialStateInputs, Layer):
         fused = cell._fused_attrs() if isinstance(cell, _Cell) else None
         if fused is not None:
             outputs, states = self._run_fused(inputs, states, mask, input_mask, fused)
+        elif self._stack_fuses(cell):
+            outputs, states = self._run_stack_fused(inputs, states, mask, training)
         else:
             outputs, states = self._run_steps(inputs, states, mask, input_mask, training)
         returned = [outputs] + self._state_structure(states) if self.return_state else outputs
@@ -222,8 +227,36 @@ class RNN(InitialStateInputs, Layer):
             returned = self._keep_states(states, returned)
         return returned
 
-    def _run_fused(self, inputs, states, mask, input_mask, attrs):
-        cell = self.cell
+    @staticmethod
+    def _stack_fuses(cell):
+        return isinstance(cell, StackedRNNCells) and all(
+            isinstance(inner, _Cell) and inner._fused_attrs() is not None for inner in cell.cells)
+
+    def _run_stack_fused(self, inputs, states, mask, training):
+        """A stack of built-in cells, one fused sequence per cell: each cell's output sequence is the
+        next cell's input.  The same numbers as stepping the stack: at a masked step every cell keeps
+        its states, so what a lower cell outputs there never reaches a state above it."""
+        cells = self.cell.cells
+        finals, start = [], 0
+        for index, cell in enumerate(cells):
+            count = len(state_sizes(cell))
+            last = index == len(cells) - 1
+            input_mask = None
+            if training and 0.0 < cell.dropout < 1.0:
+                input_mask = ops.dropout(ops.ones_like(ops.getitem(inputs, (slice(None), 0))), cell.dropout,
+                                         seed=cell._generator)
+            inputs, final = self._run_fused(inputs, states[start:start + count], mask, input_mask,
+                                            cell._fused_attrs(), cell=cell,
+                                            sequences=self.return_sequences if last else True,
+                                            zero_masked=self.zero_output_for_mask and last)
+            finals.extend(final)
+            start += count
+        return inputs, finals
+
+    def _run_fused(self, inputs, states, mask, input_mask, attrs, cell=None, sequences=None, zero_masked=None):
+        cell = self.cell if cell is None else cell
+        sequences = self.return_sequences if sequences is None else sequences
+        zero_masked = self.zero_output_for_mask if zero_masked is None else zero_masked
         if input_mask is not None:
             inputs = inputs * ops.expand_dims(input_mask, 1)
         xw = ops.matmul(inputs, cell.kernel)
@@ -243,7 +276,7 @@ class RNN(InitialStateInputs, Layer):
         units = cell.units
         outputs = _rows(sequence, 0, units)
         last = ops.getitem(sequence, (slice(None), -1))
-        zeroed = self.zero_output_for_mask and mask is not None
+        zeroed = zero_masked and mask is not None
         if zeroed:
             # masked steps output zeros (their states still carry over)
             outputs = ops.where(ops.expand_dims(mask, -1), outputs, ops.zeros_like(outputs))
@@ -252,7 +285,7 @@ class RNN(InitialStateInputs, Layer):
             final = [_rows(last, 0, units), _rows(last, units, 2 * units)]
         else:
             final = [_rows(last, 0, units)]
-        if not self.return_sequences:
+        if not sequences:
             outputs = ops.getitem(outputs, (slice(None), -1)) if zeroed else final[0]
         return outputs, final
 

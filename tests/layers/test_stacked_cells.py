@@ -101,6 +101,11 @@ def test_initial_states_and_masks():
     zeros = [np.zeros((2, 2), "float32"), np.zeros((2, 2), "float32"), np.zeros((2, 3), "float32")]
     out, [h, c], [g] = layer(x)
     again, *_ = layer(x, initial_state=zeros)
+    nested, *_ = layer(x, initial_state=[zeros[:2], [zeros[2]]])
+    np.testing.assert_allclose(nested, again, rtol=1e-6)
+    ones = [np.ones_like(z) for z in zeros]
+    moved, *_ = layer(x, initial_state=[ones[:2], ones[2]])
+    assert not np.allclose(moved, out)
     np.testing.assert_allclose(out, again, rtol=1e-6)
     np.testing.assert_allclose(out, g, rtol=1e-6)
     # a masked last step keeps the states of the step before
@@ -136,3 +141,38 @@ def test_keras_model_weights_h5_loads_with_keras_predictions(tmp_path):
     copy.load_weights(str(tmp_path / "again.weights.h5"))
     np.testing.assert_allclose(copy.predict(DATA["model_text.x"], verbose=0), DATA["model_text.predict"],
                                rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("options", [dict(return_sequences=True), dict(return_state=True),
+                                     dict(return_sequences=True, zero_output_for_mask=True),
+                                     dict(go_backwards=True, return_state=True, return_sequences=True)])
+def test_fused_stack_equals_stepping_the_stack(monkeypatch, options):
+    """The stack of built-in cells runs one fused sequence per cell; stepping the cells gives the same."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(3, 6, 2)).astype("float32")
+    mask = np.ones((3, 6), bool)
+    mask[0, 4:] = False
+    mask[1, :2] = False
+    mask[2, 2] = False
+    layer = RNN(StackedRNNCells([LSTMCell(3), GRUCell(2, reset_after=False), SimpleRNNCell(4)]), **options)
+    layer.build(x.shape)
+    layer.set_weights([rng.normal(0, 0.5, w.shape).astype("float32") for w in layer.weights])
+
+    def run():
+        inputs = Tensor(x, requires_grad=True)
+        outputs = flatten(layer.call(inputs, mask=mask))
+        total = None
+        for k, output in enumerate(outputs):
+            term = (output * float(k + 1)).sum()
+            total = term if total is None else total + term
+        for weight in layer.weights:
+            weight.grad = None
+        total.backward()
+        return [o.data for o in outputs] + [inputs.grad] + [w.grad for w in layer.weights]
+
+    assert RNN._stack_fuses(layer.cell)
+    fused = run()
+    monkeypatch.setattr(RNN, "_stack_fuses", staticmethod(lambda cell: False))
+    stepped = run()
+    for a, b in zip(fused, stepped):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
