@@ -19,7 +19,7 @@ The primitives take the axis as an attr, so they work on any layout
   ``(..., O, longest, ...)`` array and takes the maximum over the window axis.
   Its gradient ``adaptive_max_pool_grad(x, grad)`` puts each bin's gradient at
   the bin's first maximum (positions in two overlapping bins collect from
-  both); that is linear in ``grad``, and its transpose
+  both, summed by one ``bincount``); that is linear in ``grad``, and its transpose
   ``adaptive_max_pool_select(x, values)`` reads ``values`` at those positions.
 """
 from __future__ import annotations
@@ -153,13 +153,15 @@ class AdaptiveMaxPoolGrad(Primitive):
         return Spec(tuple(x.shape), grad.dtype)
 
     def forward(self, xp, x, grad, axis, output_size):
-        positions = first_max_positions(xp, x, axis, output_size)
-        # one-hot over the input axis, summed over the bins: overlapping bins both contribute
+        positions = xp.moveaxis(first_max_positions(xp, x, axis, output_size), axis, -1)
+        shares = xp.moveaxis(grad, axis, -1)
+        # one bincount over (row, position) pairs: overlapping bins add up at a shared position
         length = x.shape[axis]
-        hit = xp.expand_dims(positions, axis + 1) == xp.arange(length).reshape(
-            (length,) + (1,) * (x.ndim - axis - 1))
-        weighted = xp.where(hit, xp.expand_dims(grad, axis + 1), xp.zeros((), dtype=grad.dtype))
-        return weighted.sum(axis=axis)
+        rows = shares.size // output_size
+        flat = (xp.arange(rows).reshape(positions.shape[:-1] + (1,)) * length + positions).reshape(-1)
+        total = xp.bincount(flat, weights=shares.reshape(-1), minlength=rows * length)
+        result = total.astype(grad.dtype).reshape(positions.shape[:-1] + (length,))
+        return xp.moveaxis(result, -1, axis)
 
     def gradient(self, ops, inputs, output, grad, **attrs):
         x, _ = inputs
