@@ -304,6 +304,8 @@ class RNN(InitialStateInputs, Layer):
         first_output = len(states) - len(state_sizes(cell.cells[-1])) if isinstance(cell, StackedRNNCells) else 0
         if isinstance(cell, _Cell):
             cell._sequence_masks = (input_mask, recurrent_mask)
+        elif isinstance(cell, StackedRNNCells) and training:
+            self._stack_sequence_masks(cell, inputs, states)
         try:
             for t in range(time):
                 x = ops.getitem(inputs, (slice(None), t))
@@ -326,10 +328,28 @@ class RNN(InitialStateInputs, Layer):
                 previous_output = output
                 states = new_states
         finally:
-            if isinstance(cell, _Cell):
-                cell._sequence_masks = None
+            for inner in cell.cells if isinstance(cell, StackedRNNCells) else [cell]:
+                if isinstance(inner, _Cell):
+                    inner._sequence_masks = None
         result = ops.stack(outputs, axis=1) if self.return_sequences else outputs[-1]
         return result, states
+
+    @staticmethod
+    def _stack_sequence_masks(cell, inputs, states):
+        """Training a stack step by step: each built-in cell's dropout masks drawn once for the
+        sequence (as Keras does), shaped like that cell's input (the cell below's output) and state."""
+        like_input, start = ops.getitem(inputs, (slice(None), 0)), 0
+        for inner in cell.cells:
+            count = len(state_sizes(inner))
+            if isinstance(inner, _Cell):
+                state = states[start]
+                inner._sequence_masks = (
+                    ops.dropout(ops.ones_like(like_input), inner.dropout, seed=inner._generator)
+                    if 0.0 < inner.dropout < 1.0 else None,
+                    ops.dropout(ops.ones_like(state), inner.recurrent_dropout, seed=inner._generator)
+                    if 0.0 < inner.recurrent_dropout < 1.0 else None)
+            like_input = states[start]
+            start += count
 
     def _state_structure(self, flat):
         """The returned states as Keras 3 returns them: flat, or for a stack one list per cell."""

@@ -176,3 +176,18 @@ def test_fused_stack_equals_stepping_the_stack(monkeypatch, options):
     stepped = run()
     for a, b in zip(fused, stepped):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_training_dropout_in_a_stack_masks_once_per_sequence():
+    rng = np.random.default_rng(4)
+    x = np.ones((4, 5, 3), "float32")
+    for cells in ([LSTMCell(3, dropout=0.5), GRUCell(2, dropout=0.5)],                       # fused per cell
+                  [LSTMCell(3, recurrent_dropout=0.5), SimpleRNNCell(2, dropout=0.5, recurrent_dropout=0.3)]):
+        layer = RNN(StackedRNNCells(cells), return_sequences=True)
+        layer.build(x.shape)
+        layer.set_weights([rng.normal(0, 0.5, w.shape).astype("float32") for w in layer.weights])
+        inference = np.asarray(layer(x))
+        trained = np.asarray(layer(x, training=True))
+        assert trained.shape == inference.shape == (4, 5, 2)
+        assert np.isfinite(trained).all() and not np.allclose(trained, inference)
+        assert all(getattr(c, "_sequence_masks", None) is None for c in cells)
