@@ -22,6 +22,8 @@ moving_mean, moving_variance), so weight files interchange.
 """
 from __future__ import annotations
 
+import warnings
+
 from .. import constraints, eager, initializers, ops, regularizers
 from ..engine import Node, variable_from_holder
 from ..primitives.base import ShapeError, format_shape
@@ -29,6 +31,7 @@ from .layer import InputSpec, Layer
 
 __all__ = [
     "BatchNormalization", "LayerNormalization",
+    "GroupNormalization", "RMSNormalization", "UnitNormalization", "SpectralNormalization",
 ]
 
 
@@ -71,8 +74,12 @@ class BatchNormalization(Layer):
                  beta_initializer="zeros", gamma_initializer="ones",
                  moving_mean_initializer="zeros", moving_variance_initializer="ones",
                  beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
-                 gamma_constraint=None, synchronized=False, **kwargs):
+                 gamma_constraint=None, renorm=False, renorm_clipping=None, renorm_momentum=0.99,
+                 synchronized=False, **kwargs):
         super().__init__(**kwargs)
+        if renorm:
+            raise NotImplementedError("BatchNormalization(renorm=True) (batch renormalization) is not "
+                                      "supported by kerasette")
         if not isinstance(axis, int):
             raise TypeError(f"BatchNormalization axis must be an int, received axis={axis!r}")
         if synchronized:
@@ -84,6 +91,9 @@ class BatchNormalization(Layer):
         self.center = bool(center)
         self.scale = bool(scale)
         self.synchronized = False
+        self.renorm = False
+        self.renorm_clipping = renorm_clipping
+        self.renorm_momentum = renorm_momentum
         self.beta_initializer = initializers.get(beta_initializer)
         self.gamma_initializer = initializers.get(gamma_initializer)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
@@ -185,6 +195,9 @@ class BatchNormalization(Layer):
             "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
             "beta_constraint": constraints.serialize(self.beta_constraint),
             "gamma_constraint": constraints.serialize(self.gamma_constraint),
+            "renorm": self.renorm,
+            "renorm_clipping": self.renorm_clipping,
+            "renorm_momentum": self.renorm_momentum,
             "synchronized": self.synchronized,
         })
         return config
@@ -194,7 +207,9 @@ class LayerNormalization(Layer):
     """Normalizes each sample over ``axis`` (the features): ``gamma * (x - mean) / sqrt(var + epsilon) + beta``.
 
     ``gamma`` and ``beta`` have the shape of the normalized axes; there is no
-    running state, so training and inference compute the same.
+    running state, so training and inference compute the same.  Keras 3's
+    deprecated ``rms_scaling=True`` computes ``gamma * x / sqrt(var + epsilon)``
+    (the variance, not the mean square, as Keras 3 does) and has no ``beta``.
 
     >>> ln = LayerNormalization()
     >>> ln(Input(shape=(10, 32))).shape
@@ -205,8 +220,15 @@ class LayerNormalization(Layer):
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
-                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
+                 rms_scaling=False, **kwargs):
         super().__init__(**kwargs)
+        if rms_scaling:
+            warnings.warn("You passed `rms_scaling=True`, which is deprecated. This argument incorrectly "
+                          "scales the input by the variance, not the root mean square. To correctly use "
+                          "RMS Normalization, please use `keras.layers.RMSNormalization` instead.",
+                          stacklevel=2)
+        self.rms_scaling = bool(rms_scaling)
         if isinstance(axis, (list, tuple)):
             axis = [int(a) for a in axis]
         elif not isinstance(axis, int):
@@ -227,16 +249,18 @@ class LayerNormalization(Layer):
     def build(self, input_shape):
         rank = len(input_shape)
         axes = _normalize_axes(self.axis, rank, self)
+        # Keras 3 keeps the axes as a sorted list once built (its configs say [-1])
+        self.axis = sorted(self.axis) if isinstance(self.axis, list) else [self.axis]
         sizes = [input_shape[a] for a in axes]
         if None in sizes:
             raise ShapeError(f"LayerNormalization '{self.name}' needs known sizes on axes {self.axis}, "
                              f"got {format_shape(input_shape)}")
         shape = tuple(sizes)
-        if self.scale:
+        if self.scale or self.rms_scaling:
             self.gamma = self.add_weight(name="gamma", shape=shape, initializer=self.gamma_initializer,
                                          regularizer=self.gamma_regularizer,
                                          constraint=self.gamma_constraint)
-        if self.center:
+        if self.center and not self.rms_scaling:
             self.beta = self.add_weight(name="beta", shape=shape, initializer=self.beta_initializer,
                                         regularizer=self.beta_regularizer,
                                         constraint=self.beta_constraint)
@@ -255,7 +279,8 @@ class LayerNormalization(Layer):
 
     def call(self, inputs):
         mean, variance = ops.moments(inputs, self._axes, keepdims=True)
-        outputs = ops.divide(ops.subtract(inputs, mean), ops.sqrt(ops.add(variance, self.epsilon)))
+        centered = inputs if self.rms_scaling else ops.subtract(inputs, mean)
+        outputs = ops.divide(centered, ops.sqrt(ops.add(variance, self.epsilon)))
         if self.gamma is not None:
             outputs = ops.multiply(outputs, self._broadcast(self.gamma))
         if self.beta is not None:
@@ -272,6 +297,7 @@ class LayerNormalization(Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
+            "rms_scaling": self.rms_scaling,
             "beta_initializer": initializers.serialize(self.beta_initializer),
             "gamma_initializer": initializers.serialize(self.gamma_initializer),
             "beta_regularizer": regularizers.serialize(self.beta_regularizer),
@@ -280,3 +306,8 @@ class LayerNormalization(Layer):
             "gamma_constraint": constraints.serialize(self.gamma_constraint),
         })
         return config
+
+
+# the other normalization families live in their own modules (imported last: they use the helpers above)
+from .feature_normalization import GroupNormalization, RMSNormalization, UnitNormalization  # noqa: E402
+from .spectral_normalization import SpectralNormalization  # noqa: E402

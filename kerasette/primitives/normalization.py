@@ -11,6 +11,10 @@ all four parameter gradients from those two sums.
 The statistics themselves (``moments``) are ordinary reductions composed in
 ``kerasette.ops.nn``; when they are computed from ``x``, autodiff carries the
 gradient through them as well.
+
+``stop_gradient(x)`` is ``x`` that carries no gradient back (not
+differentiable): SpectralNormalization's power-iteration vectors, which
+Keras 3 keeps out of the gradient.
 """
 from __future__ import annotations
 
@@ -59,6 +63,22 @@ class BatchNormalization(Primitive):
         grad_variance = centered_sum * factor * inverse_std * inverse_std * -0.5
         grad_scale = centered_sum * inverse_std
         return grad_x, grad_mean, grad_variance, grad_sum, grad_scale
+
+
+@register
+class StopGradient(Primitive):
+    name = "stop_gradient"
+    label = "StopGradient"
+    differentiable = False
+
+    def infer(self, x):
+        return Spec(tuple(x.shape), x.dtype)
+
+    def forward(self, xp, x):
+        return x
+
+    def gradient(self, ops, inputs, output, grad):
+        return (None,)
 
 
 def _fold_channels(xp, x, *params):

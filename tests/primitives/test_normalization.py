@@ -25,6 +25,7 @@ CASES = [
          expected=reference, id="bn-channels-first"),
     Case("batch_normalization", [random((3, 4, 2))] + params((1, 4, 2), 13),
          expected=reference, id="bn-per-position"),
+    Case("stop_gradient", [random((3, 4))], expected=lambda x: x, id="stop-gradient"),
 ]
 
 
@@ -54,3 +55,15 @@ def test_float32_stays_float32():
     out = get("batch_normalization").forward(np, x, *stats, epsilon=1e-3)
     assert out.dtype == np.float32
     np.testing.assert_allclose(out, x / np.sqrt(1.001), rtol=1e-6)
+
+
+def test_stop_gradient_passes_values_and_no_gradient():
+    from kerasette import Tensor
+    from kerasette.ops.core import apply
+    x = Tensor(np.arange(3.0), requires_grad=True)
+    y = apply("stop_gradient", x) * x
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, np.arange(3.0))     # d(c * x)/dx with c held fixed
+    node = engine.placeholder("float64", (None, 3))
+    (grad,) = engine.gradients((apply("stop_gradient", node) * node).sum(), [node])
+    np.testing.assert_array_equal(engine.Session().run(grad, {node: np.ones((2, 3))}), np.ones((2, 3)))
