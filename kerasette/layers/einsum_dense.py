@@ -106,6 +106,9 @@ def _fan_initializer(initializer, input_axes, output_axes):
     """
     if not isinstance(initializer, initializers.VarianceScaling):
         return initializer
+    # axes the initializer was given itself win, as in Keras 3
+    if getattr(initializer, "input_axes", None) is not None and getattr(initializer, "output_axes", None) is not None:
+        input_axes, output_axes = initializer.input_axes, initializer.output_axes
 
     def draw(shape, dtype=None):
         shape = tuple(shape)

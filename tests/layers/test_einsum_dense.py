@@ -107,3 +107,32 @@ def test_identity_passes_inputs_and_masks():
     assert layer.compute_output_shape((None, 4)) == (None, 4)
     assert layer.supports_masking
     assert DATA["identity.output"].shape == (2, 3)
+
+
+def test_dense_and_normalization_stack_trains_the_same_compiled_and_eagerly():
+    from kerasette.layers import (Flatten, GroupNormalization, LayerNormalization, RMSNormalization,
+                                  UnitNormalization)
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(8, 3, 4)).astype("float32"), rng.normal(size=(8, 2)).astype("float32")
+
+    def build():
+        backend.clear_session()
+        inputs = Input(shape=(3, 4))
+        h = EinsumDense("abc,cde->abde", (None, 2, 3), bias_axes="de")(inputs)
+        h = EinsumDense("abcd,cde->abe", (None, 6), bias_axes="e")(h)
+        h = GroupNormalization(groups=3)(h)
+        h = RMSNormalization()(h)
+        h = LayerNormalization(axis=[-2, -1])(h)
+        h = UnitNormalization()(Identity()(h))
+        return Model(inputs, EinsumDense("ab,bc->ac", 2, bias_axes="c")(Flatten()(h)))
+
+    compiled = build()
+    start = compiled.get_weights()
+    eager = build()
+    eager.set_weights(start)
+    for model, run_eagerly in ((compiled, False), (eager, True)):
+        model.compile("adam", "mse", run_eagerly=run_eagerly)
+        model.fit(x, y, epochs=2, batch_size=4, shuffle=False, verbose=0)
+    for a, b, s in zip(compiled.get_weights(), eager.get_weights(), start):
+        assert not np.array_equal(a, s)
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
