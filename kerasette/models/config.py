@@ -8,7 +8,15 @@ A functional model's config lists its layers (``class_name``, ``config``,
      "output_layers": [["dense_1", 0, 0]]}
 
 Node indexes count only the calls that belong to the model, so a layer
-shared with another model still serialises as Keras would.  Sequential's
+shared with another model still serialises as Keras would.  A nested model
+with a graph of its own (functional, or Sequential with a known input shape)
+counts its calls from 1, as tf.keras and Keras 2 write and read them: for
+them that graph is the model's node 0, left out of ``inbound_nodes`` (their
+``_should_skip_first_node``).  Configs in Keras 3's form (inbound nodes as
+dicts) count the calls from 0 in ``inbound_nodes`` (``input_layers`` and
+``output_layers`` are shifted by ``saving.keras3_serialization``), and so did
+kerasette's own legacy configs before it followed that rule: a reference to
+such a model's node 0 marks them, and they are read as written.  Sequential's
 config is ``{"name": ..., "layers": [{"class_name": ..., "config": ...}]}``.
 """
 from __future__ import annotations
@@ -44,8 +52,10 @@ def functional_config(model) -> dict:
     scheduled = {id(step) for step in model._schedule}
     node_index = {}
     for layer in model.layers:
+        # tf.keras counts a nested graph model's own graph as its node 0 (see module docstring)
+        first = 1 if _skips_first_node(layer) else 0
         for index, call in enumerate(_model_calls(model, layer, scheduled)):
-            node_index[id(call)] = index
+            node_index[id(call)] = index + first
 
     def reference(node):
         call, position = node.origin
@@ -120,8 +130,12 @@ def functional_from_config(config: dict, custom_objects=None, cls=None):
                 raise ConfigError(f"{where}: the InputLayer '{name}' has no input tensor")
             outputs_of[(name, 0)] = calls[0].outputs
 
+    shifted = _first_node_skipped(made, entries, config, pending)
+
     def tensor_of(history):
         name, node_index, tensor_index = _checked_reference(history, where)
+        if name in shifted:
+            node_index -= 1
         if (name, node_index) not in outputs_of:
             raise ConfigError(f"{where}: its config refers to output {node_index} of layer '{name}', "
                               "which the config never produces")
@@ -139,6 +153,7 @@ def functional_from_config(config: dict, custom_objects=None, cls=None):
             kwargs = refs[0][3] if refs else {}
             needed = [(ref[0], ref[1]) for ref in refs] + \
                 [tuple(_checked_reference(h, where)[:2]) for h in _keras_histories(kwargs)]
+            needed = [(key, index - 1) if key in shifted else (key, index) for key, index in needed]
             if all(key in outputs_of for key in needed):
                 tensors = [tensor_of(ref) for ref in refs]
                 argument = tensors[0] if len(tensors) == 1 else tensors
@@ -182,6 +197,45 @@ def functional_from_config(config: dict, custom_objects=None, cls=None):
     if "trainable" in config:
         model.trainable = bool(config["trainable"])
     return model
+
+
+def _skips_first_node(layer) -> bool:
+    """Whether tf.keras numbers ``layer``'s calls from 1 in a config: a model with a graph of its
+    own (functional, or Sequential with a known input shape), whose node 0 is that graph."""
+    from .model import Model
+    return isinstance(layer, Model) and layer.is_functional
+
+
+def _first_node_skipped(made, entries, config, pending) -> set:
+    """The names of the layers whose node indexes count from 1 in this config (tf.keras' rule,
+    ``_skips_first_node``), or none: in Keras 3's form (inbound nodes as dicts), whose node
+    references count the calls alone, and in configs kerasette wrote before it followed the
+    rule (a reference to such a layer's node 0, which tf.keras never writes)."""
+    skipping = {name for name, layer in made.items() if _skips_first_node(layer)}
+    if not skipping:
+        return set()
+    if any(isinstance(node, dict) for entry in entries for node in (entry.get("inbound_nodes") or [])
+           if isinstance(entry.get("inbound_nodes"), list)):
+        return set()
+    references = [item for _, _, node in pending for item in node]
+    references += [history for _, _, node in pending for item in node
+                   for history in _keras_histories(_reference(item)[3])]
+    references += _plain_references([config.get("input_layers"), config.get("output_layers")])
+    if any(isinstance(ref, (list, tuple)) and len(ref) >= 2 and ref[0] in skipping and ref[1] == 0
+           for ref in references):
+        return set()
+    return skipping
+
+
+def _plain_references(value) -> list:
+    """Every ``[layer name, node index, tensor index]`` inside ``value``."""
+    if isinstance(value, (list, tuple)):
+        if len(value) == 3 and isinstance(value[0], str) and isinstance(value[1], int):
+            return [value]
+        return [ref for item in value for ref in _plain_references(item)]
+    if isinstance(value, dict):
+        return [ref for item in value.values() for ref in _plain_references(item)]
+    return []
 
 
 def _checked_reference(history, where):

@@ -276,7 +276,7 @@ def _functional_offsets(value):
         return value
     value = {key: _functional_offsets(item) for key, item in value.items()}
     inner = value.get("config")
-    if _is_functional_entry(value) and "module" in value:
+    if _is_functional_entry(value) and ("module" in value or _keras3_nodes(inner)):
         nested = {entry.get("name") for entry in inner["layers"] if _is_functional_entry(entry)}
         if nested:
             inner = dict(inner)
@@ -284,6 +284,13 @@ def _functional_offsets(value):
                 inner[key] = _shift_references(inner.get(key), nested)
             value["config"] = inner
     return value
+
+
+def _keras3_nodes(config) -> bool:
+    """Whether a functional config's inbound nodes are Keras 3's (dicts of args and kwargs): the
+    top-level config of a Keras 3 ``.h5`` file has no ``module`` to say so."""
+    return any(isinstance(node, dict) for entry in config["layers"] if isinstance(entry, dict)
+               and isinstance(entry.get("inbound_nodes"), list) for node in entry["inbound_nodes"])
 
 
 def _shift_references(refs, nested):

@@ -224,6 +224,10 @@ def _load_from_handle(handle, filepath, custom_objects, compile, safe_mode):
         raise WeightFileError(f"'{filepath}' holds no model: it has no 'model_config' attribute")
     keras2 = serialization.written_by_keras2(_attribute(handle, "keras_version"), _attribute(handle, "backend"),
                                              _attribute(handle, "kerasette_version"))
+    if str(_attribute(handle, "keras_version") or "").startswith("3."):
+        # Keras 3's configs, as in its '.keras' files (nested functional models' offsets included)
+        from .keras3_serialization import normalize_keras3_config
+        config = normalize_keras3_config(config)
     with activations.keras2_names(keras2):
         model = serialization.model_from_config(config, custom_objects, safe_mode=safe_mode)
     if "model_weights" not in handle:
