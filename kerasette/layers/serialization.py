@@ -355,6 +355,12 @@ def build_config_of(layer):
     from .input_layer import InputLayer
     from .recurrent import InitialStateInputs
     from .structure import map_structure
+    own = getattr(type(layer), "get_build_config", None)
+    if own is not None and own is not getattr(Layer, "get_build_config", None):
+        # a class that writes its own (Keras 3's shapes_dict of the attention layers)
+        build = layer.get_build_config()
+        if isinstance(build, dict):
+            return build
     calls = getattr(layer, "_calls", None)
     if isinstance(layer, InputLayer) or not calls or not calls[0].args:
         return None

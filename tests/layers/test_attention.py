@@ -298,3 +298,39 @@ def test_training_a_small_transformer_block_lowers_the_loss():
     model.compile(optimizer="adam", loss="binary_crossentropy")
     history = model.fit(x, y, epochs=8, batch_size=8, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+def _h5_datasets(handle):
+    import h5py
+    found = {}
+    handle.visititems(lambda n, o: found.__setitem__(n, o.shape) if isinstance(o, h5py.Dataset) else None)
+    return found
+
+
+def test_keras3_archive_of_all_four_layers_loads_predicts_and_saves_in_keras_layout(tmp_path):
+    import io
+    import zipfile
+
+    import h5py
+
+    from kerasette.saving import load_model
+    keras_path = os.path.join(FIXTURES, "keras_attention_model.keras")
+    model = load_model(keras_path)
+    xs = [DATA["model.inputs.0"], DATA["model.inputs.1"]]
+    np.testing.assert_allclose(model.predict(xs, verbose=0), DATA["model.outputs"], rtol=RTOL, atol=ATOL)
+    path = str(tmp_path / "again.keras")
+    model.save(path)
+
+    def contents(archive):
+        with zipfile.ZipFile(archive) as z:
+            config = json.loads(z.read("config.json"))
+            with h5py.File(io.BytesIO(z.read("model.weights.h5")), "r") as handle:
+                return config, _h5_datasets(handle)
+
+    (keras_config, keras_weights), (config, weights) = contents(keras_path), contents(path)
+    assert weights == keras_weights
+    names = [(entry["class_name"], entry.get("build_config")) for entry in config["config"]["layers"]]
+    keras_names = [(entry["class_name"], entry.get("build_config")) for entry in keras_config["config"]["layers"]]
+    assert [n for n in names if "Attention" in n[0]] == [n for n in keras_names if "Attention" in n[0]]
+    again = load_model(path)
+    np.testing.assert_allclose(again.predict(xs, verbose=0), DATA["model.outputs"], rtol=RTOL, atol=ATOL)

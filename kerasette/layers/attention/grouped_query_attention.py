@@ -1,4 +1,4 @@
-"""GroupedQueryAttention (also exported as GroupQueryAttention): Keras 3's grouped-query attention.
+"""GroupQueryAttention (also GroupedQueryAttention, Keras 3's class name): grouped-query attention.
 
 ``num_query_heads`` query heads share ``num_key_value_heads`` key/value heads
 (each repeated ``num_query_heads // num_key_value_heads`` times).  Sublayers
@@ -20,7 +20,7 @@ from .multi_head_attention import (_AttentionCallMixin, _EinsumProjection, causa
 __all__ = ["GroupedQueryAttention", "GroupQueryAttention"]
 
 
-class GroupedQueryAttention(_AttentionCallMixin, Layer):
+class GroupQueryAttention(_AttentionCallMixin, Layer):
     """Grouped-query attention: ``layer(query, value, key=None, attention_mask=None,
     return_attention_scores=False, training=None, use_causal_mask=False)`` on
     ``(B, T, dim)`` and ``(B, S, dim)`` inputs, giving ``(B, T, dim)``.
@@ -65,6 +65,12 @@ class GroupedQueryAttention(_AttentionCallMixin, Layer):
         self.seed = seed
         self._inverse_sqrt_head_dim = 1.0 / math.sqrt(float(self.head_dim))
 
+    def _config_class_name(self):
+        # Keras 3's class is GroupedQueryAttention, registered as GroupQueryAttention: its
+        # records say GroupQueryAttention (this class's name), its .weights.h5 paths
+        # grouped_query_attention (from the class name this gives)
+        return "GroupedQueryAttention"
+
     kernel_initializer = property(lambda self: self._kernel_init)
     bias_initializer = property(lambda self: self._bias_init)
 
@@ -75,6 +81,7 @@ class GroupedQueryAttention(_AttentionCallMixin, Layer):
     def build(self, query_shape, value_shape=None, key_shape=None):
         if value_shape is None:
             return   # built by __call__, which knows every input's shape
+        self._remember_build_shapes(query_shape, value_shape, key_shape)
         key_shape = value_shape if key_shape is None else key_shape
         self.feature_dim = query_shape[-1]
         q_dims = (self.num_query_heads, self.head_dim)
@@ -128,7 +135,7 @@ class GroupedQueryAttention(_AttentionCallMixin, Layer):
         query_mask, value_mask, key_mask = self._call_masks(query_mask, value_mask, key_mask)
         causal_only = (use_causal_mask and query_mask is None and value_mask is None
                        and key_mask is None and attention_mask is None and self.sliding_window is None
-                       and type(self)._compute_attention is GroupedQueryAttention._compute_attention)
+                       and type(self)._compute_attention is GroupQueryAttention._compute_attention)
         if not causal_only:
             attention_mask = combined_attention_mask(
                 query, value, query_mask=query_mask, value_mask=value_mask, key_mask=key_mask,
@@ -182,5 +189,5 @@ class GroupedQueryAttention(_AttentionCallMixin, Layer):
         return config
 
 
-#: Keras 3 exports the class under both names
-GroupQueryAttention = GroupedQueryAttention
+#: Keras 3's class name (its records write GroupQueryAttention, the name it exports)
+GroupedQueryAttention = GroupQueryAttention

@@ -203,6 +203,20 @@ class _AttentionCallMixin:
             return [query_mask, None]
         return query_mask
 
+    def get_build_config(self):
+        """Keras 3's build config of these layers: ``{"shapes_dict": {"query_shape": ...,
+        "value_shape": ...(, "key_shape": ...)}}`` (``build_from_config`` calls
+        ``build(**shapes_dict)``)."""
+        shapes = getattr(self, "_attention_build_shapes", None)
+        if shapes is None:
+            return None
+        names = ("query_shape", "value_shape", "key_shape")
+        return {"shapes_dict": {name: list(shape) for name, shape in zip(names, shapes) if shape is not None}}
+
+    def _remember_build_shapes(self, query_shape, value_shape, key_shape):
+        self._attention_build_shapes = (tuple(query_shape), tuple(value_shape),
+                                        None if key_shape is None else tuple(key_shape))
+
     def _common_sublayer_kwargs(self):
         return dict(kernel_initializer=initializers.get(initializers.serialize(self._kernel_init)),
                     bias_initializer=initializers.get(initializers.serialize(self._bias_init)),
@@ -342,6 +356,7 @@ class MultiHeadAttention(_AttentionCallMixin, Layer):
     def build(self, query_shape, value_shape=None, key_shape=None):
         if value_shape is None:
             return   # built by __call__, which knows every input's shape
+        self._remember_build_shapes(query_shape, value_shape, key_shape)
         query_shape, value_shape = tuple(query_shape), tuple(value_shape)
         key_shape = value_shape if key_shape is None else tuple(key_shape)
         if value_shape[1:-1] != key_shape[1:-1]:
