@@ -14,8 +14,8 @@ from ... import constraints, initializers, ops, regularizers
 from ..activation import Softmax
 from ..core import Dropout
 from ..layer import Layer
-from .multi_head_attention import (_AttentionCallMixin, _EinsumProjection, causal_mask, check_flash_attention,
-                                   check_sliding_window, combined_attention_mask)
+from .multi_head_attention import (_AttentionCallMixin, causal_mask, check_flash_attention, check_sliding_window,
+                                   combined_attention_mask, einsum_projection)
 
 __all__ = ["GroupedQueryAttention", "GroupQueryAttention"]
 
@@ -75,8 +75,9 @@ class GroupQueryAttention(_AttentionCallMixin, Layer):
     bias_initializer = property(lambda self: self._bias_init)
 
     def _projection(self, equation, dims, name, activation=None):
-        return _EinsumProjection(equation, dims, use_bias=self.use_bias, activation=activation,
-                                 name=name, **self._common_sublayer_kwargs())
+        bias_axes = equation.split("->")[1][-len(dims):]
+        return einsum_projection(equation, bias_axes, dims, self.use_bias, name, activation,
+                                 **self._common_sublayer_kwargs())
 
     def build(self, query_shape, value_shape=None, key_shape=None):
         if value_shape is None:

@@ -23,66 +23,21 @@ import string
 
 from ... import constraints, initializers, ops, regularizers
 from ...ops.masking import get_mask
-from ...primitives.base import ShapeError, format_shape
 from ..activation import Softmax
 from ..core import Dropout
+from ..einsum_dense import EinsumDense
 from ..layer import Layer
 
 __all__ = ["MultiHeadAttention"]
 
 
-class _EinsumProjection(Layer):
-    """An einsum projection (Keras' EinsumDense as the attention layers use it):
-    ``einsum(equation, inputs, kernel) + bias`` with ``kernel`` of the shape the
-    equation gives (the input's contracted sizes, then ``output_dims``) and
-    ``bias`` over the trailing ``output_dims``."""
-
-    def __init__(self, equation, output_dims, use_bias=True, activation=None,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
-                 bias_constraint=None, **kwargs):
-        super().__init__(**kwargs)
-        self.equation = equation
-        self.output_dims = tuple(int(d) for d in output_dims)
-        self.use_bias = use_bias
-        self.activation = activation
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-
-    def build(self, input_shape):
-        inputs, rest = self.equation.split(",")
-        kernel_letters = rest.split("->")[0]
-        contracted = kernel_letters[:len(kernel_letters) - len(self.output_dims)]
-        sizes = []
-        for letter in contracted:
-            size = input_shape[inputs.index(letter)]
-            if size is None:
-                raise ShapeError(f"{self.name}: the projected axis '{letter}' of an input of shape "
-                                 f"{format_shape(input_shape)} must be known")
-            sizes.append(int(size))
-        self.kernel = self.add_weight(name="kernel", shape=tuple(sizes) + self.output_dims,
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=self.output_dims,
-                                        initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint)
-        self.built = True
-
-    def call(self, inputs):
-        outputs = ops.einsum(self.equation, inputs, self.kernel)
-        if self.bias is not None:
-            outputs = ops.add(outputs, self.bias)
-        if self.activation == "sigmoid":
-            outputs = ops.sigmoid(outputs)
-        return outputs
+def einsum_projection(equation, bias_axes, output_dims, use_bias, name, activation=None, **common):
+    """The EinsumDense Keras' attention layers make: ``output_shape`` is ``None`` for the
+    free axes and ``output_dims`` for the projected ones."""
+    free = len(equation.split("->")[1]) - 1 - len(output_dims)
+    return EinsumDense(equation, output_shape=[None] * free + list(output_dims),
+                       bias_axes=bias_axes if use_bias else None, activation=activation,
+                       name=name, **common)
 
 
 def input_mask(value):
@@ -349,9 +304,9 @@ class MultiHeadAttention(_AttentionCallMixin, Layer):
     _output_dense = property(lambda self: self.output_dense)
 
     def _projection(self, rank, bound, heads_dims, name, activation=None):
-        equation, _, _ = build_projection_equation(rank - bound, bound, len(heads_dims))
-        return _EinsumProjection(equation, heads_dims, use_bias=self._use_bias, activation=activation,
-                                 name=name, **self._common_sublayer_kwargs())
+        equation, bias_axes, _ = build_projection_equation(rank - bound, bound, len(heads_dims))
+        return einsum_projection(equation, bias_axes, heads_dims, self._use_bias, name, activation,
+                                 **self._common_sublayer_kwargs())
 
     def build(self, query_shape, value_shape=None, key_shape=None):
         if value_shape is None:
