@@ -334,3 +334,30 @@ def test_keras3_archive_of_all_four_layers_loads_predicts_and_saves_in_keras_lay
     assert [n for n in names if "Attention" in n[0]] == [n for n in keras_names if "Attention" in n[0]]
     again = load_model(path)
     np.testing.assert_allclose(again.predict(xs, verbose=0), DATA["model.outputs"], rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"is_causal": True}, {"mask": "mask", "bias": "bias", "scale": 0.7}],
+                         ids=["plain", "causal", "mask_bias_scale"])
+def test_dot_product_attention_gradients_match_central_differences_in_float64(kwargs):
+    """No new primitive: the op composes einsum, where and softmax; its gradient checked
+    as the primitive harness checks one (central differences in float64)."""
+    from tests.primitives.harness import numeric_gradient
+    rng = np.random.default_rng(5)
+    q, k, v = (rng.standard_normal(s) for s in ((1, 3, 4, 2), (1, 4, 2, 2), (1, 4, 2, 2)))
+    bias = rng.standard_normal((1, 4, 3, 4))
+    mask = rng.random((1, 1, 3, 4)) > 0.3
+    cot = rng.standard_normal(q.shape)
+
+    def resolve(b):
+        return {key: {"mask": mask, "bias": b}.get(value, value) if isinstance(value, str) else value
+                for key, value in kwargs.items()}
+
+    def scalar(q, k, v, b):
+        return float(np.sum(ops.dot_product_attention(q, k, v, **resolve(b)) * cot))
+
+    tensors = [Tensor(a, requires_grad=True) for a in (q, k, v, bias)]
+    total = ops.sum(ops.multiply(ops.dot_product_attention(*tensors[:3], **resolve(tensors[3])), cot))
+    total.backward()
+    for index, tensor in enumerate(tensors if "bias" in kwargs else tensors[:3]):
+        expected = numeric_gradient(scalar, [q, k, v, bias], index, 1e-6)
+        np.testing.assert_allclose(tensor.grad, expected, rtol=1e-5, atol=1e-7, err_msg=f"input {index}")
