@@ -361,3 +361,19 @@ def test_dot_product_attention_gradients_match_central_differences_in_float64(kw
     for index, tensor in enumerate(tensors if "bias" in kwargs else tensors[:3]):
         expected = numeric_gradient(scalar, [q, k, v, bias], index, 1e-6)
         np.testing.assert_allclose(tensor.grad, expected, rtol=1e-5, atol=1e-7, err_msg=f"input {index}")
+
+
+def test_keras_default_names_and_masks_read_when_call_runs_directly():
+    assert layers.GroupQueryAttention(head_dim=2, num_query_heads=2, num_key_value_heads=1).name.startswith(
+        "grouped_query_attention")
+    assert layers.MultiHeadAttention(num_heads=1, key_dim=2).name.startswith("multi_head_attention")
+    x = np.random.default_rng(2).standard_normal((2, 4, 6)).astype("float32")
+    x[0, -1] = 0.0
+    for layer in (layers.MultiHeadAttention(num_heads=2, key_dim=3),
+                  layers.GroupQueryAttention(head_dim=2, num_query_heads=2, num_key_value_heads=1)):
+        masked = layers.Masking(0.0)(x)
+        through_call = layer(masked, masked)
+        direct = layer.call(layers.Masking(0.0)(x), layers.Masking(0.0)(x))
+        unmasked = layer(x, x)
+        np.testing.assert_allclose(np.asarray(direct), np.asarray(through_call), rtol=1e-6)
+        assert not np.allclose(np.asarray(unmasked), np.asarray(through_call))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from ... import constraints, initializers, ops, regularizers
+from ... import backend, constraints, initializers, ops, regularizers
 from ..activation import Softmax
 from ..core import Dropout
 from ..layer import Layer
@@ -38,6 +38,9 @@ class GroupQueryAttention(_AttentionCallMixin, Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
                  use_gate=False, seed=None, **kwargs):
+        if not kwargs.get("name"):
+            # Keras 3 names it after its class, GroupedQueryAttention
+            kwargs["name"] = backend.unique_object_name("grouped_query_attention")
         super().__init__(**kwargs)
         self.supports_masking = True
         self._pending_masks = []
@@ -133,7 +136,8 @@ class GroupQueryAttention(_AttentionCallMixin, Layer):
              attention_mask=None, return_attention_scores=False, training=None, use_causal_mask=False):
         if key is None:
             key = value
-        query_mask, value_mask, key_mask = self._call_masks(query_mask, value_mask, key_mask)
+        query_mask, value_mask, key_mask = self._call_masks(query_mask, value_mask, key_mask,
+                                                            query, value, key)
         causal_only = (use_causal_mask and query_mask is None and value_mask is None
                        and key_mask is None and attention_mask is None and self.sliding_window is None
                        and type(self)._compute_attention is GroupQueryAttention._compute_attention)

@@ -144,8 +144,12 @@ class _AttentionCallMixin:
             self._pending_masks.pop()
             self._scores_requested.pop()
 
-    def _call_masks(self, query_mask, value_mask, key_mask):
-        pending = self._pending_masks[-1] if self._pending_masks else {}
+    def _call_masks(self, query_mask, value_mask, key_mask, query, value, key):
+        if self._pending_masks:
+            pending = self._pending_masks[-1]
+        else:   # call() run directly, not through __call__: the inputs' own masks
+            pending = {"query_mask": input_mask(query), "value_mask": input_mask(value),
+                       "key_mask": None if key is value else input_mask(key)}
         query_mask = pending.get("query_mask") if query_mask is None else query_mask
         value_mask = pending.get("value_mask") if value_mask is None else value_mask
         key_mask = pending.get("key_mask") if key_mask is None else key_mask
@@ -379,9 +383,9 @@ class MultiHeadAttention(_AttentionCallMixin, Layer):
 
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
              attention_mask=None, return_attention_scores=False, training=None, use_causal_mask=False):
+        query_mask, value_mask, key_mask = self._call_masks(None, value_mask, key_mask, query, value, key)
         if key is None:
             key = value
-        query_mask, value_mask, key_mask = self._call_masks(None, value_mask, key_mask)
         causal_only = (use_causal_mask and query_mask is None and value_mask is None
                        and key_mask is None and attention_mask is None and self._sliding_window is None
                        and type(self)._compute_attention is MultiHeadAttention._compute_attention)
