@@ -265,18 +265,24 @@ def _keras2_nodes(nodes, where: str) -> list:
 
 
 def mask_only_layers(layers) -> set:
-    """Names of the entries whose outputs only ever feed another call's ``mask``.
+    """Names of the entries whose outputs only ever feed another call's ``mask``,
+    directly or through other such entries.
 
     Keras 3 records the mask an ``Embedding(mask_zero=True)`` makes as an op
-    (``NotEqual``) whose output is passed on as ``mask=``; kerasette's tensors
-    carry their masks themselves, so those entries are left out and the
-    ``mask`` arguments dropped.
+    (``NotEqual``) whose output is passed on as ``mask=``, and the masks layers
+    combine from it (``Any``, ``LogicalOr``, ``ConvertToTensor`` after the
+    attention layers) as chains of ops ending in a ``mask=``; kerasette's tensors
+    carry their masks themselves, so those entries are left out and the ``mask``
+    arguments dropped.
     """
-    as_mask, as_other = set(), set()
+    uses = {}   # producer -> [consumer name, or None for a mask= use]
     for entry in layers:
         if not isinstance(entry, dict):
             continue
         where = _where(entry)
+        consumer = entry.get("name")
+        if not isinstance(consumer, str) and isinstance(entry.get("config"), dict):
+            consumer = entry["config"].get("name")
         nodes = entry.get("inbound_nodes") or []
         for node in nodes if isinstance(nodes, list) else []:
             if not isinstance(node, dict):
@@ -284,10 +290,39 @@ def mask_only_layers(layers) -> set:
             kwargs = node.get("kwargs") or {}
             if not isinstance(kwargs, dict):
                 continue
-            as_mask.update(keras_history(t, where)[0] for t in _keras_tensors(kwargs.get("mask")))
+            for t in _keras_tensors(kwargs.get("mask")):
+                uses.setdefault(keras_history(t, where)[0], []).append(None)
             others = [node.get("args", [])] + [value for key, value in kwargs.items() if key != "mask"]
-            as_other.update(keras_history(t, where)[0] for t in _keras_tensors(others))
-    return as_mask - as_other
+            for t in _keras_tensors(others):
+                uses.setdefault(keras_history(t, where)[0], []).append(consumer)
+    # the largest set whose every use is a mask= or a use by a member
+    inputs = {entry.get("name") for entry in layers
+              if isinstance(entry, dict) and entry.get("class_name") == "InputLayer"}
+    found = set(uses) - inputs
+    changed = True
+    while changed:
+        changed = False
+        for name in list(found):
+            if not all(use is None or use in found for use in uses[name]):
+                found.discard(name)
+                changed = True
+    return {name for name in found if _reaches_a_mask(name, uses, found)}
+
+
+def _reaches_a_mask(name, uses, found) -> bool:
+    """Whether ``name``'s outputs end, through members of ``found``, in some ``mask=``."""
+    stack, seen = [name], set()
+    while stack:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for use in uses.get(current, []):
+            if use is None:
+                return True
+            if use in found:
+                stack.append(use)
+    return False
 
 
 def _where(entry) -> str:
