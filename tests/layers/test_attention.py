@@ -377,3 +377,19 @@ def test_keras_default_names_and_masks_read_when_call_runs_directly():
         unmasked = layer(x, x)
         np.testing.assert_allclose(np.asarray(direct), np.asarray(through_call), rtol=1e-6)
         assert not np.allclose(np.asarray(unmasked), np.asarray(through_call))
+
+
+def test_a_transformer_block_trains_four_adam_steps_like_keras():
+    from kerasette import optimizers
+    tokens = layers.Input(shape=(6,), dtype="int32")
+    x = layers.Embedding(10, 8, mask_zero=True)(tokens)
+    h = layers.MultiHeadAttention(num_heads=2, key_dim=4)(x, x, use_causal_mask=True)
+    h = layers.GlobalAveragePooling1D()(layers.Add()([x, h]))
+    model = Model(tokens, layers.Dense(3, activation="softmax")(h))
+    model.set_weights(arrays("train", "weights"))
+    model.compile(optimizer=optimizers.Adam(learning_rate=0.01), loss="sparse_categorical_crossentropy")
+    losses = [float(np.ravel(model.train_on_batch(DATA[f"train.x.{step}"], DATA[f"train.y.{step}"]))[0])
+              for step in range(4)]
+    np.testing.assert_allclose(losses, DATA["train.losses"], rtol=1e-4)
+    for weight, final in zip(model.get_weights(), arrays("train", "final")):
+        np.testing.assert_allclose(weight, final, rtol=1e-3, atol=1e-5)
