@@ -10,27 +10,57 @@ from .compiler import Program
 from .node import Node
 
 
+_END = object()
+
+
 def _flatten(structure, out):
-    if isinstance(structure, Node):
-        out.append(structure)
-    elif isinstance(structure, dict):
-        for value in structure.values():
-            _flatten(value, out)
-    elif isinstance(structure, (list, tuple)):
-        for value in structure:
-            _flatten(value, out)
-    else:
-        raise TypeError(f"Cannot fetch {structure!r}: fetches are nodes, lists, tuples or dicts of them")
+    """The nodes of a fetch structure (lists, tuples, dicts), in order; a loop, not recursion."""
+    stack = [iter((structure,))]
+    while stack:
+        item = next(stack[-1], _END)
+        if item is _END:
+            stack.pop()
+        elif isinstance(item, Node):
+            out.append(item)
+        elif isinstance(item, dict):
+            stack.append(iter(item.values()))
+        elif isinstance(item, (list, tuple)):
+            stack.append(iter(item))
+        else:
+            raise TypeError(f"Cannot fetch {item!r}: fetches are nodes, lists, tuples or dicts of them")
     return out
 
 
 def _rebuild(structure, values):
+    """``structure`` with each node replaced by the next of ``values`` (``_flatten``'s order)."""
     if isinstance(structure, Node):
         return next(values)
-    if isinstance(structure, dict):
-        return {key: _rebuild(value, values) for key, value in structure.items()}
-    rebuilt = [_rebuild(value, values) for value in structure]
-    return tuple(rebuilt) if isinstance(structure, tuple) else rebuilt
+
+    def frame(container, key):
+        items = iter(container.items()) if isinstance(container, dict) else iter(container)
+        return container, items, [], key
+
+    stack = [frame(structure, None)]
+    while True:
+        container, items, done, _ = stack[-1]
+        item = next(items, _END)
+        if item is _END:
+            _, _, _, key = stack.pop()
+            if isinstance(container, dict):
+                built = dict(done)
+            else:
+                built = tuple(done) if isinstance(container, tuple) else done
+            if not stack:
+                return built
+            stack[-1][2].append((key, built) if isinstance(stack[-1][0], dict) else built)
+            continue
+        key, value = item if isinstance(container, dict) else (None, item)
+        if isinstance(value, Node):
+            value = next(values)
+        elif isinstance(value, (dict, list, tuple)):
+            stack.append(frame(value, key))
+            continue
+        done.append((key, value) if isinstance(container, dict) else value)
 
 
 class Session:

@@ -178,10 +178,10 @@ class Layer:
         """Keras' order, layer by layer: this layer's own trainable weights, then its own
         non-trainable ones, then each nested layer's weights in that order (what
         ``get_weights`` and ``set_weights`` use; tf.keras and Keras 3 agree)."""
-        own = self._own_weights
-        result = [w for w in own if w.trainable] + [w for w in own if not w.trainable]
-        for layer in self._layers:
-            result.extend(layer.weights)
+        result = []
+        for layer in _nested_layers(self):
+            own = layer._own_weights
+            result += [w for w in own if w.trainable] + [w for w in own if not w.trainable]
         return _unique(result)
 
     @property
@@ -189,9 +189,9 @@ class Layer:
         """The weights the optimizer updates, in ``weights`` order; none if the layer is frozen."""
         if not self.trainable:
             return []
-        trainable = {id(w) for w in self._own_weights if w.trainable}
-        for layer in self._layers:
-            trainable.update(id(w) for w in layer.trainable_weights)
+        # a weight is trainable here if some chain of trainable layers leads to its own layer
+        trainable = {id(w) for layer in _nested_layers(self, only_trainable=True)
+                     for w in layer._own_weights if w.trainable}
         return [w for w in self.weights if id(w) in trainable]
 
     @property
@@ -235,10 +235,14 @@ class Layer:
     @property
     def losses(self) -> list:
         """Regularization penalties of the current weights, and activity penalties of the last call."""
-        penalties = [regularizer(variable) for regularizer, variable in self._regularized]
-        penalties += list(self._call_losses)
-        for layer in self._layers:
-            penalties += layer.losses
+        penalties = []
+        # depth first, each layer before its nested ones; a layer held twice counts twice
+        stack = [self]
+        while stack:
+            layer = stack.pop()
+            penalties += [regularizer(variable) for regularizer, variable in layer._regularized]
+            penalties += list(layer._call_losses)
+            stack.extend(reversed(layer._layers))
         return penalties
 
     def add_loss(self, loss) -> None:
@@ -519,6 +523,23 @@ def apply_identity(node):
     if isinstance(node, Variable):
         node = variable_from_holder(node, node.name)
     return apply("identity", node)
+
+
+def _nested_layers(root, only_trainable=False) -> list:
+    """``root`` and the layers nested in it, each once, depth first in tracking order (each layer
+    before its nested ones): the order of Keras' weight lists.  A loop, not recursion, so that
+    models nested thousands deep are walked too.  ``only_trainable``: frozen layers and what
+    they hold (unless reached through trainable ones) are left out."""
+    seen, order, stack = set(), [], [root]
+    while stack:
+        layer = stack.pop()
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        order.append(layer)
+        stack.extend(child for child in reversed(layer._layers)
+                     if not only_trainable or child.trainable)
+    return order
 
 
 def _unique(variables):

@@ -110,35 +110,48 @@ def _children(obj):
 
 
 def walk(model) -> list:
-    """``[(path, object)]`` for the model and everything saved inside it, in Keras 3's order."""
+    """``[(path, object)]`` for the model and everything saved inside it, in Keras 3's order
+    (depth first, each object before what it holds; a loop, so models nested thousands deep
+    are walked too)."""
     visited, result = set(), []
-
-    def visit(obj, path):
+    stack = [iter([("", model)])]
+    while stack:
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
+            continue
+        path, obj = entry
         if id(obj) in visited:
-            return
+            continue
         visited.add(id(obj))
         result.append((path, obj))
-        for attribute, child in _children(obj):
-            child_path = f"{path}/{attribute}" if path else attribute
-            if _is_saveable(child):
-                visit(child, child_path)
-                continue
-            used = {}
-            items = child.values() if isinstance(child, dict) else child
-            for item in items:
-                if not _is_saveable(item):
-                    continue
-                base = keras_snake_case(_class_name(item))
-                if base in used:
-                    used[base] += 1
-                    name = f"{base}_{used[base]}"
-                else:
-                    used[base] = 0
-                    name = base
-                visit(item, f"{child_path}/{name}")
-
-    visit(model, "")
+        stack.append(iter(_child_entries(obj, path)))
     return result
+
+
+def _child_entries(obj, path) -> list:
+    """``[(path, child)]`` of what ``obj`` holds, in Keras 3's order and with its names: an
+    attribute by its name, an item of a list by its class's snake-case name made unique there."""
+    entries = []
+    for attribute, child in _children(obj):
+        child_path = f"{path}/{attribute}" if path else attribute
+        if _is_saveable(child):
+            entries.append((child_path, child))
+            continue
+        used = {}
+        items = child.values() if isinstance(child, dict) else child
+        for item in items:
+            if not _is_saveable(item):
+                continue
+            base = keras_snake_case(_class_name(item))
+            if base in used:
+                used[base] += 1
+                name = f"{base}_{used[base]}"
+            else:
+                used[base] = 0
+                name = base
+            entries.append((f"{child_path}/{name}", item))
+    return entries
 
 
 def _vars_path(path: str) -> str:
@@ -147,13 +160,29 @@ def _vars_path(path: str) -> str:
 
 def save_weights_to_file(handle: h5py.File, model) -> None:
     """Write ``model`` (and its built optimizer) in the ``.weights.h5`` layout."""
+    groups = {"": handle}
     for path, obj in walk(model):
-        group = handle.require_group(_vars_path(path))
+        group = _require_group(groups, _vars_path(path))
         name = getattr(obj, "name", None)
         if isinstance(name, str):
             group.attrs["name"] = name
         for index, variable in enumerate(own_variables(obj)):
             write_dataset(group, str(index), variable.numpy())
+
+
+def _require_group(groups: dict, path: str):
+    """The group at ``path``, made where missing, from the nearest group already at hand: HDF5
+    resolves a full path one level at a time, which for models nested thousands deep would cost
+    the depth at every object."""
+    parts = path.split("/")
+    known = len(parts)
+    while known and "/".join(parts[:known]) not in groups:
+        known -= 1
+    group = groups["/".join(parts[:known])]
+    for end in range(known + 1, len(parts) + 1):
+        group = group.require_group(parts[end - 1])
+        groups["/".join(parts[:end])] = group
+    return group
 
 
 def is_keras3_weights_file(handle) -> bool:
@@ -195,16 +224,22 @@ def _is_vars_path(name: str) -> bool:
 def _all_vars_groups(handle, filepath, strays: list | None = None) -> dict:
     """Every ``.../vars`` group of the file: path -> group; datasets outside them go to ``strays``."""
     found = {}
-
-    def visit(name, item):
-        if isinstance(item, h5py.Group) and _is_vars_path(name):
-            found[name] = item
-        elif strays is not None and isinstance(item, h5py.Dataset) and not _is_vars_path(name.rpartition("/")[0]):
-            strays.append(name)
+    # depth first in name order, like HDF5's own visit, but from each group's handle: a full
+    # path resolved from the root for every entry would cost the depth of files nested thousands deep
+    def entries(prefix, group):
+        return [(f"{prefix}/{key}" if prefix else key, prefix, group.get(key)) for key in group.keys()]
 
     try:
-        handle.visititems(visit)
-    except (OSError, ValueError, RuntimeError) as error:
+        stack = entries("", handle)[::-1]
+        while stack:
+            name, prefix, item = stack.pop()
+            if isinstance(item, h5py.Group):
+                if _is_vars_path(name):
+                    found[name] = item
+                stack.extend(entries(name, item)[::-1])
+            elif strays is not None and isinstance(item, h5py.Dataset) and not _is_vars_path(prefix):
+                strays.append(name)
+    except (OSError, ValueError, RuntimeError, KeyError) as error:
         raise WeightFileError(f"Cannot walk '{filepath}': the file is truncated or corrupt ({error})") from None
     return found
 
