@@ -15,7 +15,7 @@ from ..activation import Softmax
 from ..core import Dropout
 from ..layer import Layer
 from .multi_head_attention import (_AttentionCallMixin, causal_mask, check_flash_attention, check_sliding_window,
-                                   combined_attention_mask, einsum_projection)
+                                   einsum_projection)
 
 __all__ = ["GroupedQueryAttention", "GroupQueryAttention"]
 
@@ -138,14 +138,9 @@ class GroupQueryAttention(_AttentionCallMixin, Layer):
             key = value
         query_mask, value_mask, key_mask = self._call_masks(query_mask, value_mask, key_mask,
                                                             query, value, key)
-        causal_only = (use_causal_mask and query_mask is None and value_mask is None
-                       and key_mask is None and attention_mask is None and self.sliding_window is None
-                       and type(self)._compute_attention is GroupQueryAttention._compute_attention)
-        if not causal_only:
-            attention_mask = combined_attention_mask(
-                query, value, query_mask=query_mask, value_mask=value_mask, key_mask=key_mask,
-                attention_mask=attention_mask, use_causal_mask=use_causal_mask,
-                sliding_window=self.sliding_window)
+        attention_mask, causal_only = self._mask_for_call(
+            query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask,
+            self.sliding_window, GroupQueryAttention)
         gate = self._gate_dense(query) if self.use_gate else None
         query = self._query_dense(query)
         key = ops.repeat(self._key_dense(key), self.num_repeats, axis=2)

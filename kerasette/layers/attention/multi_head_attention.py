@@ -114,6 +114,21 @@ class _AttentionCallMixin:
     key=None, ...)`` builds from all three shapes, and the inputs' masks are read
     before the call (arrays lose them when the base class wraps them)."""
 
+    def _mask_for_call(self, query, value, query_mask, value_mask, key_mask, attention_mask,
+                       use_causal_mask, sliding_window, base_class):
+        """``(attention_mask, causal_only)``: with only a causal mask asked for (and the
+        class's own attention core), the core applies it itself; otherwise every mask is
+        combined into one attention mask."""
+        causal_only = (use_causal_mask and query_mask is None and value_mask is None
+                       and key_mask is None and attention_mask is None and sliding_window is None
+                       and type(self)._compute_attention is base_class._compute_attention)
+        if not causal_only:
+            attention_mask = combined_attention_mask(
+                query, value, query_mask=query_mask, value_mask=value_mask, key_mask=key_mask,
+                attention_mask=attention_mask, use_causal_mask=use_causal_mask,
+                sliding_window=sliding_window)
+        return attention_mask, causal_only
+
     def __call__(self, query, value=None, key=None, **kwargs):
         if value is None and isinstance(query, (list, tuple)) and len(query) in (2, 3):
             # a model record's call of several positional tensors: [query, value(, key)]
@@ -386,14 +401,9 @@ class MultiHeadAttention(_AttentionCallMixin, Layer):
         query_mask, value_mask, key_mask = self._call_masks(None, value_mask, key_mask, query, value, key)
         if key is None:
             key = value
-        causal_only = (use_causal_mask and query_mask is None and value_mask is None
-                       and key_mask is None and attention_mask is None and self._sliding_window is None
-                       and type(self)._compute_attention is MultiHeadAttention._compute_attention)
-        if not causal_only:
-            attention_mask = combined_attention_mask(
-                query, value, query_mask=query_mask, value_mask=value_mask, key_mask=key_mask,
-                attention_mask=attention_mask, use_causal_mask=use_causal_mask,
-                sliding_window=self._sliding_window)
+        attention_mask, causal_only = self._mask_for_call(
+            query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask,
+            self._sliding_window, MultiHeadAttention)
         gate = self._gate_dense(query) if self._use_gate else None
         query = self._query_dense(query)
         key = self._key_dense(key)
