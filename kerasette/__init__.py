@@ -18,6 +18,8 @@ from .models import Model, Sequential
 from .variables import Variable
 from .version import __version__, version
 
+from . import applications  # the top floor: image models over models and layers
+
 
 # keras.utils offers keras.saving's registration and serialization functions too; utils sits on
 # the bottom floor and never imports saving, so the public face hands them over (saving imports
@@ -35,6 +37,6 @@ keras = sys.modules[__name__]
 __all__ = [
     "activations", "backend", "callbacks", "config", "constraints", "datasets", "engine", "initializers", "layers",
     "losses", "metrics", "models", "ops", "optimizers", "primitives", "random", "regularizers", "saving",
-    "utils",
+    "utils", "applications",
     "Tensor", "no_grad", "enable_grad", "Input", "Layer", "Model", "Sequential", "Variable", "__version__", "version",
 ]

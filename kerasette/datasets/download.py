@@ -57,6 +57,9 @@ def cache_dir() -> str:
     return os.path.abspath(os.path.join(os.path.expanduser(home), "datasets"))
 
 
+_datasets_cache_dir = cache_dir  # ``get_file``'s ``cache_dir`` argument shadows the name
+
+
 def _timeout() -> float:
     value = os.environ.get("KERASETTE_DOWNLOAD_TIMEOUT")
     return float(value) if value else _DEFAULT_TIMEOUT_S
@@ -87,19 +90,23 @@ def _file_digest(path: str, file_hash: str) -> str:
 
 
 def get_file(fname: str, origin: str, file_hash: str, cache_subdir: str | None = None,
-             verbose: bool = True) -> str:
+             verbose: bool = True, cache_dir: str | None = None) -> str:
     """Return the local path of ``fname``, downloading it from ``origin`` if needed.
 
     ``file_hash`` is the expected SHA-256 (or MD5) hex digest. A cached file
     with the right checksum is reused without any network access; a cached
     file with a wrong one is fetched again. Raises :class:`DownloadError` with
     the address and the manual placement path when the file cannot be had.
+    ``cache_dir`` replaces the datasets cache folder as the root that
+    ``cache_subdir`` is taken under (``kerasette.applications`` keeps its
+    weight files in a models folder this way).
 
     >>> path = get_file("mnist.npz", KERAS_DATASETS_URL + "mnist.npz",
     ...                 "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1")
     ... # doctest: +SKIP
     """
-    folder = cache_dir() if cache_subdir is None else os.path.join(cache_dir(), cache_subdir)
+    root = _datasets_cache_dir() if cache_dir is None else os.path.abspath(os.path.expanduser(cache_dir))
+    folder = root if cache_subdir is None else os.path.join(root, cache_subdir)
     target = os.path.join(folder, fname)
     expected = file_hash.lower()
     url = _resolve_origin(origin)
@@ -121,8 +128,9 @@ def get_file(fname: str, origin: str, file_hash: str, cache_subdir: str | None =
 
 
 def _manual_hint(url: str, target: str) -> str:
-    return (f"To use this dataset without network access, download {url} on another machine "
-            f"and place it at {target} (set KERASETTE_DATASETS to use another folder).")
+    return (f"To use this file without network access, download {url} on another machine "
+            f"and place it at {target} (set KERASETTE_DATASETS, or KERASETTE_MODELS for model "
+            "weights, to use another folder).")
 
 
 def _download(url: str, target: str, expected: str, stale_note: str, verbose: bool) -> None:
