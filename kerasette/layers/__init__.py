@@ -2,9 +2,11 @@
 from . import activation, convolutional, core, merging, noise, normalization, pooling, recurrent, reshaping, wrappers
 from . import attention
 from . import adaptive_pooling
+from . import conv_lstm
 from .activation import *  # noqa: F401,F403
 from .adaptive_pooling import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
+from .conv_lstm import *  # noqa: F401,F403
 from .convolutional import *  # noqa: F401,F403
 from .core import *  # noqa: F401,F403
 from .einsum_dense import EinsumDense
@@ -15,6 +17,8 @@ from .merging import *  # noqa: F401,F403
 from .noise import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
+from . import preprocessing
+from .preprocessing import *  # noqa: F401,F403
 from .recurrent import *  # noqa: F401,F403
 from .reshaping import *  # noqa: F401,F403
 from .reversible_embedding import ReversibleEmbedding
@@ -22,6 +26,6 @@ from .serialization import deserialize, serialize
 from .wrappers import *  # noqa: F401,F403
 
 __all__ = (["Layer", "InputSpec", "Input", "InputLayer", "serialize", "deserialize", "EinsumDense", "Identity"]
-           + adaptive_pooling.__all__ + ["ReversibleEmbedding"] + activation.__all__ + attention.__all__ + convolutional.__all__
+           + adaptive_pooling.__all__ + ["ReversibleEmbedding"] + activation.__all__ + attention.__all__ + conv_lstm.__all__ + convolutional.__all__
            + core.__all__ + merging.__all__ + noise.__all__ + normalization.__all__ + pooling.__all__
-           + recurrent.__all__ + reshaping.__all__ + wrappers.__all__)
+           + recurrent.__all__ + reshaping.__all__ + wrappers.__all__ + preprocessing.__all__)

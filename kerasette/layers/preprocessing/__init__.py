@@ -1,0 +1,12 @@
+"""Preprocessing layers (Keras 3's ``keras.layers`` preprocessing family): one module per layer kind.
+
+Numeric (Rescaling, Normalization, Discretization), categorical
+(CategoryEncoding, Hashing, HashedCrossing, StringLookup, IntegerLookup) and
+text (TextVectorization) layers live here; layers that learn state from data
+take it through ``adapt()`` (see ``data.py``).  To add a layer family, add
+its module and one import line plus its names to ``__all__`` below.
+"""
+from .normalization import Normalization
+from .rescaling import Rescaling
+
+__all__ = ["Normalization", "Rescaling"]
