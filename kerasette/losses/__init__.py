@@ -26,7 +26,9 @@ and configs (Keras 3's ``{"module", "class_name", "config",
 The package, by family, as Keras 3 splits ``keras/src/losses``:
 ``loss.py`` (the ``Loss`` base, reductions, masks and sample weights,
 ``LossFunctionWrapper``), ``regression.py``, ``probabilistic.py``
-(cross-entropies, KL divergence, Poisson) and ``hinge.py``; this module
+(cross-entropies, KL divergence, Poisson), ``hinge.py``, ``focal.py`` (focal
+and generalized cross-entropies), ``segmentation.py`` (Dice, Tversky),
+``metric_learning.py`` (Circle) and ``ctc.py``; this module
 re-exports them all and holds the registry (``get``, ``serialize``,
 ``deserialize``, ``to_loss_object``).
 
@@ -37,9 +39,13 @@ array(0.5, dtype=float32)
 from __future__ import annotations
 
 from ..serialization import Keras3Registry
+from .focal import (BinaryFocalCrossentropy, CategoricalFocalCrossentropy,
+                    CategoricalGeneralizedCrossEntropy, binary_focal_crossentropy,
+                    categorical_focal_crossentropy, categorical_generalized_cross_entropy)
 from .hinge import CategoricalHinge, Hinge, SquaredHinge, categorical_hinge, hinge, squared_hinge
 from .loss import (REDUCTIONS, Loss, LossFunctionWrapper, _to_snake_case, reduce_weighted_values,
                    squeeze_or_expand_to_same_rank)
+from .metric_learning import Circle, circle
 from .probabilistic import (KLD, BinaryCrossentropy, CategoricalCrossentropy, KLDivergence, Poisson,
                             SparseCategoricalCrossentropy, binary_crossentropy, categorical_crossentropy,
                             kl_divergence, kld, kullback_leibler_divergence, poisson,
@@ -48,6 +54,7 @@ from .regression import (MAE, MAPE, MSE, MSLE, CosineSimilarity, Huber, LogCosh,
                          MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError, cosine_proximity,
                          cosine_similarity, huber, log_cosh, logcosh, mae, mape, mean_absolute_error,
                          mean_absolute_percentage_error, mean_squared_error, mean_squared_logarithmic_error, mse, msle)
+from .segmentation import Dice, Tversky, dice, tversky
 
 # names outside __all__ that kerasette.losses has always offered and other modules use
 # (metrics read the helpers and dtype_name; saving, metrics and models/input_checks read
@@ -68,7 +75,10 @@ __all__ = [
     "kl_divergence", "kld", "KLD", "kullback_leibler_divergence", "poisson",
     "cosine_similarity", "cosine_proximity", "get", "serialize", "deserialize",
     "to_loss_object", "squeeze_or_expand_to_same_rank", "reduce_weighted_values",
-    "REDUCTIONS",
+    "REDUCTIONS", "BinaryFocalCrossentropy", "CategoricalFocalCrossentropy",
+    "CategoricalGeneralizedCrossEntropy", "Dice", "Tversky", "Circle",
+    "binary_focal_crossentropy", "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy", "dice", "tversky", "circle",
 ]
 
 
@@ -78,11 +88,15 @@ __all__ = [
 _CLASSES = (Loss, LossFunctionWrapper, MeanSquaredError, MeanAbsoluteError,
             MeanAbsolutePercentageError, MeanSquaredLogarithmicError, CosineSimilarity, Huber,
             LogCosh, Hinge, SquaredHinge, CategoricalHinge, KLDivergence, Poisson,
-            BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy)
+            BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy,
+            BinaryFocalCrossentropy, CategoricalFocalCrossentropy,
+            CategoricalGeneralizedCrossEntropy, Dice, Tversky, Circle)
 _FUNCTIONS = (mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
               mean_squared_logarithmic_error, cosine_similarity, huber, log_cosh, hinge,
               squared_hinge, categorical_hinge, kl_divergence, poisson, binary_crossentropy,
-              categorical_crossentropy, sparse_categorical_crossentropy)
+              categorical_crossentropy, sparse_categorical_crossentropy,
+              binary_focal_crossentropy, categorical_focal_crossentropy,
+              categorical_generalized_cross_entropy, dice, tversky, circle)
 
 _BY_NAME: dict = {cls.__name__: cls for cls in _CLASSES}
 _BY_NAME.update({fn.__name__: fn for fn in _FUNCTIONS})

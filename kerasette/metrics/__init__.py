@@ -12,7 +12,13 @@ names, constructor arguments and arithmetic:
 * ``regression``: MeanSquaredError, MeanAbsoluteError, ..., RootMeanSquaredError,
   CosineSimilarity, LogCoshError;
 * ``probabilistic``: the cross-entropies, KLDivergence, Poisson and the hinges;
-* ``confusion``: TruePositives ... FalseNegatives, Precision, Recall, AUC.
+* ``confusion``: TruePositives ... FalseNegatives, Precision, Recall, AUC;
+* ``threshold_at``: SensitivityAtSpecificity, SpecificityAtSensitivity,
+  PrecisionAtRecall, RecallAtPrecision;
+* ``f_score``: FBetaScore, F1Score;
+* ``iou``: IoU, MeanIoU, BinaryIoU, OneHotIoU, OneHotMeanIoU;
+* ``correlation``: PearsonCorrelation, ConcordanceCorrelation (and their
+  functions), R2Score.
 
 Identifiers: ``get("mse")`` and ``get("MeanSquaredError")`` give a fresh
 MeanSquaredError; every loss function name (``"huber"``, ``"log_cosh"``, ...)
@@ -37,6 +43,10 @@ from .accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCate
                        sparse_categorical_accuracy, sparse_top_k_categorical_accuracy,
                        top_k_categorical_accuracy)
 from .base import Mean, MeanMetricWrapper, Metric, Sum, reduce_to_samplewise_values
+from .correlation import (ConcordanceCorrelation, PearsonCorrelation, R2Score,
+                          concordance_correlation, pearson_correlation)
+from .f_score import F1Score, FBetaScore
+from .iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from .confusion import (AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives,
                         TruePositives)
 from .probabilistic import (BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge, Hinge,
@@ -44,9 +54,12 @@ from .probabilistic import (BinaryCrossentropy, CategoricalCrossentropy, Categor
 from .regression import (CosineSimilarity, LogCoshError, MeanAbsoluteError,
                          MeanAbsolutePercentageError, MeanSquaredError,
                          MeanSquaredLogarithmicError, RootMeanSquaredError)
+from .threshold_at import (PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity,
+                           SpecificityAtSensitivity)
 
 # the loss functions, and their short names, double as metric functions, as in keras.metrics
-from ..losses import (KLD, MAE, MAPE, MSE, MSLE, binary_crossentropy, categorical_crossentropy,
+from ..losses import (KLD, MAE, MAPE, MSE, MSLE, binary_crossentropy, binary_focal_crossentropy,
+                      categorical_crossentropy, categorical_focal_crossentropy,
                       categorical_hinge, hinge, huber, kl_divergence, kld,
                       kullback_leibler_divergence, log_cosh, logcosh, mae, mape,
                       mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
@@ -72,7 +85,11 @@ __all__ = [
     "mean_squared_logarithmic_error", "poisson", "mse", "MSE", "mae", "MAE", "mape", "MAPE",
     "msle", "MSLE", "kld", "KLD", "kullback_leibler_divergence", "logcosh", "acc",
     "get", "serialize", "deserialize", "resolve_accuracy", "get_metric",
-    "reduce_to_samplewise_values",
+    "reduce_to_samplewise_values", "F1Score", "FBetaScore", "R2Score", "IoU", "MeanIoU",
+    "OneHotIoU", "OneHotMeanIoU", "BinaryIoU", "PearsonCorrelation", "ConcordanceCorrelation",
+    "PrecisionAtRecall", "RecallAtPrecision", "SensitivityAtSpecificity",
+    "SpecificityAtSensitivity", "pearson_correlation", "concordance_correlation",
+    "binary_focal_crossentropy", "categorical_focal_crossentropy",
 ]
 
 _CLASSES = (Metric, Mean, Sum, MeanMetricWrapper, MeanSquaredError, RootMeanSquaredError,
@@ -81,7 +98,10 @@ _CLASSES = (Metric, Mean, Sum, MeanMetricWrapper, MeanSquaredError, RootMeanSqua
             Recall, TrueNegatives, TruePositives, Hinge, SquaredHinge, CategoricalHinge,
             KLDivergence, Poisson, BinaryCrossentropy, CategoricalCrossentropy,
             SparseCategoricalCrossentropy, Accuracy, BinaryAccuracy, CategoricalAccuracy,
-            SparseCategoricalAccuracy, TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy)
+            SparseCategoricalAccuracy, TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy,
+            F1Score, FBetaScore, R2Score, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU, BinaryIoU,
+            PearsonCorrelation, ConcordanceCorrelation, PrecisionAtRecall, RecallAtPrecision,
+            SensitivityAtSpecificity, SpecificityAtSensitivity)
 
 _BY_NAME: dict = {cls.__name__: cls for cls in _CLASSES}
 _BY_NAME.update({_losses._to_snake_case(cls.__name__): cls for cls in _CLASSES})
@@ -100,7 +120,8 @@ _BY_NAME.update({
 #: metric functions by name (what a MeanMetricWrapper config names as its fn)
 _METRIC_FUNCTIONS = {fn.__name__: fn for fn in (
     accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
-    top_k_categorical_accuracy, sparse_top_k_categorical_accuracy)}
+    top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, pearson_correlation,
+    concordance_correlation)}
 
 
 class _MetricRegistry(Keras3Registry):
