@@ -11,7 +11,13 @@ This is the top floor of the house: it imports models, layers and datasets
 (for the downloader), and nothing imports it but the public face.
 """
 from . import imagenet_utils, weights
-from . import vgg16, vgg19
+from . import densenet, mobilenet, mobilenet_v2, mobilenet_v3, resnet, resnet50, resnet_v2, vgg16, vgg19
+from .densenet import DenseNet121, DenseNet169, DenseNet201
+from .mobilenet import MobileNet
+from .mobilenet_v2 import MobileNetV2
+from .mobilenet_v3 import MobileNetV3Large, MobileNetV3Small
+from .resnet import ResNet50, ResNet101, ResNet152
+from .resnet_v2 import ResNet50V2, ResNet101V2, ResNet152V2
 from .vgg16 import VGG16
 from .vgg19 import VGG19
 
@@ -19,6 +25,9 @@ from .vgg19 import VGG19
 
 __all__ = [
     "imagenet_utils", "weights",
-    "vgg16", "vgg19", "VGG16", "VGG19",
+    "densenet", "mobilenet", "mobilenet_v2", "mobilenet_v3", "resnet", "resnet50", "resnet_v2", "vgg16", "vgg19",
+    "DenseNet121", "DenseNet169", "DenseNet201", "MobileNet", "MobileNetV2", "MobileNetV3Large",
+    "MobileNetV3Small", "ResNet50", "ResNet101", "ResNet152", "ResNet50V2", "ResNet101V2", "ResNet152V2",
+    "VGG16", "VGG19",
     # part B names here
 ]

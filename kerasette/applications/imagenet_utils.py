@@ -32,7 +32,7 @@ from ..engine import Node
 from .weights import fetch_file
 
 __all__ = ["preprocess_input", "decode_predictions", "obtain_input_shape", "correct_pad",
-           "validate_activation", "validate_arguments", "image_input", "source_inputs",
+           "validate_activation", "validate_arguments", "weights_file_exists", "image_input", "source_inputs",
            "apply_pooling", "channel_axis", "CLASS_INDEX_PATH", "CLASS_INDEX_HASH"]
 
 # Keras' published ImageNet class index and its MD5 (facts from Keras' source)
@@ -197,11 +197,15 @@ def obtain_input_shape(input_shape, default_size: int, min_size: int, data_forma
     return input_shape
 
 
+def weights_file_exists(weights) -> bool:
+    """Whether ``weights`` names an existing file (the third thing ``weights`` may be)."""
+    return isinstance(weights, (str, os.PathLike)) and os.path.exists(weights)
+
+
 def validate_arguments(weights, include_top: bool, classes: int) -> None:
     """Keras' first two checks: ``weights`` is None, ``"imagenet"`` or an existing file,
     and ImageNet weights with a classifier top mean 1000 classes."""
-    if not (weights in {"imagenet", None} or (isinstance(weights, (str, os.PathLike))
-                                               and os.path.exists(weights))):
+    if not (weights in {"imagenet", None} or weights_file_exists(weights)):
         raise ValueError("The `weights` argument should be either `None` (random initialization), "
                          "'imagenet' (pre-training on ImageNet), or the path to the weights file to be "
                          f"loaded.  Received: weights={weights}")

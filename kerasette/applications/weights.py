@@ -36,9 +36,10 @@ def models_cache_dir() -> str:
     return os.path.abspath(os.path.join(os.path.expanduser(home), "models"))
 
 
-def fetch_file(file_name: str, origin: str, file_hash: str) -> str:
+def fetch_file(file_name: str, origin: str, file_hash: str | None) -> str:
     """The local path of ``file_name`` from ``origin``, downloaded into the models cache
-    once and checked against ``file_hash`` (MD5 or SHA-256 hex digest) on every use."""
+    once and checked against ``file_hash`` (MD5 or SHA-256 hex digest) on every use; ``None``
+    for the files Keras publishes no hash for (MobileNet, MobileNetV2), which Keras fetches unchecked."""
     return get_file(file_name, origin, file_hash, cache_dir=models_cache_dir())
 
 

@@ -89,7 +89,7 @@ def _file_digest(path: str, file_hash: str) -> str:
     return digest.hexdigest()
 
 
-def get_file(fname: str, origin: str, file_hash: str, cache_subdir: str | None = None,
+def get_file(fname: str, origin: str, file_hash: str | None, cache_subdir: str | None = None,
              verbose: bool = True, cache_dir: str | None = None) -> str:
     """Return the local path of ``fname``, downloading it from ``origin`` if needed.
 
@@ -97,6 +97,9 @@ def get_file(fname: str, origin: str, file_hash: str, cache_subdir: str | None =
     with the right checksum is reused without any network access; a cached
     file with a wrong one is fetched again. Raises :class:`DownloadError` with
     the address and the manual placement path when the file cannot be had.
+    ``file_hash=None`` is for the few files Keras itself fetches unchecked
+    (some of its published model weights): the length is still checked and a
+    cached copy is reused as it is.
     ``cache_dir`` replaces the datasets cache folder as the root that
     ``cache_subdir`` is taken under (``kerasette.applications`` keeps its
     weight files in a models folder this way).
@@ -108,10 +111,12 @@ def get_file(fname: str, origin: str, file_hash: str, cache_subdir: str | None =
     root = _datasets_cache_dir() if cache_dir is None else os.path.abspath(os.path.expanduser(cache_dir))
     folder = root if cache_subdir is None else os.path.join(root, cache_subdir)
     target = os.path.join(folder, fname)
-    expected = file_hash.lower()
+    expected = file_hash.lower() if file_hash is not None else None
     url = _resolve_origin(origin)
 
     stale_note = ""
+    if os.path.exists(target) and expected is None:
+        return target
     if os.path.exists(target):
         found = _file_digest(target, expected)
         if found == expected:
@@ -133,7 +138,7 @@ def _manual_hint(url: str, target: str) -> str:
             "weights, to use another folder).")
 
 
-def _download(url: str, target: str, expected: str, stale_note: str, verbose: bool) -> None:
+def _download(url: str, target: str, expected: str | None, stale_note: str, verbose: bool) -> None:
     from tqdm.auto import tqdm  # the one runtime use of tqdm here; import it only when needed
 
     folder, name = os.path.split(target)
@@ -145,7 +150,7 @@ def _download(url: str, target: str, expected: str, stale_note: str, verbose: bo
             reason = getattr(error, "reason", error)
             raise DownloadError(f"Could not download {url}: {reason}{stale_note}. "
                                 + _manual_hint(url, target)) from error
-        digest = _hasher(expected)
+        digest = _hasher(expected) if expected is not None else None
         received = 0
         with response, os.fdopen(handle, "wb") as out:
             handle = None  # now owned by ``out``
@@ -164,14 +169,15 @@ def _download(url: str, target: str, expected: str, stale_note: str, verbose: bo
                     if not chunk:
                         break
                     out.write(chunk)
-                    digest.update(chunk)
+                    if digest is not None:
+                        digest.update(chunk)
                     received += len(chunk)
                     bar.update(len(chunk))
         # http.client reads a short body without complaint when the server closes early
         if total is not None and received != total:
             raise DownloadError(f"The connection to {url} was cut after {received} of {total} "
                                 "bytes; nothing was kept. " + _manual_hint(url, target))
-        found = digest.hexdigest()
+        found = digest.hexdigest() if digest is not None else None
         if found != expected:
             raise DownloadError(f"The file downloaded from {url} has checksum {found}, expected "
                                 f"{expected}; it was discarded. The server may be serving a "
