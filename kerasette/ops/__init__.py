@@ -8,12 +8,13 @@ No module of this package is named like an op (``ops.shape`` is the
 function; the shape ops live in ``shape_ops``): a submodule would shadow
 the op of its name once imported.
 """
-from . import (activations, convolution, creation, introspection, linalg, math, nn,  # noqa: F401
+from . import (activations, convolution, creation, ctc, image, introspection, linalg, math, nn,  # noqa: F401
                reduction, shape_ops)
 from .activations import *  # noqa: F401,F403
 from .convolution import *  # noqa: F401,F403
 from .core import apply  # noqa: F401
 from .creation import *  # noqa: F401,F403
+from .ctc import *  # noqa: F401,F403
 from .introspection import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .math import *  # noqa: F401,F403

@@ -5,9 +5,9 @@ package fills it from the family modules below.  Tests walk the table so
 that no primitive goes without a gradient check.
 """
 # each import registers its family in REGISTRY
-from . import (activations, adaptive_pooling, arithmetic, convolution, creation, elementwise, introspection,  # noqa: F401
-               linalg, losses, normalization, optimizer_steps, pooling, random, recurrent, reduction,
-               shape)
+from . import (activations, adaptive_pooling, arithmetic, convolution, creation, ctc, elementwise,  # noqa: F401
+               introspection, linalg, losses, normalization, optimizer_steps, pooling, random, recurrent,
+               reduction, resampling, shape)
 from .base import REGISTRY, Primitive, ShapeError, Spec, get, register
 
 __all__ = ["REGISTRY", "Primitive", "ShapeError", "Spec", "get", "register"]

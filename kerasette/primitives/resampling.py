@@ -1,0 +1,133 @@
+"""Resampling along one axis by a weight matrix: what ``ops.image.resize`` is made of.
+
+``resample(x, axis, size, method, antialias)`` maps axis ``axis`` of length
+``n`` to length ``size`` by ``y = W x`` along that axis, where ``W``
+(``size x n``) holds the interpolation kernel's weights.  The weights follow
+the construction ``jax.image.resize`` uses (Keras 3 on JAX): output pixel
+``i`` samples the input at ``(i + 0.5) * n / size - 0.5``; the kernel
+(triangle for bilinear, Keys cubic with a = -0.5, Lanczos 3 and 5) is
+widened by ``n / size`` when downsampling with ``antialias``; each row is
+normalised to sum to one.  'nearest' takes input pixel
+``floor((i + 0.5) * n / size)`` (computed in float32 like JAX).
+
+A 2-d resize is two such steps, one per spatial axis.  The op is linear in
+``x``, so its gradient is ``resample_grad(grad, x)``: ``W^T`` along the same
+axis back to length ``n`` (and ``resample_grad``'s gradient is ``resample``
+again).  The matrix is built when the forward runs, from the real length,
+so axes of unknown size (``None`` in a graph) work.
+"""
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy
+
+from .base import Primitive, ShapeError, Spec, format_shape, register
+
+RESAMPLE_METHODS = ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5")
+
+
+def _triangle(x):
+    return numpy.maximum(0.0, 1.0 - numpy.abs(x))
+
+
+def _keys_cubic(x):
+    x = numpy.abs(x)
+    near = ((1.5 * x - 2.5) * x) * x + 1.0
+    far = ((-0.5 * x + 2.5) * x - 4.0) * x + 2.0
+    return numpy.where(x >= 2.0, 0.0, numpy.where(x >= 1.0, far, near))
+
+
+def _lanczos(radius):
+    def kernel(x):
+        x = numpy.abs(x)
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            y = radius * numpy.sin(math.pi * x) * numpy.sin(math.pi * x / radius) / (math.pi ** 2 * x * x)
+        y = numpy.where(x > 1e-3, y, 1.0)
+        return numpy.where(x > radius, 0.0, y)
+    return kernel
+
+
+KERNELS = {"bilinear": _triangle, "bicubic": _keys_cubic, "lanczos3": _lanczos(3), "lanczos5": _lanczos(5)}
+
+
+@functools.lru_cache(maxsize=64)
+def weight_matrix(length: int, size: int, method: str, antialias: bool) -> numpy.ndarray:
+    """The ``(size, length)`` float64 matrix taking a length-``length`` axis to ``size`` samples."""
+    if method == "nearest":
+        offsets = numpy.floor(((numpy.arange(size, dtype=numpy.float32) + 0.5) * numpy.float32(length)
+                               / numpy.float32(size)).astype(numpy.float32)).astype(numpy.int64)
+        matrix = numpy.zeros((size, length))
+        matrix[numpy.arange(size), numpy.minimum(offsets, length - 1)] = 1.0
+        return matrix
+    if length == size:
+        return numpy.eye(size)
+    inv_scale = length / size
+    kernel_scale = max(inv_scale, 1.0) if antialias else 1.0
+    sample = (numpy.arange(size) + 0.5) * inv_scale - 0.5
+    distance = numpy.abs(sample[:, None] - numpy.arange(length)[None, :]) / kernel_scale
+    weights = KERNELS[method](distance)
+    total = weights.sum(axis=1, keepdims=True)
+    weights = numpy.where(numpy.abs(total) > 1000 * float(numpy.finfo(numpy.float32).eps),
+                          weights / numpy.where(total != 0, total, 1.0), 0.0)
+    inside = (sample >= -0.5) & (sample <= length - 0.5)
+    return numpy.where(inside[:, None], weights, 0.0)
+
+
+def _contract(xp, x, matrix, axis):
+    """``matrix`` (``m x n``) applied along ``axis`` (length ``n``) of ``x``."""
+    matrix = xp.asarray(matrix, dtype=x.dtype)
+    moved = xp.moveaxis(x, axis, -1)
+    return xp.moveaxis(moved @ matrix.T, -1, axis)
+
+
+def _out_dtype(dtype):
+    dtype = numpy.dtype(dtype)
+    return dtype if dtype.kind in "fc" else numpy.dtype("float32")
+
+
+def _check(name, shape, axis, method):
+    if not 0 <= axis < len(shape):
+        raise ShapeError(f"{name}: axis {axis} is out of range for input {format_shape(shape)}")
+    if method not in RESAMPLE_METHODS:
+        raise ValueError(f"{name}: interpolation must be one of {RESAMPLE_METHODS}, got {method!r}")
+
+
+@register
+class Resample(Primitive):
+    """``x`` resampled to ``size`` samples along ``axis``; attrs: axis, size, method, antialias."""
+
+    name = "resample"
+
+    def infer(self, x, axis, size, method, antialias):
+        _check(self.name, x.shape, axis, method)
+        shape = list(x.shape)
+        shape[axis] = size
+        return Spec(tuple(shape), _out_dtype(x.dtype))
+
+    def forward(self, xp, x, axis, size, method, antialias):
+        x = x.astype(_out_dtype(x.dtype), copy=False)
+        return _contract(xp, x, weight_matrix(x.shape[axis], size, method, bool(antialias)), axis)
+
+    def gradient(self, ops, inputs, output, grad, axis, size, method, antialias):
+        (x,) = inputs
+        return (ops.resample_grad(grad, x, axis=axis, size=size, method=method, antialias=antialias),)
+
+
+@register
+class ResampleGrad(Primitive):
+    """``W^T grad`` along ``axis``: the gradient of ``resample``, shaped like ``x``."""
+
+    name = "resample_grad"
+
+    def infer(self, grad, x, axis, size, method, antialias):
+        _check(self.name, x.shape, axis, method)
+        return Spec(tuple(x.shape), _out_dtype(grad.dtype))
+
+    def forward(self, xp, grad, x, axis, size, method, antialias):
+        grad = grad.astype(_out_dtype(grad.dtype), copy=False)
+        return _contract(xp, grad, weight_matrix(x.shape[axis], size, method, bool(antialias)).T, axis)
+
+    def gradient(self, ops, inputs, output, grad, axis, size, method, antialias):
+        return (ops.resample(grad, axis=axis, size=size, method=method, antialias=antialias), None)
