@@ -31,12 +31,21 @@ for _name in ("register_keras_serializable", "custom_object_scope", "CustomObjec
     utils.__all__.append(_name)
 del _name
 
+# keras.utils.plot_model / model_to_dot (and kerasette's plot_history) draw models and histories:
+# they live on the top floor (visualization, which reads models' graphs), handed to utils here
+from . import visualization  # noqa: E402
+
+for _name in ("plot_model", "model_to_dot", "plot_history"):
+    setattr(utils, _name, getattr(visualization, _name))
+    utils.__all__.append(_name)
+del _name
+
 # ``import kerasette as tf`` keeps ``tf.keras.Model(...)`` working: kerasette is its own keras
 keras = sys.modules[__name__]
 
 __all__ = [
     "activations", "backend", "callbacks", "config", "constraints", "datasets", "engine", "initializers", "layers",
     "losses", "metrics", "models", "ops", "optimizers", "primitives", "random", "regularizers", "saving",
-    "utils", "applications",
+    "utils", "applications", "visualization",
     "Tensor", "no_grad", "enable_grad", "Input", "Layer", "Model", "Sequential", "Variable", "__version__", "version",
 ]
