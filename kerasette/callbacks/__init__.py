@@ -24,10 +24,13 @@ base class), ``callback_list``, ``history``, ``progbar_logger``,
 ``monitor_callback`` (the shared base of the callbacks that watch a metric),
 ``early_stopping``, ``model_checkpoint``, ``csv_logger``, ``learning_rate``
 (the optimizer's learning rate, read and set), ``reduce_lr_on_plateau``,
-``learning_rate_scheduler``, ``terminate_on_nan`` and ``lambda_callback``.
+``learning_rate_scheduler``, ``terminate_on_nan``, ``lambda_callback``,
+``backup_and_restore`` (resume an interrupted fit), ``swap_ema_weights`` and
+``remote_monitor``.
 """
 from __future__ import annotations
 
+from .backup_and_restore import BackupAndRestore
 from .callback import Callback
 from .callback_list import CallbackList
 from .csv_logger import CSVLogger
@@ -38,9 +41,12 @@ from .learning_rate_scheduler import LearningRateScheduler
 from .model_checkpoint import ModelCheckpoint
 from .progbar_logger import ProgbarLogger
 from .reduce_lr_on_plateau import ReduceLROnPlateau
+from .remote_monitor import RemoteMonitor
+from .swap_ema_weights import SwapEMAWeights
 from .terminate_on_nan import TerminateOnNaN
 
 __all__ = [
     "Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping", "ModelCheckpoint",
     "CSVLogger", "ReduceLROnPlateau", "LearningRateScheduler", "TerminateOnNaN", "LambdaCallback",
+    "BackupAndRestore", "RemoteMonitor", "SwapEMAWeights",
 ]

@@ -85,6 +85,13 @@ class CallbackList(Callback):
         for callback in self.callbacks:
             callback.set_model(model)
 
+    def note_samples(self, count: int, total=None) -> None:
+        """The loop's word on the batch it just ran: ``count`` samples, of
+        ``total`` in all where known (``ProgbarLogger(count_mode="samples")``
+        counts with it)."""
+        if self._progbar is not None:
+            self._progbar.note_samples(count, total)
+
     def _call(self, hook: str, *args, logs=None):
         logs = {} if logs is None else logs
         for callback in self.callbacks:

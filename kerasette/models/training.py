@@ -345,6 +345,8 @@ class Trainer(ProgramBuilder):
             verbose=verbose, epochs=epochs, steps=batches.steps)
         self.stop_training = False
         callback_list.on_train_begin()
+        # BackupAndRestore may have set where an interrupted run stopped
+        initial_epoch, resume = self._take_resume_point(initial_epoch)
         logs = {}
         for epoch in range(initial_epoch, epochs):
             if batches.exhausted:
@@ -353,10 +355,21 @@ class Trainer(ProgramBuilder):
                 break
             self._reset_metrics()
             trackers = None
+            skip = 0
+            if resume is not None and resume["epoch"] == epoch:
+                # replay this epoch's shuffle order, skip what was trained, then go on
+                # with the random state of the moment the backup was made
+                skip = resume["steps_done"]
+                backend.rng().bit_generator.state = resume["epoch_rng_state"]
             callback_list.on_epoch_begin(epoch)
             for step, batch in enumerate(batches.epoch()):
+                if step < skip:
+                    if step == skip - 1:
+                        backend.rng().bit_generator.state = resume["rng_state"]
+                    continue
                 callback_list.on_train_batch_begin(step)
                 trackers, logs = self._step_and_log("train", batch, trackers)
+                callback_list.note_samples(len(batch[0][0]), _sample_total(batches))
                 callback_list.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
@@ -367,8 +380,21 @@ class Trainer(ProgramBuilder):
             callback_list.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
+        optimizer = getattr(self, "optimizer", None)
+        if optimizer is not None and epochs > 0 and getattr(optimizer, "built", False):
+            # Keras 3: with use_ema the weights end training as their moving averages
+            optimizer.finalize_variable_values(self.trainable_weights)
         callback_list.on_train_end(logs)
         return self.history
+
+    def _take_resume_point(self, initial_epoch):
+        """The epoch to start at, and the mid-epoch resume point, that a
+        ``BackupAndRestore`` restored in ``on_train_begin`` (each used once)."""
+        start = getattr(self, "_initial_epoch", None)
+        resume = getattr(self, "_resume_point", None)
+        self._initial_epoch = None
+        self._resume_point = None
+        return (initial_epoch if start is None else start), resume
 
     def _validate(self, batches, callback_list):
         """The validation pass of one epoch: ``evaluate`` on the validation batches
@@ -443,6 +469,7 @@ class Trainer(ProgramBuilder):
         for step, batch in enumerate(batches.epoch()):
             callback_list.on_test_batch_begin(step)
             trackers, logs = self._step_and_log("evaluate", batch, trackers)
+            callback_list.note_samples(len(batch[0][0]), _sample_total(batches))
             callback_list.on_test_batch_end(step, logs)
             if self.stop_evaluating:
                 break
@@ -504,6 +531,7 @@ class Trainer(ProgramBuilder):
             chunks = [[] for _ in outputs] if chunks is None else chunks
             for store, output in zip(chunks, outputs):
                 store.append(numpy.asarray(output))
+            callback_list.note_samples(len(bx[0]), _sample_total(batches))
             callback_list.on_predict_batch_end(step, {"outputs": outputs})
         callback_list.on_predict_end()
         if chunks is None:
@@ -560,3 +588,11 @@ class Trainer(ProgramBuilder):
 
 
 __all__ = ["ShardedForward", "ShardedStep", "Trainer"]
+
+
+def _sample_total(batches):
+    """How many samples the batches hold, where that is known up front (arrays)."""
+    size, batch_size = getattr(batches, "size", None), getattr(batches, "batch_size", None)
+    if size is None or batch_size is None:
+        return None
+    return min(size, batches.steps * batch_size)
