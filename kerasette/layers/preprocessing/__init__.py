@@ -6,7 +6,10 @@ text (TextVectorization) layers live here; layers that learn state from data
 take it through ``adapt()`` (see ``data.py``).  To add a layer family, add
 its module and one import line plus its names to ``__all__`` below.
 """
+from .integer_lookup import IntegerLookup
 from .normalization import Normalization
 from .rescaling import Rescaling
+from .string_lookup import StringLookup
+from .text_vectorization import TextVectorization
 
-__all__ = ["Normalization", "Rescaling"]
+__all__ = ["IntegerLookup", "Normalization", "Rescaling", "StringLookup", "TextVectorization"]
