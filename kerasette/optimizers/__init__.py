@@ -4,6 +4,9 @@
   two ways a step runs: eagerly (``apply_gradients``) or as graph updates for a
   compiled training step (``get_updates``);
 * ``algorithms``: SGD, RMSprop, Adagrad, Adadelta, Adam, AdamW, Adamax, Nadam;
+* ``factored`` (Adafactor), ``ftrl`` (Ftrl), ``sign_and_trust`` (Lamb, Lion),
+  ``muon`` (Muon), ``schedule_free`` (ScheduleFreeAdamW);
+* ``wrappers``: LossScaleOptimizer, MultiOptimizer and OptimizerMap;
 * ``schedules``: learning rate schedules (``ExponentialDecay``, ...).
 
 ``get('adam')``, ``serialize(optimizer)`` and ``deserialize(config)`` turn
@@ -21,11 +24,18 @@ from ..serialization import ObjectRegistry
 from . import schedules
 from .algorithms import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop
 from .base import Optimizer, clip_by_global_norm, global_norm, to_program_updates
+from .factored import Adafactor
+from .ftrl import Ftrl
+from .muon import Muon
+from .schedule_free import ScheduleFreeAdamW
+from .sign_and_trust import Lamb, Lion
+from .wrappers import LossScaleOptimizer, MultiOptimizer, OptimizerMap
 
 __all__ = [
     "Optimizer", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "AdamW", "Adamax", "Nadam",
     "schedules", "get", "serialize", "deserialize", "clip_by_global_norm", "global_norm",
-    "to_program_updates",
+    "to_program_updates", "Adafactor", "Ftrl", "Lamb", "Lion", "Muon", "ScheduleFreeAdamW",
+    "LossScaleOptimizer", "MultiOptimizer", "OptimizerMap",
 ]
 
 
@@ -36,7 +46,8 @@ class _OptimizerRegistry(ObjectRegistry):
 
 
 _CLASSES = {cls.__name__.lower(): cls for cls in (
-    SGD, RMSprop, Adagrad, Adadelta, Adam, AdamW, Adamax, Nadam)}
+    SGD, RMSprop, Adagrad, Adadelta, Adam, AdamW, Adamax, Nadam, Adafactor, Ftrl, Lamb, Lion,
+    Muon, ScheduleFreeAdamW, LossScaleOptimizer, MultiOptimizer)}
 _REGISTRY = _OptimizerRegistry(
     "optimizer", Optimizer, _CLASSES,
     unknown_error="Could not interpret optimizer identifier: {name!r}. Known optimizers: {known_list}")

@@ -336,6 +336,12 @@ class Optimizer:
         self._exclude_from_weight_decay_pattern = (
             re.compile("|".join(set(var_names))) if var_names else None)
 
+    def _weight_decay_rate(self, variable):
+        """The decoupled weight decay applied to ``variable`` before its step (None: none)."""
+        if self.weight_decay is None or not self._use_weight_decay(variable):
+            return None
+        return self.weight_decay
+
     def _use_weight_decay(self, variable) -> bool:
         if id(variable) in getattr(self, "_exclude_from_weight_decay", set()):
             return False
@@ -357,16 +363,16 @@ class Optimizer:
         if isinstance(learning_rate, Tensor):
             learning_rate = learning_rate.data
         dtype = ops.core.dtype_of(values[0])
-        if self.weight_decay is not None:
-            decayed = []
-            for variable, value in zip(variables, values):
-                if self._use_weight_decay(variable):
-                    value_dtype = ops.core.dtype_of(value)
-                    lr = ops.cast(learning_rate, value_dtype)
-                    wd = ops.cast(self.weight_decay, value_dtype)
-                    value = ops.subtract(value, ops.multiply(ops.multiply(value, wd), lr))
-                decayed.append(value)
-            values = decayed
+        decayed = []
+        for variable, value in zip(variables, values):
+            rate = self._weight_decay_rate(variable)
+            if rate is not None:
+                value_dtype = ops.core.dtype_of(value)
+                lr = ops.cast(learning_rate, value_dtype)
+                wd = ops.cast(rate, value_dtype)
+                value = ops.subtract(value, ops.multiply(ops.multiply(value, wd), lr))
+            decayed.append(value)
+        values = decayed
         shared_values = self.update_shared_values(dict(shared_values), iterations, dtype)
         new_values, new_slots = [], []
         for grad, value, slots in zip(grads, values, slot_values):
@@ -549,7 +555,7 @@ class Optimizer:
         return loss
 
     def get_weights(self) -> list:
-        return [v.data.copy() for v in self._variables]
+        return [v.data.copy() for v in self.variables]
 
     def set_weights(self, weights):
         if not self.built:
@@ -558,10 +564,10 @@ class Optimizer:
                 "Please call `optimizer.build(trainable_variables)` to create the optimizer "
                 "weights before calling `set_weights()`.")
         weights = list(weights)
-        if len(weights) != len(self._variables):
-            raise ValueError(f"Optimizer '{self.name}' has {len(self._variables)} variables, "
+        if len(weights) != len(self.variables):
+            raise ValueError(f"Optimizer '{self.name}' has {len(self.variables)} variables, "
                              f"got {len(weights)} weights")
-        for variable, weight in zip(self._variables, weights):
+        for variable, weight in zip(self.variables, weights):
             weight = backend.as_array(weight)
             if tuple(variable.shape) != tuple(weight.shape):
                 raise ValueError(f"Optimizer variable {variable.path} has shape {variable.shape} "
@@ -570,19 +576,19 @@ class Optimizer:
 
     def save_own_variables(self, store):
         """Keras 3's weight-file layout: ``store["0"], store["1"], ...`` in ``variables`` order."""
-        for i, variable in enumerate(self._variables):
+        for i, variable in enumerate(self.variables):
             store[str(i)] = variable.numpy()
 
     def load_own_variables(self, store):
-        if len(store.keys()) != len(self._variables):
+        if len(store.keys()) != len(self.variables):
             message = (f"Skipping variable loading for optimizer '{self.name}', because it has "
-                       f"{len(self._variables)} variables whereas the saved optimizer has "
+                       f"{len(self.variables)} variables whereas the saved optimizer has "
                        f"{len(store.keys())} variables. ")
             if not self.built:
                 message += "This is likely because the optimizer has not been called/built yet."
             warnings.warn(message, stacklevel=2)
             return
-        for i, variable in enumerate(self._variables):
+        for i, variable in enumerate(self.variables):
             variable.assign(backend.as_array(store[str(i)], dtype=variable.dtype))
 
     # --------------------------------------------------------------- config
