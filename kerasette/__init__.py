@@ -40,6 +40,17 @@ for _name in ("plot_model", "model_to_dot", "plot_history"):
     utils.__all__.append(_name)
 del _name
 
+
+def _keras3_model_json(model) -> str:
+    """Keras 3's ``model.to_json()`` text, which the TensorBoard callback writes for TensorBoard's graph
+    plugin (callbacks sit below saving, so the public face hands them the serializer)."""
+    import json
+    from .saving.serialization import json_default
+    return json.dumps(saving.serialize_keras_object(model), default=json_default)
+
+
+callbacks.tensorboard.model_json = _keras3_model_json
+
 # ``import kerasette as tf`` keeps ``tf.keras.Model(...)`` working: kerasette is its own keras
 keras = sys.modules[__name__]
 

@@ -25,8 +25,9 @@ base class), ``callback_list``, ``history``, ``progbar_logger``,
 ``early_stopping``, ``model_checkpoint``, ``csv_logger``, ``learning_rate``
 (the optimizer's learning rate, read and set), ``reduce_lr_on_plateau``,
 ``learning_rate_scheduler``, ``terminate_on_nan``, ``lambda_callback``,
-``backup_and_restore`` (resume an interrupted fit), ``swap_ema_weights`` and
-``remote_monitor``.
+``backup_and_restore`` (resume an interrupted fit), ``swap_ema_weights``,
+``remote_monitor`` and ``tensorboard`` (event files through tensorboardX, an
+optional extra).
 """
 from __future__ import annotations
 
@@ -43,10 +44,11 @@ from .progbar_logger import ProgbarLogger
 from .reduce_lr_on_plateau import ReduceLROnPlateau
 from .remote_monitor import RemoteMonitor
 from .swap_ema_weights import SwapEMAWeights
+from .tensorboard import TensorBoard
 from .terminate_on_nan import TerminateOnNaN
 
 __all__ = [
     "Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping", "ModelCheckpoint",
     "CSVLogger", "ReduceLROnPlateau", "LearningRateScheduler", "TerminateOnNaN", "LambdaCallback",
-    "BackupAndRestore", "RemoteMonitor", "SwapEMAWeights",
+    "BackupAndRestore", "RemoteMonitor", "SwapEMAWeights", "TensorBoard",
 ]
