@@ -28,7 +28,7 @@ def _positions(labels):
 def _masked_logsumexp(values, mask, axis):
     # a very negative finite stand-in for -inf: rows with nothing in the mask give a value
     # that softplus turns into 0, without log(0) warnings or NaN gradients
-    floor = -float(numpy.finfo(numpy.dtype(values.dtype)).max) / 4.0
+    floor = -min(float(numpy.finfo(numpy.dtype(values.dtype)).max) / 4.0, 1e30)
     return ops.logsumexp(ops.where(mask, values, floor), axis=axis)
 
 
