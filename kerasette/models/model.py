@@ -249,16 +249,19 @@ class Model(Trainer, Layer):
     reset_state = reset_states
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
-                show_trainable=False, layer_range=None, style=None):
+                show_trainable=False, layer_range=None, style=None, flops_batch_size=None):
         """Print the Keras table of layers, output shapes and parameter counts.
 
         ``style``: ``'keras2'`` (Keras 2's table, the tutorial's), ``'keras3'`` (Keras 3's box
         table) or None for ``kerasette.config.summary_style()`` (``'keras2'`` unless set).
+        ``flops_batch_size=N`` (kerasette's; Keras has none): ``FLOPs`` and ``Activations``
+        (output bytes) columns for a forward pass on batches of N, with their totals
+        (what is counted: ``kerasette/models/summary_cost.py``).
         """
         from .summary import print_summary
         return print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                              expand_nested=expand_nested, show_trainable=show_trainable,
-                             layer_range=layer_range, style=style)
+                             layer_range=layer_range, style=style, flops_batch_size=flops_batch_size)
 
     def _config_class_name(self) -> str:
         """The class_name a config writes: ``Functional`` for a plain functional Model."""

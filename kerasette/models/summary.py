@@ -16,6 +16,7 @@ from .. import config
 from ..layers.input_layer import InputLayer
 from ..layers.structure import flatten
 from ..primitives.base import format_shape
+from .summary_cost import check_batch_size, format_bytes, format_flops, layer_cost, total_lines
 
 
 def _is_chain(model, members) -> bool:
@@ -96,19 +97,24 @@ def _print_row(fields, positions, print_fn):
 
 
 def print_summary(model, line_length=None, positions=None, print_fn=None, expand_nested=False,
-                  show_trainable=False, layer_range=None, style=None):
+                  show_trainable=False, layer_range=None, style=None, flops_batch_size=None):
     """Print the summary of ``model`` in ``style`` (None: ``config.summary_style()``).
 
     Keras 2's table goes through ``print_fn`` (default ``print``) a line at a
     time and takes no ``expand_nested``, ``show_trainable`` or ``layer_range``;
     Keras 3's goes to ``print_fn`` (default: stdout) as one string, as Keras 3 does.
+    ``flops_batch_size=N`` (kerasette's, either style) adds ``FLOPs`` and ``Activations``
+    columns and their totals for batches of N (``summary_cost.py`` says what is counted).
     """
+    if flops_batch_size is not None:
+        check_batch_size(flops_batch_size)
     style = config.summary_style() if style is None else config.normalize_summary_style(style)
     if style == "keras3":
         from . import summary_keras3
         return summary_keras3.print_summary(model, line_length=line_length, positions=positions,
                                             print_fn=print_fn, expand_nested=expand_nested,
-                                            show_trainable=show_trainable, layer_range=layer_range)
+                                            show_trainable=show_trainable, layer_range=layer_range,
+                                            flops_batch_size=flops_batch_size)
     members = _model_members(model)
     chain = _is_chain(model, members)
     if chain:
@@ -121,6 +127,13 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
         header = ["Layer (type)", "Output Shape", "Param #", "Connected to"]
     if positions[-1] <= 1:
         positions = [int(line_length * p) for p in positions]
+    cost = flops_batch_size is not None
+    if cost and len(positions) == len(header):   # two columns of 16 and 14 after Param #
+        positions = positions[:3] + [positions[2] + 16, positions[2] + 30] + [p + 30 for p in positions[3:]]
+        line_length = positions[-1]
+    if cost:
+        header = header[:3] + ["FLOPs", "Activations"] + header[3:]
+    costs = []
     print_fn = print_fn or print
     lines = []
 
@@ -135,19 +148,26 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
     for index, layer in enumerate(layers):
         name = f"{layer.name} ({type(layer).__name__})"
         fields = [name, _output_shape(model, members, layer), _params(layer)]
+        if cost:
+            calls = [c for c in layer._calls if not model.is_functional or _in_model(members, c)]
+            costs.append(layer_cost(layer, calls, flops_batch_size))
+            fields += [format_flops(costs[-1][0]), format_bytes(costs[-1][1])]
         if chain:
             _print_row(fields, positions, emit)
         else:
             connections = _connections(members, layer)
             _print_row(fields + [connections[0] if connections else ""], positions, emit)
             for extra in connections[1:]:
-                _print_row(["", "", "", extra], positions, emit)
+                _print_row(["", "", "", "", "", extra] if cost else ["", "", "", extra], positions, emit)
         emit("=" * line_length if index == len(layers) - 1 else "_" * line_length)
     trainable = sum(int(w.size) for w in model.trainable_weights)
     non_trainable = sum(int(w.size) for w in model.non_trainable_weights)
     emit(f"Total params: {trainable + non_trainable:,}")
     emit(f"Trainable params: {trainable:,}")
     emit(f"Non-trainable params: {non_trainable:,}")
+    if cost:
+        for line in total_lines(costs, flops_batch_size):
+            emit(line)
     emit("_" * line_length)
     for line in lines:
         print_fn(line)

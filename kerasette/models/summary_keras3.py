@@ -36,6 +36,7 @@ from ..engine.node import Node
 from ..layers.input_layer import InputLayer
 from ..layers.layer import LayerCall
 from ..layers.structure import flatten
+from . import summary_cost
 
 # -------------------------------------------------------------- text layout
 
@@ -404,8 +405,9 @@ def _layer_range(layers, layer_range, name_of):
 # ------------------------------------------------------------------ summary
 
 def summary_lines(model, line_length=None, positions=None, expand_nested=False, show_trainable=False,
-                  layer_range=None) -> list:
-    """The lines Keras 3's ``model.summary()`` prints."""
+                  layer_range=None, flops_batch_size=None) -> list:
+    """The lines Keras 3's ``model.summary()`` prints (with ``flops_batch_size``, kerasette's two
+    cost columns after ``Param #`` and their totals: ``summary_cost.py``)."""
     from .sequential import Sequential
     graph = None
     if model.is_functional and not isinstance(model, Sequential):
@@ -427,6 +429,16 @@ def summary_lines(model, line_length=None, positions=None, expand_nested=False, 
         default_length, positions = 108, positions or [0.3, 0.56, 0.74, 1.0]
         header = ["Layer (type)", "Output Shape", "Param #", "Connected to"]
         alignments = ["left", "left", "right", "left"]
+    cost = flops_batch_size is not None
+    if cost and len(positions) == len(header):   # 16 and 14 characters after Param #, others as they were
+        at = positions[2] * default_length
+        positions = [p * default_length / (default_length + 30) for p in positions[:3]] + \
+            [(at + 16) / (default_length + 30), (at + 30) / (default_length + 30)] + \
+            [(p * default_length + 30) / (default_length + 30) for p in positions[3:]]
+    if cost:
+        default_length += 30
+        header[3:3] = ["FLOPs", "Activations"]
+        alignments[3:3] = ["right", "right"]
     if show_trainable:
         default_length += 12
         positions = [p * 0.90 for p in positions] + [1.0]
@@ -462,6 +474,16 @@ def summary_lines(model, line_length=None, positions=None, expand_nested=False, 
         prefix = "   " * level + "└ " if level else ""
         fields = [f"{prefix}{name_of(operation)} ({_class_name(operation)})", _output_shape(operation),
                   _params(operation)]
+        if cost:
+            steps = [operation] if isinstance(operation, Node) else [
+                step for step in getattr(operation, "_calls", [])
+                if graph is None or id(step) in graph.step_ids or level]
+            if graph is None and not level:
+                steps = [step for step in steps if id(step) in sequential_steps]
+            flops, memory = summary_cost.layer_cost(operation, steps, flops_batch_size)
+            if not level:
+                costs.append((flops, memory))
+            fields += [summary_cost.format_flops(flops), summary_cost.format_bytes(memory)]
         if not chain:
             fields.append(connections(operation))
         if show_trainable:
@@ -475,6 +497,8 @@ def summary_lines(model, line_length=None, positions=None, expand_nested=False, 
                 rows += rows_of(layer, level + 1)
         return rows
 
+    costs = []
+    sequential_steps = {id(step) for step in (getattr(model, "_schedule", None) or [])}
     first, last = _layer_range(layers, layer_range, name_of)
     rows = [row for operation in layers[first:last] for row in rows_of(operation)]
 
@@ -498,6 +522,9 @@ def summary_lines(model, line_length=None, positions=None, expand_nested=False, 
         totals.append(("Optimizer params", counts[2], sizes[2]))
     for label, count, size in totals:
         lines += _wrap_text(f" {label}: {count:,} ({readable_memory_size(size)})", width)
+    if cost:
+        for line in summary_cost.total_lines(costs, flops_batch_size):
+            lines += _wrap_text(" " + line, width)
     return lines
 
 
@@ -513,10 +540,11 @@ def summary_text(model, **kwargs) -> str:
 
 
 def print_summary(model, line_length=None, positions=None, print_fn=None, expand_nested=False,
-                  show_trainable=False, layer_range=None):
+                  show_trainable=False, layer_range=None, flops_batch_size=None):
     """Print Keras 3's summary: one call of ``print_fn`` with the whole text, or to stdout."""
     text = summary_text(model, line_length=line_length, positions=positions, expand_nested=expand_nested,
-                        show_trainable=show_trainable, layer_range=layer_range)
+                        show_trainable=show_trainable, layer_range=layer_range,
+                        flops_batch_size=flops_batch_size)
     if print_fn is None:
         sys.stdout.write(text)
         sys.stdout.flush()
