@@ -156,7 +156,9 @@ class LossScaleOptimizer(Optimizer):
             raise ValueError("No gradients provided for any variable.")
         finite = _all_finite_node(present)
         scale = _node_of(self.dynamic_scale)
-        unscaled = [None if g is None else ops.divide(g, scale) for g in grads]
+        # zeros in place of a skipped step's gradients keep its (discarded) arithmetic finite
+        unscaled = [None if g is None else ops.where(finite, ops.divide(g, scale),
+                                                      ops.zeros_like(g)) for g in grads]
         pairs = [(variable, _as_node(ops.where(finite, value, _node_of(variable)), variable))
                  for variable, value in self.inner_optimizer.get_updates(variables, unscaled)]
         counter = _node_of(self.step_counter)
