@@ -104,6 +104,7 @@ NESTED_EDGES = {("x", "seq/s1"), ("seq/s1", "seq/s2"), ("seq/s2", "inner/inner_i
                 ("inner/inner_in", "inner/inner_dense"), ("inner/inner_dense", "head")}
 
 
+@needs_dot
 def test_sequential_dot_and_png(tmp_path):
     model = sequential()
     nodes, edges = dot_graph(model_to_dot(model))
@@ -250,3 +251,24 @@ def test_same_edges_as_keras3():
     their_edges = {(names[e.get_source()], names[e.get_destination()]) for e in theirs.get_edges()}
     assert set(names.values()) == {"a", "b", "shared", "merge", "multiply", "out1", "out2"}
     assert their_edges == BRANCH_EDGES == dot_graph(model_to_dot(branches()))[1]
+
+
+@needs_dot
+def test_readme_picture_is_made_by_the_example(tmp_path, capsys):
+    """docs/images/tutorial_model.png: examples/plot_model_picture.py draws it (the tutorial's CNN)."""
+    import importlib.util
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("plot_model_picture", root / "examples" / "plot_model_picture.py")
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    example.main(str(tmp_path / "model.png"))
+    names = ["input_1", "conv2d", "activation", "max_pooling2d", "conv2d_1", "activation_1", "max_pooling2d_1",
+             "flatten", "dense", "dense_1"]
+    nodes, edges = dot_graph(model_to_dot(example.tutorial_model()))
+    assert len(nodes) == 10 and len(edges) == 9
+    printed = capsys.readouterr().out
+    assert [re.search(r"\] (\S+) \(", line).group(1) for line in printed.splitlines() if "] " in line] == names
+    made, committed = png_size(tmp_path / "model.png"), png_size(root / "docs" / "images" / "tutorial_model.png")
+    assert made[1] > 1.5 * made[0] and committed[1] > 1.5 * committed[0]    # a tall chain of ten boxes
+    assert abs(made[0] - committed[0]) < 0.2 * committed[0] and abs(made[1] - committed[1]) < 0.2 * committed[1]
