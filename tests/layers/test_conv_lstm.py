@@ -262,6 +262,26 @@ def test_kerasette_reads_keras3_weights_and_archive(tmp_path):
                                rtol=RTOL, atol=ATOL)
 
 
+def test_kerasette_reads_a_tf_keras_legacy_h5_with_keras2_defaults(tmp_path):
+    """tf.keras 2's ConvLSTM2D: recurrent_activation='hard_sigmoid' (Keras 2's), time_major in
+    its config, weights named frames/kernel:0 (no cell scope)."""
+    expected = np.load(os.path.join(FIXTURES, "conv_lstm_tf_keras.npz"))
+    model = kerasette.models.load_model(os.path.join(FIXTURES, "conv_lstm_tf_keras.h5"))
+    frames = model.get_layer("frames")
+    assert isinstance(frames, layers.ConvLSTM2D)
+    # Keras 2's hard sigmoid (0.2 x + 0.5), not Keras 3's (x / 6 + 0.5)
+    np.testing.assert_allclose(np.asarray(frames.recurrent_activation(np.float32([1.0]))), [0.7], rtol=1e-6)
+    np.testing.assert_allclose(model.predict(expected["inputs"], verbose=0), expected["outputs"],
+                               rtol=RTOL, atol=ATOL)
+    fresh = build_file_model(kerasette)
+    for layer in fresh.layers:
+        if isinstance(layer, layers.ConvLSTM2D):
+            layer.cell.recurrent_activation = model.get_layer(layer.name).recurrent_activation
+    fresh.load_weights(os.path.join(FIXTURES, "conv_lstm_tf_keras.h5"))
+    np.testing.assert_allclose(fresh.predict(expected["inputs"], verbose=0), expected["outputs"],
+                               rtol=RTOL, atol=ATOL)
+
+
 def real_keras3():
     os.environ.setdefault("KERAS_BACKEND", "jax")
     try:
