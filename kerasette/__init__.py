@@ -31,6 +31,18 @@ for _name in ("register_keras_serializable", "custom_object_scope", "CustomObjec
     utils.__all__.append(_name)
 del _name
 
+# keras.utils' dataset builders live on the data floor (they resize images with ops), and its
+# get_file beside kerasette's downloader in datasets; both are handed to utils here
+from . import data  # noqa: E402
+from .datasets.files import get_file as _get_file  # noqa: E402
+
+for _name in data.__all__[:4]:
+    setattr(utils, _name, getattr(data, _name))
+    utils.__all__.append(_name)
+utils.get_file = _get_file
+utils.__all__.append("get_file")
+del _name, _get_file
+
 # keras.utils.plot_model / model_to_dot (and kerasette's plot_history) draw models and histories:
 # they live on the top floor (visualization, which reads models' graphs), handed to utils here
 from . import visualization  # noqa: E402

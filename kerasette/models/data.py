@@ -26,6 +26,7 @@ import warnings
 import numpy
 
 from .. import backend
+from ..utils import prefetch
 
 #: Keras 3's warning when the data ends before the steps asked for
 RAN_OUT = ("Your input ran out of data; interrupting training. Make sure that your dataset or generator can "
@@ -140,6 +141,9 @@ class ArrayBatches:
 
     exhausted = False   # arrays never run out
 
+    def close(self):
+        """Nothing to stop: arrays are cut in the loop's own thread."""
+
     def __init__(self, xs, ys=None, weights=None, batch_size=32, shuffle=False):
         self.xs, self.ys, self.weights = xs, ys, weights
         self.size = check_cardinality({"x": xs, "y": ys, "sample_weight": weights})
@@ -212,8 +216,19 @@ class SourceBatches:
     def _sequence_pass(self):
         if hasattr(self.source, "on_epoch_begin"):
             self.source.on_epoch_begin()
+        if prefetch.wants_parallel(self.source):
+            # workers load ahead, in order (utils.prefetch); closing this pass stops them
+            yield from prefetch.ordered_batches(self.source)
+            return
         for index in range(len(self.source)):
             yield self.source[index]
+
+    def close(self):
+        """Stop what the current pass holds (a parallel pass's workers): the loop
+        calls it when it returns or raises, whatever the data."""
+        iterator, self._iterator = self._iterator, None
+        if iterator is not None and hasattr(iterator, "close") and not self._one_shot:
+            iterator.close()
 
     def _end_pass(self):
         """The data's end: the next batch starts a new pass (a Sequence's

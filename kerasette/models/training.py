@@ -344,47 +344,50 @@ class Trainer(ProgramBuilder):
             callbacks, add_history=True, add_progbar=verbose != 0, model=self,
             verbose=verbose, epochs=epochs, steps=batches.steps)
         self.stop_training = False
-        callback_list.on_train_begin()
-        # BackupAndRestore may have set where an interrupted run stopped
-        initial_epoch, resume = self._take_resume_point(initial_epoch)
-        logs = {}
-        for epoch in range(initial_epoch, epochs):
-            if batches.exhausted:
-                # a generator used up: Keras 3's warning, and no empty epochs after it
-                warnings.warn(data_module.RAN_OUT, stacklevel=2)
-                break
-            self._reset_metrics()
-            trackers = None
-            skip = 0
-            if resume is not None and resume["epoch"] == epoch:
-                # replay this epoch's shuffle order, skip what was trained, then go on
-                # with the random state of the moment the backup was made
-                skip = resume["steps_done"]
-                backend.rng().bit_generator.state = resume["epoch_rng_state"]
-            callback_list.on_epoch_begin(epoch)
-            for step, batch in enumerate(batches.epoch()):
-                if step < skip:
-                    if step == skip - 1:
-                        backend.rng().bit_generator.state = resume["rng_state"]
-                    continue
-                callback_list.on_train_batch_begin(step)
-                trackers, logs = self._step_and_log("train", batch, trackers)
-                callback_list.note_samples(len(batch[0][0]), _sample_total(batches))
-                callback_list.on_train_batch_end(step, logs)
+        try:
+            callback_list.on_train_begin()
+            # BackupAndRestore may have set where an interrupted run stopped
+            initial_epoch, resume = self._take_resume_point(initial_epoch)
+            logs = {}
+            for epoch in range(initial_epoch, epochs):
+                if batches.exhausted:
+                    # a generator used up: Keras 3's warning, and no empty epochs after it
+                    warnings.warn(data_module.RAN_OUT, stacklevel=2)
+                    break
+                self._reset_metrics()
+                trackers = None
+                skip = 0
+                if resume is not None and resume["epoch"] == epoch:
+                    # replay this epoch's shuffle order, skip what was trained, then go on
+                    # with the random state of the moment the backup was made
+                    skip = resume["steps_done"]
+                    backend.rng().bit_generator.state = resume["epoch_rng_state"]
+                callback_list.on_epoch_begin(epoch)
+                for step, batch in enumerate(batches.epoch()):
+                    if step < skip:
+                        if step == skip - 1:
+                            backend.rng().bit_generator.state = resume["rng_state"]
+                        continue
+                    callback_list.on_train_batch_begin(step)
+                    trackers, logs = self._step_and_log("train", batch, trackers)
+                    callback_list.note_samples(len(batch[0][0]), _sample_total(batches))
+                    callback_list.on_train_batch_end(step, logs)
+                    if self.stop_training:
+                        break
+                logs = dict(logs)
+                if validation is not None and (epoch + 1) % validation_freq == 0 and not self.stop_training:
+                    val_logs = self._validate(validation, callback_list)
+                    logs.update({"val_" + key: value for key, value in val_logs.items()})
+                callback_list.on_epoch_end(epoch, logs)
                 if self.stop_training:
                     break
-            logs = dict(logs)
-            if validation is not None and (epoch + 1) % validation_freq == 0 and not self.stop_training:
-                val_logs = self._validate(validation, callback_list)
-                logs.update({"val_" + key: value for key, value in val_logs.items()})
-            callback_list.on_epoch_end(epoch, logs)
-            if self.stop_training:
-                break
-        optimizer = getattr(self, "optimizer", None)
-        if optimizer is not None and epochs > 0 and getattr(optimizer, "built", False):
-            # Keras 3: with use_ema the weights end training as their moving averages
-            optimizer.finalize_variable_values(self.trainable_weights)
-        callback_list.on_train_end(logs)
+            optimizer = getattr(self, "optimizer", None)
+            if optimizer is not None and epochs > 0 and getattr(optimizer, "built", False):
+                # Keras 3: with use_ema the weights end training as their moving averages
+                optimizer.finalize_variable_values(self.trainable_weights)
+            callback_list.on_train_end(logs)
+        finally:
+            _close_all(batches, validation)
         return self.history
 
     def _take_resume_point(self, initial_epoch):
@@ -496,9 +499,12 @@ class Trainer(ProgramBuilder):
                 batches.steps = min(batches.steps, steps)
         callback_list = callbacks_module.CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=batches.steps)
-        callback_list.on_test_begin()
-        logs = self._evaluate_batches(batches, callback_list)
-        callback_list.on_test_end(logs)
+        try:
+            callback_list.on_test_begin()
+            logs = self._evaluate_batches(batches, callback_list)
+            callback_list.on_test_end(logs)
+        finally:
+            batches.close()
         if not logs:
             raise ValueError("evaluate() received no batches: the generator or Sequence yielded none")
         if return_dict:
@@ -523,17 +529,20 @@ class Trainer(ProgramBuilder):
                 batches.steps = min(batches.steps, steps)
         callback_list = callbacks_module.CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=batches.steps)
-        callback_list.on_predict_begin()
-        chunks = None
-        for step, (bx, _, _) in enumerate(batches.epoch()):
-            callback_list.on_predict_batch_begin(step)
-            _, outputs = self._run_batch("predict", bx)
-            chunks = [[] for _ in outputs] if chunks is None else chunks
-            for store, output in zip(chunks, outputs):
-                store.append(numpy.asarray(output))
-            callback_list.note_samples(len(bx[0]), _sample_total(batches))
-            callback_list.on_predict_batch_end(step, {"outputs": outputs})
-        callback_list.on_predict_end()
+        try:
+            callback_list.on_predict_begin()
+            chunks = None
+            for step, (bx, _, _) in enumerate(batches.epoch()):
+                callback_list.on_predict_batch_begin(step)
+                _, outputs = self._run_batch("predict", bx)
+                chunks = [[] for _ in outputs] if chunks is None else chunks
+                for store, output in zip(chunks, outputs):
+                    store.append(numpy.asarray(output))
+                callback_list.note_samples(len(bx[0]), _sample_total(batches))
+                callback_list.on_predict_batch_end(step, {"outputs": outputs})
+            callback_list.on_predict_end()
+        finally:
+            batches.close()
         if chunks is None:
             raise ValueError("predict() received no batches: the generator or Sequence yielded none")
         results = [numpy.concatenate(store, axis=0) for store in chunks]
@@ -596,3 +605,10 @@ def _sample_total(batches):
     if size is None or batch_size is None:
         return None
     return min(size, batches.steps * batch_size)
+
+
+def _close_all(*batch_sets):
+    """Stop the workers of every batch set that has them (``None`` skipped)."""
+    for batches in batch_sets:
+        if batches is not None and hasattr(batches, "close"):
+            batches.close()

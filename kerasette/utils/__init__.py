@@ -4,11 +4,18 @@
 ``split_dataset``, ``pad_sequences`` and ``Sequence`` (alias ``PyDataset``) carry
 Keras' names;
 ``print_msg`` is how callbacks print above a live progress bar.
+Image files (``load_img``, ``img_to_array``, ``array_to_img``, ``save_img``)
+need Pillow; ``prefetch`` loads a PyDataset's batches in parallel.
+The dataset builders (``image_dataset_from_directory``...) and ``get_file``
+live on other floors; the public face (kerasette/__init__.py) adds them here.
 """
-from .data_utils import PyDataset, Sequence, normalize, split_dataset, to_categorical
+from .data_utils import (PyDataset, Sequence, normalize, pack_x_y_sample_weight, split_dataset, to_categorical,
+                         unpack_x_y_sample_weight)
+from .image_utils import array_to_img, img_to_array, load_img, save_img
 from .progbar import Progbar, print_msg
 from .seeding import set_random_seed
 from .sequences import pad_sequences
 
 __all__ = ["Progbar", "print_msg", "set_random_seed", "PyDataset", "Sequence", "normalize",
-           "split_dataset", "to_categorical", "pad_sequences"]
+           "split_dataset", "to_categorical", "pad_sequences", "pack_x_y_sample_weight", "unpack_x_y_sample_weight",
+           "array_to_img", "img_to_array", "load_img", "save_img"]

@@ -13,7 +13,8 @@ import numpy as np
 
 from .. import backend
 
-__all__ = ["to_categorical", "normalize", "split_dataset", "Sequence", "PyDataset"]
+__all__ = ["to_categorical", "normalize", "split_dataset", "Sequence", "PyDataset", "pack_x_y_sample_weight",
+           "unpack_x_y_sample_weight"]
 
 
 def to_categorical(x, num_classes: int | None = None, dtype=None) -> np.ndarray:
@@ -200,3 +201,34 @@ class Sequence:
 
 # Keras 3's name for the same base class
 PyDataset = Sequence
+
+
+def unpack_x_y_sample_weight(data):
+    """``(x, y, sample_weight)`` from a batch given as ``x``, ``(x,)``, ``(x, y)``
+    or ``(x, y, sample_weight)`` (a list counts as a tuple), with None for what is absent.
+
+    >>> unpack_x_y_sample_weight((1, 2))
+    (1, 2, None)
+    """
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) in (1, 2, 3):
+        return (tuple(data) + (None, None))[:3]
+    raise ValueError("Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, "
+                     f"found: {data}")
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """The batch tuple ``fit`` unpacks: ``x`` (``(x,)`` when x is a tuple or list),
+    ``(x, y)`` or ``(x, y, sample_weight)``.
+
+    >>> pack_x_y_sample_weight([1, 2])
+    ([1, 2],)
+    """
+    if y is None:
+        return (x,) if isinstance(x, (tuple, list)) else x
+    if sample_weight is None:
+        return x, y
+    return x, y, sample_weight
