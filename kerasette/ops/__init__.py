@@ -8,9 +8,10 @@ No module of this package is named like an op (``ops.shape`` is the
 function; the shape ops live in ``shape_ops``): a submodule would shadow
 the op of its name once imported.
 """
-from . import (activations, convolution, creation, ctc, image, introspection, linalg, math, nn,  # noqa: F401
-               reduction, shape_ops)
+from . import (activations, arrays, convolution, creation, ctc, image, introspection, linalg, math, nn,  # noqa: F401
+               numeric, reduction, shape_ops, sorting)
 from .activations import *  # noqa: F401,F403
+from .arrays import *  # noqa: F401,F403
 from .convolution import *  # noqa: F401,F403
 from .core import apply  # noqa: F401
 from .creation import *  # noqa: F401,F403
@@ -20,7 +21,9 @@ from .linalg import *  # noqa: F401,F403
 from .math import *  # noqa: F401,F403
 from .methods import install_methods
 from .nn import *  # noqa: F401,F403
+from .numeric import *  # noqa: F401,F403
 from .reduction import *  # noqa: F401,F403
 from .shape_ops import *  # noqa: F401,F403
+from .sorting import *  # noqa: F401,F403
 
 install_methods()

@@ -50,6 +50,18 @@ class Operators:
     def __rpow__(self, other):
         return self._apply("power", other, self)
 
+    def __floordiv__(self, other):
+        return self._apply("floor_divide", self, other)
+
+    def __rfloordiv__(self, other):
+        return self._apply("floor_divide", other, self)
+
+    def __mod__(self, other):
+        return self._apply("mod", self, other)
+
+    def __rmod__(self, other):
+        return self._apply("mod", other, self)
+
     def __matmul__(self, other):
         return self._apply("matmul", self, other)
 
@@ -88,6 +100,18 @@ class Operators:
 
     def __or__(self, other):
         return self._apply("logical_or", self, other)
+
+    def __rand__(self, other):
+        return self._apply("logical_and", other, self)
+
+    def __ror__(self, other):
+        return self._apply("logical_or", other, self)
+
+    def __xor__(self, other):
+        return self._apply("logical_xor", self, other)
+
+    def __rxor__(self, other):
+        return self._apply("logical_xor", other, self)
 
     def __invert__(self):
         return self._apply("logical_not", self)
