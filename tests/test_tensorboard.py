@@ -91,6 +91,20 @@ def test_epoch_update_freq_writes_no_batch_scalars(tmp_path):
     assert sorted(tags) == ["epoch_accuracy", "epoch_learning_rate", "epoch_loss"]
 
 
+def test_steps_per_second_and_evaluate(tmp_path):
+    x, y = data()
+    model = classifier()
+    board = callbacks.TensorBoard(tmp_path, write_steps_per_second=True, update_freq="batch")
+    model.fit(x, y, epochs=2, batch_size=16, verbose=0, callbacks=[board])
+    train = read(tmp_path / "train")
+    assert [step for step, _ in scalars(train, "batch_steps_per_second")] == [1, 2, 3, 4, 5, 6]
+    assert [step for step, _ in scalars(train, "epoch_steps_per_second")] == [0, 1]
+    assert all(value > 0 for _, value in scalars(train, "epoch_steps_per_second"))
+    # evaluate() with the callback: the validation writer, at the optimizer's 6 iterations
+    loss, accuracy = model.evaluate(x, y, verbose=0, callbacks=[board])
+    assert scalars(read(tmp_path / "validation"), "evaluation_loss_vs_iterations") == [(6, np.float32(loss))]
+
+
 def test_histograms_images_and_graph(tmp_path):
     x, y = data()
     model = classifier()

@@ -134,6 +134,7 @@ class TensorBoard(Callback):
         self.embeddings_freq = int(embeddings_freq)
         self.embeddings_metadata = embeddings_metadata
         self._writers = {}
+        self._training = False
         self._global_train_batch = 0
         self._epoch_start_time = 0.0
         self._epoch_start_iterations = 0
@@ -162,7 +163,7 @@ class TensorBoard(Callback):
 
     def set_model(self, model) -> None:
         super().set_model(model)
-        self._writers = {}
+        self._close_writers()
         if self.write_graph:
             self._write_model_json()
 
@@ -193,8 +194,10 @@ class TensorBoard(Callback):
     # ------------------------------------------------------------ hooks
     def on_train_begin(self, logs=None):
         self._global_train_batch = 0
+        self._training = True
 
     def on_train_end(self, logs=None):
+        self._training = False
         self._close_writers()
 
     def on_test_end(self, logs=None):
@@ -206,7 +209,10 @@ class TensorBoard(Callback):
         writer = self._writer("val")
         for name, value in logs.items():
             writer.add_scalar(f"evaluation_{name}_vs_iterations", float(value), step)
-        writer.flush()
+        if not self._training:
+            # evaluate() on its own: close, so that the events are on disk when it returns
+            # (tensorboardX's flush does not wait for its writer thread); a later call reopens
+            self._close_writers()
 
     def on_train_batch_begin(self, batch, logs=None):
         self._global_train_batch += 1

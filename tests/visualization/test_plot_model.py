@@ -123,6 +123,7 @@ def test_sequential_dot_and_png(tmp_path):
 @needs_dot
 def test_functional_branches_svg(tmp_path):
     model = branches()
+    model.get_layer("out2").trainable = False
     path = tmp_path / "branches.svg"
     plot_model(model, to_file=str(path), show_shapes=True, show_dtype=True, show_layer_names=True,
                show_layer_activations=True, show_trainable=True)
@@ -132,7 +133,8 @@ def test_functional_branches_svg(tmp_path):
     assert not clusters
     assert "merge (Concatenate)" in texts and "multiply (Multiply)" in texts
     assert "Input shape: [(None, 5), (None, 5)]" in texts and "Output shape: (None, 10)" in texts
-    assert "Output dtype: float32" in texts and "Trainable" in texts
+    assert "Output dtype: float32" in texts and texts.count("Trainable") == 2   # shared, out1
+    assert texts.count("Non-trainable") == 1                                     # out2
     assert "Activation: linear" in texts
     assert "Input shape: (None, 4)" not in [t for t in texts if "a (InputLayer)" in t]
     assert model_to_dot(model).get("rankdir") == "TB"
