@@ -200,3 +200,42 @@ def test_arguments_checked_as_keras_does(monkeypatch):
     monkeypatch.setitem(sys.modules, "tensorboardX", None)
     with pytest.raises(ImportError, match=r"kerasette\[tensorboard\]"):
         callbacks.TensorBoard()
+
+
+def test_same_events_as_keras3(tmp_path):
+    """Real Keras 3's callback on the same model, weights and data (tests/fixtures/tensorboard, made by
+    make_tensorboard_fixtures.py): the same runs, tags, plugins and steps, the same scalar values and
+    the same histogram counts and ranges (Keras 3 writes tensor summaries, kerasette classic ones)."""
+    from pathlib import Path
+
+    from tests.fixtures.make_tensorboard_fixtures import BOARD, FIT, build, initial_weights, inputs_and_targets
+    expected = json.loads((Path(__file__).parent / "fixtures" / "tensorboard" / "keras3_events.json").read_text())
+    model = build(K)
+    model.set_weights(initial_weights())
+    x, y = inputs_and_targets()
+    history = model.fit(x, y, verbose=0, callbacks=[callbacks.TensorBoard(tmp_path, **BOARD)], **FIT)
+    for key, values in expected["history"].items():
+        np.testing.assert_allclose(history.history[key], values, rtol=1e-5)
+    assert sorted(os.listdir(tmp_path)) == sorted(expected["runs"])
+    for run, tags in expected["runs"].items():
+        accumulator = read(tmp_path / run)
+        ours = {tag: kind for kind in ("scalars", "histograms", "images", "tensors")
+                for tag in accumulator.Tags()[kind]}
+        theirs = {tag: {"graph_keras_model": "tensors"}.get(entry["plugin"], entry["plugin"])
+                  for tag, entry in tags.items()}
+        assert ours == theirs, run
+        for tag, entry in tags.items():
+            if entry["plugin"] == "scalars":
+                got = scalars(accumulator, tag)
+                assert [step for step, _ in got] == entry["steps"], tag
+                np.testing.assert_allclose([value for _, value in got], entry["values"], rtol=1e-5, err_msg=tag)
+            elif entry["plugin"] == "histograms":
+                events = accumulator.Histograms(tag)
+                assert [event.step for event in events] == entry["steps"]
+                assert [event.histogram_value.num for event in events] == entry["count"]
+                np.testing.assert_allclose([e.histogram_value.min for e in events], entry["low"], rtol=1e-4, atol=1e-6)
+                np.testing.assert_allclose([e.histogram_value.max for e in events], entry["high"], rtol=1e-4, atol=1e-6)
+            elif entry["plugin"] == "images":
+                assert [event.step for event in accumulator.Images(tag)] == entry["steps"]
+            else:
+                assert [event.step for event in accumulator.Tensors(tag)] == entry["steps"]
