@@ -22,6 +22,16 @@ from .vgg16 import VGG16
 from .vgg19 import VGG19
 
 # part B families: imports here
+from . import convnext, efficientnet, efficientnet_v2, inception_resnet_v2, inception_v3, nasnet, xception
+from .convnext import ConvNeXtBase, ConvNeXtLarge, ConvNeXtSmall, ConvNeXtTiny, ConvNeXtXLarge
+from .efficientnet import (EfficientNetB0, EfficientNetB1, EfficientNetB2, EfficientNetB3, EfficientNetB4,
+                           EfficientNetB5, EfficientNetB6, EfficientNetB7)
+from .efficientnet_v2 import (EfficientNetV2B0, EfficientNetV2B1, EfficientNetV2B2, EfficientNetV2B3,
+                              EfficientNetV2L, EfficientNetV2M, EfficientNetV2S)
+from .inception_resnet_v2 import InceptionResNetV2
+from .inception_v3 import InceptionV3
+from .nasnet import NASNetLarge, NASNetMobile
+from .xception import Xception
 
 __all__ = [
     "imagenet_utils", "weights",
@@ -30,4 +40,10 @@ __all__ = [
     "MobileNetV3Small", "ResNet50", "ResNet101", "ResNet152", "ResNet50V2", "ResNet101V2", "ResNet152V2",
     "VGG16", "VGG19",
     # part B names here
+    "convnext", "efficientnet", "efficientnet_v2", "inception_resnet_v2", "inception_v3", "nasnet", "xception",
+    "ConvNeXtTiny", "ConvNeXtSmall", "ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtXLarge",
+    "EfficientNetB0", "EfficientNetB1", "EfficientNetB2", "EfficientNetB3", "EfficientNetB4", "EfficientNetB5",
+    "EfficientNetB6", "EfficientNetB7", "EfficientNetV2B0", "EfficientNetV2B1", "EfficientNetV2B2",
+    "EfficientNetV2B3", "EfficientNetV2S", "EfficientNetV2M", "EfficientNetV2L",
+    "InceptionResNetV2", "InceptionV3", "NASNetLarge", "NASNetMobile", "Xception",
 ]
