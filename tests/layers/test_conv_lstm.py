@@ -309,6 +309,23 @@ def test_real_keras3_reads_kerasette_files(tmp_path):
     np.testing.assert_allclose(np.asarray(rebuilt.predict(x, verbose=0)), expected, rtol=RTOL, atol=ATOL)
 
 
+def test_bidirectional_conv_lstm_matches_keras():
+    x = DATA["bidirectional.inputs"]
+    layer = layers.Bidirectional(layers.ConvLSTM2D(2, 3, padding="same", return_sequences=True))
+    layer.build(x.shape)
+    keras_paths = json.loads(str(DATA["bidirectional.paths"]))
+    # <bidirectional>/<forward|backward>_<inner name>/conv_lstm_cell/<weight>; Keras numbered its names
+    def shape_of_path(path):
+        parts = path.split("/")
+        return [parts[1].split("_")[0]] + parts[2:]
+    assert [shape_of_path(w.path) for w in layer.weights] == [shape_of_path(p) for p in keras_paths]
+    assert [shape_of_path(p)[0] for p in keras_paths] == ["forward"] * 3 + ["backward"] * 3
+    layer.set_weights(arrays("bidirectional", "weights"))
+    np.testing.assert_allclose(np.asarray(layer(x)), DATA["bidirectional.outputs"], rtol=RTOL, atol=ATOL)
+    model = Model(inputs := Input(x.shape[1:]), layer(inputs))
+    np.testing.assert_allclose(model.predict(x, verbose=0), DATA["bidirectional.outputs"], rtol=RTOL, atol=ATOL)
+
+
 def test_stateful_carries_image_states_between_calls():
     rng = np.random.default_rng(5)
     x = rng.standard_normal((2, 6, 5, 5, 1)).astype("float32")
