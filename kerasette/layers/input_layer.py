@@ -25,7 +25,9 @@ class InputLayer(Layer):
             batch_input_shape = (batch_size,) + tuple(input_shape)
         super().__init__(name=name, dtype=dtype, batch_input_shape=batch_input_shape, **kwargs)
         self.built = True
-        node = placeholder(self.dtype, self._batch_input_shape, name=self.name)
+        # Keras' "string" inputs hold Python strings: numpy's object dtype
+        node = placeholder(object if self.dtype == "string" else self.dtype, self._batch_input_shape,
+                           name=self.name)
         self._calls.append(LayerCall(self, (), {}, node))
 
     def get_config(self):

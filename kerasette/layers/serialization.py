@@ -461,7 +461,8 @@ def _keras3_sequential_config(model) -> dict:
     if node is not None:
         input_layer = node.origin[0].layer if node.origin is not None else None
         layers.append({"module": "keras.layers", "class_name": "InputLayer",
-                       "config": {"batch_shape": list(node.shape), "dtype": str(node.dtype), "sparse": False,
+                       "config": {"batch_shape": list(node.shape),
+                                  "dtype": "string" if node.dtype.kind == "O" else str(node.dtype), "sparse": False,
                                   "ragged": False,
                                   "name": input_layer.name if input_layer is not None else f"{model.name}_input",
                                   "optional": False},
@@ -510,7 +511,8 @@ def _keras3_functional_config(model) -> dict:
     def tensor_record(value):
         if hasattr(value, "origin") and getattr(value, "origin", None) is not None:
             return {"class_name": "__keras_tensor__",
-                    "config": {"shape": list(value.shape), "dtype": str(value.dtype),
+                    "config": {"shape": list(value.shape),
+                               "dtype": "string" if value.dtype.kind == "O" else str(value.dtype),
                                "keras_history": reference(value)}}
         return keras3_value(value)
 

@@ -86,7 +86,9 @@ def check_numeric(arrays, argument: str, names=None):
         if array is None:
             continue
         name = label(argument, index, len(arrays), names)
-        if array.dtype.kind not in _NUMERIC_KINDS:
+        # text is checked against the model's string Inputs (check_inputs)
+        if array.dtype.kind not in _NUMERIC_KINDS and not (argument == "x" and array.dtype.kind in "OUS"
+                                                           and array.ndim > 0):
             raise TypeError(f"{name} must hold numbers (bool, int or float), got an array of dtype "
                             f"{array.dtype} and shape {format_shape(array.shape)}")
         if array.ndim == 0:
@@ -130,6 +132,13 @@ def check_inputs(model, xs):
         if x.ndim != len(expected) or any(e is not None and e != d for e, d in zip(expected[1:], x.shape[1:])):
             raise ValueError(f"Input '{node.origin[0].layer.name}' of model '{model.name}' expects arrays of "
                              f"shape {format_shape(expected)}, got {format_shape(x.shape)}")
+    names = [node.origin[0].layer.name for node in model.inputs]
+    for index, (node, x) in enumerate(zip(model.inputs, xs)):
+        if (node.dtype.kind == "O") != (x.dtype.kind in "OUS"):
+            wanted = "strings (its Input has dtype 'string')" if node.dtype.kind == "O" else \
+                "numbers (bool, int or float)"
+            raise TypeError(f"{label('x', index, len(xs), names)} must hold {wanted}, got an array of dtype "
+                            f"{x.dtype} and shape {format_shape(x.shape)}")
 
 
 # -------------------------------------------------------------- targets

@@ -68,6 +68,11 @@ def _keras_module_of(cls):
 
 
 # ------------------------------------------------------------------ writing
+def _dtype_name(dtype) -> str:
+    """A node's dtype as Keras 3 names it: numpy's object dtype holds Keras' "string" tensors."""
+    return "string" if getattr(dtype, "kind", None) == "O" else str(dtype)
+
+
 def serialize_keras_object(obj):
     """Keras 3's record of ``obj`` (``keras.saving.serialize_keras_object``).
 
@@ -96,7 +101,7 @@ def serialize_keras_object(obj):
             history = [call.layer.name, call.layer._calls.index(call) if call in call.layer._calls else 0,
                        position]
         return {"class_name": "__keras_tensor__",
-                "config": {"shape": list(obj.shape), "dtype": str(obj.dtype), "keras_history": history}}
+                "config": {"shape": list(obj.shape), "dtype": _dtype_name(obj.dtype), "keras_history": history}}
     if isinstance(obj, Tensor):
         array = numpy.asarray(obj.data)
         return {"class_name": "__tensor__", "config": {"value": array.tolist(), "dtype": array.dtype.name}}

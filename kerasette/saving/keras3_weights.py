@@ -37,8 +37,9 @@ import re
 import warnings
 
 import h5py
+import numpy
 
-from .hdf5 import StoredArray, WeightFileError, write_dataset
+from .hdf5 import StoredArray, WeightFileError, materialize, write_dataset
 from .plan import LoadPlan
 
 __all__ = ["walk", "save_weights_to_file", "plan_weights_from_file", "is_keras3_weights_file",
@@ -166,8 +167,39 @@ def save_weights_to_file(handle: h5py.File, model) -> None:
         name = getattr(obj, "name", None)
         if isinstance(name, str):
             group.attrs["name"] = name
+        if _saves_itself(obj):
+            # a layer whose state is not variables (a lookup's idf_weights) names its entries, as in Keras 3
+            store = {}
+            obj.save_own_variables(store)
+            for key, value in store.items():
+                write_dataset(group, str(key), numpy.asarray(value))
+            continue
         for index, variable in enumerate(own_variables(obj)):
             write_dataset(group, str(index), variable.numpy())
+
+
+def _saves_itself(obj) -> bool:
+    """Whether ``obj`` writes and reads its own entries (``save_own_variables``/``load_own_variables``
+    with a dict of named arrays, Keras 3's protocol), instead of its variables as "0", "1", ..."""
+    return callable(getattr(obj, "save_own_variables", None)) and callable(getattr(obj, "load_own_variables", None))
+
+
+def _read_named(group, filepath, label) -> dict:
+    """A ``vars`` group's datasets by name, read (only self-saving layers' small state goes here)."""
+    store = {}
+    try:
+        keys = list(group.keys())
+    except (OSError, ValueError) as error:
+        raise WeightFileError(f"Cannot list the entries of '{group.name}' in '{filepath}': the file is corrupt "
+                              f"({error})") from None
+    for key in keys:
+        item = group.get(key)
+        if not isinstance(item, h5py.Dataset):
+            raise WeightFileError(f"'{filepath}': '{group.name}/{key}' is not a dataset: the file is corrupt")
+        stored = StoredArray(item, filepath, f"entry '{key}' of {label} ('{group.name}')")
+        stored.check_readable()
+        store[key] = materialize(stored)
+    return store
 
 
 def _require_group(groups: dict, path: str):
@@ -270,6 +302,13 @@ def plan_weights_from_file(handle, model, filepath: str, skip_mismatch: bool = F
             continue
         variables = own_variables(obj)
         label = f"{type(obj).__name__} '{obj.name}' (path '{path}')"
+        if _saves_itself(obj):
+            group = groups.get(_vars_path(path))
+            if group is not None:
+                used.add(_vars_path(path))
+            store = _read_named(group, filepath, label) if group is not None else {}
+            plan.defer(lambda obj=obj, store=store: obj.load_own_variables(store))
+            continue
         if not variables:
             if _vars_path(path) in groups:
                 used.add(_vars_path(path))

@@ -5,7 +5,9 @@ Keras 3 makes: ``metadata.json`` (``keras_version``, ``date_saved``),
 ``config.json`` (the model's ``serialize_keras_object`` record with its
 ``build_config`` and ``compile_config``) and ``model.weights.h5`` (Keras 3's
 ``.weights.h5`` layout, the optimizer's variables under ``optimizer/vars``),
-all stored uncompressed.  The archive is built in memory and reaches the
+all stored uncompressed, then each layer's assets (a lookup layer's
+``vocabulary.txt``) under ``assets/<the layer's Keras 3 path>/``, which
+``load_model`` hands back to the layer's ``load_assets`` after the weights.  The archive is built in memory and reaches the
 disk through ``atomic.write_bytes``, like every kerasette save.
 
 Reading (``load_model("m.keras")`` and ``model.load_weights("m.keras")``):
@@ -27,6 +29,8 @@ import contextlib
 import datetime
 import io
 import json
+import os
+import tempfile
 import time
 import zipfile
 import zlib
@@ -38,7 +42,7 @@ from .hdf5 import WeightFileError, open_image_for_reading
 from .json_text import parse_json
 
 __all__ = ["is_keras_zip", "open_zip_weights", "read_zip_config", "read_zip_metadata", "weights_limit",
-           "write_keras_zip", "CONFIG_LIMIT", "KERAS3_FORMAT_VERSION"]
+           "write_keras_zip", "load_zip_assets", "CONFIG_LIMIT", "KERAS3_FORMAT_VERSION"]
 
 WEIGHTS_NAME = "model.weights.h5"
 CONFIG_NAME = "config.json"
@@ -198,11 +202,67 @@ def write_keras_zip(model, filepath: str, overwrite: bool = True) -> None:
                                 "date_saved": now.strftime("%Y-%m-%d@%H:%M:%S"),
                                 "kerasette_version": __version__})
     weights = _weights_image(model)
+    assets = _assets(model)
     stamp = time.localtime()[:6]
     archive_bytes = io.BytesIO()
     with zipfile.ZipFile(archive_bytes, "w", zipfile.ZIP_STORED) as archive:
         archive.writestr(_member(METADATA_NAME, stamp), metadata_json.encode("utf-8"))
         archive.writestr(_member(CONFIG_NAME, stamp), config_json.encode("utf-8"))
         archive.writestr(_member(WEIGHTS_NAME, stamp), weights)
+        for name, data in assets:
+            archive.writestr(_member(name, stamp), data)
     with archive_bytes.getbuffer() as image:
         write_bytes(filepath, [image], overwrite=overwrite)
+
+
+# ------------------------------------------------------------------ assets
+#: what one asset file (a lookup layer's vocabulary.txt) may expand to
+ASSET_LIMIT = 256 << 20
+
+
+def _assets(model) -> list:
+    """``[(member name, bytes)]``: what each object with ``save_assets(dir_path)`` writes, under
+    ``assets/<its Keras 3 path>/``, as Keras 3 lays them out in the archive."""
+    from .keras3_weights import walk
+    members = []
+    for path, obj in walk(model):
+        save = getattr(obj, "save_assets", None)
+        if not callable(save):
+            continue
+        with tempfile.TemporaryDirectory() as folder:
+            save(folder)
+            for root, _, files in sorted(os.walk(folder)):
+                for file in sorted(files):
+                    relative = os.path.relpath(os.path.join(root, file), folder).replace(os.sep, "/")
+                    with open(os.path.join(root, file), "rb") as handle:
+                        members.append(("/".join(part for part in ("assets", path, relative) if part),
+                                        handle.read()))
+    return members
+
+
+def load_zip_assets(filepath: str, model) -> None:
+    """Hand each object with ``load_assets(dir_path)`` a folder holding the files the archive keeps
+    under ``assets/<its path>/`` (each member capped by ``ASSET_LIMIT``; names are never used as paths)."""
+    from .keras3_weights import walk
+    try:
+        with zipfile.ZipFile(filepath) as archive:
+            names = [name for name in archive.namelist() if name.startswith("assets/")]
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise WeightFileError(f"Cannot read '{filepath}': the '.keras' archive is corrupt ({error})") from None
+    for path, obj in walk(model):
+        load = getattr(obj, "load_assets", None)
+        if not callable(load):
+            continue
+        prefix = "/".join(part for part in ("assets", path) if part) + "/"
+        own = [name for name in names if name.startswith(prefix) and "/" not in name[len(prefix):]
+               and name[len(prefix):] not in ("", ".", "..")]
+        with tempfile.TemporaryDirectory() as folder:
+            for name in own:
+                data = _read_member(filepath, name, ASSET_LIMIT).getvalue()
+                with open(os.path.join(folder, os.path.basename(name)), "wb") as handle:
+                    handle.write(data)
+            try:
+                load(folder)
+            except (OSError, ValueError, TypeError) as error:
+                raise WeightFileError(f"'{filepath}': the assets of {type(obj).__name__} '{obj.name}' (under "
+                                      f"'{prefix}') cannot be loaded: {error}") from None

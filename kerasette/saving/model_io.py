@@ -36,7 +36,8 @@ from . import legacy_h5, serialization
 from .hdf5 import (StoredArray, WeightFileError, open_for_reading, read_string, read_string_list, write_dataset,
                    write_string_list, writing)
 from .json_text import parse_json
-from .keras_zip import is_keras_zip, open_zip_weights, read_zip_config, read_zip_metadata, write_keras_zip
+from .keras_zip import (is_keras_zip, load_zip_assets, open_zip_weights, read_zip_config, read_zip_metadata,
+                        write_keras_zip)
 from .object_registration import resolve_custom_objects
 from .plan import LoadPlan
 
@@ -291,4 +292,6 @@ def _load_keras_zip(filepath, custom_objects, compile, safe_mode):
         except (OSError, RuntimeError, KeyError) as error:
             raise WeightFileError(f"Cannot read '{filepath}': the file is corrupt ({error})") from None
     plan.apply()
+    # then the assets (a lookup layer's vocabulary), as Keras 3 loads them after the variables
+    load_zip_assets(filepath, model)
     return model

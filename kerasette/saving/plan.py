@@ -40,6 +40,8 @@ class LoadPlan:
         self.reshape = reshape
         self.pairs: list = []
         self.skipped: list = []
+        #: calls made after the assignments: layers that load their own state (``load_own_variables``)
+        self.deferred: list = []
 
     def mismatch(self, message: str) -> None:
         """A layer that does not fit: an error, or a warning with ``skip_mismatch``."""
@@ -105,6 +107,12 @@ class LoadPlan:
             return array.copy() if copy else array
         return array.astype(target)
 
+    def defer(self, load) -> None:
+        """Call ``load()`` in ``apply``, after the assignments (a layer loading its own state)."""
+        self.deferred.append(load)
+
     def apply(self) -> None:
         for variable, array in self.pairs:
             variable.assign(array)
+        for load in self.deferred:
+            load()

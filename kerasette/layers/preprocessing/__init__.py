@@ -6,10 +6,14 @@ text (TextVectorization) layers live here; layers that learn state from data
 take it through ``adapt()`` (see ``data.py``).  To add a layer family, add
 its module and one import line plus its names to ``__all__`` below.
 """
+from .category_encoding import CategoryEncoding
+from .discretization import Discretization
+from .hashed_crossing import HashedCrossing
+from .hashing import Hashing
 from .integer_lookup import IntegerLookup
 from .normalization import Normalization
 from .rescaling import Rescaling
 from .string_lookup import StringLookup
 from .text_vectorization import TextVectorization
 
-__all__ = ["IntegerLookup", "Normalization", "Rescaling", "StringLookup", "TextVectorization"]
+__all__ = ["CategoryEncoding", "Discretization", "HashedCrossing", "Hashing", "IntegerLookup", "Normalization", "Rescaling", "StringLookup", "TextVectorization"]

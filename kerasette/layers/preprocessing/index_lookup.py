@@ -79,7 +79,8 @@ class IndexLookup(Layer):
 
     def __init__(self, max_tokens, num_oov_indices, mask_token, oov_token, vocabulary_dtype,
                  vocabulary=None, idf_weights=None, invert=False, output_mode="int", sparse=False,
-                 pad_to_max_tokens=False, oov_method="floormod", name=None, salt=None, **kwargs):
+                 pad_to_max_tokens=False, oov_method="floormod", name=None, salt=None, vocabulary_size=None,
+                 has_input_vocabulary=None, **kwargs):
         kind = type(self).__name__
         if max_tokens is not None and max_tokens <= 1:
             raise ValueError(f"{kind}: if set, `max_tokens` must be greater than 1. Received: max_tokens={max_tokens}")
@@ -113,8 +114,9 @@ class IndexLookup(Layer):
         if idf_weights is not None and output_mode != "tf_idf":
             raise ValueError(f"{kind}: `idf_weights` should only be set if `output_mode` is 'tf_idf'. "
                              f"Received: output_mode={output_mode}")
-        frozen = kwargs.pop("vocabulary_size", None)
-        has_input_vocabulary = kwargs.pop("has_input_vocabulary", vocabulary is not None)
+        frozen = vocabulary_size
+        if has_input_vocabulary is None:
+            has_input_vocabulary = vocabulary is not None
         kwargs.pop("dtype", None)
         trainable = kwargs.pop("trainable", True)
         super().__init__(name=name, trainable=trainable, **kwargs)

@@ -23,7 +23,10 @@ class IntegerLookup(IndexLookup):
 
     def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=-1, vocabulary=None,
                  vocabulary_dtype="int64", idf_weights=None, invert=False, output_mode="int", sparse=False,
-                 pad_to_max_tokens=False, oov_method="floormod", salt=None, name=None, **kwargs):
+                 pad_to_max_tokens=False, oov_method="floormod", salt=None, name=None, vocabulary_size=None,
+                 has_input_vocabulary=None, **kwargs):
+        if has_input_vocabulary is not None:
+            kwargs["has_input_vocabulary"] = has_input_vocabulary
         if max_tokens is not None and max_tokens <= 1:
             raise ValueError("If `max_tokens` is set for `IntegerLookup`, it must be greater than 1. "
                              f"Received: max_tokens={max_tokens}")
@@ -34,7 +37,7 @@ class IntegerLookup(IndexLookup):
                          oov_token=oov_token, vocabulary=vocabulary, vocabulary_dtype=vocabulary_dtype,
                          idf_weights=idf_weights, invert=invert, output_mode=output_mode, sparse=sparse,
                          pad_to_max_tokens=pad_to_max_tokens, oov_method=oov_method, salt=salt, name=name,
-                         **kwargs)
+                         vocabulary_size=vocabulary_size, **kwargs)
 
     def _token_value(self, value):
         if isinstance(value, (bool, numpy.bool_)):

@@ -23,13 +23,17 @@ class StringLookup(IndexLookup):
 
     def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token="[UNK]",
                  vocabulary=None, idf_weights=None, invert=False, output_mode="int", pad_to_max_tokens=False,
-                 sparse=False, encoding="utf-8", name=None, salt=None, **kwargs):
+                 sparse=False, encoding="utf-8", name=None, salt=None, oov_method="floormod", vocabulary_size=None,
+                 has_input_vocabulary=None, **kwargs):
         kwargs.pop("vocabulary_dtype", None)
+        if has_input_vocabulary is not None:
+            kwargs["has_input_vocabulary"] = has_input_vocabulary
         self.encoding = encoding
         super().__init__(max_tokens=max_tokens, num_oov_indices=num_oov_indices, mask_token=mask_token,
                          oov_token=oov_token, vocabulary=vocabulary, idf_weights=idf_weights, invert=invert,
                          output_mode=output_mode, pad_to_max_tokens=pad_to_max_tokens, sparse=sparse, name=name,
-                         salt=salt, vocabulary_dtype="string", **kwargs)
+                         salt=salt, oov_method=oov_method, vocabulary_dtype="string", vocabulary_size=vocabulary_size,
+                         **kwargs)
 
     def _token_value(self, value):
         if isinstance(value, bytes):

@@ -59,7 +59,7 @@ class TextVectorization(Layer):
     def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation", split="whitespace",
                  ngrams=None, output_mode="int", output_sequence_length=None, pad_to_max_tokens=False,
                  vocabulary=None, idf_weights=None, sparse=False, ragged=False, encoding="utf-8", name=None,
-                 **kwargs):
+                 vocabulary_size=None, has_input_vocabulary=None, **kwargs):
         if sparse:
             raise ValueError("TextVectorization: sparse=True needs sparse tensors, which kerasette does not have; "
                              "use sparse=False")
@@ -88,8 +88,8 @@ class TextVectorization(Layer):
         if output_mode != "int" and output_sequence_length is not None:
             raise ValueError("TextVectorization: `output_sequence_length` must not be set if `output_mode` is not "
                              f"'int'. Received: output_sequence_length={output_sequence_length}")
-        has_input_vocabulary = kwargs.pop("has_input_vocabulary", vocabulary is not None)
-        vocabulary_size = kwargs.pop("vocabulary_size", None)
+        if has_input_vocabulary is None:
+            has_input_vocabulary = vocabulary is not None
         super().__init__(name=name, **kwargs)
         self._max_tokens = max_tokens
         self._standardize = standardize
@@ -224,7 +224,10 @@ class TextVectorization(Layer):
                                "before calling the layer")
         lookup._size_used = True
         if isinstance(inputs, (Node, Tensor)):
-            shape = self.compute_output_shape(tuple(inputs.shape))
+            shape = tuple(inputs.shape)
+            if self._split is not None and len(shape) > 1 and shape[-1] == 1:
+                shape = shape[:-1]      # the strings are split along a new last axis (Keras squeezes it)
+            shape = self.compute_output_shape(shape)
             dtype = "float32" if self._output_mode == "tf_idf" else "int64"
             return host_call(self._forward, inputs, shape, dtype, label=self.name)
         return self._forward(as_numpy(inputs))

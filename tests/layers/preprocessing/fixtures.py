@@ -44,3 +44,25 @@ def weights(name):
         result.append(d[f"{name}.weights.{i}"])
         i += 1
     return result
+
+
+def inputs(name):
+    d = data()
+    count = spec(name).get("inputs")
+    if count:
+        return tuple(d[f"{name}.x.{i}"] for i in range(count))
+    return d[f"{name}.x"]
+
+
+def run(name, layers):
+    """Build, adapt and call the layer of case ``name`` with kerasette's ``layers``; (layer, output)."""
+    s = spec(name)
+    kwargs = dict(s["kwargs"])
+    if isinstance(kwargs.get("ngrams"), list):
+        kwargs["ngrams"] = tuple(kwargs["ngrams"])
+    layer = getattr(layers, s["class"])(**kwargs)
+    adapt = adapt_data(name)
+    if adapt is not None:
+        layer.adapt(iter(adapt) if s.get("generator") else adapt)
+    call = {key: data()[f"{name}.call.{key}"] for key in s.get("call", [])}
+    return layer, layer(inputs(name), **call)
