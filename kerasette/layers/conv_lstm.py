@@ -321,6 +321,8 @@ class ConvLSTM(RNN):
             except ShapeError as error:
                 raise ShapeError(f"{type(self).__name__} '{self.name}': {error} (the layer's input shape "
                                  f"{format_shape(input_shape)})") from None
+        channel_axis = 2 if self.cell.data_format == "channels_first" else -1
+        self.input_spec = InputSpec(ndim=self.rank + 3, axes={channel_axis: self.cell.input_dim})
         super().build(input_shape)
 
     def compute_output_shape(self, input_shape, initial_state_shape=None):
@@ -394,6 +396,10 @@ class ConvLSTM(RNN):
         if time is None:
             raise ShapeError(f"{type(self).__name__} layer '{self.name}' unrolls its time loop and needs a known "
                              f"number of timesteps, got input shape {format_shape(shape)}")
+        step = (shape[0],) + shape[2:]
+        if tuple(cell._spatial(step)) != cell.spatial_dims:
+            raise ShapeError(f"{type(self).__name__} layer '{self.name}' was built for images of spatial shape "
+                             f"{format_shape(cell.spatial_dims)}, got input shape {format_shape(shape)}")
         first = cell.data_format == "channels_first"
         if first:
             # (batch, time, channels, *spatial) -> (batch, time, *spatial, channels)

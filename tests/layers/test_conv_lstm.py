@@ -419,3 +419,18 @@ def test_bad_input_names_the_layer_and_the_shapes():
                                                 initial_state=[np.zeros((1, 3, 3, 2), "float32")] * 2)
     with pytest.raises(ValueError, match="padding"):
         layers.ConvLSTM2D(2, 3, padding="full")
+    # once built: the channels and the image size are fixed, and a refused call changes nothing
+    built = layers.ConvLSTM2D(2, 3)
+    built(np.zeros((1, 2, 5, 5, 2), "float32"))
+    before = [w.copy() for w in built.get_weights()]
+    with pytest.raises(ShapeError, match=r"ConvLSTM2D 'conv_lstm2d_\d+' expects an input with last axis 2, got "
+                                         r"\(1, 2, 5, 5, 3\)"):
+        built(np.zeros((1, 2, 5, 5, 3), "float32"))
+    with pytest.raises(ShapeError, match=r"built for images of spatial shape \(5, 5\), got input shape "
+                                         r"\(1, 2, 6, 5, 2\)"):
+        built(np.zeros((1, 2, 6, 5, 2), "float32"))
+    assert all(np.array_equal(a, b) for a, b in zip(before, built.get_weights()))
+    first = layers.ConvLSTM1D(2, 3, data_format="channels_first")
+    first(np.zeros((1, 2, 4, 5), "float32"))
+    with pytest.raises(ShapeError, match=r"axis 2 4, got \(1, 2, 3, 5\)"):
+        first(np.zeros((1, 2, 3, 5), "float32"))
