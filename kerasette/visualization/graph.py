@@ -128,20 +128,19 @@ def _activation_name(operation) -> str | None:
 
 def _make_box(key, name, operation, calls) -> Box:
     box = Box(key=key, name=name, class_name=_class_name(operation), activation=_activation_name(operation))
-    if calls:
-        fields = {_call_fields(call) for call in calls}
-        if len(fields) == 1:   # a shared layer called on different shapes shows '?', as in Keras 3
-            box.input_shape, box.output_shape, box.dtype = fields.pop()
-        else:
-            box.input_shape = "?"
-    elif isinstance(operation, Model) and getattr(operation, "_build_shapes", None) is not None:
-        box.input_shape = _shape_text(operation._build_shapes)   # a subclassed model built by build()
-    if not calls and getattr(operation, "_last_output_shape", None) is not None:
-        box.output_shape = _shape_text(operation._last_output_shape)
-    if not isinstance(operation, Node) and box.dtype == "?" and getattr(operation, "dtype", None):
-        box.dtype = str(operation.dtype)
-    if calls and _is_input(calls[0]):
-        box.input_shape = None
+    # a shared layer shows its first call, as Keras 3 does (``layer.input`` is its first node's)
+    first = (getattr(operation, "_calls", None) or calls)[:1]
+    if first:
+        box.input_shape, box.output_shape, box.dtype = _call_fields(first[0])
+        if _is_input(first[0]):
+            box.input_shape = None
+    else:   # a subclassed model, or a layer only ever called eagerly: what build() and calls left
+        if isinstance(operation, Model) and getattr(operation, "_build_shapes", None) is not None:
+            box.input_shape = _shape_text(operation._build_shapes)
+        if getattr(operation, "_last_output_shape", None) is not None:
+            box.output_shape = _shape_text(operation._last_output_shape)
+        if getattr(operation, "dtype", None):
+            box.dtype = str(operation.dtype)
     weights = [] if isinstance(operation, Node) else operation.weights
     box.trainable = bool(operation.trainable) if weights else None
     return box

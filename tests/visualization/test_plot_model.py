@@ -36,13 +36,14 @@ def branches():
     return K.Model([a, b], [out1, out2], name="branches")
 
 
-def nested():
+def nested(K=K):
+    """A Sequential and a functional model inside a functional one (Keras 3 code: K is kerasette or keras)."""
     inner_in = K.Input((5,), name="inner_in")
-    inner = K.Model(inner_in, layers.Dense(3, name="inner_dense")(inner_in), name="inner")
-    seq = K.Sequential([layers.Dense(4, name="s1"), layers.Dense(5, name="s2")], name="seq")
+    inner = K.Model(inner_in, K.layers.Dense(3, name="inner_dense")(inner_in), name="inner")
+    seq = K.Sequential([K.layers.Dense(4, name="s1"), K.layers.Dense(5, name="s2")], name="seq")
     x = K.Input((6,), name="x")
     y = inner(seq(x))
-    return K.Model(x, layers.Dense(2, name="head")(y), name="outer")
+    return K.Model(x, K.layers.Dense(2, name="head")(y), name="outer")
 
 
 def svg_graph(path):
@@ -253,6 +254,25 @@ def test_same_edges_as_keras3():
     their_edges = {(names[e.get_source()], names[e.get_destination()]) for e in theirs.get_edges()}
     assert set(names.values()) == {"a", "b", "shared", "merge", "multiply", "out1", "out2"}
     assert their_edges == BRANCH_EDGES == dot_graph(model_to_dot(branches()))[1]
+    # every label shows the same texts (a shared layer: its first call's shapes)
+    flags = dict(show_shapes=True, show_dtype=True, show_layer_activations=True, show_trainable=True)
+    keras_model = keras.Model([a, b], [out1, out2])
+    keras_model.get_layer("out2").trainable = False
+    ours_model = branches()
+    ours_model.get_layer("out2").trainable = False
+
+    def texts(dot):
+        found = {}
+        for node in dot.get_nodes():
+            cells = [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<font[^>]*>(.*?)</font>",
+                                                                        node.get("label") or "")]
+            if cells:
+                found[cells[0].split(" (")[0]] = sorted(cells)
+        return found
+
+    theirs, ours = texts(keras.utils.model_to_dot(keras_model, **flags)), texts(model_to_dot(ours_model, **flags))
+    assert ours == theirs
+    assert "Input shape: (None, 4)" in ours["shared"] and "Output shape: (None, 10)" in ours["merge"]
 
 
 @needs_dot
@@ -274,3 +294,36 @@ def test_readme_picture_is_made_by_the_example(tmp_path, capsys):
     made, committed = png_size(tmp_path / "model.png"), png_size(root / "docs" / "images" / "tutorial_model.png")
     assert made[1] > 1.5 * made[0] and committed[1] > 1.5 * committed[0]    # a tall chain of ten boxes
     assert abs(made[0] - committed[0]) < 0.2 * committed[0] and abs(made[1] - committed[1]) < 0.2 * committed[1]
+
+
+def test_nested_edges_as_keras3():
+    """Keras 3's model_to_dot of the same nested models, collapsed and expanded: the same boxes (by
+    name) and edges, nested edges resolved to the same inner boxes."""
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+
+    def by_name(dot):
+        names, edges = {}, set()
+
+        def walk(graph):
+            for node in graph.get_nodes():
+                match = re.search(r"<b>([^<]+)</b>", node.get("label") or "")
+                if match:
+                    names[node.get_name().strip('"')] = match.group(1).split(" (")[0]
+            for sub in graph.get_subgraphs():
+                walk(sub)
+
+        def walk_edges(graph):
+            for edge in graph.get_edges():
+                edges.add((names[edge.get_source().strip('"')], names[edge.get_destination().strip('"')]))
+            for sub in graph.get_subgraphs():
+                walk_edges(sub)
+
+        walk(dot)
+        walk_edges(dot)
+        return set(names.values()), edges
+
+    for expand in (False, True):
+        theirs = by_name(keras.utils.model_to_dot(nested(keras), expand_nested=expand))
+        assert by_name(model_to_dot(nested(), expand_nested=expand)) == theirs
+    assert theirs[1] == {(s.split("/")[-1], t.split("/")[-1]) for s, t in NESTED_EDGES}
