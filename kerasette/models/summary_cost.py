@@ -16,6 +16,8 @@ Keras prints neither number; kerasette adds two columns to either table when
     prod(pool_size)``); global pooling: one per input element;
   - BatchNormalization (inference: scale and shift): ``2 * E``;
   - Add, Subtract, Multiply, Average, Maximum, Minimum: ``(inputs - 1) * E``;
+    an arithmetic op applied straight to symbolic tensors (``x * 2``,
+    ``ops.add``...): ``E``;
   - layers that only move or pick data (Input, Flatten, Reshape, Permute,
     RepeatVector, Dropout and the other noise layers, Concatenate,
     Cropping, ZeroPadding, Embedding, Identity): 0;
@@ -58,6 +60,7 @@ _GLOBAL_POOLING = (GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D, G
 _ELEMENTWISE = (Add, Subtract, Multiply, Average, Maximum, Minimum)
 _FREE = (InputLayer, Flatten, Reshape, Permute, RepeatVector, Dropout, Concatenate, Cropping1D, Cropping2D,
          Cropping3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D, Embedding)
+_ARITHMETIC = ("add", "subtract", "multiply", "divide", "true_divide", "maximum", "minimum")
 _FREE_NAMES = ("Identity", "GaussianNoise", "GaussianDropout", "AlphaDropout", "SpatialDropout1D",
                "SpatialDropout2D", "SpatialDropout3D", "ActivityRegularization", "Masking")
 
@@ -149,8 +152,9 @@ def _nested_cost(model, calls, batch) -> tuple:
 
 def layer_cost(operation, calls, batch: int) -> tuple:
     """(FLOPs or None, activation bytes or None) of an operation's calls in the model, for a batch."""
-    if isinstance(operation, Node):           # a bare op applied to symbolic tensors: outputs only
-        return None, _bytes(operation, batch)
+    if isinstance(operation, Node):           # a bare op applied to symbolic tensors
+        flops = _elements(operation.shape, batch) if operation.op.name in _ARITHMETIC else None
+        return flops, _bytes(operation, batch)
     if getattr(operation, "_schedule", None) is not None:
         return _nested_cost(operation, calls, batch)
     memory = 0

@@ -161,6 +161,10 @@ def plot_model(model, to_file: str | os.PathLike | None = "model.png", show_shap
                        splines=splines, layer_range=layer_range)
     to_file = os.fspath(to_file)
     extension = os.path.splitext(to_file)[1][1:].lower() or "png"
+    formats = set(getattr(dot, "formats", ())) | {"dot", "gv"}
+    if formats != {"dot", "gv"} and extension not in formats:
+        raise ValueError(f"plot_model: to_file={to_file!r} asks for the format {extension!r}, which Graphviz "
+                         f"does not write; use one of {sorted(formats)} (or .txt for the text)")
     if extension not in ("dot", "gv") and not check_graphviz():
         raise ImportError(f"plot_model needs {_GRAPHVIZ_HINT} to write {to_file!r}. "
                           "plot_model(model, to_file=None) draws the graph as text without it.")

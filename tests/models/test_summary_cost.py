@@ -92,3 +92,17 @@ def test_bad_batch_size():
     for bad in (0, -1, 2.5, True, "32"):
         with pytest.raises(ValueError, match="flops_batch_size must be a positive integer"):
             dense_model().summary(flops_batch_size=bad)
+
+
+def test_bare_ops_in_keras3_table(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    inputs = K.Input((4,), name="x")
+    scaled = layers.Dense(3, name="d")(inputs) * 2.0          # an arithmetic op: one FLOP per element
+    outputs = K.ops.exp(scaled)                                 # not in the catalogue
+    model = K.Model(inputs, outputs, name="ops")
+    table = text(model, flops_batch_size=2, style="keras3")
+    fields = {line.split("│")[1].strip().split(" ")[0]: [f.strip() for f in line.split("│")[3:6]]
+              for line in table.splitlines() if line.startswith("│ ") and "(" in line.split("│")[1]}
+    assert fields["multiply"] == ["0", "6", "24.00 B"] and fields["exp"] == ["0", "?", "24.00 B"]
+    dense = 2 * 2 * 4 * 3 + 2 * 3
+    assert f" Total FLOPs (batch of 2, 1 layer not counted): {dense + 6:,}" in table

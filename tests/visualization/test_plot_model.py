@@ -221,9 +221,12 @@ def test_without_pydot_the_message_names_the_extra(monkeypatch):
     assert "[3] Dense" in plot_model(sequential(), to_file=None)   # the text needs no pydot
 
 
-def test_bad_arguments():
+def test_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match="rankdir"):
         model_to_dot(sequential(), rankdir="UP")
+    with pytest.raises(ValueError, match=r"to_file=.*'xyz'.*'png'"):
+        plot_model(sequential(), to_file=tmp_path / "model.xyz")
+    assert not list(tmp_path.iterdir())
     with pytest.raises(TypeError, match="kerasette Model"):
         model_to_dot(layers.Dense(3))
 
