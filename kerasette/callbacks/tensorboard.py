@@ -322,9 +322,8 @@ class TensorBoard(Callback):
 
 
 def _value(variable):
-    """A Variable's (or a tensor's) numpy value."""
-    for attribute in ("numpy",):
-        method = getattr(variable, attribute, None)
-        if callable(method):
-            return method()
+    """A Variable's (or a tensor's) numpy value; a plain number as it is."""
+    numpy_method = getattr(variable, "numpy", None)
+    if callable(numpy_method):
+        return numpy_method()
     return getattr(variable, "data", variable)
