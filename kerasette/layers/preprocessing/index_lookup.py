@@ -461,6 +461,8 @@ class IndexLookup(Layer):
         if self.input_vocabulary is not None:
             return
         path = os.path.join(dir_path, "vocabulary.txt")
+        if not os.path.isfile(path):
+            raise ValueError(f"{type(self).__name__} '{self.name}': the saved vocabulary (vocabulary.txt) is missing")
         with open(path, encoding="utf-8") as handle:
             lines = handle.read().splitlines()
         while lines and lines[-1] == "":
