@@ -246,3 +246,13 @@ def adaptive_average_pool(inputs: TensorLike, output_size, data_format=None) -> 
 def adaptive_max_pool(inputs: TensorLike, output_size, data_format=None) -> TensorLike:
     """The maximum over ``output_size`` bins per spatial axis (bins as ``adaptive_average_pool``'s)."""
     return _adaptive_pool("adaptive_max_pool", inputs, output_size, data_format, "adaptive_max_pool")
+
+
+# keras.ops.nn: Keras 3 offers these here too; their code lives in the family modules
+from .activations import *  # noqa: E402,F401,F403
+from .arrays import depth_to_space, space_to_depth  # noqa: E402,F401
+from .convolution import (average_pool, conv, conv_transpose, depthwise_conv, max_pool,  # noqa: E402,F401
+                          separable_conv)
+from .ctc import ctc_decode, ctc_loss  # noqa: E402,F401
+from .neural import *  # noqa: E402,F401,F403
+from .shape_ops import one_hot  # noqa: E402,F401

@@ -131,3 +131,114 @@ class ResampleGrad(Primitive):
 
     def gradient(self, ops, inputs, output, grad, axis, size, method, antialias):
         return (ops.resample(grad, axis=axis, size=size, method=method, antialias=antialias), None)
+
+
+# ------------------------------------------------------------ map_coordinates
+
+FILL_MODES = ("constant", "nearest", "wrap", "mirror", "reflect")
+
+
+def _fix_index(xp, index, size, mode):
+    if mode == "nearest":
+        return xp.clip(index, 0, size - 1)
+    if mode == "wrap":
+        return index % size
+    if mode == "mirror":
+        if size == 1:
+            return xp.zeros_like(index)
+        s = size - 1
+        return xp.abs((index + s) % (2 * s) - s)
+    if mode == "reflect":
+        s = 2 * size
+        return ((xp.abs((2 * index + 1 + s) % (2 * s) - s)) - 1) // 2
+    return index
+
+
+def _corners(xp, inputs, coordinates, order, fill_mode):
+    """``[(index tuple, valid mask, weight)]`` over the 1 (order 0) or 2^n (order 1) corners."""
+    import itertools
+    per_axis = []
+    for axis, size in enumerate(inputs.shape):
+        c = coordinates[axis].astype(numpy.float64)
+        if order == 0:
+            nodes = [(xp.where(c >= 0, xp.floor(c + 0.5), xp.ceil(c - 0.5)).astype(numpy.int64), 1.0)]
+        else:
+            low = xp.floor(c)
+            nodes = [(low.astype(numpy.int64), 1.0 - (c - low)), (low.astype(numpy.int64) + 1, c - low)]
+        fixed = []
+        for index, weight in nodes:
+            valid = (index >= 0) & (index < size) if fill_mode == "constant" else None
+            fixed.append((xp.clip(_fix_index(xp, index, size, fill_mode), 0, size - 1), valid, weight))
+        per_axis.append(fixed)
+    corners = []
+    for items in itertools.product(*per_axis):
+        index = tuple(item[0] for item in items)
+        valids = [item[1] for item in items if item[1] is not None]
+        valid = None
+        for v in valids:
+            valid = v if valid is None else valid & v
+        weight = 1.0
+        for item in items:
+            weight = weight * item[2]
+        corners.append((index, valid, weight))
+    return corners
+
+
+def _check_coordinates(name, inputs, coordinates, order, fill_mode):
+    if coordinates.shape[0] is not None and coordinates.shape[0] != len(inputs.shape):
+        raise ShapeError(f"{name}: coordinates' first axis ({coordinates.shape[0]}) must equal the rank of the "
+                         f"inputs {format_shape(inputs.shape)}")
+    if order not in (0, 1):
+        raise ValueError(f"{name}: order must be 0 or 1, got {order}")
+    if fill_mode not in FILL_MODES:
+        raise ValueError(f"{name}: fill_mode must be one of {FILL_MODES}, got {fill_mode!r}")
+
+
+@register
+class MapCoordinates(Primitive):
+    """``inputs`` sampled at ``coordinates`` (one row per input axis), nearest (order 0) or linear (order 1)."""
+
+    name = "map_coordinates"
+
+    def infer(self, inputs, coordinates, order, fill_mode, fill_value):
+        _check_coordinates(self.name, inputs, coordinates, order, fill_mode)
+        return Spec(tuple(coordinates.shape[1:]), inputs.dtype)
+
+    def forward(self, xp, inputs, coordinates, order, fill_mode, fill_value):
+        out = 0.0
+        for index, valid, weight in _corners(xp, inputs, coordinates, order, fill_mode):
+            value = inputs[index]
+            if valid is not None:
+                value = xp.where(valid, value, fill_value)
+            out = out + weight * value
+        out = xp.asarray(out)
+        if inputs.dtype.kind in "iu":
+            out = xp.where(out >= 0, xp.floor(out + 0.5), xp.ceil(out - 0.5))
+        return out.astype(inputs.dtype)
+
+    def gradient(self, ops, inputs, output, grad, order, fill_mode, fill_value):
+        image, coordinates = inputs
+        return ops.map_coordinates_grad(grad, image, coordinates, order=order, fill_mode=fill_mode), None
+
+
+@register
+class MapCoordinatesGrad(Primitive):
+    """The input gradient of ``map_coordinates``: ``grad`` scattered back with the sampling weights."""
+
+    name = "map_coordinates_grad"
+
+    def infer(self, grad, inputs, coordinates, order, fill_mode):
+        return Spec(tuple(inputs.shape), grad.dtype)
+
+    def forward(self, xp, grad, inputs, coordinates, order, fill_mode):
+        out = xp.zeros(inputs.shape, grad.dtype)
+        for index, valid, weight in _corners(xp, inputs, coordinates, order, fill_mode):
+            contribution = grad * weight
+            if valid is not None:
+                contribution = xp.where(valid, contribution, 0)
+            xp.add.at(out, index, contribution)
+        return out
+
+    def gradient(self, ops, inputs, output, grad, order, fill_mode):
+        _, image, coordinates = inputs
+        return ops.map_coordinates(grad, coordinates, order=order, fill_mode=fill_mode, fill_value=0.0), None, None

@@ -119,3 +119,31 @@ class ScatterNd(Primitive):
             return (ops.scatter_nd(grad, indices, ops.zeros_like(updates), reduction=None), None,
                     ops.gather_nd(grad, indices))
         raise NotImplementedError(f"scatter_update(reduction={reduction!r}) has no gradient rule")
+
+
+@register
+class OverlapAdd(Primitive):
+    """Frames ``(..., T, F)`` summed into a signal of length ``F + stride (T - 1)``, frame t at ``t * stride``."""
+
+    name = "overlap_add"
+
+    def infer(self, frames, stride):
+        if len(frames.shape) < 2:
+            raise ShapeError(f"overlap_add: frames must be (..., frames, frame_length), got "
+                             f"{format_shape(frames.shape)}")
+        count, length = frames.shape[-2:]
+        size = None if count is None or length is None else length + stride * (count - 1)
+        return Spec(tuple(frames.shape[:-2]) + (size,), frames.dtype)
+
+    def forward(self, xp, frames, stride):
+        count, length = frames.shape[-2:]
+        out = xp.zeros(frames.shape[:-2] + (length + stride * (count - 1),), frames.dtype)
+        for t in range(count):
+            out[..., t * stride:t * stride + length] += frames[..., t, :]
+        return out
+
+    def gradient(self, ops, inputs, output, grad, stride):
+        (frames,) = inputs
+        count, length = frames.shape[-2:]
+        index = numpy.arange(count)[:, None] * stride + numpy.arange(length)[None, :]
+        return (ops.take(grad, index, axis=len(grad.shape) - 1),)

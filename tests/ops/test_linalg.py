@@ -105,9 +105,13 @@ def test_einsum_eager_and_graph_with_unknown_batch():
                    engine.placeholder("float32", (None, 6, 3, 5)))
 
 
-def test_einsum_rejects_traces():
-    with pytest.raises(ValueError, match="traces and diagonals are not supported"):
-        ops.einsum("ii->", rand((3, 3)))
+def test_einsum_traces_and_diagonals():
+    x, y = rand((3, 3)), rand((2, 3, 3), 1)
+    np.testing.assert_allclose(ops.einsum("ii->", x), np.trace(x), rtol=1e-6)
+    np.testing.assert_allclose(ops.einsum("ii", x), np.trace(x), rtol=1e-6)
+    np.testing.assert_allclose(ops.einsum("ii->i", x), np.diag(x), rtol=1e-6)
+    np.testing.assert_allclose(ops.einsum("bii,bij->bj", y, y), np.einsum("bii,bij->bj", y, y), rtol=1e-5)
+    np.testing.assert_allclose(ops.einsum("...ii->...", y), np.einsum("...ii->...", y), rtol=1e-6)
 
 
 def test_second_derivative_through_matmul():

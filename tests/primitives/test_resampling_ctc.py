@@ -38,7 +38,24 @@ def ctc_cases():
     ]
 
 
-CASES = resample_cases() + ctc_cases()
+def sampling_cases():
+    image = random((4, 5), seed=8)
+    # coordinates away from integers (the linear weights have kinks there), inside and outside the image
+    coordinates = np.floor(random((2, 3, 2), seed=9, low=-2, high=6)) + random((2, 3, 2), seed=10, low=0.1, high=0.9)
+    cases = []
+    for mode in ("constant", "nearest", "wrap", "mirror", "reflect"):
+        for order in (0, 1):
+            attrs = dict(order=order, fill_mode=mode, fill_value=0.5)
+            cases.append(Case("map_coordinates", [image, coordinates], attrs, no_grad=(1,), batch_none=False,
+                              id=f"map_coordinates-{mode}-{order}"))
+        cases.append(Case("map_coordinates_grad", [random((3, 2), 2), image, coordinates],
+                          dict(order=1, fill_mode=mode), no_grad=(1, 2), batch_none=False,
+                          id=f"map_coordinates_grad-{mode}"))
+    cases.append(Case("overlap_add", [random((2, 4, 5), 3)], dict(stride=2), id="overlap_add"))
+    return cases
+
+
+CASES = resample_cases() + ctc_cases() + sampling_cases()
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
@@ -50,6 +67,19 @@ def test_resample_rows_sum_to_one():
     for method in ("bilinear", "bicubic", "lanczos3"):
         for length, size in ((7, 3), (3, 7), (5, 5)):
             np.testing.assert_allclose(weight_matrix(length, size, method, True).sum(axis=1), 1.0)
+
+
+def test_map_coordinates_matches_scipy_grid_modes():
+    import scipy.ndimage
+    image = random((5, 6), seed=1)
+    coordinates = random((2, 4, 3), seed=2, low=-2, high=8)
+    scipy_modes = {"constant": "grid-constant", "nearest": "nearest", "wrap": "grid-wrap", "mirror": "mirror",
+                   "reflect": "reflect"}
+    for mode, scipy_mode in scipy_modes.items():
+        for order in (0, 1):
+            got = get("map_coordinates").forward(np, image, coordinates, order=order, fill_mode=mode, fill_value=0.5)
+            np.testing.assert_allclose(got, scipy.ndimage.map_coordinates(image, coordinates, order=order,
+                                                                           mode=scipy_mode, cval=0.5), atol=1e-12)
 
 
 def test_ctc_loss_brute_force():
