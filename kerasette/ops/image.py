@@ -475,12 +475,15 @@ def elastic_transform(images: TensorLike, alpha: float = 20.0, sigma: float = 5.
                       fill_mode: str = "reflect", fill_value=0.0, seed=None, data_format=None) -> TensorLike:
     """Images displaced by a smooth random field (Gaussian-blurred uniform noise times ``alpha``)."""
     from . import math as m
-    from .. import random
+    from .nn import random_uniform_like
+    from .shape_ops import getitem
     batch, undo = _as_batch(images, data_format, "elastic_transform")
     b, h, w, _ = shape_of(batch)
     dtype = numpy.dtype(dtype_of(batch)) if numpy.dtype(dtype_of(batch)).kind == "f" else numpy.dtype("float32")
     size = int(2 * numpy.ceil(3 * sigma) + 1)
-    noise = [random.uniform((b, h, w, 1), -1.0, 1.0, dtype=dtype.name, seed=seed) for _ in range(2)]
+    like = m.cast(getitem(batch, (Ellipsis, slice(0, 1))), dtype.name)
+    seeds = (seed, seed + 1) if isinstance(seed, int) else (seed, seed)
+    noise = [random_uniform_like(like, -1.0, 1.0, seed=s) for s in seeds]
     dy, dx = (m.multiply(gaussian_blur(n, (size, size), (sigma, sigma)), float(alpha))[..., 0] for n in noise)
     rows = m.add(numpy.arange(h, dtype=dtype).reshape(1, -1, 1), dy)
     cols = m.add(numpy.arange(w, dtype=dtype).reshape(1, 1, -1), dx)
