@@ -14,6 +14,9 @@ Keras prints neither number; kerasette adds two columns to either table when
   - SeparableConv1D/2D: its depthwise and its pointwise convolution, so;
   - MaxPooling/AveragePooling: one per element of each window (``E *
     prod(pool_size)``); global pooling: one per input element;
+  - SimpleRNN, LSTM, GRU (and Bidirectional of them): per sample and time
+    step ``2 * (kernel + recurrent kernel elements)`` plus the bias elements
+    (the gates' elementwise work is not counted);
   - BatchNormalization (inference: scale and shift): ``2 * E``;
   - Add, Subtract, Multiply, Average, Maximum, Minimum: ``(inputs - 1) * E``;
     an arithmetic op applied straight to symbolic tensors (``x * 2``,
@@ -98,6 +101,24 @@ def _calls_shapes(layer, calls) -> list:
     return [(None, outputs)]
 
 
+def _is_recurrent(layer) -> bool:
+    cell = getattr(layer, "cell", None)
+    return getattr(cell, "kernel", None) is not None and getattr(cell, "recurrent_kernel", None) is not None
+
+
+def _recurrent_flops(layer, input_shape, batch) -> int | None:
+    """SimpleRNN/LSTM/GRU: every step multiplies the input by the kernel and the state by the
+    recurrent kernel (all gates at once) and adds the bias; the gates' elementwise work is not counted."""
+    if len(input_shape) < 3 or input_shape[1] is None:
+        return None
+    cell = layer.cell
+    steps = batch * input_shape[1]
+    kernel = math.prod(tuple(cell.kernel.shape))
+    recurrent = math.prod(tuple(cell.recurrent_kernel.shape))
+    bias = 0 if getattr(cell, "bias", None) is None else math.prod(tuple(cell.bias.shape))
+    return steps * (2 * (kernel + recurrent) + bias)
+
+
 def _flops_of_call(layer, inputs, outputs, batch) -> int | None:
     out = _elements(outputs[0], batch) if outputs else None
     if isinstance(layer, _FREE) or type(layer).__name__ in _FREE_NAMES or (
@@ -120,6 +141,12 @@ def _flops_of_call(layer, inputs, outputs, batch) -> int | None:
     if inputs is None:
         return None
     first_in = _elements(inputs[0], batch) if inputs else None
+    if _is_recurrent(layer):
+        return _recurrent_flops(layer, inputs[0], batch)
+    if type(layer).__name__ == "Bidirectional":
+        halves = [_recurrent_flops(half, inputs[0], batch) if _is_recurrent(half) else None
+                  for half in (layer.forward_layer, layer.backward_layer)]
+        return None if None in halves else sum(halves)
     if isinstance(layer, (Conv1DTranspose, Conv2DTranspose, Conv3DTranspose)):
         if first_in is None:
             return None

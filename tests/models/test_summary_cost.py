@@ -106,3 +106,19 @@ def test_bare_ops_in_keras3_table(monkeypatch):
     assert fields["multiply"] == ["0", "6", "24.00 B"] and fields["exp"] == ["0", "?", "24.00 B"]
     dense = 2 * 2 * 4 * 3 + 2 * 3
     assert f" Total FLOPs (batch of 2, 1 layer not counted): {dense + 6:,}" in table
+
+
+def test_recurrent_by_hand():
+    inputs = K.Input((7, 3), name="seq")
+    lstm = layers.LSTM(4, return_sequences=True, name="lstm")(inputs)
+    gru = layers.Bidirectional(layers.GRU(2, name="gru"), name="bi")(lstm)
+    model = K.Model(inputs, layers.SimpleRNN(5, name="rnn")(layers.RepeatVector(2, name="rep")(gru)), name="rnns")
+    table = text(model, flops_batch_size=3)
+    steps = 3 * 7
+    lstm_flops = steps * (2 * (3 * 16 + 4 * 16) + 16)          # 4 gates of 4 units
+    gru_one = steps * (2 * (4 * 6 + 2 * 6) + 2 * 6)            # 3 gates of 2; reset_after: a (2, 6) bias
+    rnn_flops = 3 * 2 * (2 * (4 * 5 + 5 * 5) + 5)
+    assert cost(table, "lstm")[0] == f"{lstm_flops:,}"
+    assert cost(table, "bi")[0] == f"{2 * gru_one:,}"
+    assert cost(table, "rnn")[0] == f"{rnn_flops:,}"
+    assert f"Total FLOPs (batch of 3): {lstm_flops + 2 * gru_one + rnn_flops:,}" in table
