@@ -20,7 +20,8 @@ Scalars are TensorBoard's classic ``simple_value`` (float32), which
 warning when it asks for one).  ``embeddings_freq``: every that many epochs,
 each ``Embedding`` layer's matrix is written for TensorBoard's projector
 (``projector_config.pbtxt`` beside the tensors, ``embeddings_metadata`` a
-labels file for all layers or a ``{layer name: file}`` dict).
+labels file for all layers or a ``{layer name: file}`` dict).  Keras 3 saves a
+``.weights.h5`` file there instead, which the projector cannot read.
 
 This module imports no model or saving code (callbacks sit below them): it
 talks to the model through ``layers``, ``weights``, ``optimizer`` and
