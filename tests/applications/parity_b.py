@@ -54,13 +54,22 @@ def _kwargs(record) -> dict:
     return kwargs
 
 
+# kerasette keeps tf.keras' variable name for DepthwiseConv2D's kernel (Keras 3 calls it
+# "kernel"); files load by position and by layer, so only this comparison needs to know
+_KERAS3_VARIABLE_NAMES = {("DepthwiseConv2D", "depthwise_kernel"): "kernel"}
+
+
 def describe(model) -> dict:
     layers = []
     for layer in model.layers:
         output = layer.output
         shape = None if isinstance(output, (list, tuple)) else list(output.shape)
-        layers.append([layer.name, type(layer).__name__, shape,
-                       [[v.name.split(":")[0], list(v.shape)] for v in layer.weights]])
+        kind = type(layer).__name__
+        variables = []
+        for v in layer.weights:
+            name = v.name.split(":")[0]
+            variables.append([_KERAS3_VARIABLE_NAMES.get((kind, name), name), list(v.shape)])
+        layers.append([layer.name, kind, shape, variables])
     trainable = int(sum(np.prod(v.shape) for v in model.trainable_weights))
     return {"name": model.name, "params": int(model.count_params()), "trainable": trainable,
             "output_shape": list(model.output_shape), "layers": layers}
