@@ -39,7 +39,7 @@ class HashedCrossing(Layer):
     """Hashes the cross of two or more categorical features (ints or strings) into ``num_bins`` bins.
 
     >>> HashedCrossing(num_bins=5)((numpy.array([1, 2, 3]), numpy.array(["A", "B", "C"])))
-    array([1, 4, 1])
+    array([2, 3, 3])
     """
 
     def __init__(self, num_bins, output_mode="int", sparse=False, name=None, dtype=None, **kwargs):
