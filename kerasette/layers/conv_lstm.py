@@ -29,6 +29,8 @@ the states and repeats the previous output), ``initial_state=[h, c]``,
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy
 
 from .. import activations, constraints, initializers, ops, regularizers
@@ -44,6 +46,8 @@ from .recurrent import RNN
 from .spatial import conv_output_length, join_shape, normalize_data_format, normalize_padding, normalize_tuple
 
 __all__ = ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
+
+TensorLike = Any     # a Tensor, a graph Node or an array
 
 _WEIGHT_OPTIONS = ("kernel", "recurrent", "bias")
 
@@ -114,12 +118,12 @@ class ConvLSTMCell(Layer):
         shape = tuple(shape)
         return shape[2:] if self.data_format == "channels_first" else shape[1:-1]
 
-    def output_spatial(self, spatial):
+    def output_spatial(self, spatial) -> tuple:
         """The spatial sizes of the states for input images of ``spatial`` sizes."""
         return tuple(conv_output_length(size, k, s, d, self.padding)
                      for size, k, s, d in zip(spatial, self.kernel_size, self.strides, self.dilation_rate))
 
-    def compute_output_shape(self, inputs_shape, states_shape=None):
+    def compute_output_shape(self, inputs_shape, states_shape=None) -> tuple:
         shape = join_shape(tuple(inputs_shape)[0], self.output_spatial(self._spatial(inputs_shape)), self.filters,
                            self.data_format)
         return shape, [shape, shape]
@@ -166,7 +170,7 @@ class ConvLSTMCell(Layer):
         return initializer
 
     # ------------------------------------------------------------ the step (channels last)
-    def input_transform(self, x):
+    def input_transform(self, x: TensorLike | list) -> TensorLike:
         """``conv(x, kernel) + bias`` for channels-last images ``x``: the four gates' input
         parts, ``(..., 4 * filters)``.  With input dropout ``x`` is a list of four images, each
         dropped with its gate's own mask, and each convolved with its gate's block of the kernel."""
@@ -181,7 +185,8 @@ class ConvLSTMCell(Layer):
             z = ops.add(z, self.bias)
         return z
 
-    def recurrent_step(self, z_x, h, c, masks=None):
+    def recurrent_step(self, z_x: TensorLike, h: TensorLike, c: TensorLike,
+                       masks: list | None = None) -> tuple:
         """One step from the input part ``z_x`` and the channels-last states: ``(h', c')``.
         ``masks``: one recurrent dropout mask per gate."""
         same = dict(strides=1, padding="same", data_format="channels_last")
@@ -203,7 +208,7 @@ class ConvLSTMCell(Layer):
         h = o * (self.activation(c) if self.activation is not None else c)
         return h, c
 
-    def dropout_masks(self, like, rate, training):
+    def dropout_masks(self, like: TensorLike, rate: float, training) -> list | None:
         """Four dropout masks shaped like ``like`` (one per gate), or None."""
         if not training or not 0.0 < rate < 1.0:
             return None
@@ -222,7 +227,7 @@ class ConvLSTMCell(Layer):
             h, c = (to_channels_first(t, self.rank) for t in (h, c))
         return h, [h, c]
 
-    def get_initial_state(self, batch_size=None):
+    def get_initial_state(self, batch_size: int | None = None) -> list:
         """Zero states ``[h, c]`` for ``batch_size`` sequences (after ``build``)."""
         shape = join_shape(batch_size, self.output_spatial(self.spatial_dims), self.filters, self.data_format)
         return [ops.zeros(shape, dtype=self.dtype), ops.zeros(shape, dtype=self.dtype)]
