@@ -32,7 +32,7 @@ __all__ = [
     "log_sigmoid", "sparse_sigmoid", "hard_silu", "hard_swish", "silu", "swish", "softmax",
     "log_softmax", "softplus", "softsign", "squareplus", "sparse_plus", "tanh", "hard_tanh",
     "tanh_shrink", "hard_shrink", "soft_shrink", "threshold", "exponential", "linear", "mish",
-    "get", "serialize", "deserialize",
+    "glu", "sparsemax", "get", "serialize", "deserialize",
 ]
 
 # SELU's fixed point constants (Klambauer et al. 2017), as Keras writes them
@@ -233,6 +233,16 @@ def mish(x):
 
 
 # Keras' other names for the same functions
+def glu(x, axis=-1):
+    """Gated linear unit: the two halves ``a, b`` of ``axis`` give ``a * sigmoid(b)``."""
+    return ops.glu(_as_operand(x), axis=axis)
+
+
+def sparsemax(x, axis=-1):
+    """The Euclidean projection of ``x`` onto the probability simplex along ``axis`` (sparse softmax)."""
+    return ops.sparsemax(_as_operand(x), axis=axis)
+
+
 swish = silu
 hard_swish = hard_silu
 
@@ -240,7 +250,7 @@ _BY_NAME = {function.__name__: function for function in [
     relu, relu6, leaky_relu, elu, selu, celu, gelu, sigmoid, hard_sigmoid, log_sigmoid,
     sparse_sigmoid, hard_silu, silu, softmax, log_softmax, softplus, softsign, squareplus,
     sparse_plus, tanh, hard_tanh, tanh_shrink, hard_shrink, soft_shrink, threshold,
-    exponential, linear, mish,
+    exponential, linear, mish, glu, sparsemax,
 ]}
 _BY_NAME.update({"swish": silu, "hard_swish": hard_silu, "keras2_hard_sigmoid": keras2_hard_sigmoid})
 _NAME_OF = {id(function): name for name, function in _BY_NAME.items() if name == function.__name__}

@@ -68,6 +68,46 @@ def set_epsilon(value: float) -> None:
     _state["epsilon"] = float(value)
 
 
+_FLOAT_NAMES = ("float16", "bfloat16", "float32", "float64")
+_INT_NAMES = ("uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64")
+
+
+def standardize_dtype(dtype=None) -> str:
+    """A dtype's canonical name, as ``keras.backend.standardize_dtype`` gives it.
+
+    ``None`` is floatx; Python's ``float`` floatx, ``int`` int64 (kerasette
+    keeps 64-bit integers, as Keras' TensorFlow backend does), ``bool`` bool;
+    numpy dtypes and types, strings and objects with a ``.name`` (a tensor's
+    dtype) give their name; ``'bfloat16'`` needs ml_dtypes.
+
+    >>> standardize_dtype("float"), standardize_dtype(int), standardize_dtype(numpy.float16)
+    ('float32', 'int64', 'float16')
+    """
+    if dtype is None or dtype is float or dtype == "float":
+        return floatx()
+    if dtype is int or dtype == "int":
+        return "int64"
+    if dtype is bool:
+        return "bool"
+    name = getattr(dtype, "name", dtype) if not isinstance(dtype, type) else dtype
+    if name == "bfloat16" or getattr(name, "__name__", None) == "bfloat16":
+        return "bfloat16"
+    try:
+        return numpy.dtype(name).name
+    except TypeError:
+        raise ValueError(f"Invalid dtype: {dtype!r}") from None
+
+
+def is_float_dtype(dtype) -> bool:
+    """Whether ``dtype`` is a float type (``float``, 'float16', 'bfloat16', 'float32', ...)."""
+    return standardize_dtype(dtype) in _FLOAT_NAMES
+
+
+def is_int_dtype(dtype) -> bool:
+    """Whether ``dtype`` is a signed or unsigned integer type."""
+    return standardize_dtype(dtype) in _INT_NAMES
+
+
 _DATA_FORMATS = ("channels_first", "channels_last")
 
 

@@ -31,6 +31,9 @@ __all__ = [
     "TruncatedNormal", "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform",
     "HeNormal", "LecunUniform", "LecunNormal", "Orthogonal", "OrthogonalInitializer",
     "Identity", "IdentityInitializer", "compute_fans", "get", "serialize", "deserialize",
+    "STFT", "STFTInitializer", "stft", "constant", "zeros", "ones", "random_normal",
+    "random_uniform", "truncated_normal", "variance_scaling", "glorot_uniform", "glorot_normal",
+    "he_uniform", "he_normal", "lecun_uniform", "lecun_normal", "orthogonal", "identity",
 ]
 
 # stddev of a standard normal truncated to [-2, 2]: dividing by it makes the
@@ -46,7 +49,7 @@ def _shape_tuple(shape) -> tuple:
 
 def _dtype(dtype, name: str, float_only: bool = False) -> numpy.dtype:
     dtype = numpy.dtype(backend.floatx() if dtype is None else dtype)
-    if float_only and dtype.kind != "f":
+    if float_only and dtype.kind != "f" and dtype.name != "bfloat16":
         raise ValueError(f"{name} only makes float values, not {dtype.name}")
     return dtype
 
@@ -426,16 +429,89 @@ class Identity(Initializer):
         return {"gain": self.gain}
 
 
-# Keras 3's own class names
+class STFT(Initializer):
+    """Kernels of a short-time Fourier transform, shape ``(frame_length, channels, fft_bins)``:
+    ``cos`` (``side='real'``) or ``sin`` (``side='imag'``) of ``-2 pi t f / (2 (bins - 1))``,
+    times a window (a scipy window name or values) divided by its ``'density'`` (root of the
+    summed squares) or ``'spectrum'`` (sum) scaling, as Keras 3's ``STFTSpectrogram`` uses.
+
+    >>> STFT(window=None)((4, 1, 3))[:, 0, 1].round(4)
+    array([ 1., -0., -1.,  0.], dtype=float32)
+    """
+
+    def __init__(self, side="real", window="hann", scaling="density", periodic=False):
+        if side not in ("real", "imag"):
+            raise ValueError(f"side should be 'real' or 'imag', not {side}")
+        if isinstance(window, str):
+            import scipy.signal
+            scipy.signal.get_window(window, 1)
+        if scaling is not None and scaling not in ("density", "spectrum"):
+            raise ValueError("Scaling is invalid, it must be `None`, 'density' or 'spectrum'. "
+                             f"Received scaling={scaling}")
+        self.side = side
+        self.window = window
+        self.scaling = scaling
+        self.periodic = periodic
+
+    def __call__(self, shape, dtype=None):
+        dtype = _dtype(dtype, "STFT", float_only=True)
+        frame_length, _, fft_length = _shape_tuple(shape)
+        time = numpy.arange(frame_length, dtype=dtype).reshape(frame_length, 1, 1)
+        freq = numpy.arange(fft_length, dtype=dtype).reshape(1, 1, fft_length) / dtype.type(
+            (fft_length - 1) * 2)
+        angle = (dtype.type(-2) * time) * freq * numpy.arccos(dtype.type(-1))
+        kernel = (numpy.cos(angle) if self.side == "real" else numpy.sin(angle)).astype(dtype)
+        if self.window is not None:
+            window = self.window
+            if isinstance(window, str):
+                import scipy.signal
+                window = scipy.signal.get_window(window, frame_length, self.periodic)
+            window = numpy.asarray(window, dtype=dtype)
+            if window.ndim != 1 or window.shape[-1] != frame_length:
+                raise ValueError("The shape of `window` must be equal to [frame_length]."
+                                 f"Received: window shape={window.shape}")
+            window = window.reshape(frame_length, 1, 1)
+            scale = dtype.type(1)
+            if self.scaling == "density":
+                scale = numpy.sqrt(numpy.sum(numpy.square(window)))
+            elif self.scaling == "spectrum":
+                scale = numpy.sum(numpy.abs(window))
+            kernel = (kernel * window / scale).astype(dtype)
+        return backend.array_module().asarray(kernel)
+
+    def get_config(self):
+        window = self.window.tolist() if isinstance(self.window, numpy.ndarray) else self.window
+        return {"side": self.side, "window": window, "periodic": self.periodic,
+                "scaling": self.scaling}
+
+
+# Keras 3's own class names and its lowercase aliases (keras.initializers.glorot_uniform is
+# the GlorotUniform class)
 OrthogonalInitializer = Orthogonal
 IdentityInitializer = Identity
+STFTInitializer = stft = STFT
+constant = Constant
+zeros = Zeros
+ones = Ones
+random_normal = RandomNormal
+random_uniform = RandomUniform
+truncated_normal = TruncatedNormal
+variance_scaling = VarianceScaling
+glorot_uniform = GlorotUniform
+glorot_normal = GlorotNormal
+he_uniform = HeUniform
+he_normal = HeNormal
+lecun_uniform = LecunUniform
+lecun_normal = LecunNormal
+orthogonal = Orthogonal
+identity = Identity
 
 
 # ------------------------------------------------------------- by name / config
 
 _CLASSES = [Constant, Zeros, Ones, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling,
             GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal,
-            Orthogonal, Identity]
+            Orthogonal, Identity, STFT]
 
 _BY_NAME = {cls.__name__: cls for cls in _CLASSES}
 _BY_NAME.update({
@@ -445,7 +521,7 @@ _BY_NAME.update({
     "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform,
     "glorot_normal": GlorotNormal, "he_uniform": HeUniform, "he_normal": HeNormal,
     "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal, "orthogonal": Orthogonal,
-    "identity": Identity,
+    "identity": Identity, "STFTInitializer": STFT, "stft": STFT,
     # Keras 1/2 spellings still found in old configs
     "normal": RandomNormal, "uniform": RandomUniform, "one": Ones, "zero": Zeros,
     "RandomNormalV2": RandomNormal, "RandomUniformV2": RandomUniform,

@@ -27,7 +27,7 @@ import re
 
 import numpy
 
-from .. import backend, eager
+from .. import backend, dtype_policies, eager
 from ..eager import Tensor
 from ..engine import Node
 from ..ops.core import building_graph
@@ -55,6 +55,50 @@ def not_recording():
         yield
     finally:
         _recording[0] = previous
+
+
+def _policy_of(value):
+    """A ``DTypePolicy`` from a layer's ``dtype=``: None (the global policy), a policy, its name,
+    a numpy dtype or a Keras 3 record (one of a policy kerasette lacks gives its name's policy)."""
+    if isinstance(value, dict) and value.get("class_name") not in (
+            "DTypePolicy", "FloatDTypePolicy", "DTypePolicyMap"):
+        value = (value.get("config") or {}).get("name")
+    policy = dtype_policies.get(value)
+    if isinstance(policy, dtype_policies.DTypePolicyMap):
+        policy = policy.default_policy
+    return policy
+
+
+def _call_autocast(layer, args, kwargs):
+    """``layer.call`` under a policy other than floatx's: float inputs are cast to the compute
+    dtype, as Keras 3's autocast does (a floatx layer leaves its inputs as they come, kerasette's
+    long-standing rule); under a mixed policy the float trainable weights are read in the
+    compute dtype too (through a cast, so gradients reach the float32 variables) and are the
+    layer's own again afterwards."""
+    from .. import engine, ops
+    compute = layer.compute_dtype
+
+    def cast(x):
+        if x is not None and hasattr(x, "dtype") and numpy.dtype(x.dtype).kind == "f" \
+                and numpy.dtype(x.dtype).name != compute:
+            return ops.cast(x, compute)
+        return x
+
+    symbolic = any(isinstance(x, Node) for x in flatten(list(args)))
+    args = (map_structure(cast, args[0]),) + tuple(args[1:])
+    own = {id(w) for w in layer._own_weights if w.trainable and numpy.dtype(w.dtype).kind == "f"
+           and layer._dtype_policy.is_mixed}
+    swapped = []
+    for name, value in list(vars(layer).items()):
+        if isinstance(value, Variable) and id(value) in own and value.dtype != compute:
+            source = engine.variable_from_holder(value, value.name) if symbolic else value
+            object.__setattr__(layer, name, ops.cast(source, compute))
+            swapped.append((name, value))
+    try:
+        return layer.call(*args, **kwargs)
+    finally:
+        for name, value in swapped:
+            object.__setattr__(layer, name, value)
 
 
 def to_snake_case(name: str) -> str:
@@ -127,9 +171,7 @@ class Layer:
         self.built = False
         self.trainable = trainable
         self.name = name or backend.unique_object_name(to_snake_case(type(self).__name__))
-        if isinstance(dtype, dict):   # a Keras 3 DTypePolicy config
-            dtype = dtype.get("config", {}).get("name")
-        self.dtype = dtype or backend.floatx()
+        self.dtype_policy = dtype     # a policy, its name, a dtype or a Keras 3 record
         self.input_spec = None
         self.supports_masking = False
         from .. import regularizers
@@ -143,6 +185,35 @@ class Layer:
             self._batch_input_shape = (batch_size,) + tuple(input_shape)
         else:
             self._batch_input_shape = None
+
+    # ------------------------------------------------------------- dtypes
+    @property
+    def dtype_policy(self):
+        """The layer's ``DTypePolicy`` (``kerasette.dtype_policies``; the global one by default)."""
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        object.__setattr__(self, "_dtype_policy", _policy_of(value))
+
+    @property
+    def dtype(self) -> str:
+        """The dtype of the layer's weights (Keras 3: the policy's ``variable_dtype``)."""
+        return self._dtype_policy.variable_dtype
+
+    @dtype.setter
+    def dtype(self, value):
+        self.dtype_policy = value
+
+    @property
+    def variable_dtype(self) -> str:
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def compute_dtype(self) -> str:
+        """The dtype the layer computes in: float inputs (and, under a mixed policy such as
+        ``mixed_float16``, its float trainable weights) are cast to it when it is called."""
+        return self._dtype_policy.compute_dtype
 
     # ---------------------------------------------------------- tracking
     def __setattr__(self, name, value):
@@ -356,6 +427,9 @@ class Layer:
     def _checked_call(self, args, kwargs, shapes):
         _call_depth[0] += 1
         try:
+            policy = self._dtype_policy
+            if policy.is_mixed or policy.compute_dtype != backend.floatx():
+                return _call_autocast(self, args, kwargs)
             return self.call(*args, **kwargs)
         except ShapeError as error:
             message = str(error)
@@ -455,7 +529,7 @@ class Layer:
 
     # ------------------------------------------------------------- config
     def get_config(self) -> dict:
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self._dtype_policy.name}
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = self._batch_input_shape
         return config
