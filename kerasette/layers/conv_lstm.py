@@ -413,6 +413,9 @@ class ConvLSTM(RNN):
         if self.go_backwards:
             inputs = ops.getitem(inputs, (slice(None), slice(None, None, -1)))
         if mask is not None:
+            if len(tuple(mask.shape)) != 2:
+                raise ShapeError(f"{type(self).__name__} layer '{self.name}' takes a mask of shape (batch, time), "
+                                 f"got {format_shape(tuple(mask.shape))} for input shape {format_shape(shape)}")
             mask = ops.cast(mask, "bool")
             if self.go_backwards:
                 mask = ops.getitem(mask, (slice(None), slice(None, None, -1)))

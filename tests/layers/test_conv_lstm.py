@@ -379,6 +379,10 @@ def test_masks_pass_through_return_sequences_and_zero_output_for_mask():
     layer = layers.ConvLSTM2D(2, 2, return_sequences=True, zero_output_for_mask=True)
     outputs = np.asarray(layer(x, mask=mask))
     assert np.all(outputs[1, 2:] == 0.0) and np.any(outputs[1, :2] != 0.0)
+    # a per-pixel mask (Masking's, over the channels) is not a (batch, time) mask
+    with pytest.raises(ShapeError, match=r"mask of shape \(batch, time\), got \(2, 4, 3, 3\) for input shape "
+                                         r"\(2, 4, 3, 3, 2\)"):
+        layer(layers.Masking(0.0)(x))
     assert layer.compute_mask(x, np.ones((2, 4), bool)).shape == (2, 4)
     last = layers.ConvLSTM2D(2, 2, return_state=True)
     assert last.compute_mask(x, np.ones((2, 4), bool)) == [None, None, None]
