@@ -89,6 +89,8 @@ def standardize_dtype(dtype=None) -> str:
         return "int64"
     if dtype is bool:
         return "bool"
+    if isinstance(dtype, str) and dtype == "string":
+        return "string"     # Keras' text tensors (numpy's object dtype holds them: Input(dtype="string"))
     name = getattr(dtype, "name", dtype) if not isinstance(dtype, type) else dtype
     if name == "bfloat16" or getattr(name, "__name__", None) == "bfloat16":
         return "bfloat16"
