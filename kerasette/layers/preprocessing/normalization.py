@@ -171,7 +171,12 @@ class Normalization(Layer):
         else:
             mean = ops.reshape(self.adapt_mean, self._broadcast_shape)
             variance = ops.reshape(self.adapt_variance, self._broadcast_shape)
-        inputs = ops.cast(inputs, self.dtype)
+        compute = getattr(self, "compute_dtype", self.dtype)
+        if self._fixed is None and compute != self.dtype:
+            mean, variance = ops.cast(mean, compute), ops.cast(variance, compute)
+        elif self._fixed is not None:
+            mean, variance = mean.astype(compute), variance.astype(compute)
+        inputs = ops.cast(inputs, compute)
         scale = ops.maximum(ops.sqrt(variance), backend.epsilon())
         if self.invert:
             return ops.add(mean, ops.multiply(inputs, scale))

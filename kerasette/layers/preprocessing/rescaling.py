@@ -48,7 +48,7 @@ class Rescaling(Layer):
         self.supports_masking = True
 
     def call(self, inputs):
-        dtype = self.dtype
+        dtype = getattr(self, "compute_dtype", self.dtype)
         scale = numpy.asarray(self.scale, dtype=dtype)
         offset = numpy.asarray(self.offset, dtype=dtype)
         if scale.ndim > 0 and backend.image_data_format() == "channels_first":

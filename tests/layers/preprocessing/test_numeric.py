@@ -120,3 +120,18 @@ def test_symbolic_shapes_and_masks():
     assert norm(inputs).shape == (None, 5, 3)
     assert layers.Rescaling(0.5)(inputs).shape == (None, 5, 3)
     assert norm.supports_masking and layers.Rescaling(2.0).supports_masking
+
+
+def test_mixed_precision_computes_in_float16_keeps_float32_state():
+    kerasette.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        norm = layers.Normalization()
+        norm.adapt(np.array([[1.0, 2.0], [3.0, 6.0]], "float32"))
+        y = norm(np.array([[3.0, 2.0]], "float32"))
+        rescaled = layers.Rescaling(0.5, offset=1.0)(np.array([2.0], "float32"))
+    finally:
+        kerasette.mixed_precision.set_global_policy("float32")
+    assert y.dtype == np.float16 and rescaled.dtype == np.float16
+    np.testing.assert_allclose(y, [[1.0, -1.0]], atol=1e-3)
+    np.testing.assert_allclose(rescaled, [2.0])
+    assert [w.dtype for w in norm.weights][:2] == ["float32", "float32"]
