@@ -13,7 +13,7 @@ import pytest
 
 import kerasette
 from kerasette import applications, backend
-from tests.fixtures.make_applications_fixtures import STRUCTURE_CASES, describe
+from tests.fixtures.make_applications_fixtures import CHANNELS_FIRST_CASES, STRUCTURE_CASES, WEIGHT_CASES, describe
 
 FOLDER = os.path.join(os.path.dirname(__file__), "..", "fixtures", "applications", "structure")
 
@@ -27,10 +27,18 @@ def tuples(record):
     return [(name, cls, [tuple(s) for s in shapes]) for name, cls, shapes in record["layers"]]
 
 
-@pytest.mark.parametrize("case", sorted(STRUCTURE_CASES))
-def test_structure_matches_keras(case):
+@pytest.fixture
+def data_format():
+    previous = backend.image_data_format()
+    yield backend.set_image_data_format
+    backend.set_image_data_format(previous)
+
+
+@pytest.mark.parametrize("case", sorted(STRUCTURE_CASES) + sorted(CHANNELS_FIRST_CASES))
+def test_structure_matches_keras(case, data_format):
     expected = load_case(case)
     backend.clear_session()
+    data_format(expected["data_format"])
     model = getattr(applications, expected["constructor"])(weights=None, **expected["kwargs"])
     found = describe(model)
     assert found["params"] == expected["params"]
@@ -68,3 +76,31 @@ def test_family_modules_as_in_keras():
 def test_mobilenet_v3_preprocess_input_is_identity():
     x = np.arange(12.0).reshape(1, 2, 2, 3)
     assert applications.mobilenet_v3.preprocess_input(x) is x
+
+
+def test_densenet_refuses_channels_first(data_format):
+    data_format("channels_first")
+    with pytest.raises(ValueError, match="DenseNet does not support the `channels_first` image data format"):
+        applications.DenseNet121(weights=None, include_top=False, input_shape=(3, 64, 64))
+
+
+@pytest.mark.parametrize("case", ["mobilenet_a025", "mobilenet_v2_a035"])
+def test_channels_first_model_with_keras_weights(case, data_format, tmp_path):
+    # Keras' (channels_last) weight files load into a channels_first model: same predictions
+    import gzip
+    import shutil
+    folder = os.path.join(FOLDER, "..", "weights")
+    constructor, kwargs, _ = WEIGHT_CASES[case]
+    data = np.load(os.path.join(folder, f"{case}.npz"))
+    with gzip.open(os.path.join(folder, f"{case}.weights.h5.gz")) as source, \
+            open(tmp_path / "w.weights.h5", "wb") as out:
+        shutil.copyfileobj(source, out)
+    data_format("channels_first")
+    shape = kwargs["input_shape"]
+    model = getattr(applications, constructor)(weights=None, **dict(kwargs, input_shape=(shape[2], *shape[:2])))
+    model.load_weights(str(tmp_path / "w.weights.h5"))
+    family = getattr(applications, {"MobileNet": "mobilenet", "MobileNetV2": "mobilenet_v2",
+                                    "MobileNetV3Small": "mobilenet_v3"}[constructor])
+    images = np.transpose(data["images"].astype("float32"), (0, 3, 1, 2))
+    found = np.asarray(model.predict(family.preprocess_input(images), verbose=0))
+    np.testing.assert_allclose(found, data["keras"], rtol=1e-4, atol=2e-5)
