@@ -90,6 +90,7 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
         return
     architecture = serialization.architecture_config(model)
     legacy_h5.check_has_weights(model)
+    _warn_assets_left_out(model, filepath)
     model_json = json.dumps(architecture, default=serialization.json_default)
     compiled = getattr(model, "compiled", False) and getattr(model, "optimizer", None) is not None
     training_json = None
@@ -106,6 +107,18 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
         legacy_h5.save_weights_to_group(handle.create_group("model_weights"), model)
         if include_optimizer and compiled and model.optimizer.built:
             _save_optimizer_weights(handle.create_group("optimizer_weights"), model.optimizer)
+
+
+def _warn_assets_left_out(model, filepath) -> None:
+    """Legacy HDF5 has no place for assets (a lookup layer's learned vocabulary): say so, where Keras
+    3 and tf.keras lose them silently."""
+    from .keras_zip import _assets
+    if not any(callable(getattr(layer, "save_assets", None)) for layer in getattr(model, "layers", [])):
+        return
+    owners = sorted({name.split("/")[2] for name, _ in _assets(model) if name.startswith("assets/layers/")})
+    if owners:
+        warnings.warn(f"'{filepath}': legacy HDF5 files cannot hold the assets (learned vocabularies) of the "
+                      f"layers at {owners}; they load without them. Save as '.keras' to keep them.", stacklevel=3)
 
 
 def _save_optimizer_weights(group, optimizer) -> None:

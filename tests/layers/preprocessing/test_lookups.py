@@ -155,3 +155,21 @@ def test_layers_inside_compiled_graphs():
         np.testing.assert_array_equal(got, want)
     assert outputs[4].tolist() == [["a", "b"], ["[UNK]", "a"]]
     assert [o.shape for o in model.outputs] == [(None, 5), (None, 1), (None, 4), (None, 2, 3), (None, 2)]
+
+
+def test_legacy_h5_warns_that_vocabularies_are_left_out(tmp_path):
+    kerasette.backend.clear_session()
+    lookup = layers.StringLookup()
+    lookup.adapt(np.array(["a", "b", "b"]))
+    inputs = kerasette.Input((1,), dtype="string")
+    model = kerasette.Model(inputs, lookup(inputs))
+    with pytest.warns(UserWarning, match=r"cannot hold the assets .*\['string_lookup'\].*'\.keras'"):
+        model.save(str(tmp_path / "m.h5"))
+    given = layers.StringLookup(vocabulary=["a", "b"])           # a list lives in the config: no warning
+    other = kerasette.Model(inputs, given(inputs))
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        other.save(str(tmp_path / "given.h5"))
+    loaded = kerasette.models.load_model(str(tmp_path / "given.h5"))
+    np.testing.assert_array_equal(loaded.predict(np.array([["b"], ["q"]]), verbose=0), [[2], [0]])
