@@ -168,7 +168,14 @@ def sparse_sigmoid(x: TensorLike) -> TensorLike:
 
 
 def sparsemax(x: TensorLike, axis: int = -1) -> TensorLike:
-    """The Euclidean projection of ``x`` onto the simplex along ``axis`` (sparse probabilities)."""
+    """Sparse probabilities along ``axis``, computed as Keras 3.15 computes them.
+
+    The support is the textbook one (sorted ``z_j > (cumsum_j - 1) / j``), but
+    Keras' threshold is ``tau = (sum of the running sums over the support - 1) / k``
+    (the textbook projection onto the simplex uses the k-th running sum alone), so
+    the result sums to 1 only when the support has one entry.  kerasette follows
+    Keras' numbers.
+    """
     from . import math as m
     from . import reduction as r
     from .arrays import moveaxis
@@ -180,9 +187,9 @@ def sparsemax(x: TensorLike, axis: int = -1) -> TensorLike:
     size = shape_of(z)[-1]
     k = numpy.arange(1, size + 1, dtype=numpy.dtype(dtype_of(ordered)))
     cumulative = r.cumsum(ordered, axis=-1)
-    support = m.greater(m.add(m.multiply(ordered, k), 1.0), cumulative)
+    support = m.greater(m.subtract(ordered, m.divide(m.subtract(cumulative, 1.0), k)), 0.0)
     count = r.sum(m.cast(support, m.dtype_name(dtype_of(ordered))), axis=-1, keepdims=True)
-    total = r.sum(m.where(support, ordered, _zeros(ordered)), axis=-1, keepdims=True)
+    total = r.sum(m.where(support, cumulative, _zeros(cumulative)), axis=-1, keepdims=True)
     tau = m.divide(m.subtract(total, 1.0), count)
     return moveaxis(m.maximum(m.subtract(z, tau), 0.0), -1, axis)
 

@@ -133,15 +133,17 @@ def nonzero(x: TensorLike) -> tuple:
 
 
 def histogram(x: TensorLike, bins: int = 10, range=None):  # noqa: A002 (numpy's name)
-    """``(counts, edges)``: ``bins`` equal bins over ``range`` (the data's min and max by default)."""
+    """``(counts, edges)`` of a 1-d ``x``: ``bins`` equal bins over ``range`` (its min and max by default)."""
     from .creation import linspace
-    x = _flat(x)
+    if len(shape_of(x)) != 1:
+        raise ValueError(f"histogram: x must be 1-dimensional, got shape {shape_of(x)}")
     if range is None:
         low, high = _r.min(x), _r.max(x)
     else:
         low, high = range
     edges = linspace(low, high, int(bins) + 1)
-    return apply("histogram", x, edges), edges
+    # counts are floats in Keras 3 (the edges' dtype)
+    return _m.cast(apply("histogram", x, edges), dtype_of(edges)), edges
 
 
 def isin(x1: TensorLike, x2: TensorLike, assume_unique: bool = False, invert: bool = False) -> TensorLike:

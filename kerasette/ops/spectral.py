@@ -197,8 +197,8 @@ def istft(x, sequence_length: int, sequence_stride: int, fft_length: int, length
     for t in range(frames_count):
         norm[t * sequence_stride:t * sequence_stride + fft_length] += win.astype(numpy.float64) ** 2
     divisor = float(win.sum()) if window is not None else float(sequence_stride)
-    scale = numpy.where(norm > 1e-10, float(win.astype(numpy.float64).sum()) / norm / divisor,
-                        1.0 / divisor * float(win.astype(numpy.float64).sum()))
+    total = float(win.astype(numpy.float64).sum())
+    scale = total / numpy.where(norm > 1e-10, norm, 1.0) / divisor
     signal = _m.multiply(signal, scale.astype(dtype))
     start = fft_length // 2 if center else 0
     total = fft_length + sequence_stride * (frames_count - 1)
