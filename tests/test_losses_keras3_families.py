@@ -100,6 +100,32 @@ def np_circle(labels, emb, gamma=80.0, margin=0.4, remove_diagonal=True):
     return np.where(np.isneginf(total), 0.0, np.logaddexp(0, total))
 
 
+def np_ctc(labels, logits):
+    """Per-sample CTC negative log-likelihood by the forward (alpha) recursion, blank 0."""
+    out = []
+    for label, frame_logits in zip(labels, logits.astype(np.float64)):
+        label = [int(c) for c in label if c != 0]
+        log_probs = frame_logits - np.log(np.exp(frame_logits).sum(-1, keepdims=True))
+        extended = [0]
+        for c in label:
+            extended += [c, 0]
+        alpha = np.full(len(extended), -np.inf)
+        alpha[0] = log_probs[0, 0]
+        if len(extended) > 1:
+            alpha[1] = log_probs[0, extended[1]]
+        for t in range(1, len(log_probs)):
+            previous = alpha.copy()
+            for s in range(len(extended)):
+                terms = [previous[s]]
+                if s >= 1:
+                    terms.append(previous[s - 1])
+                if s >= 2 and extended[s] != 0 and extended[s] != extended[s - 2]:
+                    terms.append(previous[s - 2])
+                alpha[s] = np.logaddexp.reduce(terms) + log_probs[t, extended[s]]
+        out.append(-np.logaddexp(alpha[-1], alpha[-2]) if len(extended) > 1 else -alpha[-1])
+    return np.array(out)
+
+
 def _unit_rows(x):
     return (x / np.linalg.norm(x, axis=-1, keepdims=True)).astype(np.float32)
 
@@ -113,6 +139,8 @@ MASKS = (RNG.uniform(size=(2, 3, 3, 1)) > 0.4).astype(np.float32)
 MASK_PRED = RNG.uniform(size=(2, 3, 3, 1)).astype(np.float32)
 EMB = _unit_rows(RNG.normal(size=(6, 4)))
 EMB_LABELS = np.array([0, 1, 0, 1, 2, 0])
+CTC_LABELS = np.array([[1, 2, 0], [3, 3, 1], [2, 0, 0]])
+CTC_LOGITS = RNG.normal(size=(3, 8, 4)).astype(np.float32)
 
 NUMPY_CASES = {
     "bfce": (losses.binary_focal_crossentropy, BINARY, PROBS, {}, np_binary_focal),
@@ -131,6 +159,7 @@ NUMPY_CASES = {
     "tversky": (losses.tversky, MASKS, MASK_PRED, dict(alpha=0.2, beta=0.8, axis=(1, 2, 3)),
                 np_tversky),
     "circle": (losses.circle, EMB_LABELS, EMB, {}, np_circle),
+    "ctc": (losses.ctc, CTC_LABELS, CTC_LOGITS, {}, lambda y, p: np_ctc(y, p)),
     "circle_options": (losses.circle, EMB_LABELS, EMB,
                        dict(gamma=16.0, margin=0.3, remove_diagonal=False), np_circle),
 }
@@ -174,8 +203,9 @@ def test_configs_names_and_registry_are_keras3s():
     assert losses.Circle().get_config() == {"name": "circle", "reduction": "sum_over_batch_size",
                                             "gamma": 80.0, "margin": 0.4, "remove_diagonal": True}
     assert losses.CategoricalGeneralizedCrossEntropy().name == "categorical_generalized_cross_entropy"
+    assert losses.CTC().get_config() == {"name": "ctc", "reduction": "sum_over_batch_size"}
     for name in ("binary_focal_crossentropy", "categorical_focal_crossentropy", "dice", "tversky",
-                 "circle", "categorical_generalized_cross_entropy"):
+                 "circle", "categorical_generalized_cross_entropy", "ctc"):
         assert losses.get(name) is getattr(losses, name)
     record = losses.serialize(losses.Dice(axis=(1, 2)))
     assert record["class_name"] == "Dice" and record["module"] == "keras.losses"
@@ -190,6 +220,10 @@ def test_bad_arguments_name_themselves():
         losses.CategoricalGeneralizedCrossEntropy(q=1.0)
     with pytest.raises(ValueError, match="axis"):
         losses.binary_focal_crossentropy(BINARY, PROBS, axis=True)
+    with pytest.raises(ValueError, match="y_true.shape"):
+        losses.ctc(CTC_LABELS[0], CTC_LOGITS)
+    with pytest.raises(ValueError, match="y_pred.shape"):
+        losses.ctc(CTC_LABELS, CTC_LOGITS[0])
     with pytest.warns(SyntaxWarning, match="num_classes > 1"):
         losses.categorical_focal_crossentropy([[1.0]], [[0.7]])
 
@@ -220,6 +254,7 @@ def test_circle_masks_samples_with_zero_loss_out_of_the_mean():
     (losses.Dice(axis=(1, 2, 3)), MASKS, MASK_PRED),
     (losses.Tversky(alpha=0.3, beta=0.7), MASKS, MASK_PRED),
     (losses.Circle(gamma=8.0), EMB_LABELS, EMB),
+    (losses.CTC(), CTC_LABELS, CTC_LOGITS),
 ], ids=lambda value: getattr(value, "name", ""))
 def test_eager_gradient_matches_central_differences(loss, y_true, y_pred):
     prediction = Tensor(y_pred, requires_grad=True)
@@ -248,3 +283,7 @@ def test_losses_run_in_a_compiled_graph_with_unknown_batch():
                                                        emb: EMB})
     expected = np_circle(EMB_LABELS, EMB)
     assert float(value) == pytest.approx(expected[expected > 0].mean(), rel=1e-5)
+    labels = engine.placeholder("int32", (None, 3))
+    logits = engine.placeholder("float32", (None, None, 4))
+    value = session.run(losses.CTC()(labels, logits), {labels: CTC_LABELS, logits: CTC_LOGITS})
+    assert float(value) == pytest.approx(np_ctc(CTC_LABELS, CTC_LOGITS).mean(), rel=1e-5)

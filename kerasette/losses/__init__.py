@@ -39,6 +39,7 @@ array(0.5, dtype=float32)
 from __future__ import annotations
 
 from ..serialization import Keras3Registry
+from .ctc import CTC, ctc
 from .focal import (BinaryFocalCrossentropy, CategoricalFocalCrossentropy,
                     CategoricalGeneralizedCrossEntropy, binary_focal_crossentropy,
                     categorical_focal_crossentropy, categorical_generalized_cross_entropy)
@@ -78,7 +79,7 @@ __all__ = [
     "REDUCTIONS", "BinaryFocalCrossentropy", "CategoricalFocalCrossentropy",
     "CategoricalGeneralizedCrossEntropy", "Dice", "Tversky", "Circle",
     "binary_focal_crossentropy", "categorical_focal_crossentropy",
-    "categorical_generalized_cross_entropy", "dice", "tversky", "circle",
+    "categorical_generalized_cross_entropy", "dice", "tversky", "circle", "CTC", "ctc",
 ]
 
 
@@ -90,13 +91,13 @@ _CLASSES = (Loss, LossFunctionWrapper, MeanSquaredError, MeanAbsoluteError,
             LogCosh, Hinge, SquaredHinge, CategoricalHinge, KLDivergence, Poisson,
             BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy,
             BinaryFocalCrossentropy, CategoricalFocalCrossentropy,
-            CategoricalGeneralizedCrossEntropy, Dice, Tversky, Circle)
+            CategoricalGeneralizedCrossEntropy, Dice, Tversky, Circle, CTC)
 _FUNCTIONS = (mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
               mean_squared_logarithmic_error, cosine_similarity, huber, log_cosh, hinge,
               squared_hinge, categorical_hinge, kl_divergence, poisson, binary_crossentropy,
               categorical_crossentropy, sparse_categorical_crossentropy,
               binary_focal_crossentropy, categorical_focal_crossentropy,
-              categorical_generalized_cross_entropy, dice, tversky, circle)
+              categorical_generalized_cross_entropy, dice, tversky, circle, ctc)
 
 _BY_NAME: dict = {cls.__name__: cls for cls in _CLASSES}
 _BY_NAME.update({fn.__name__: fn for fn in _FUNCTIONS})
