@@ -19,6 +19,7 @@ examples built on the public API, not part of the library (setup.cfg installs
 from .convolutional import lenet5, small_vgg, tutorial_cnn
 from .mlp import mlp
 from .resnet import small_resnet
+from .transformer import row_transformer
 
 # name -> builder, in the order the README's table lists them
 ZOO = {
@@ -27,6 +28,7 @@ ZOO = {
     "mlp": mlp,
     "small_resnet": small_resnet,
     "small_vgg": small_vgg,
+    "row_transformer": row_transformer,
 }
 
-__all__ = ["ZOO", "lenet5", "mlp", "small_resnet", "small_vgg", "tutorial_cnn"]
+__all__ = ["ZOO", "lenet5", "mlp", "row_transformer", "small_resnet", "small_vgg", "tutorial_cnn"]
