@@ -63,6 +63,46 @@ def _keras3_model_json(model) -> str:
 
 callbacks.tensorboard.model_json = _keras3_model_json
 
+# keras' dtype policies, mixed precision, Operation/Function and the base classes the top level
+# names; keras.config's policy functions and keras.backend's result_type/is_keras_tensor (which
+# need the ops and engine floors, above backend and config) are handed over here
+from . import dtype_policies, mixed_precision, operations  # noqa: E402
+from .dtype_policies import DTypePolicy, FloatDTypePolicy  # noqa: E402
+from .engine import Node as KerasTensor  # noqa: E402
+from .initializers import Initializer  # noqa: E402
+from .layers import InputSpec  # noqa: E402
+from .losses import Loss  # noqa: E402
+from .metrics import Metric  # noqa: E402
+from .operations import Function, Operation  # noqa: E402
+from .optimizers import Optimizer  # noqa: E402
+from .regularizers import Regularizer  # noqa: E402
+
+config.dtype_policy = dtype_policies.dtype_policy
+config.set_dtype_policy = dtype_policies.set_dtype_policy
+
+
+def _result_type(*dtypes) -> str:
+    """keras.backend.result_type: Keras' promotion of dtypes (Python int/float/bool are weak)."""
+    from .primitives.dtypes import result_type
+    if not dtypes:
+        return backend.floatx()
+    return result_type(*[d if d in (int, float, bool) else backend.standardize_dtype(d)
+                         for d in dtypes]).name
+
+
+def _is_keras_tensor(x) -> bool:
+    """keras.backend.is_keras_tensor: whether ``x`` is a symbolic tensor (a graph node)."""
+    return isinstance(x, engine.Node)
+
+
+backend.result_type = _result_type
+backend.is_keras_tensor = _is_keras_tensor
+for _module, _names in ((config, ("dtype_policy", "set_dtype_policy")),
+                        (backend, ("result_type", "is_keras_tensor"))):
+    if hasattr(_module, "__all__"):
+        _module.__all__.extend(n for n in _names if n not in _module.__all__)
+del _module, _names
+
 # ``import kerasette as tf`` keeps ``tf.keras.Model(...)`` working: kerasette is its own keras
 keras = sys.modules[__name__]
 
@@ -71,4 +111,6 @@ __all__ = [
     "losses", "metrics", "models", "ops", "optimizers", "primitives", "random", "regularizers", "saving",
     "utils", "applications", "visualization",
     "Tensor", "no_grad", "enable_grad", "Input", "Layer", "Model", "Sequential", "Variable", "__version__", "version",
+    "dtype_policies", "mixed_precision", "operations", "DTypePolicy", "FloatDTypePolicy", "KerasTensor",
+    "Initializer", "InputSpec", "Loss", "Metric", "Function", "Operation", "Optimizer", "Regularizer",
 ]
