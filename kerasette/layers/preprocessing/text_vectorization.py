@@ -247,7 +247,8 @@ class TextVectorization(Layer):
     def get_config(self):
         config = super().get_config()
         config.update({
-            "max_tokens": self._lookup_layer.max_tokens, "standardize": self._standardize, "split": self._split,
+            "max_tokens": self._lookup_layer.max_tokens, "standardize": _function_record(self._standardize),
+            "split": _function_record(self._split),
             "ngrams": self._ngrams_arg, "output_mode": self._output_mode,
             "output_sequence_length": self._output_sequence_length,
             "pad_to_max_tokens": self._lookup_layer.pad_to_max_tokens, "sparse": False, "ragged": False,
@@ -260,6 +261,8 @@ class TextVectorization(Layer):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
+        for key in ("standardize", "split"):
+            config[key] = _function_from_record(config.get(key), key)
         if isinstance(config.get("ngrams"), list):
             config["ngrams"] = tuple(config["ngrams"])
         return cls(**config)
@@ -285,6 +288,29 @@ class TextVectorization(Layer):
 
     def load_assets(self, dir_path: str) -> None:
         self._lookup_layer.load_assets(dir_path)
+
+
+def _function_record(value):
+    """A standardize/split callable as Keras 3 records a function (its registered name, if any)."""
+    if not callable(value):
+        return value
+    from ..serialization import registered_name_of
+    name = getattr(value, "__name__", None)
+    if not name or name == "<lambda>":
+        raise ValueError(f"TextVectorization: a `standardize`/`split` callable is saved by name; {value!r} has "
+                         "none (use a named function, registered with register_keras_serializable)")
+    return {"module": "builtins", "class_name": "function", "config": registered_name_of(value) or name,
+            "registered_name": "function"}
+
+
+def _function_from_record(value, argument):
+    if not isinstance(value, dict):
+        return value
+    if value.get("class_name") != "function":
+        raise ValueError(f"TextVectorization: `{argument}` must be a name, None or a function record, got {value!r}")
+    from ...serialization.functions import resolve_function
+    name = value.get("config") if value.get("registered_name") in (None, "function") else value["registered_name"]
+    return resolve_function(name, value.get("module"), where="TextVectorization", what=f"`{argument}` function")
 
 
 def _ngrams(tokens, widths):

@@ -173,3 +173,21 @@ def test_legacy_h5_warns_that_vocabularies_are_left_out(tmp_path):
         other.save(str(tmp_path / "given.h5"))
     loaded = kerasette.models.load_model(str(tmp_path / "given.h5"))
     np.testing.assert_array_equal(loaded.predict(np.array([["b"], ["q"]]), verbose=0), [[2], [0]])
+
+
+def test_registered_standardize_function_saved_as_keras_records_it(tmp_path):
+    @kerasette.saving.register_keras_serializable(package="preprocessing_test")
+    def shout(texts):
+        return np.char.upper(texts.astype(str))
+
+    kerasette.backend.clear_session()
+    text = layers.TextVectorization(standardize=shout, output_sequence_length=3)
+    text.adapt(np.array(["a b", "b"]))
+    assert text.get_config()["standardize"] == {"module": "builtins", "class_name": "function",
+                                                "config": "preprocessing_test>shout", "registered_name": "function"}
+    inputs = kerasette.Input((), dtype="string")
+    kerasette.Model(inputs, text(inputs)).save(str(tmp_path / "m.keras"))
+    loaded = kerasette.models.load_model(str(tmp_path / "m.keras"))
+    np.testing.assert_array_equal(loaded.predict(np.array(["b A", "a"]), verbose=0), [[2, 3, 0], [3, 0, 0]])
+    with pytest.raises(ValueError, match="saved by name"):
+        layers.TextVectorization(standardize=lambda t: t).get_config()
