@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy
 
-from .. import activations, constraints, initializers, ops, regularizers
+from .. import activations, constraints, engine, initializers, ops, regularizers
 from ..backend import unique_object_name
 from ..eager import Tensor
 from ..engine import Node
@@ -368,7 +368,7 @@ class ConvLSTM(RNN):
             first = ops.getitem(inputs, (slice(None), 0))
             zero = ops.zeros_like(ops.sum(first, axis=tuple(range(1, self.rank + 2)), keepdims=True))
             shape = self._state_shape(1)
-            return [zero + ops.zeros(shape, dtype=self.cell.dtype or self.dtype) for _ in range(2)]
+            return [zero + ops.zeros(shape, dtype=zero.dtype) for _ in range(2)]
         states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
         if len(states) != 2:
             raise ValueError(f"{type(self).__name__} layer '{self.name}' expects 2 initial states [h, c], "
@@ -384,6 +384,29 @@ class ConvLSTM(RNN):
 
     # ------------------------------------------------------------ the sequence
     def call(self, inputs, mask=None, training=None):
+        """The sequence; under a mixed dtype policy (``mixed_float16``) the cell's float32
+        weights are read in the compute dtype, through casts that carry their gradients (the
+        layer base does so for a layer's own weights; these are its cell's)."""
+        policy = getattr(self, "_dtype_policy", None)
+        compute = self.compute_dtype
+        if policy is None or not policy.is_mixed:
+            return self._run(inputs, mask, training)
+        first = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
+        swapped = []
+        for name in ("kernel", "recurrent_kernel", "bias"):
+            variable = getattr(self.cell, name)
+            if variable is not None and numpy.dtype(variable.dtype).name != compute:
+                source = engine.variable_from_holder(variable, variable.name) if isinstance(first, Node) \
+                    else variable
+                object.__setattr__(self.cell, name, ops.cast(source, compute))
+                swapped.append((name, variable))
+        try:
+            return self._run(inputs, mask, training)
+        finally:
+            for name, variable in swapped:
+                object.__setattr__(self.cell, name, variable)
+
+    def _run(self, inputs, mask, training):
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
         initial_state = None
@@ -395,6 +418,9 @@ class ConvLSTM(RNN):
                 initial_state = list(self.states) if isinstance(inputs, Node) else [
                     Tensor(variable.data) for variable in self.states]
         h, c = self._initial_states(inputs, initial_state)
+        # the states in the inputs' dtype (a stateful layer keeps them in the variable dtype, as Keras)
+        h, c = (state if numpy.dtype(state.dtype) == numpy.dtype(inputs.dtype) else ops.cast(state, inputs.dtype)
+                for state in (h, c))
         cell, rank = self.cell, self.rank
         shape = tuple(inputs.shape)
         time = shape[1]

@@ -388,6 +388,27 @@ def test_masks_pass_through_return_sequences_and_zero_output_for_mask():
     assert last.compute_mask(x, np.ones((2, 4), bool)) == [None, None, None]
 
 
+def test_mixed_float16_computes_in_float16_and_trains_float32_weights():
+    """As Keras 3: float16 outputs and states, float32 variables that the gradients reach."""
+    x = np.random.default_rng(8).random((2, 3, 5, 5, 2)).astype("float32")
+    mixed = layers.ConvLSTM2D(2, 3, dtype="mixed_float16", return_state=True)
+    outputs = mixed(x)
+    assert [np.asarray(o).dtype for o in outputs] == [np.float16] * 3
+    assert [w.dtype for w in mixed.weights] == [np.float32] * 3
+    plain = layers.ConvLSTM2D(2, 3, return_state=True)
+    plain.build(x.shape)
+    plain.set_weights(mixed.get_weights())
+    for a, b in zip(outputs, plain(x)):
+        np.testing.assert_allclose(np.asarray(a, dtype="float32"), np.asarray(b), rtol=5e-3, atol=2e-3)
+    inputs = Input((3, 5, 5, 2))
+    model = Model(inputs, layers.Flatten()(layers.ConvLSTM2D(2, 3, dtype="mixed_float16")(inputs)))
+    assert model.predict(x, verbose=0).dtype == np.float16
+    model.compile(optimizer=optimizers.SGD(0.1), loss="mse")
+    before = [w.copy() for w in model.get_weights()]
+    model.train_on_batch(x, np.zeros((2, 18), "float32"))
+    assert all(w.dtype == np.float32 and not np.array_equal(w, b) for w, b in zip(model.get_weights(), before))
+
+
 def test_layer_arguments_defaults_and_names():
     layer = layers.ConvLSTM3D(4, 3)
     assert layer.name == "conv_lstm3d"
