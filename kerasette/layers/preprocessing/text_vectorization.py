@@ -297,8 +297,7 @@ def _function_record(value):
     from ..serialization import registered_name_of
     name = getattr(value, "__name__", None)
     if not name or name == "<lambda>":
-        raise ValueError(f"TextVectorization: a `standardize`/`split` callable is saved by name; {value!r} has "
-                         "none (use a named function, registered with register_keras_serializable)")
+        return value        # as Keras 3 (its get_config hands the callable on); files cannot hold it
     return {"module": "builtins", "class_name": "function", "config": registered_name_of(value) or name,
             "registered_name": "function"}
 

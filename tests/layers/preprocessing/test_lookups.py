@@ -189,5 +189,7 @@ def test_registered_standardize_function_saved_as_keras_records_it(tmp_path):
     kerasette.Model(inputs, text(inputs)).save(str(tmp_path / "m.keras"))
     loaded = kerasette.models.load_model(str(tmp_path / "m.keras"))
     np.testing.assert_array_equal(loaded.predict(np.array(["b A", "a"]), verbose=0), [[2, 3, 0], [3, 0, 0]])
-    with pytest.raises(ValueError, match="saved by name"):
-        layers.TextVectorization(standardize=lambda t: t).get_config()
+    anonymous = layers.TextVectorization(standardize=lambda t: t, vocabulary=["a"])
+    assert callable(anonymous.get_config()["standardize"])
+    with pytest.raises(TypeError, match="Cannot write <function"):
+        kerasette.Model(inputs, anonymous(inputs)).save(str(tmp_path / "lambda.keras"))
