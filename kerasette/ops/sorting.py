@@ -243,8 +243,9 @@ def nanmean(x, axis=None, keepdims=False):
 def nanvar(x, axis=None, keepdims=False):
     """Population variance of the non-NaN values over ``axis``."""
     x = _float(x)
-    centred = _m.subtract(x, nanmean(x, axis, keepdims=True))
-    return nanmean(_m.square(centred), axis, keepdims)
+    # NaNs replaced before squaring, so no NaN reaches a gradient through the unselected branch
+    centred = _nan_to(_m.subtract(x, nanmean(x, axis, keepdims=True)), 0)
+    return _m.divide(_r.sum(_m.square(centred), axis=axis, keepdims=keepdims), _count(x, axis, keepdims))
 
 
 def nanstd(x, axis=None, keepdims=False):
