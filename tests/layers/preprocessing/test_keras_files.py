@@ -118,3 +118,24 @@ def test_string_inputs_checked_by_predict():
     other = kerasette.Model(numeric, kerasette.layers.Dense(1)(numeric))
     with pytest.raises(TypeError, match="x must hold numbers"):
         other.predict(np.array([["b"]]), verbose=0)
+
+
+def test_keras3_text_model_file(tmp_path):
+    pytest.importorskip("farmhash", reason="the text extra (pyfarmhash) is not installed")
+    from .fixtures import data, path
+    kerasette.backend.clear_session()
+    source = path("text_model.keras")
+    model = kerasette.models.load_model(source)
+    x = [data()[f"text_model.x.{i}"] for i in range(3)]
+    expected = [data()[f"text_model.y.{i}"] for i in range(4)]
+    for got, want in zip(model.predict(x, verbose=0), expected):
+        assert got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    model.save(str(tmp_path / "again.keras"))
+    with zipfile.ZipFile(source) as theirs, zipfile.ZipFile(tmp_path / "again.keras") as ours:
+        their_assets = {n: theirs.read(n) for n in theirs.namelist() if n.startswith("assets/")}
+        our_assets = {n: ours.read(n) for n in ours.namelist() if n.startswith("assets/")}
+    assert our_assets == their_assets          # the same files, byte for byte
+    again = kerasette.models.load_model(str(tmp_path / "again.keras"))
+    for got, want in zip(again.predict(x, verbose=0), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
