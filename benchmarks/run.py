@@ -4,13 +4,24 @@
     python benchmarks/run.py --quick              # smoke test: 1 sweep, short timings, no write
     python benchmarks/run.py --workload w1_train,w4_train --repeats 5
     python benchmarks/run.py --no-torch           # kerasette alone
+    python benchmarks/run.py --workload w3_train,w3gru_train,w5_train   # the sequence models
 
 Workloads (benchmarks/workloads.py, defined in ../shared/reference/workloads.md):
-w1_train, w2_train, w3_train (only when kerasette has an LSTM layer),
-w4_train, w1_infer, w2_infer.
+w1_train, w2_train, w3_train (LSTM), w3gru_train (GRU), w4_train,
+w5_train (Transformer encoder), w1_infer, w2_infer.  A run of a subset
+(``--workload``) writes its own section of RESULTS.md, so it never replaces
+the full run's table.
 
 How it measures:
 
+* OpenBLAS: every child (both frameworks, the matmul peak, the imports) runs
+  with ``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` removed from its
+  environment, so OpenBLAS picks its kernels from the CPU the same way for
+  everyone (``--openblas-coretype NAME`` pins a kernel family instead, for
+  experiments); each run records the kernel numpy's OpenBLAS actually used
+  (threadpoolctl's ``internal_api`` / ``architecture``), and RESULTS.md lists
+  it per run.  Only this command does this: tests and CI leave the variables
+  as they find them;
 * every (workload, framework) pair runs in its own fresh interpreter
   (``run.py --child ...``) with ``OMP/OPENBLAS/MKL_NUM_THREADS`` = 2 and
   ``torch.set_num_threads(2)``; the runner interleaves the frameworks inside
@@ -64,7 +75,8 @@ sys.path.insert(0, HERE)
 from workloads import WORKLOADS, kerasette_available, make_data, measure  # noqa: E402
 
 FRAMEWORKS = ("kerasette", "torch")
-DEFAULT_ORDER = ["w1_train", "w2_train", "w3_train", "w4_train", "w1_infer", "w2_infer"]
+DEFAULT_ORDER = ["w1_train", "w2_train", "w3_train", "w3gru_train", "w4_train", "w5_train", "w1_infer",
+                 "w2_infer"]
 #: issue 7's goals: kerasette samples/s over PyTorch's in the same run
 GOALS = {"w1_train": 1.0, "w2_train": 1.5, "w4_train": 1.0, "w1_infer": 1.0, "w2_infer": 1.4}
 #: PyTorch's samples/s in issue 7 (2026-11-28, same machine), for context
@@ -204,17 +216,20 @@ def run_child(args):
 # ===================================================================== parent
 
 #: set by ``--openblas-coretype``: the OPENBLAS_CORETYPE every child gets
-#: (None: as in this environment; "": unset, OpenBLAS picks its kernels itself)
-CORETYPE = [None]
+#: ("": unset, OpenBLAS picks its kernels from the CPU; the default)
+CORETYPE = [""]
+#: removed from every child's environment, together (workloads.md): they choose
+#: OpenBLAS's kernels and blocking, and a machine's setting would favour no framework alike
+OPENBLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
 def child_env(threads, extra=None):
     env = dict(os.environ)
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[name] = str(threads)
-    if CORETYPE[0] == "":
-        env.pop("OPENBLAS_CORETYPE", None)
-    elif CORETYPE[0] is not None:
+    for name in OPENBLAS_OVERRIDES:
+        env.pop(name, None)
+    if CORETYPE[0]:
         env["OPENBLAS_CORETYPE"] = CORETYPE[0]
     env["PYTHONPATH"] = ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.update(extra or {})
@@ -342,7 +357,7 @@ def sweep(plan, sweep_index, args, results):
                 log(f"  {name:9s} {framework:9s} {result['samples_per_s']:10.1f} samples/s "
                     f"({result['steps']} steps, {result['elapsed_s']:.2f} s, "
                     f"median step {result['step_ms_median']:.1f} ms, fastest {result['step_ms_min']:.1f} ms; "
-                    f"other jobs: {fmt(result.get('others_cores'), 2)} cores)")
+                    f"other jobs: {fmt(result.get('others_cores'), 2)} cores; {kernel_of(result)})")
     if args.memory:
         for framework in args.memory_frameworks:
             argv = ["--child", "memory", "--workload", "w4_train", "--framework", framework]
@@ -422,9 +437,21 @@ def openblas_env_text():
     env = child_env(2)
     settings = {k: v for k, v in sorted(env.items()) if k.startswith("OPENBLAS_") and k != "OPENBLAS_NUM_THREADS"}
     text = ", ".join(f"{k}={v}" for k, v in settings.items()) or "none"
+    here = {k: os.environ[k] for k in OPENBLAS_OVERRIDES if k in os.environ}
+    text += (f"; {' and '.join(OPENBLAS_OVERRIDES)} removed for every child"
+             + (f" (this shell has {', '.join(f'{k}={v}' for k, v in here.items())})" if here else
+                " (this shell sets neither)"))
     if "OPENBLAS_CORETYPE" not in settings:
-        text += " (OPENBLAS_CORETYPE unset: OpenBLAS chooses its kernels from the CPU)"
+        text += ", so OpenBLAS chooses its kernels from the CPU"
     return text
+
+
+def kernel_of(result):
+    """The OpenBLAS kernel a child's numpy used, from threadpoolctl: 'openblas Haswell' etc."""
+    pools = [p for p in (result.get("threads") or []) if p.get("internal_api") == "openblas"]
+    if not pools:
+        return "n/a" if "threads" in result else "?"
+    return ", ".join(sorted({f"{p.get('internal_api')} {p.get('architecture')}" for p in pools}))
 
 
 def report(results, plan, skipped, args, machine, started, loads):
@@ -432,7 +459,7 @@ def report(results, plan, skipped, args, machine, started, loads):
     peak = max((m["peak_gflops"] for m in results["matmul"] if "peak_gflops" in m), default=None)
     lines = [
         "## End-to-end workloads: kerasette vs PyTorch (`python benchmarks/run.py"
-        + ("" if args.threads == 2 else f" --threads {args.threads}") + "`)",
+        + command_tag(args) + "`)",
         "",
         f"- date: {started:%Y-%m-%d %H:%M} UTC; {args.repeats} interleaved sweep(s)"
         + (" (--quick: short timings, not comparable)" if args.quick else ""),
@@ -506,6 +533,22 @@ def report(results, plan, skipped, args, machine, started, loads):
     if errors:
         lines += ["", "Errors:"] + [f"- {n} {fw}: {e}" for n, fw, e in errors]
 
+    runs = [(name, fw, index + 1, r) for name, _ in plan for fw in FRAMEWORKS
+            for index, r in enumerate(results["bench"].get(name, {}).get(fw, []))]
+    if runs:
+        lines += ["", "### Every run: the OpenBLAS kernel it used", "",
+                  "The kernel numpy's OpenBLAS ran in each measured process (threadpoolctl `internal_api` "
+                  "`architecture`; PyTorch's own GEMMs go through oneDNN/MKL, which these variables do not "
+                  "steer), and the matmul-peak runs.", "",
+                  "| workload | framework | sweep | samples/s | other jobs, cores | attempts | OpenBLAS kernel |",
+                  "|---|---|---:|---:|---:|---:|---|"]
+        for name, fw, sweep_number, r in runs:
+            lines.append(f"| {WORKLOADS[name].label} | {fw} | {sweep_number} | {fmt(r.get('samples_per_s'))} | "
+                         f"{fmt(r.get('others_cores'), 2)} | {r.get('attempts', 1)} | {kernel_of(r)} |")
+        for index, m in enumerate(results["matmul"]):
+            lines.append(f"| matmul peak | numpy | {index + 1} | {fmt(m.get('peak_gflops'), 1)} GFLOP/s | "
+                         f"{fmt(m.get('others_cores'), 2)} | 1 | {kernel_of(m)} |")
+
     if results["memory"]:
         lines += ["", "### Memory of a W4 training step (batch 64, Adam)", "",
                   "| framework | one steady-state step: VmHWM - VmRSS before it | first 5 steps: "
@@ -563,12 +606,20 @@ def blas_text(pools):
                      f"{p.get('num_threads')} threads)" for p in pools)
 
 
-def write_results(section, threads=2):
-    """Replace this runner's section of RESULTS.md (other sections are kept).
+def command_tag(args):
+    """What tells this command's section of RESULTS.md apart: thread count and workload subset."""
+    tag = "" if args.threads == 2 else f" --threads {args.threads}"
+    if args.workload != "all":
+        tag += f" --workload {args.workload}"
+    return tag
 
-    The contract's 2-thread run and runs at other thread counts keep separate sections.
+
+def write_results(section, tag=""):
+    """Replace this command's section of RESULTS.md (other sections are kept).
+
+    The contract's full 2-thread run, runs at other thread counts and runs of a
+    workload subset keep separate sections (``command_tag``).
     """
-    tag = "" if threads == 2 else f" --threads {threads}"
     begin, end = BEGIN.format(tag=tag), END.format(tag=tag)
     text = ""
     if os.path.exists(RESULTS):
@@ -666,7 +717,7 @@ def main(argv=None):
         with open(args.json, "w") as f:
             json.dump({"machine": machine, "loads": loads, "results": results}, f, indent=1)
     if args.write:
-        write_results(section, args.threads)
+        write_results(section, command_tag(args))
         log(f"wrote {os.path.relpath(RESULTS)}")
 
 

@@ -30,3 +30,46 @@ def test_shard_check_lists_the_shard_steps_with_a_ratio():
     assert len(rows) >= 4      # two forward convolutions, their input and kernel gradients
     assert all(float(row[3]) > 0 and float(row[4]) > 0 for row in rows)
     assert "time lost to serialisation" in out
+
+
+def test_sequence_workloads_match_pytorch_in_size_and_train_a_step():
+    """W3-GRU and W5 are the same networks in both frameworks (workloads.md): same parameter count
+    (Keras' GRU with reset_after=True keeps two bias rows like torch's b_ih and b_hh; W5's attention
+    biases are torch's in_proj_bias split three ways), and one training step of each gives a finite loss."""
+    import math
+
+    import numpy as np
+    import pytest
+
+    pytest.importorskip("torch")
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+    try:
+        import workloads
+    finally:
+        sys.path.pop(0)
+    expected = {"w3gru": 1000 * 64 + 3 * (64 * 64 * 2 + 2 * 64) + 64 * 2 + 2,
+                "w5": 1000 * 128 + 128 * 128 + 2 * (4 * (128 * 128 + 128) + 2 * 2 * 128 + 128 * 512 + 512
+                                                    + 512 * 128 + 128) + 128 * 2 + 2}
+    for model, count in expected.items():
+        assert workloads.kerasette_model(model).count_params() == count
+        assert sum(p.numel() for p in workloads.torch_model(model).parameters()) == count
+        workload = workloads.WORKLOADS[f"{model}_train"]
+        xs, ys = workloads.make_data(workload)
+        assert xs[0].shape == (workload.batch,) + workloads.INPUT_SHAPES[model] and xs[0].max() < 1000
+        for step in (workloads.kerasette_step(workload, xs[:1], ys[:1]), workloads.torch_step(workload, xs[:1], ys[:1])):
+            assert math.isfinite(float(np.ravel(step(0))[0]))
+
+
+def test_run_py_unsets_the_openblas_overrides_for_every_child(monkeypatch):
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+    try:
+        import run
+    finally:
+        sys.path.pop(0)
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    monkeypatch.setenv("OPENBLAS_L2_SIZE", "512")
+    env = run.child_env(2)
+    assert "OPENBLAS_CORETYPE" not in env and "OPENBLAS_L2_SIZE" not in env
+    assert env["OPENBLAS_NUM_THREADS"] == "2"
+    assert "removed for every child" in run.openblas_env_text()
+    assert run.kernel_of({"threads": [{"internal_api": "openblas", "architecture": "SkylakeX"}]}) == "openblas SkylakeX"
