@@ -298,7 +298,12 @@ def corrcoef(x):
         return m.divide(cov, cov)
     diagonal = apply("diagonal", cov, offset=0, axis1=0, axis2=1)
     scale = m.sqrt(m.multiply(expand_dims(diagonal, -1), expand_dims(diagonal, 0)))
-    return m.clip(m.divide(cov, scale), -1.0, 1.0)
+    out = m.clip(m.divide(cov, scale), -1.0, 1.0)
+    if shape_of(x)[0] == 1:
+        # one variable: numpy's (and Keras') result is the scalar coefficient
+        from .shape_ops import reshape
+        out = reshape(out, ())
+    return out
 
 
 def correlate(x1, x2, mode: str = "valid"):

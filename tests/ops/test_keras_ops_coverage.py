@@ -1,0 +1,42 @@
+"""kerasette.ops offers every name of Keras 3's keras.ops and its numpy/nn/linalg/image namespaces
+(see ``keras_ops_coverage.py``; runs where real Keras 3 is installed, as the test extra does)."""
+import types
+
+import pytest
+
+import kerasette.ops as ops
+
+
+def test_every_keras_ops_name_is_offered():
+    pytest.importorskip("keras")
+    from .keras_ops_coverage import compare
+    missing = {space: names for space, (_, _, names) in compare().items() if names}
+    assert not missing, f"kerasette.ops lacks Keras 3 names: {missing}"
+
+
+def test_namespaces_are_modules_and_never_shadow_ops():
+    for name in ("numpy", "nn", "linalg", "image"):
+        assert isinstance(getattr(ops, name), types.ModuleType)
+    # ops.shape is the function, and so are the ops named like families elsewhere
+    for name in ("shape", "sort", "slice", "map", "copy", "all", "any", "round", "abs"):
+        assert callable(getattr(ops, name)) and not isinstance(getattr(ops, name), types.ModuleType), name
+    assert ops.numpy.sort is ops.sort and ops.nn.relu is ops.relu and ops.linalg.inv is ops.inv
+
+
+def test_floor_divide_and_mod_operators():
+    import numpy as np
+
+    from kerasette import engine
+    from kerasette.eager import Tensor
+    a, b = np.array([7.0, -7.0, 5.5]), np.array([2.0, 2.0, -2.0])
+    t = Tensor(a)
+    np.testing.assert_array_equal((t // b).numpy(), a // b)
+    np.testing.assert_array_equal((t % b).numpy(), a % b)
+    np.testing.assert_array_equal((7.0 // Tensor(b)).numpy(), 7.0 // b)
+    np.testing.assert_array_equal((7.0 % Tensor(b)).numpy(), 7.0 % b)
+    with engine.Graph().as_default():
+        p = engine.placeholder("float64", (3,))
+        values = engine.Session().run([p // b, p % b, 3.0 % p], feed_dict={p: a})
+    np.testing.assert_array_equal(values[0], a // b)
+    np.testing.assert_array_equal(values[1], a % b)
+    np.testing.assert_array_equal(values[2], 3.0 % a)
