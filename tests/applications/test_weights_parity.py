@@ -110,34 +110,33 @@ def test_fixture_files_give_keras_predictions(case, tmp_path):
         assert matched == weighted
 
 
-@pytest.fixture(scope="module")
-def live_files(tmp_path_factory):
+def test_large_models_load_keras_files(tmp_path):
+    # one test, so that under xdist a single worker pays for Keras' start-up in the subprocess
     try:
         __import__("keras")
     except Exception as error:  # real Keras absent: an optional extra of the tests
         pytest.skip(f"real Keras is not importable here: {type(error).__name__}")
-    folder = tmp_path_factory.mktemp("keras_applications")
     env = dict(os.environ, KERAS_BACKEND="numpy")
     script = os.path.join(ROOT, "tests", "fixtures", "make_applications_fixtures.py")
-    result = subprocess.run([sys.executable, script, "live", str(folder), *sorted(LIVE_CASES)], env=env,
+    result = subprocess.run([sys.executable, script, "live", str(tmp_path), *sorted(LIVE_CASES)], env=env,
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    return folder
+    for case in sorted(LIVE_CASES):
+        check_large_model(case, tmp_path)
 
 
-@pytest.mark.parametrize("case", sorted(LIVE_CASES))
-def test_large_models_load_keras_files(case, live_files):
+def check_large_model(case, folder):
     spec = LIVE_CASES[case]
-    data = np.load(live_files / f"{case}.npz")
+    data = np.load(folder / f"{case}.npz")
     model = build(spec)
     fresh = model.get_weights()
-    model.load_weights(str(live_files / f"{case}.weights.h5"))
+    model.load_weights(str(folder / f"{case}.weights.h5"))
     check(model, spec, data["keras"], data["images"])
     loaded = model.get_weights()
     assert any(not np.array_equal(a, b) for a, b in zip(fresh, loaded))
     # both files hold the same model's weights: each load gives exactly the weights predicted with
     for by_name in (False, True):
         model.set_weights(fresh)
-        model.load_weights(str(live_files / f"{case}.h5"), by_name=by_name)
+        model.load_weights(str(folder / f"{case}.h5"), by_name=by_name)
         for found, wanted in zip(model.get_weights(), loaded):
             np.testing.assert_array_equal(found, wanted)
