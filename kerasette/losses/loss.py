@@ -241,6 +241,7 @@ class LossFunctionWrapper(Loss):
     ``y_true`` of shape ``(N,)`` against ``y_pred`` of shape ``(N, 1)`` (and
     the reverse) is fixed up first, as in Keras.
 
+    >>> from kerasette.losses import huber
     >>> wrapped = LossFunctionWrapper(huber, delta=2.0, name="huber2")
     >>> float(wrapped([[0.0]], [[3.0]]))
     4.0
