@@ -113,7 +113,7 @@ def test_float_policies_cast_their_inputs_and_floatx_layers_do_not():
     assert layers.Dense(2)(np.ones((1, 3), np.float64)).dtype == np.float64
 
 
-def test_mixed_model_trains_the_same_compiled_and_eagerly_with_loss_scaling():
+def test_mixed_model_trains_the_same_compiled_and_eagerly_under_a_loss_scale_optimizer():
     x = RNG.normal(size=(16, 6)).astype(np.float32)
     y = RNG.normal(size=(16, 2)).astype(np.float32)
     results = []
@@ -131,6 +131,10 @@ def test_mixed_model_trains_the_same_compiled_and_eagerly_with_loss_scaling():
         assert [w.dtype for w in model.get_weights()] == ["float32"] * 4
         assert model.predict(x, verbose=0).dtype == np.float32
         assert model.layers[0].compute_dtype == "float16"
+        # four finite steps: counted, the scale unchanged (it doubles after 2000)
+        assert int(optimizer.step_counter.numpy()) == 4
+        assert float(optimizer.dynamic_scale.numpy()) == 2.0 ** 15
+        assert int(optimizer.iterations.numpy()) == 4
         results.append((history.history["loss"], model.get_weights()))
     np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-3)
     for compiled, eager in zip(results[0][1], results[1][1]):
