@@ -333,3 +333,26 @@ def test_multi_optimizer_routes_variables_and_round_trips():
         table["embedding/.*"] = optimizers.SGD()
     with pytest.raises(ValueError, match="LossScaleOptimizer"):
         table["x"] = optimizers.LossScaleOptimizer(optimizers.SGD())
+
+
+@pytest.mark.parametrize("make", [lambda: optimizers.Adafactor(0.05), lambda: optimizers.Muon(0.02),
+                                  lambda: optimizers.LossScaleOptimizer(optimizers.Adam(0.01))],
+                         ids=["adafactor", "muon", "loss_scale"])
+def test_real_keras3_loads_kerasettes_optimizer_state(make, tmp_path):
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    from kerasette import layers, models
+    x = RNG.normal(size=(8, 4)).astype(np.float32)
+    y = RNG.normal(size=(8, 3)).astype(np.float32)
+    model = models.Sequential([layers.Input((4,)), layers.Dense(3)])
+    model.compile(make(), "mse")
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0)
+    path = str(tmp_path / "model.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert type(loaded.optimizer).__name__ == type(model.optimizer).__name__
+    assert len(loaded.optimizer.variables) == len(model.optimizer.variables)
+    for theirs, ours in zip(loaded.optimizer.variables, model.optimizer.variables):
+        np.testing.assert_allclose(np.asarray(theirs.value), ours.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-6)
