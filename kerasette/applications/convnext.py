@@ -97,8 +97,9 @@ class LayerScale(Layer):
         self.projection_dim = projection_dim
 
     def build(self, input_shape):
-        # unnamed in Keras, so its one variable is called "variable" there too
-        self.gamma = self.add_weight(name="variable", shape=(self.projection_dim,),
+        # unnamed in Keras, whose variables then take session-unique automatic names
+        # ("variable", "variable_1", ...), as here
+        self.gamma = self.add_weight(name=backend.unique_object_name("variable"), shape=(self.projection_dim,),
                                      initializer=initializers.Constant(self.init_values), trainable=True)
         self.built = True
 
