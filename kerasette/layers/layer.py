@@ -428,7 +428,8 @@ class Layer:
         _call_depth[0] += 1
         try:
             policy = self._dtype_policy
-            if policy.is_mixed or policy.compute_dtype != backend.floatx():
+            if policy.is_mixed or (policy.compute_dtype != backend.floatx()
+                                   and backend.is_float_dtype(policy.compute_dtype)):
                 return _call_autocast(self, args, kwargs)
             return self.call(*args, **kwargs)
         except ShapeError as error:
