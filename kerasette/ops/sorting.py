@@ -112,7 +112,6 @@ def unique(x: TensorLike, sorted: bool = True, return_index: bool = False,  # no
         results.append(apply("unique", x, part="counts"))
     if size is not None:
         results = [_fit(r, size, fill_value if i == 0 else 0) for i, r in enumerate(results)]
-        results[0] = _fit(values, size, fill_value)
     return results[0] if len(results) == 1 else tuple(results)
 
 
@@ -189,9 +188,10 @@ def average(x: TensorLike, axis=None, weights: TensorLike = None) -> TensorLike:
     if len(shape_of(weights)) == 1 and rank > 1 and axis is not None:
         (a,) = normalize_axis(int(axis), rank, "average")
         weights = _s.reshape(weights, tuple(-1 if i == a else 1 for i in builtins.range(rank)))
+    from .creation import ones_like
     x = _float(x)
     total = _r.sum(_m.multiply(x, weights), axis=axis)
-    return _m.divide(total, _r.sum(_m.multiply(_m.cast(_m.equal(x, x), dtype_of(x)) * 0 + 1, weights), axis=axis))
+    return _m.divide(total, _r.sum(_m.multiply(ones_like(x), weights), axis=axis))
 
 
 def _float(x):

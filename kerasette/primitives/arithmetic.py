@@ -2,18 +2,32 @@
 
 Binary ops broadcast like numpy; their gradient rules hand each input's
 gradient to ``sum_to_like`` so that it is summed back to that input's shape.
+Inputs of different dtypes are promoted by Keras' rules (``dtypes.result_type``:
+``int32 + float32`` is float32, where numpy would give float64) before numpy
+computes; ``divide`` of integers gives floatx.
 """
 from __future__ import annotations
 
-from .base import Primitive, ShapeError, Spec, broadcast_shapes, register, result_dtype
+from .base import Primitive, ShapeError, Spec, broadcast_shapes, register
+from .dtypes import float_result
+from .dtypes import result_type as promoted_dtype
+
+
+def promoted(*arrays):
+    """The arrays in Keras' promoted dtype (as they are when they already share one)."""
+    first = arrays[0].dtype
+    if all(a.dtype == first for a in arrays[1:]):
+        return arrays
+    dtype = promoted_dtype(*(a.dtype for a in arrays))
+    return tuple(a.astype(dtype, copy=False) for a in arrays)
 
 
 class Elementwise(Primitive):
-    """Shape rule shared by ops that broadcast their inputs."""
+    """Shape rule shared by ops that broadcast their inputs (dtypes promoted as Keras does)."""
 
     def infer(self, *inputs, **attrs):
         shape = broadcast_shapes(self.name, *(x.shape for x in inputs))
-        return Spec(shape, result_dtype(*(x.dtype for x in inputs)))
+        return Spec(shape, promoted_dtype(*(x.dtype for x in inputs)))
 
 
 class Unary(Primitive):
@@ -113,6 +127,7 @@ class Add(Elementwise):
     name = "add"
 
     def forward(self, xp, x, y):
+        x, y = promoted(x, y)
         return xp.add(x, y)
 
     def gradient(self, ops, inputs, output, grad):
@@ -126,6 +141,7 @@ class Sub(Elementwise):
     label = "sub"
 
     def forward(self, xp, x, y):
+        x, y = promoted(x, y)
         return xp.subtract(x, y)
 
     def gradient(self, ops, inputs, output, grad):
@@ -139,6 +155,7 @@ class Mul(Elementwise):
     label = "mul"
 
     def forward(self, xp, x, y):
+        x, y = promoted(x, y)
         return xp.multiply(x, y)
 
     def gradient(self, ops, inputs, output, grad):
@@ -151,8 +168,12 @@ class Div(Elementwise):
     name = "divide"
     label = "truediv"
 
+    def infer(self, x, y):
+        return Spec(broadcast_shapes(self.name, x.shape, y.shape), float_result(x.dtype, y.dtype))
+
     def forward(self, xp, x, y):
-        return xp.true_divide(x, y)
+        dtype = float_result(x.dtype, y.dtype)
+        return xp.true_divide(x.astype(dtype, copy=False), y.astype(dtype, copy=False))
 
     def gradient(self, ops, inputs, output, grad):
         x, y = inputs
@@ -178,6 +199,7 @@ class Pow(Elementwise):
     label = "pow"
 
     def forward(self, xp, x, y):
+        x, y = promoted(x, y)
         return xp.power(x, y)
 
     def gradient(self, ops, inputs, output, grad):

@@ -17,8 +17,9 @@ import math
 import numpy
 
 from .. import backend
-from .arithmetic import Elementwise, Unary
-from .base import Primitive, Spec, broadcast_shapes, register, result_dtype
+from .arithmetic import Elementwise, Unary, promoted
+from .dtypes import result_type as promoted_dtype
+from .base import Primitive, Spec, broadcast_shapes, register
 
 
 def float_dtype(dtype) -> numpy.dtype:
@@ -288,6 +289,7 @@ class Maximum(MaxMin):
     name = "maximum"
 
     def forward(self, xp, x, y):
+        x, y = promoted(x, y)
         return xp.maximum(x, y)
 
     @staticmethod
@@ -300,6 +302,7 @@ class Minimum(MaxMin):
     name = "minimum"
 
     def forward(self, xp, x, y):
+        x, y = promoted(x, y)
         return xp.minimum(x, y)
 
     @staticmethod
@@ -342,9 +345,10 @@ class Where(Primitive):
 
     def infer(self, condition, x, y):
         shape = broadcast_shapes(self.name, condition.shape, x.shape, y.shape)
-        return Spec(shape, result_dtype(x.dtype, y.dtype))
+        return Spec(shape, promoted_dtype(x.dtype, y.dtype))
 
     def forward(self, xp, condition, x, y):
+        x, y = promoted(x, y)
         return xp.where(condition, x, y)
 
     def gradient(self, ops, inputs, output, grad):
