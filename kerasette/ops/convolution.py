@@ -107,7 +107,7 @@ def conv3d(inputs, kernel, strides=1, padding="valid", data_format=None, dilatio
     return conv(inputs, kernel, strides, padding, data_format, dilation_rate)
 
 
-def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None, data_format=None,
+def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None, data_format=None,
                    dilation_rate=1):
     """Transposed convolution (Keras Conv*DTranspose), kernel ``(*k, out_channels, in_channels)``."""
     attrs = _conv_attrs(inputs, kernel, strides, padding, dilation_rate, "conv_transpose")

@@ -47,10 +47,19 @@ def _binary(name):
     return op
 
 
+def _binary_xy(name):
+    def op(x: TensorLike, y: TensorLike) -> TensorLike:
+        return apply(name, x, y)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"numpy's ``{name}`` of integers with broadcasting (Keras 3's ``keras.ops.{name}``)."
+    return op
+
+
+_XY = ("bitwise_and", "bitwise_or", "bitwise_xor", "left_shift", "right_shift")
 for _name in _FLOAT_UNARY:
     globals()[_name] = _unary(_name)
 for _name in _BINARY:
-    globals()[_name] = _binary(_name)
+    globals()[_name] = (_binary_xy if _name in _XY else _binary)(_name)
 
 bitwise_left_shift = globals()["left_shift"]
 bitwise_right_shift = globals()["right_shift"]

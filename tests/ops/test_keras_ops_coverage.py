@@ -54,3 +54,24 @@ def test_floor_divide_and_mod_operators():
     np.testing.assert_array_equal(values[0], a // b)
     np.testing.assert_array_equal(values[1], a % b)
     np.testing.assert_array_equal(values[2], 3.0 % a)
+
+
+def _signature(function):
+    import inspect
+    return [[p.name, p.kind.name, None if p.default is inspect.Parameter.empty else repr(p.default)]
+            for p in inspect.signature(function).parameters.values()]
+
+
+def test_signatures_match_keras():
+    # same parameter names, kinds and defaults as Keras 3.15, so keyword calls port unchanged
+    signatures = json.loads(str(np.load(FIXTURE, allow_pickle=False)["signatures"]))
+    different = []
+    for space, table in signatures.items():
+        module = ops if space == "ops" else getattr(ops, space)
+        for name, expected in table.items():
+            if name in EXCLUDED or expected is None:
+                continue
+            got = _signature(getattr(module, name))
+            if got != expected:
+                different.append(f"{space}.{name}: {got} vs Keras {expected}")
+    assert not different, "\n".join(different)
