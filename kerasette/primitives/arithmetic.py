@@ -8,6 +8,8 @@ computes; ``divide`` of integers gives floatx.
 """
 from __future__ import annotations
 
+import numpy
+
 from .base import Primitive, ShapeError, Spec, broadcast_shapes, register
 from .dtypes import float_result
 from .dtypes import result_type as promoted_dtype
@@ -198,8 +200,14 @@ class Pow(Elementwise):
     name = "power"
     label = "pow"
 
+    def infer(self, x, y):
+        dtype = promoted_dtype(x.dtype, y.dtype)
+        return Spec(broadcast_shapes(self.name, x.shape, y.shape), numpy.dtype("int32") if dtype.kind == "b" else dtype)
+
     def forward(self, xp, x, y):
         x, y = promoted(x, y)
+        if x.dtype.kind == "b":
+            x, y = x.astype("int32"), y.astype("int32")
         return xp.power(x, y)
 
     def gradient(self, ops, inputs, output, grad):

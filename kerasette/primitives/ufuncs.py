@@ -131,12 +131,18 @@ class Promoting(Elementwise):
     """Two inputs promoted by Keras' rules, then numpy's ufunc of the same dtype."""
 
     ufunc = ""
+    #: arithmetic on two bools gives int32 in Keras (the bitwise ops keep bool)
+    bool_result = "int32"
+
+    def dtype(self, a, b):
+        dtype = result_type(a, b)
+        return numpy.dtype(self.bool_result) if dtype.kind == "b" else dtype
 
     def infer(self, a, b, **attrs):
-        return Spec(broadcast_shapes(self.name, a.shape, b.shape), result_type(a.dtype, b.dtype))
+        return Spec(broadcast_shapes(self.name, a.shape, b.shape), self.dtype(a.dtype, b.dtype))
 
     def forward(self, xp, a, b):
-        dtype = result_type(a.dtype, b.dtype)
+        dtype = self.dtype(a.dtype, b.dtype)
         out = getattr(xp, self.ufunc or self.name)(a.astype(dtype, copy=False), b.astype(dtype, copy=False))
         return xp.asarray(out).astype(dtype, copy=False)
 
@@ -177,6 +183,8 @@ class Fmod(Promoting):
 
 class NanExtremum(Promoting):
     """fmax/fmin: the larger/smaller, ignoring NaN; the gradient goes to the chosen input (x1 on ties)."""
+
+    bool_result = "bool"
 
     def gradient(self, ops, inputs, output, grad):
         a, b = inputs
@@ -233,6 +241,7 @@ class Ldexp(Elementwise):
 
 class NoGradient(Promoting):
     differentiable = False
+    bool_result = "bool"
 
 
 @register

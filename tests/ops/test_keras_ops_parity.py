@@ -91,3 +91,17 @@ def test_matches_keras(index):
 def test_fixture_names_its_versions():
     versions = json.loads(str(DATA["versions"]))
     assert versions["keras"].startswith("3.")
+
+
+def test_result_dtypes_match_keras():
+    # binary ops over every pair of dtypes of 32 bits or less: Keras' promotion lattice
+    promotion = json.loads(str(DATA["promotion"]))
+    assert len(promotion) > 1000
+    different = []
+    for key, dtype in promotion.items():
+        name, a, b = key.split(":")
+        x1, x2 = np.ones((2,), a), np.ones((2,), b)
+        out = ops.where(np.array([True, False]), x1, x2) if name == "where" else getattr(ops, name)(x1, x2)
+        if np.asarray(out).dtype.name != dtype:
+            different.append(f"{key}: {np.asarray(out).dtype.name} vs Keras {dtype}")
+    assert not different, different
