@@ -145,3 +145,14 @@ def imagenet_request(monkeypatch, family, build) -> tuple:
     with pytest.raises(Requested) as caught:
         build()
     return caught.value.args, seen.get("model")
+
+
+def check_keras3_model_file(name: str, x) -> object:
+    """Keras 3's ``keras3_<name>.keras`` loads without custom objects and predicts Keras' numbers."""
+    import kerasette
+    expected = np.load(os.path.join(FOLDER, "keras3_files.npz"))[name]
+    backend.clear_session()
+    model = kerasette.models.load_model(os.path.join(FOLDER, f"keras3_{name}.keras"))
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-4,
+                               atol=1e-5 * float(np.max(np.abs(expected))))
+    return model

@@ -88,3 +88,16 @@ def test_drop_path_rates_rise_linearly():
     rates = [layer.drop_path_rate for layer in model.layers if isinstance(layer, convnext.StochasticDepth)]
     np.testing.assert_allclose(rates, [0.1, 0.2, 0.3, 0.4])   # the first block (rate 0) is an identity
     assert model.get_layer("convnext_stage_0_block_0_identity").get_config()["activation"] == "linear"
+
+
+def test_keras3_model_files_load_and_predict():
+    from tests.applications.parity_b import check_keras3_model_file
+    from tests.fixtures.make_applications_b_fixtures import input_images
+    # a small ConvNeXt with drop path (StochasticDepth layers, bare "+" ops in Keras' config)
+    model = check_keras3_model_file("convnext", input_images((2, 32, 32, 3)))
+    kinds = {type(layer) for layer in model.layers}
+    assert {convnext.LayerScale, convnext.StochasticDepth} <= kinds
+    # the application-private layers of a Keras 3 file resolve by Keras' class names
+    model = check_keras3_model_file("private", np.ones((1, 4, 4, 8), "float32"))
+    assert [type(layer).__name__ for layer in model.layers[2:]] == ["CustomScaleLayer", "LayerScale",
+                                                                   "StochasticDepth"]

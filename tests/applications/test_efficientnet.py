@@ -73,3 +73,10 @@ def test_whole_model_file_round_trip(tmp_path):
     model.save(tmp_path / "m.keras")
     loaded = kerasette.models.load_model(tmp_path / "m.keras")
     np.testing.assert_allclose(loaded.predict(x, verbose=0), expected, rtol=1e-6)
+
+
+def test_keras3_model_file_loads_and_predicts():
+    from tests.applications.parity_b import check_keras3_model_file
+    from tests.fixtures.make_applications_b_fixtures import input_images
+    model = check_keras3_model_file("efficientnet", input_images((2, 32, 32, 3)))
+    assert [type(layer).__name__ for layer in model.layers[1:3]] == ["Rescaling", "Normalization"]
