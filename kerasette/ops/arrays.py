@@ -311,8 +311,9 @@ def diff(a: TensorLike, n: int = 1, axis: int = -1) -> TensorLike:
     axis = _axis(a, axis, "diff")
     head = (FULL,) * axis
     for _ in range(int(n)):
-        a = _m.subtract(apply("getitem", a, key=head + ((1, None, None),)),
-                        apply("getitem", a, key=head + ((None, -1, None),)))
+        # booleans differ where they change (numpy and Keras use not_equal there)
+        step = _m.not_equal if numpy.dtype(dtype_of(a)).kind == "b" else _m.subtract
+        a = step(apply("getitem", a, key=head + ((1, None, None),)), apply("getitem", a, key=head + ((None, -1, None),)))
     return a
 
 

@@ -89,8 +89,11 @@ class Predicate(Unary):
 class Square(NumericUnary):
     name = "square"
 
+    def infer(self, x, **attrs):
+        return Spec(tuple(x.shape), numpy.dtype("int32") if numpy.dtype(x.dtype).kind == "b" else x.dtype)
+
     def forward(self, xp, x):
-        return xp.square(x)
+        return xp.square(x.astype("int32") if x.dtype.kind == "b" else x)
 
     def gradient(self, ops, inputs, output, grad):
         (x,) = inputs
@@ -195,7 +198,8 @@ class Erf(FloatUnary):
     name = "erf"
 
     def forward(self, xp, x):
-        return special_functions(xp).erf(as_float(x))
+        x = as_float(x)
+        return special_functions(xp).erf(x).astype(x.dtype, copy=False)
 
     def gradient(self, ops, inputs, output, grad):
         (x,) = inputs
@@ -234,19 +238,28 @@ class Sign(ZeroGradient):
 
 @register
 class Floor(ZeroGradient):
+    """Largest integer not above ``x``; integers and bools give floatx, as in Keras 3."""
+
     name = "floor"
 
+    def infer(self, x, **attrs):
+        return Spec(tuple(x.shape), float_dtype(x.dtype))
+
     def forward(self, xp, x):
-        # integers are their own floor; skipping the ufunc keeps their dtype on every backend
-        return xp.floor(x) if x.dtype.kind in "fc" else x.copy()
+        return xp.floor(as_float(x))
 
 
 @register
 class Ceil(ZeroGradient):
+    """Smallest integer not below ``x``; integers and bools give floatx, as in Keras 3."""
+
     name = "ceil"
 
+    def infer(self, x, **attrs):
+        return Spec(tuple(x.shape), float_dtype(x.dtype))
+
     def forward(self, xp, x):
-        return xp.ceil(x) if x.dtype.kind in "fc" else x.copy()
+        return xp.ceil(as_float(x))
 
 
 @register

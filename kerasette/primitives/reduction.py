@@ -17,9 +17,19 @@ from .base import Primitive, ShapeError, Spec, reduced_shape, register
 
 
 def accumulation_dtype(dtype) -> numpy.dtype:
-    """sum/prod/cumsum keep the input's dtype, as in Keras; booleans count as int32."""
+    """cumsum keeps the input's dtype, as in Keras; booleans count as int32."""
     dtype = numpy.dtype(dtype)
     return numpy.dtype("int32") if dtype.kind == "b" else dtype
+
+
+def total_dtype(dtype) -> numpy.dtype:
+    """sum/prod as Keras 3: integers narrower than 32 bits add up in (u)int32, bools in int32."""
+    dtype = numpy.dtype(dtype)
+    if dtype.kind == "b":
+        return numpy.dtype("int32")
+    if dtype.kind in "iu" and dtype.itemsize < 4:
+        return numpy.dtype("uint32" if dtype.kind == "u" else "int32")
+    return dtype
 
 
 def float_dtype(dtype) -> numpy.dtype:
@@ -113,10 +123,10 @@ class Sum(Reduction):
     label = "Sum"
 
     def output_dtype(self, dtype):
-        return accumulation_dtype(dtype)
+        return total_dtype(dtype)
 
     def forward(self, xp, x, axis=(), keepdims=False):
-        return as_array(xp, xp.sum(x, axis=axis, keepdims=keepdims, dtype=accumulation_dtype(x.dtype)))
+        return as_array(xp, xp.sum(x, axis=axis, keepdims=keepdims, dtype=total_dtype(x.dtype)))
 
     def gradient(self, ops, inputs, output, grad, axis=(), keepdims=False):
         (x,) = inputs
@@ -184,10 +194,10 @@ class Prod(Reduction):
     label = "Prod"
 
     def output_dtype(self, dtype):
-        return accumulation_dtype(dtype)
+        return total_dtype(dtype)
 
     def forward(self, xp, x, axis=(), keepdims=False):
-        return as_array(xp, xp.prod(x, axis=axis, keepdims=keepdims, dtype=accumulation_dtype(x.dtype)))
+        return as_array(xp, xp.prod(x, axis=axis, keepdims=keepdims, dtype=total_dtype(x.dtype)))
 
     def gradient(self, ops, inputs, output, grad, axis=(), keepdims=False):
         (x,) = inputs

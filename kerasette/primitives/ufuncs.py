@@ -65,7 +65,8 @@ class FloatFunction(Unary):
         return Spec(tuple(x.shape), float_dtype(x.dtype))
 
     def forward(self, xp, x):
-        return xp.asarray(self.function(xp, as_float(x)))
+        x = as_float(x)
+        return xp.asarray(self.function(xp, x)).astype(x.dtype, copy=False)
 
     def gradient(self, ops, inputs, output, grad):
         return (self.rule(ops, inputs[0], output, grad),)

@@ -105,3 +105,27 @@ def test_result_dtypes_match_keras():
         if np.asarray(out).dtype.name != dtype:
             different.append(f"{key}: {np.asarray(out).dtype.name} vs Keras {dtype}")
     assert not different, different
+
+
+# relu of a bool tensor: Keras gives int32, kerasette int64 (left alone: a bool into relu is not a use)
+UNARY_LEFT_ALONE = {"relu:bool"}
+
+
+def test_one_input_ops_match_keras_on_every_dtype():
+    # dtype and values of ~80 one-input ops on bool, (u)int8/16, int32, float16 and float32 inputs
+    unary = json.loads(str(DATA["unary"]))
+    assert len(unary) > 500
+    different = []
+    base = np.array([[-2, -1, 0], [1, 2, 3]])
+    for key, (dtype, values) in unary.items():
+        if key in UNARY_LEFT_ALONE:
+            continue
+        name, input_dtype = key.split(":")
+        x = (np.abs(base) if input_dtype.startswith("u") else base).astype(input_dtype)
+        with np.errstate(all="ignore"):
+            out = np.asarray(getattr(ops, name)(x))
+        expected = np.asarray(values, dtype=np.float64)
+        if out.dtype.name != dtype or out.shape != expected.shape or not np.allclose(
+                out.astype(np.float64), expected, rtol=2e-3, atol=2e-3, equal_nan=True):
+            different.append(f"{key}: {out.dtype.name} {out.tolist()} vs Keras {dtype} {values}")
+    assert not different, different
