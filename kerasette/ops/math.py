@@ -188,11 +188,16 @@ def clip(x: TensorLike, x_min: TensorLike, x_max: TensorLike) -> TensorLike:
 
 
 def where(condition: TensorLike, x1: TensorLike = None, x2: TensorLike = None) -> TensorLike:
-    """``x1`` where ``condition`` holds, else ``x2``, all three broadcast together."""
+    """``x1`` where ``condition`` holds, else ``x2``, all three broadcast together.
+
+    With ``condition`` alone: the indices of its true elements, one int32 array per
+    axis (``nonzero``; their length is known when the values are).
+    """
+    if x1 is None and x2 is None:
+        from .sorting import nonzero
+        return nonzero(condition)
     if x1 is None or x2 is None:
-        raise NotImplementedError(
-            "where(condition) without x1 and x2 gives a shape known only from the values; "
-            "pass both x1 and x2")
+        raise ValueError("where: give both x1 and x2, or neither (then it is nonzero(condition))")
     return apply("where", condition, x1, x2)
 
 

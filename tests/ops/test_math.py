@@ -89,9 +89,13 @@ def test_cast_accepts_dtype_spellings():
     np.testing.assert_array_equal(ops.cast(x, "int32"), [1, -2])
 
 
-def test_where_without_branches_is_refused():
-    with pytest.raises(NotImplementedError):
-        ops.where(np.array([True, False]))
+def test_where_with_one_argument_is_nonzero():
+    condition = np.array([[True, False, True], [False, False, True]])
+    for got, expected in zip(ops.where(condition), np.where(condition)):
+        np.testing.assert_array_equal(got, expected)
+        assert got.dtype == np.int32
+    with pytest.raises(ValueError, match="both x1 and x2"):
+        ops.where(condition, 1.0)
 
 
 # ----------------------------------------------------------- eager Tensors
