@@ -227,13 +227,17 @@ def trace(x: TensorLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Ten
 
 
 def _triangle(x, k, lower, name):
+    from .creation import arange, zeros_like
     rows, cols = shape_of(x)[-2:]
-    if rows is None or cols is None:
-        raise ValueError(f"{name}: the last two axes must have known sizes, got {shape_of(x)}")
-    mask = numpy.tri(rows, cols, k, dtype=bool)
-    if not lower:
-        mask = ~numpy.tri(rows, cols, k - 1, dtype=bool)
-    from .creation import zeros_like
+    if rows is not None and cols is not None:
+        mask = numpy.tri(rows, cols, k, dtype=bool) if lower else ~numpy.tri(rows, cols, k - 1, dtype=bool)
+    else:
+        # sizes known only at run time: compare row and column indices then
+        from .introspection import shape as runtime_shape
+        rows, cols = runtime_shape(x)[-2:]
+        offset = _m.subtract(_s.expand_dims(arange(cols, dtype="int32"), 0),
+                             _s.expand_dims(arange(rows, dtype="int32"), 1))
+        mask = _m.less_equal(offset, k) if lower else _m.greater_equal(offset, k)
     return _m.where(mask, x, zeros_like(x))
 
 
