@@ -1,11 +1,12 @@
 """Fourier transforms, short-time transforms and window functions (Keras 3's names).
 
 Complex values travel as Keras passes them: a pair ``(real, imag)`` of
-float tensors.  Transforms along the last axis are products with the
-discrete Fourier matrices (``cos``/``sin`` of ``2 pi j k / n``, built once
-per length), so they are plain ``matmul``s: differentiable, and the same
-graph, tape or array code as everything else.  The axis length must be
-known when the op is built.
+float tensors.  Transforms along the last axis are the ``dft`` primitive
+(numpy's FFT, one primitive per part, whose gradient is the transform of the
+output gradient); ``rfft`` is its first ``n // 2 + 1`` bins and ``irfft`` the
+inverse of the Hermitian-extended spectrum, so all of them are
+differentiable and run in O(n log n).  The axis length must be known when
+the op is built.
 
 ``stft`` is Keras 3's (JAX): frames of ``fft_length`` (the signal
 reflect-padded by ``fft_length // 2`` each side when ``center``), times the
@@ -16,7 +17,6 @@ divided by the overlap-added squared window, as scipy's ``istft`` does.
 """
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import numpy
@@ -44,14 +44,6 @@ def _length(x, name):
     return n
 
 
-@functools.lru_cache(maxsize=32)
-def _dft(n: int, inverse: bool, dtype: str):
-    angle = 2 * numpy.pi * numpy.outer(numpy.arange(n), numpy.arange(n)) / n
-    sign = 1.0 if inverse else -1.0
-    scale = 1.0 / n if inverse else 1.0
-    return (numpy.cos(angle) * scale).astype(dtype), (sign * numpy.sin(angle) * scale).astype(dtype)
-
-
 def _complex_pair(x, name):
     if not isinstance(x, (tuple, list)) or len(x) != 2:
         raise ValueError(f"{name}: x must be a tuple (real, imag) of two tensors")
@@ -62,15 +54,9 @@ def _complex_pair(x, name):
 
 
 def _transform_last(real, imag, inverse, name):
-    n = _length(real, name)
-    cos, sin = _dft(n, inverse, numpy.dtype(dtype_of(real)).name)
-    out_real = _m.subtract(_matmul(real, cos), _matmul(imag, sin))
-    out_imag = _m.add(_matmul(real, sin), _matmul(imag, cos))
-    return out_real, out_imag
-
-
-def _matmul(x, matrix):
-    return apply("matmul", x, matrix)
+    _length(real, name)
+    return (apply("dft", real, imag, inverse=inverse, part="real"),
+            apply("dft", real, imag, inverse=inverse, part="imag"))
 
 
 def fft(x) -> tuple:
@@ -113,36 +99,33 @@ def _fit_last(x, n):
 
 def rfft(x: TensorLike, fft_length=None) -> tuple:
     """The transform of a real signal along its last axis: ``fft_length // 2 + 1`` frequencies."""
+    from .creation import zeros_like
     x = _float(x)
     n = _length(x, "rfft") if fft_length is None else int(fft_length)
     x = _fit_last(x, n)
-    cos, sin = _dft(n, False, numpy.dtype(dtype_of(x)).name)
-    bins = n // 2 + 1
-    return _matmul(x, numpy.ascontiguousarray(cos[:, :bins])), _matmul(x, numpy.ascontiguousarray(sin[:, :bins]))
-
-
-@functools.lru_cache(maxsize=32)
-def _irdft(bins: int, n: int, dtype: str):
-    k = numpy.arange(bins)[:, None]
-    t = numpy.arange(n)[None, :]
-    weight = numpy.full((bins, 1), 2.0)
-    weight[0] = 1.0
-    if n % 2 == 0 and bins > n // 2:
-        weight[n // 2] = 1.0
-    weight[k[:, 0] > n // 2] = 0.0
-    angle = 2 * numpy.pi * k * t / n
-    return (weight * numpy.cos(angle) / n).astype(dtype), (-weight * numpy.sin(angle) / n).astype(dtype)
+    real, imag = _transform_last(x, zeros_like(x), False, "rfft")
+    bins = (Ellipsis, slice(0, n // 2 + 1))
+    return _s.getitem(real, bins), _s.getitem(imag, bins)
 
 
 def irfft(x, fft_length=None) -> TensorLike:
     """The real signal whose ``rfft`` is ``(real, imag)`` (length ``fft_length``, default ``2 (m - 1)``)."""
+    from .arrays import flip
     real, imag = _complex_pair(x, "irfft")
     bins = _length(real, "irfft")
     n = 2 * (bins - 1) if fft_length is None else int(fft_length)
-    use = min(bins, n // 2 + 1)
+    use = n // 2 + 1
     real, imag = _fit_last(real, use), _fit_last(imag, use)
-    cos, sin = _irdft(use, n, numpy.dtype(dtype_of(real)).name)
-    return _m.add(_matmul(real, cos), _matmul(imag, sin))
+    # numpy ignores the imaginary parts of the zero and (even n) Nyquist frequencies
+    keep = numpy.ones(use, dtype=numpy.dtype(dtype_of(imag)))
+    keep[0] = 0
+    if n % 2 == 0:
+        keep[-1] = 0
+    imag = _m.multiply(imag, keep)
+    mirrored = (Ellipsis, slice(1, n - use + 1))
+    full_real = _s.concatenate([real, flip(_s.getitem(real, mirrored), -1)], axis=-1)
+    full_imag = _s.concatenate([imag, _m.negative(flip(_s.getitem(imag, mirrored), -1))], axis=-1)
+    return _transform_last(full_real, full_imag, True, "irfft")[0]
 
 
 # ------------------------------------------------------------------- windows

@@ -242,3 +242,31 @@ class MapCoordinatesGrad(Primitive):
     def gradient(self, ops, inputs, output, grad, order, fill_mode):
         _, image, coordinates = inputs
         return ops.map_coordinates(grad, coordinates, order=order, fill_mode=fill_mode, fill_value=0.0), None, None
+
+
+# ------------------------------------------------------------------ Fourier
+
+@register
+class Dft(Primitive):
+    """``part`` ('real' or 'imag') of the discrete Fourier transform (``inverse``: its inverse, 1/n)
+    of ``real + i imag`` along the last axis; numpy's FFT in float64, cast back."""
+
+    name = "dft"
+
+    def infer(self, real, imag, inverse, part):
+        if tuple(real.shape) != tuple(imag.shape) and None not in real.shape and None not in imag.shape:
+            raise ShapeError(f"dft: real {format_shape(real.shape)} and imag {format_shape(imag.shape)} differ")
+        return Spec(tuple(real.shape), numpy.result_type(real.dtype, imag.dtype))
+
+    def forward(self, xp, real, imag, inverse, part):
+        z = real.astype(numpy.float64) + 1j * imag.astype(numpy.float64)
+        out = xp.fft.ifft(z, axis=-1) if inverse else xp.fft.fft(z, axis=-1)
+        return (out.real if part == "real" else out.imag).astype(numpy.result_type(real.dtype, imag.dtype))
+
+    def gradient(self, ops, inputs, output, grad, inverse, part):
+        zeros = ops.zeros_like(grad)
+        g_real = ops.dft(grad, zeros, inverse=inverse, part="real")
+        g_imag = ops.dft(grad, zeros, inverse=inverse, part="imag")
+        if part == "real":
+            return g_real, -g_imag
+        return g_imag, g_real

@@ -52,6 +52,12 @@ def sampling_cases():
                           dict(order=1, fill_mode=mode), no_grad=(1, 2), batch_none=False,
                           id=f"map_coordinates_grad-{mode}"))
     cases.append(Case("overlap_add", [random((2, 4, 5), 3)], dict(stride=2), id="overlap_add"))
+    real, imag = random((2, 5), 4), random((2, 5), 5)
+    for inverse in (False, True):
+        transform = np.fft.ifft if inverse else np.fft.fft
+        for part in ("real", "imag"):
+            cases.append(Case("dft", [real, imag], dict(inverse=inverse, part=part), id=f"dft-{inverse}-{part}",
+                              expected=lambda a, b, t=transform, p=part: getattr(t(a + 1j * b), p)))
     return cases
 
 
