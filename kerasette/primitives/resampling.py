@@ -1,4 +1,6 @@
-"""Resampling along one axis by a weight matrix: what ``ops.image.resize`` is made of.
+"""Resampling: ``resample`` (what ``ops.image.resize`` is made of), ``map_coordinates``
+(sampling at arbitrary points: affine and perspective transforms) and ``dft`` (the
+discrete Fourier transform behind ``ops.fft``/``rfft``/``stft``).
 
 ``resample(x, axis, size, method, antialias)`` maps axis ``axis`` of length
 ``n`` to length ``size`` by ``y = W x`` along that axis, where ``W``
