@@ -34,7 +34,7 @@ from .core import apply, shape_of
 TensorLike = Any
 
 __all__ = ["cond", "switch", "while_loop", "fori_loop", "scan", "map", "associative_scan", "vectorized_map",
-           "vectorize", "stop_gradient", "custom_gradient"]
+           "vectorize", "stop_gradient", "custom_gradient", "jvp"]
 
 
 # ------------------------------------------------------------------ structures
@@ -284,3 +284,65 @@ def custom_gradient(f: Callable):
     wrapper.__name__ = getattr(f, "__name__", "custom_gradient")
     wrapper.__doc__ = f.__doc__
     return wrapper
+
+
+def jvp(fun: Callable, primals, tangents, has_aux: bool = False):
+    """``(fun(*primals), J @ tangents)``: the Jacobian-vector product by reverse mode twice.
+
+    ``J^T u`` is one backward pass; its derivative in ``u`` along the tangents is ``J t``.
+    It needs the gradient rules of ``fun``'s ops to be differentiable themselves (most are;
+    the fused backward primitives of a few ops, such as ``ctc_loss``, are not).  Symbolic
+    primals give symbolic results; anything else is computed now.
+    """
+    from .. import engine
+    from .creation import zeros_like
+    from .reduction import sum as sum_
+    primals, tangents = list(primals), list(tangents)
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
+
+    def split(result):
+        return result if has_aux else (result, None)
+
+    if any(isinstance(p, Node) for p in _leaves(primals)):
+        out, aux = split(fun(*primals))
+        outputs = _leaves(out)
+        probes = [zeros_like(y) for y in outputs]
+        grads = engine.gradients(outputs, primals, grad_ys=probes)
+        total = None
+        for g, t in zip(grads, tangents):
+            if g is not None:
+                term = sum_(_m.multiply(g, t))
+                total = term if total is None else _m.add(total, term)
+        tangent_out = engine.gradients(total, probes) if total is not None else [None] * len(probes)
+        tangent_out = [zeros_like(y) if t is None else t for y, t in zip(outputs, tangent_out)]
+        result = (out, _pack(out, tangent_out))
+        return result + (aux,) if has_aux else result
+    from ..eager import enable_grad
+    values = [p.data if isinstance(p, Tensor) else p for p in primals]
+    with enable_grad():
+        xs = [Tensor(numpy.asarray(v, dtype=numpy.result_type(v, numpy.float32)), requires_grad=True)
+              for v in values]
+        out, aux = split(fun(*xs))
+        outputs = _leaves(out)
+        probes = [Tensor(numpy.zeros(numpy.shape(y.data if isinstance(y, Tensor) else y),
+                                     dtype=numpy.asarray(y.data if isinstance(y, Tensor) else y).dtype),
+                         requires_grad=True) for y in outputs]
+        loss = None
+        for y, u in zip(outputs, probes):
+            term = sum_(_m.multiply(y, u))
+            loss = term if loss is None else _m.add(loss, term)
+        loss.backward(create_graph=True)
+        for u in probes:
+            u.grad = None          # the first pass also wrote y into the probes' .grad
+        total = None
+        for x, t in zip(xs, tangents):
+            if x.grad is not None and x.grad.requires_grad:
+                term = sum_(_m.multiply(x.grad, t.data if isinstance(t, Tensor) else t))
+                total = term if total is None else _m.add(total, term)
+        if total is not None:
+            total.backward()
+    tangent_out = [numpy.zeros(u.shape, u.dtype) if u.grad is None else u.grad.numpy() for u in probes]
+    primal_out = [y.detach().numpy() if isinstance(y, Tensor) else y for y in outputs]
+    result = (_pack(out, primal_out), _pack(out, tangent_out))
+    return result + (aux,) if has_aux else result

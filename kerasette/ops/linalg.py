@@ -21,6 +21,7 @@ from .core import apply, dtype_of, shape_of
 __all__ = ["matmul", "dot", "tensordot", "einsum", "cholesky", "cholesky_inverse", "det", "eig", "eigh", "inv",
            "lstsq", "lu_factor", "matrix_rank", "norm", "pinv", "qr", "solve", "solve_triangular", "svd",
            "slogdet", "logdet", "cdist", "corrcoef", "correlate", "trapezoid"]
+# jvp is offered here too, as in Keras (kerasette.ops.jvp comes from control_flow)
 
 
 def matmul(x1, x2):
@@ -342,3 +343,9 @@ def trapezoid(y, x=None, dx: float = 1.0, axis: int = -1):
         from .shape_ops import reshape
         widths = reshape(widths, tuple(-1 if i == axis else 1 for i in range(rank)))
     return sum_(m.multiply(mean_heights, widths), axis=axis)
+
+
+def jvp(fun, primals, tangents, has_aux: bool = False):
+    """The Jacobian-vector product (``keras.ops.linalg.jvp``; see ``control_flow.jvp``)."""
+    from .control_flow import jvp as jvp_
+    return jvp_(fun, primals, tangents, has_aux=has_aux)

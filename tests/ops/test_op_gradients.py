@@ -244,3 +244,21 @@ def test_stop_gradient_blocks():
     t = eager.Tensor(np.array([1.0, 2.0]), requires_grad=True)
     ops.sum(t * ops.stop_gradient(t)).backward()
     np.testing.assert_allclose(t.grad.numpy(), [1.0, 2.0])
+
+
+def test_jvp_matches_finite_differences_in_every_caller():
+    def f(x, y):
+        return ops.sin(x) * y + ops.cumsum(x * x)
+    x, y = np.array([0.3, 1.2, -0.4]), np.array([2.0, 3.0, 0.5])
+    tx, ty = np.array([1.0, 0.5, -1.0]), np.array([0.0, 1.0, 2.0])
+    eps = 1e-6
+    expected = (np.asarray(f(x + eps * tx, y + eps * ty)) - np.asarray(f(x - eps * tx, y - eps * ty))) / (2 * eps)
+    out, tangent = ops.jvp(f, (x, y), (tx, ty))
+    np.testing.assert_allclose(out, f(x, y))
+    np.testing.assert_allclose(tangent, expected, rtol=1e-6)
+    with engine.Graph().as_default():
+        a, b = engine.placeholder("float64", (3,)), engine.placeholder("float64", (3,))
+        out, tangent, aux = ops.jvp(lambda p, q: (f(p, q), p), (a, b), (tx, ty), has_aux=True)
+        values = engine.Session().run([tangent, aux], feed_dict={a: x, b: y})
+    np.testing.assert_allclose(values[0], expected, rtol=1e-6)
+    np.testing.assert_allclose(values[1], x)
