@@ -17,8 +17,8 @@ Gradients:
   eigh         values ``V diag(G) V^T``; vectors ``V (F o V^T G) V^T``, ``F_ij = 1/(w_j - w_i)``
   qr           reduced, m >= n: ``(G_Q + Q copyltu(M)) R^{-T}``, ``M = R G_R^T - G_Q^T Q``
   svd values   ``U diag(G) V^T``
-``eig`` (complex results), the singular vectors, ``lu_factor`` and ``lstsq``'s
-numpy call carry no gradient.
+  svd vectors  Townsend (2016), distinct singular values
+``eig`` (complex results) and ``lu_factor`` carry no gradient.
 """
 from __future__ import annotations
 
@@ -339,10 +339,10 @@ class SvdValues(Primitive):
 
 @register
 class SvdVectors(Primitive):
-    """``u`` or ``vh`` of the SVD (no gradient)."""
+    """``u`` or ``vh`` of the SVD; their gradient needs distinct singular values (and, for
+    ``full_matrices=True``, square matrices)."""
 
     name = "svd_vectors"
-    differentiable = False
 
     def infer(self, x, part, full_matrices):
         m, n = x.shape[-2], x.shape[-1]
@@ -356,6 +356,50 @@ class SvdVectors(Primitive):
     def forward(self, xp, x, part, full_matrices):
         u, _, vh = xp.linalg.svd(_float(x), full_matrices=full_matrices)
         return u if part == "u" else vh
+
+    def gradient(self, ops, inputs, output, grad, part, full_matrices):
+        (x,) = inputs
+        return (ops.svd_vectors_grad(grad, x, part=part, full_matrices=full_matrices),)
+
+
+@register
+class SvdVectorsGrad(Primitive):
+    """Input gradient of ``u`` or ``vh`` (Townsend, 2016): with ``F_ij = 1 / (s_j^2 - s_i^2)``,
+    ``U [(F o (U^T G - G^T U)) S] V^T + (I - U U^T) G S^-1 V^T`` for ``u`` and the mirror image for ``vh``."""
+
+    name = "svd_vectors_grad"
+    differentiable = False
+
+    def infer(self, grad, x, part, full_matrices):
+        return Spec(tuple(x.shape), grad.dtype)
+
+    def forward(self, xp, grad, x, part, full_matrices):
+        m, n = x.shape[-2:]
+        if full_matrices and m != n:
+            raise NotImplementedError("svd gradient of u/vh: full_matrices=True needs square matrices")
+        out = numpy.empty(x.shape, grad.dtype)
+        for index in numpy.ndindex(*x.shape[:-2]):
+            a = numpy.asarray(x[index], numpy.float64)
+            u, s, vh = numpy.linalg.svd(a, full_matrices=False)
+            v = vh.T
+            k = s.size
+            g = numpy.asarray(grad[index], numpy.float64)
+            squares = s * s
+            with numpy.errstate(divide="ignore"):
+                f = 1.0 / (squares[None, :] - squares[:, None])
+            f[numpy.diag_indices(k)] = 0.0
+            if part == "u":
+                gu = g[:, :k]
+                inner = f * (u.T @ gu - gu.T @ u)
+                result = u @ (inner * s[None, :]) @ vh
+                result += (numpy.eye(m) - u @ u.T) @ gu @ numpy.diag(1.0 / s) @ vh
+            else:
+                gv = g[:k, :].T
+                inner = f * (v.T @ gv - gv.T @ v)
+                result = u @ (s[:, None] * inner) @ vh
+                result += u @ numpy.diag(1.0 / s) @ gv.T @ (numpy.eye(n) - v @ v.T)
+            out[index] = result
+        return xp.asarray(out)
 
 
 @register

@@ -113,6 +113,8 @@ ENTRIES = [
     ("eigh", lambda a: ops.eigh(a)[0], [SPD]),
     ("qr", lambda a: ops.add(ops.qr(a)[1], 0.0), [r(4, 3, seed=5)]),
     ("svd", lambda a: ops.svd(a, compute_uv=False), [r(4, 3, seed=5)]),
+    ("svd-u", lambda a: ops.svd(a, full_matrices=False)[0], [r(4, 3, seed=5)]),
+    ("svd-vh", lambda a: ops.svd(a)[2], [r(3, 3, seed=8)]),
     ("pinv", ops.pinv, [r(4, 3, seed=5)]),
     ("lstsq", ops.lstsq, [r(4, 3, seed=5), r(4, seed=6)]),
     *[(f"norm-{o}", (lambda o: lambda a: ops.norm(a, ord=o, axis=1))(o), [distinct(3, 4)])

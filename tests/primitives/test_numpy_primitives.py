@@ -94,7 +94,11 @@ CASES = (
        Case("qr", [TALL], dict(part="r", mode="reduced"), batch_none=False, rtol=1e-4),
        Case("qr_grad", [random((5, 3), 2), TALL], dict(part="q", mode="reduced"), batch_none=False),
        Case("svd_values", [TALL], expected=lambda a: np.linalg.svd(a, compute_uv=False)),
-       Case("svd_vectors", [TALL], dict(part="u", full_matrices=False), batch_none=False),
+       Case("svd_vectors", [TALL], dict(part="u", full_matrices=False), batch_none=False, rtol=1e-4),
+       Case("svd_vectors", [TALL], dict(part="vh", full_matrices=False), batch_none=False, rtol=1e-4),
+       Case("svd_vectors", [SQUARE], dict(part="u", full_matrices=True), rtol=1e-4),
+       Case("svd_vectors_grad", [random((5, 3), 3), TALL], dict(part="u", full_matrices=False),
+            no_grad=(1,), batch_none=False),
        Case("eig", [SQUARE[0]], dict(part="values"), batch_none=False),
        Case("lu_factor", [SQUARE], dict(part="lu")),
        Case("lu_factor", [SQUARE], dict(part="pivots"))]
