@@ -164,6 +164,9 @@ def _corners(xp, inputs, coordinates, order, fill_mode):
         c = coordinates[axis].astype(numpy.float64)
         if order == 0:
             nodes = [(xp.where(c >= 0, xp.floor(c + 0.5), xp.ceil(c - 0.5)).astype(numpy.int64), 1.0)]
+        elif bool(xp.all(c == xp.floor(c))):
+            # whole-number coordinates (the batch and channel axes of an image warp): one corner
+            nodes = [(c.astype(numpy.int64), 1.0)]
         else:
             low = xp.floor(c)
             nodes = [(low.astype(numpy.int64), 1.0 - (c - low)), (low.astype(numpy.int64) + 1, c - low)]
