@@ -32,7 +32,8 @@ def set_mask(tensor, mask) -> None:
         return
     key = id(tensor)
     try:
-        reference = weakref.ref(tensor, lambda _, key=key: _masks.pop(key, None))
+        # the table is bound now: at interpreter exit the module's globals may already be None
+        reference = weakref.ref(tensor, lambda _, key=key, masks=_masks: masks.pop(key, None))
     except TypeError:
         return   # Python numbers and the like cannot carry a mask
     _masks[key] = (reference, mask)
