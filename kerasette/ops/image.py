@@ -493,17 +493,18 @@ def elastic_transform(images: TensorLike, alpha: float = 20.0, sigma: float = 5.
 
 def scale_and_translate(images: TensorLike, output_shape, scale, translation, spatial_dims, method: str,
                         antialias: bool = True) -> TensorLike:
-    """``jax.image.scale_and_translate`` with the scale 1/translation 0 case per axis as ``resize``."""
+    """``jax.image.scale_and_translate``: each of ``spatial_dims`` resampled to ``output_shape`` with output
+    pixel ``i`` read at input position ``(i + 0.5 - translation) / scale - 0.5`` (values, not symbolic)."""
     from .introspection import convert_to_numpy
     scale = numpy.asarray(convert_to_numpy(scale), numpy.float64).reshape(-1)
     translation = numpy.asarray(convert_to_numpy(translation), numpy.float64).reshape(-1)
     method = {"linear": "bilinear", "trilinear": "bilinear", "cubic": "bicubic", "tricubic": "bicubic"}.get(
         method, method)
+    if method not in ("bilinear", "bicubic", "lanczos3", "lanczos5"):
+        raise ValueError(f"scale_and_translate: method must be linear, cubic, lanczos3 or lanczos5 (or their "
+                         f"bi/tri forms), got {method!r}")
     out = images
     for i, axis in enumerate(spatial_dims):
-        size = int(output_shape[axis])
-        if translation[i] != 0 or abs(scale[i] - size / shape_of(out)[axis]) > 1e-12:
-            raise NotImplementedError("scale_and_translate: only scale = output/input size and translation 0 "
-                                      "(a resize) are supported")
-        out = apply("resample", out, axis=int(axis), size=size, method=method, antialias=bool(antialias))
+        out = apply("resample", out, axis=int(axis), size=int(output_shape[axis]), method=method,
+                    antialias=bool(antialias), scale=float(scale[i]), translation=float(translation[i]))
     return out

@@ -55,19 +55,24 @@ KERNELS = {"bilinear": _triangle, "bicubic": _keys_cubic, "lanczos3": _lanczos(3
 
 
 @functools.lru_cache(maxsize=64)
-def weight_matrix(length: int, size: int, method: str, antialias: bool) -> numpy.ndarray:
-    """The ``(size, length)`` float64 matrix taking a length-``length`` axis to ``size`` samples."""
+def weight_matrix(length: int, size: int, method: str, antialias: bool, scale=None,
+                  translation: float = 0.0) -> numpy.ndarray:
+    """The ``(size, length)`` float64 matrix taking a length-``length`` axis to ``size`` samples.
+
+    ``scale`` (default ``size / length``) and ``translation`` place output pixel ``i`` at
+    input position ``(i + 0.5 - translation) / scale - 0.5``, as ``jax.image.scale_and_translate``.
+    """
     if method == "nearest":
         offsets = numpy.floor(((numpy.arange(size, dtype=numpy.float32) + 0.5) * numpy.float32(length)
                                / numpy.float32(size)).astype(numpy.float32)).astype(numpy.int64)
         matrix = numpy.zeros((size, length))
         matrix[numpy.arange(size), numpy.minimum(offsets, length - 1)] = 1.0
         return matrix
-    if length == size:
+    if length == size and scale is None and translation == 0.0:
         return numpy.eye(size)
-    inv_scale = length / size
+    inv_scale = length / size if scale is None else 1.0 / float(scale)
     kernel_scale = max(inv_scale, 1.0) if antialias else 1.0
-    sample = (numpy.arange(size) + 0.5) * inv_scale - 0.5
+    sample = (numpy.arange(size) + 0.5) * inv_scale - float(translation) * inv_scale - 0.5
     distance = numpy.abs(sample[:, None] - numpy.arange(length)[None, :]) / kernel_scale
     weights = KERNELS[method](distance)
     total = weights.sum(axis=1, keepdims=True)
@@ -102,19 +107,20 @@ class Resample(Primitive):
 
     name = "resample"
 
-    def infer(self, x, axis, size, method, antialias):
+    def infer(self, x, axis, size, method, antialias, scale=None, translation=0.0):
         _check(self.name, x.shape, axis, method)
         shape = list(x.shape)
         shape[axis] = size
         return Spec(tuple(shape), _out_dtype(x.dtype))
 
-    def forward(self, xp, x, axis, size, method, antialias):
+    def forward(self, xp, x, axis, size, method, antialias, scale=None, translation=0.0):
         x = x.astype(_out_dtype(x.dtype), copy=False)
-        return _contract(xp, x, weight_matrix(x.shape[axis], size, method, bool(antialias)), axis)
+        return _contract(xp, x, weight_matrix(x.shape[axis], size, method, bool(antialias), scale, translation), axis)
 
-    def gradient(self, ops, inputs, output, grad, axis, size, method, antialias):
+    def gradient(self, ops, inputs, output, grad, axis, size, method, antialias, scale=None, translation=0.0):
         (x,) = inputs
-        return (ops.resample_grad(grad, x, axis=axis, size=size, method=method, antialias=antialias),)
+        return (ops.resample_grad(grad, x, axis=axis, size=size, method=method, antialias=antialias, scale=scale,
+                                  translation=translation),)
 
 
 @register
@@ -123,16 +129,18 @@ class ResampleGrad(Primitive):
 
     name = "resample_grad"
 
-    def infer(self, grad, x, axis, size, method, antialias):
+    def infer(self, grad, x, axis, size, method, antialias, scale=None, translation=0.0):
         _check(self.name, x.shape, axis, method)
         return Spec(tuple(x.shape), _out_dtype(grad.dtype))
 
-    def forward(self, xp, grad, x, axis, size, method, antialias):
+    def forward(self, xp, grad, x, axis, size, method, antialias, scale=None, translation=0.0):
         grad = grad.astype(_out_dtype(grad.dtype), copy=False)
-        return _contract(xp, grad, weight_matrix(x.shape[axis], size, method, bool(antialias)).T, axis)
+        matrix = weight_matrix(x.shape[axis], size, method, bool(antialias), scale, translation)
+        return _contract(xp, grad, matrix.T, axis)
 
-    def gradient(self, ops, inputs, output, grad, axis, size, method, antialias):
-        return (ops.resample(grad, axis=axis, size=size, method=method, antialias=antialias), None)
+    def gradient(self, ops, inputs, output, grad, axis, size, method, antialias, scale=None, translation=0.0):
+        return (ops.resample(grad, axis=axis, size=size, method=method, antialias=antialias, scale=scale,
+                             translation=translation), None)
 
 
 # ------------------------------------------------------------ map_coordinates
