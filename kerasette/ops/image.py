@@ -164,7 +164,8 @@ def _sample_batch(images, rows, cols, order, fill_mode, fill_value):
     grid_b = reshape(arange(b, dtype=dtype.name), (-1, 1, 1, 1))
     grid_c = numpy.arange(c, dtype=dtype).reshape(1, 1, 1, -1)
     target = (b, h, w, c)
-    rows4, cols4 = expand_dims(rows, -1), expand_dims(cols, -1)
+    rows4 = rows if len(shape_of(rows)) == 4 else expand_dims(rows, -1)
+    cols4 = cols if len(shape_of(cols)) == 4 else expand_dims(cols, -1)
     parts = [broadcast_to(grid_b, target), broadcast_to(rows4, target), broadcast_to(cols4, target),
              broadcast_to(m.add(m.multiply(rows4, 0.0), grid_c), target)]
     return map_coordinates(images, stack(parts, axis=0), order, fill_mode, fill_value)
@@ -195,21 +196,14 @@ def affine_transform(images: TensorLike, transform: TensorLike, interpolation: s
     def t(i):
         return reshape(getitem(transform, (slice(None), i)), (-1, 1, 1))
     # Keras 3 (JAX) maps output (row, col, channel) to input row b1*row + b0*col + c0*channel + b2, col
-    # a1*row + a0*col + c1*channel + a2; the channel terms are added per channel below
+    # a1*row + a0*col + c1*channel + a2 (and the channel to itself)
     in_rows = m.add(m.add(m.multiply(rows, t(4)), m.multiply(cols, t(3))), t(5))
     in_cols = m.add(m.add(m.multiply(rows, t(1)), m.multiply(cols, t(0))), t(2))
-    if channels != 1 and (_nonzero(transform, 6) or _nonzero(transform, 7)):
-        raise NotImplementedError("affine_transform: non-zero c0/c1 (projective) terms are not supported")
+    channel = numpy.arange(channels, dtype=dtype).reshape(1, 1, 1, -1)
+    in_rows = m.add(expand_dims(in_rows, -1), m.multiply(expand_dims(t(6), -1), channel))
+    in_cols = m.add(expand_dims(in_cols, -1), m.multiply(expand_dims(t(7), -1), channel))
     out = _sample_batch(batch, in_rows, in_cols, AFFINE_INTERPOLATIONS[interpolation], fill_mode, fill_value)
     return undo(out)
-
-
-def _nonzero(transform, i) -> bool:
-    from .introspection import convert_to_numpy
-    from ..engine import Node
-    if isinstance(transform, Node):
-        return False
-    return bool(numpy.any(convert_to_numpy(transform)[:, i] != 0))
 
 
 def _homography(start_points, end_points):

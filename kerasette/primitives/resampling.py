@@ -164,24 +164,28 @@ def _fix_index(xp, index, size, mode):
     return index
 
 
-def _corners(xp, inputs, coordinates, order, fill_mode):
-    """``[(index tuple, valid mask, weight)]`` over the 1 (order 0) or 2^n (order 1) corners."""
+def _corners(xp, inputs, coordinates, order, fill_mode, slopes=False):
+    """``[(index tuple, valid mask, weight)]`` over the 1 (order 0) or 2^n (order 1) corners.
+
+    With ``slopes``, each entry also carries, per axis, the weight's derivative in that
+    axis' coordinate (the other axes' factors times -1 or +1 for the lower or upper corner).
+    """
     import itertools
     per_axis = []
     for axis, size in enumerate(inputs.shape):
         c = coordinates[axis].astype(numpy.float64)
         if order == 0:
-            nodes = [(xp.where(c >= 0, xp.floor(c + 0.5), xp.ceil(c - 0.5)).astype(numpy.int64), 1.0)]
-        elif bool(xp.all(c == xp.floor(c))):
+            nodes = [(xp.where(c >= 0, xp.floor(c + 0.5), xp.ceil(c - 0.5)).astype(numpy.int64), 1.0, 0.0)]
+        elif bool(xp.all(c == xp.floor(c))) and not slopes:
             # whole-number coordinates (the batch and channel axes of an image warp): one corner
-            nodes = [(c.astype(numpy.int64), 1.0)]
+            nodes = [(c.astype(numpy.int64), 1.0, 0.0)]
         else:
             low = xp.floor(c)
-            nodes = [(low.astype(numpy.int64), 1.0 - (c - low)), (low.astype(numpy.int64) + 1, c - low)]
+            nodes = [(low.astype(numpy.int64), 1.0 - (c - low), -1.0), (low.astype(numpy.int64) + 1, c - low, 1.0)]
         fixed = []
-        for index, weight in nodes:
+        for index, weight, slope in nodes:
             valid = (index >= 0) & (index < size) if fill_mode == "constant" else None
-            fixed.append((xp.clip(_fix_index(xp, index, size, fill_mode), 0, size - 1), valid, weight))
+            fixed.append((xp.clip(_fix_index(xp, index, size, fill_mode), 0, size - 1), valid, weight, slope))
         per_axis.append(fixed)
     corners = []
     for items in itertools.product(*per_axis):
@@ -193,7 +197,17 @@ def _corners(xp, inputs, coordinates, order, fill_mode):
         weight = 1.0
         for item in items:
             weight = weight * item[2]
-        corners.append((index, valid, weight))
+        if not slopes:
+            corners.append((index, valid, weight))
+            continue
+        derivatives = []
+        for a in range(len(items)):
+            d = items[a][3]
+            for b, item in enumerate(items):
+                if b != a:
+                    d = d * item[2]
+            derivatives.append(d)
+        corners.append((index, valid, weight, derivatives))
     return corners
 
 
@@ -231,7 +245,35 @@ class MapCoordinates(Primitive):
 
     def gradient(self, ops, inputs, output, grad, order, fill_mode, fill_value):
         image, coordinates = inputs
-        return ops.map_coordinates_grad(grad, image, coordinates, order=order, fill_mode=fill_mode), None
+        return (ops.map_coordinates_grad(grad, image, coordinates, order=order, fill_mode=fill_mode),
+                ops.map_coordinates_slope(grad, image, coordinates, order=order, fill_mode=fill_mode,
+                                          fill_value=fill_value))
+
+
+@register
+class MapCoordinatesSlope(Primitive):
+    """The coordinates' gradient of ``map_coordinates``: ``grad`` times the sampled value's slope
+    along each axis (zero for order 0, piecewise constant for order 1; no gradient of its own)."""
+
+    name = "map_coordinates_slope"
+    differentiable = False
+
+    def infer(self, grad, inputs, coordinates, order, fill_mode, fill_value):
+        return Spec(tuple(coordinates.shape), numpy.dtype(coordinates.dtype) if numpy.dtype(
+            coordinates.dtype).kind == "f" else grad.dtype)
+
+    def forward(self, xp, grad, inputs, coordinates, order, fill_mode, fill_value):
+        dtype = coordinates.dtype if coordinates.dtype.kind == "f" else grad.dtype
+        out = xp.zeros(coordinates.shape, numpy.float64)
+        if order == 0:
+            return out.astype(dtype)
+        for index, valid, _, derivatives in _corners(xp, inputs, coordinates, order, fill_mode, slopes=True):
+            value = inputs[index].astype(numpy.float64)
+            if valid is not None:
+                value = xp.where(valid, value, fill_value)
+            for axis, d in enumerate(derivatives):
+                out[axis] += grad * d * value
+        return out.astype(dtype)
 
 
 @register

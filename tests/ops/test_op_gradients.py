@@ -155,6 +155,10 @@ ENTRIES = [
     ("affine_transform", lambda x: ops.image.affine_transform(
         x, np.array([0.9, 0.1, 0.3, -0.1, 1.1, 0.2, 0, 0])), [IMG]),
     ("map_coordinates", lambda x: ops.image.map_coordinates(x[0, :, :, 0], COORDINATES, 1), [IMG]),
+    ("map_coordinates-coordinates", lambda c: ops.image.map_coordinates(IMG[0, :, :, 0], c, 1, "reflect"),
+     [COORDINATES]),
+    ("affine_transform-transform", lambda t: ops.image.affine_transform(IMG, t, fill_mode="nearest"),
+     [np.array([0.93, 0.11, 0.31, -0.12, 1.07, 0.23, 0.0, 0.0])]),
     ("gaussian_blur", lambda x: ops.image.gaussian_blur(x, (3, 3), (1.0, 0.5)), [IMG]),
     ("rgb_to_hsv", lambda x: ops.image.rgb_to_hsv(ops.concatenate([x, x[..., :1] * 0.5], axis=-1)),
      [r(1, 2, 2, 2, low=0.1, high=0.9)]),

@@ -46,11 +46,13 @@ def sampling_cases():
     for mode in ("constant", "nearest", "wrap", "mirror", "reflect"):
         for order in (0, 1):
             attrs = dict(order=order, fill_mode=mode, fill_value=0.5)
-            cases.append(Case("map_coordinates", [image, coordinates], attrs, no_grad=(1,), batch_none=False,
-                              id=f"map_coordinates-{mode}-{order}"))
+            cases.append(Case("map_coordinates", [image, coordinates], attrs, no_grad=(1,) if order == 0 else (),
+                              batch_none=False, id=f"map_coordinates-{mode}-{order}"))
         cases.append(Case("map_coordinates_grad", [random((3, 2), 2), image, coordinates],
                           dict(order=1, fill_mode=mode), no_grad=(1, 2), batch_none=False,
                           id=f"map_coordinates_grad-{mode}"))
+    cases.append(Case("map_coordinates_slope", [random((3, 2), 2), image, coordinates],
+                      dict(order=1, fill_mode="reflect", fill_value=0.0), batch_none=False))
     cases.append(Case("overlap_add", [random((2, 4, 5), 3)], dict(stride=2), id="overlap_add"))
     real, imag = random((2, 5), 4), random((2, 5), 5)
     for inverse in (False, True):
