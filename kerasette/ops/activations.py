@@ -25,7 +25,10 @@ __all__ = [
 
 
 def relu(x: TensorLike) -> TensorLike:
-    """``max(x, 0)``."""
+    """``max(x, 0)`` (booleans count as int32, as in Keras)."""
+    if numpy.dtype(dtype_of(x)).kind == "b":
+        from .math import cast
+        x = cast(x, "int32")
     return apply("relu", x)
 
 
