@@ -68,6 +68,9 @@ def _descending_key(xp, x):
 
 @register
 class Argpartition(Primitive):
+    """Indices with the ``kth + 1`` smallest first (ascending, as Keras 3 on JAX orders them),
+    then the others in index order."""
+
     name = "argpartition"
     differentiable = False
 
@@ -76,7 +79,11 @@ class Argpartition(Primitive):
         return Spec(tuple(x.shape), INDEX)
 
     def forward(self, xp, x, kth, axis):
-        return xp.argpartition(x, kth, axis=axis).astype(INDEX)
+        moved = xp.moveaxis(x, axis, -1)
+        order = xp.argsort(moved, axis=-1, kind="stable")
+        bottom = order[..., :kth + 1]
+        rest = xp.sort(order[..., kth + 1:], axis=-1)
+        return xp.moveaxis(xp.concatenate([bottom, rest], axis=-1), -1, axis).astype(INDEX)
 
 
 @register

@@ -83,6 +83,8 @@ def test_matches_keras(index):
             feeds[node] = value
             return node
         graph_args = [decode(a, hold) for a in case["args"]]
+        if not feeds:
+            return          # no tensor inputs (tri, ...): nothing symbolic to build
         out = f(*graph_args, **kwargs)
         values = engine.Session().run(results(out), feed_dict=feeds)
     check(case, values, "graph")
