@@ -51,6 +51,13 @@ CALLS = [
     ("cond", lambda a, b: ops.cond(ops.sum(a) > 0, lambda: a * 2.0, lambda: b), [X, Y], (0,)),
     ("switch", lambda a: ops.switch(ops.cast(ops.sum(a) > 0, "int32"), [lambda v: v, lambda v: -v], a), [X], (0,)),
     ("floordiv-operator", lambda a, b: a // b + a % b, [X, Y], (0,)),
+    ("while_loop", lambda a: ops.while_loop(lambda v: ops.sum(ops.abs(v)) < 40.0, lambda v: v * 2.0, a,
+                                            maximum_iterations=5), [X], (0,)),
+    ("fori_loop", lambda a: ops.fori_loop(0, 3, lambda i, v: v + a * i, a), [X], (0,)),
+    ("scan", lambda a: ops.scan(lambda c, row: (c + row, c * row), ops.zeros_like(a[0]), a)[1], [X], ()),
+    ("map", lambda a: ops.map(lambda row: ops.sum(row), a), [X], ()),
+    ("associative_scan", lambda a: ops.associative_scan(lambda p, q: p + q, a, axis=1), [X], (0,)),
+    ("jvp", lambda a: ops.jvp(lambda v: ops.sin(v) * v, (a,), (np.ones_like(X),))[1], [X], ()),
 ]
 
 
