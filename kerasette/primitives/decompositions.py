@@ -15,7 +15,8 @@ Gradients:
   pinv         the three-term formula (full rank)
   cholesky     ``L^{-T} Phi(L^T G) L^{-1}``, symmetrised (Murray, 2016)
   eigh         values ``V diag(G) V^T``; vectors ``V (F o V^T G) V^T``, ``F_ij = 1/(w_j - w_i)``
-  qr           reduced, m >= n: ``(G_Q + Q copyltu(M)) R^{-T}``, ``M = R G_R^T - G_Q^T Q``
+  qr           ``(G_Q + Q copyltu(M)) R^{-T}``, ``M = R G_R^T - G_Q^T Q``; wide matrices through
+               their leading square block
   svd values   ``U diag(G) V^T``
   svd vectors  Townsend (2016), distinct singular values
 ``eig`` (complex results) and ``lu_factor`` carry no gradient.
@@ -290,7 +291,7 @@ class Qr(Primitive):
 
 @register
 class QrGrad(Primitive):
-    """Input gradient of one QR factor (reduced, m >= n)."""
+    """Input gradient of one QR factor (reduced, or complete for square and wide matrices)."""
 
     name = "qr_grad"
     differentiable = False
@@ -299,20 +300,30 @@ class QrGrad(Primitive):
         return Spec(tuple(x.shape), grad.dtype)
 
     def forward(self, xp, grad, x, part, mode):
-        import scipy.linalg
         m, n = x.shape[-2:]
-        if m < n or mode != "reduced":
-            raise NotImplementedError("qr gradient: only mode='reduced' with m >= n is supported")
+        if mode != "reduced" and m > n:
+            raise NotImplementedError("qr gradient: mode='complete' of a tall matrix has no unique gradient")
         out = numpy.empty(x.shape, grad.dtype)
         for index in numpy.ndindex(*x.shape[:-2]):
-            q, r = numpy.linalg.qr(x[index].astype(numpy.float64))
+            a = x[index].astype(numpy.float64)
+            q, r = numpy.linalg.qr(a)
             gq = grad[index] if part == "q" else numpy.zeros_like(q)
             gr = grad[index] if part == "r" else numpy.zeros_like(r)
-            mm = r @ gr.T - gq.T @ q
-            copyltu = numpy.tril(mm, -1) + numpy.tril(mm, -1).T + numpy.diag(numpy.diag(mm))
-            rhs = gq + q @ copyltu
-            out[index] = scipy.linalg.solve_triangular(r, rhs.T, lower=False).T
+            if m >= n:
+                out[index] = _qr_square_or_tall(q, r, gq, gr)
+            else:
+                # wide: A = [X | Y] with X = Q R1 square and R2 = Q^T Y
+                y, gr1, gr2 = a[:, m:], gr[:, :m], gr[:, m:]
+                gx = _qr_square_or_tall(q, r[:, :m], gq + y @ gr2.T, gr1)
+                out[index] = numpy.concatenate([gx, q @ gr2], axis=1)
         return xp.asarray(out)
+
+
+def _qr_square_or_tall(q, r, gq, gr):
+    import scipy.linalg
+    mm = r @ gr.T - gq.T @ q
+    copyltu = numpy.tril(mm, -1) + numpy.tril(mm, -1).T + numpy.diag(numpy.diag(mm))
+    return scipy.linalg.solve_triangular(r, (gq + q @ copyltu).T, lower=False).T
 
 
 @register

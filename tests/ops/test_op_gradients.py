@@ -112,6 +112,8 @@ ENTRIES = [
     ("cholesky_inverse", lambda a: ops.cholesky_inverse(ops.cholesky(a)), [SPD]),
     ("eigh", lambda a: ops.eigh(a)[0], [SPD]),
     ("qr", lambda a: ops.add(ops.qr(a)[1], 0.0), [r(4, 3, seed=5)]),
+    ("qr-q", lambda a: ops.qr(a)[0], [r(4, 3, seed=5)]),
+    ("qr-wide", lambda a: ops.add(ops.qr(a)[0], ops.sum(ops.qr(a)[1])), [r(3, 5, seed=9)]),
     ("svd", lambda a: ops.svd(a, compute_uv=False), [r(4, 3, seed=5)]),
     ("svd-u", lambda a: ops.svd(a, full_matrices=False)[0], [r(4, 3, seed=5)]),
     ("svd-vh", lambda a: ops.svd(a)[2], [r(3, 3, seed=8)]),
