@@ -99,18 +99,18 @@ def bincount(x: TensorLike, weights: TensorLike = None, minlength: int = 0, spar
 
 def unique(x: TensorLike, sorted: bool = True, return_index: bool = False,  # noqa: A002
            return_inverse: bool = False, return_counts: bool = False, axis=None, size=None, fill_value=None):
-    """The sorted distinct values of ``x`` (flattened), with numpy's optional extra results."""
+    """The sorted distinct values of ``x`` (flattened, or distinct slices along ``axis``), with numpy's
+    optional extra results; ``size`` pads (with ``fill_value``, default the smallest value) or cuts."""
     if axis is not None:
-        raise NotImplementedError("unique(axis=...) is not supported; pass axis=None")
-    values = apply("unique", x, part="values")
+        axis = normalize_axis(int(axis), len(shape_of(x)), "unique")[0]
+    values = apply("unique", x, part="values", axis=axis)
     results = [values]
-    if return_index:
-        results.append(apply("unique", x, part="index"))
-    if return_inverse:
-        results.append(apply("unique", x, part="inverse"))
-    if return_counts:
-        results.append(apply("unique", x, part="counts"))
+    for flag, part in ((return_index, "index"), (return_inverse, "inverse"), (return_counts, "counts")):
+        if flag:
+            results.append(apply("unique", x, part=part, axis=axis))
     if size is not None:
+        if axis not in (None, 0):
+            raise NotImplementedError("unique: size= works with axis None or 0")
         results = [_fit(r, size, fill_value if i == 0 else 0) for i, r in enumerate(results)]
     return results[0] if len(results) == 1 else tuple(results)
 

@@ -134,21 +134,29 @@ class Bincount(Primitive):
 
 @register
 class Unique(Primitive):
-    """The sorted distinct values of the flattened input (length known at run time)."""
+    """The sorted distinct values (``axis=None``: of the flattened input; else distinct slices along
+    ``axis``), or their first indices, inverse indices or counts (``part``); sizes known at run time."""
 
     name = "unique"
     differentiable = False
 
-    def infer(self, x, part):
+    def infer(self, x, part, axis=None):
         if part == "inverse":
-            return Spec(tuple(x.shape), INDEX)
-        return Spec((None,), INDEX if part in ("counts", "index") else x.dtype)
+            return Spec(tuple(x.shape) if axis is None else (x.shape[axis],), INDEX)
+        if part in ("counts", "index"):
+            return Spec((None,), INDEX)
+        if axis is None:
+            return Spec((None,), x.dtype)
+        shape = list(x.shape)
+        shape[axis] = None
+        return Spec(tuple(shape), x.dtype)
 
-    def forward(self, xp, x, part):
-        values, index, inverse, counts = xp.unique(x.reshape(-1), return_index=True, return_inverse=True,
-                                                   return_counts=True)
+    def forward(self, xp, x, part, axis=None):
+        source = x.reshape(-1) if axis is None else x
+        values, index, inverse, counts = xp.unique(source, return_index=True, return_inverse=True,
+                                                   return_counts=True, axis=axis)
         if part == "inverse":
-            return inverse.reshape(x.shape).astype(INDEX)
+            return inverse.reshape(x.shape if axis is None else (-1,)).astype(INDEX)
         return {"counts": counts, "index": index}[part].astype(INDEX) if part != "values" else values
 
 
