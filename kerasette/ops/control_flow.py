@@ -212,20 +212,42 @@ def associative_scan(f: Callable, elems, reverse: bool = False, axis: int = 0):
     return _map(lambda leaf: moveaxis(leaf, 0, axis), _stack(out))
 
 
+def _core_ranks(signature):
+    """``'(n),(n,m)->(m)'`` -> ([1, 2], [1]): the core ranks of the inputs and outputs."""
+    import re
+    try:
+        inputs, outputs = signature.replace(" ", "").split("->")
+    except ValueError:
+        raise ValueError(f"vectorize: invalid signature {signature!r}") from None
+
+    def ranks(side):
+        return [0 if not group else len(group.split(",")) for group in re.findall(r"\(([^)]*)\)", side)]
+    return ranks(inputs), ranks(outputs)
+
+
 def vectorize(pyfunc: Callable, *, excluded=None, signature=None):
-    """``pyfunc`` of scalars made elementwise over broadcast inputs (numpy's ``vectorize``)."""
-    if signature is not None:
-        raise NotImplementedError("vectorize(signature=...) is not supported; write pyfunc over whole "
-                                  "tensors or use vectorized_map")
+    """``pyfunc`` made to loop over broadcast leading axes (numpy's ``vectorize``): elementwise, or over
+    the core dimensions of a ``signature`` such as ``'(n),(n)->()'``."""
     excluded = set(excluded or ())
 
     def wrapper(*args, **kwargs):
         positions = [i for i in range(len(args)) if i not in excluded]
         if not positions:
             return pyfunc(*args, **kwargs)
-        shapes = [shape_of(args[i]) for i in positions]
-        target = numpy.broadcast_shapes(*shapes)
-        flat = [_s.reshape(_s.broadcast_to(args[i], target), (-1,)) for i in positions]
+        if signature is None:
+            cores = [0] * len(positions)
+        else:
+            cores, _ = _core_ranks(signature)
+            if len(cores) != len(positions):
+                raise ValueError(f"vectorize: signature {signature!r} has {len(cores)} inputs, got "
+                                 f"{len(positions)}")
+        shapes = [tuple(shape_of(args[i])) for i in positions]
+        batch = numpy.broadcast_shapes(*(s[:len(s) - c] for s, c in zip(shapes, cores)))
+        flat = []
+        for i, shape, core in zip(positions, shapes, cores):
+            core_shape = shape[len(shape) - core:]
+            value = _s.broadcast_to(args[i], batch + core_shape)
+            flat.append(_s.reshape(value, (-1,) + core_shape))
 
         def one(elements):
             call = list(args)
@@ -234,7 +256,7 @@ def vectorize(pyfunc: Callable, *, excluded=None, signature=None):
             return pyfunc(*call, **kwargs)
 
         out = map(one, tuple(flat))
-        return _map(lambda leaf: _s.reshape(leaf, target), out)
+        return _map(lambda leaf: _s.reshape(leaf, batch + tuple(shape_of(leaf)[1:])), out)
     return wrapper
 
 

@@ -57,6 +57,9 @@ CALLS = [
     ("scan", lambda a: ops.scan(lambda c, row: (c + row, c * row), ops.zeros_like(a[0]), a)[1], [X], ()),
     ("map", lambda a: ops.map(lambda row: ops.sum(row), a), [X], ()),
     ("associative_scan", lambda a: ops.associative_scan(lambda p, q: p + q, a, axis=1), [X], (0,)),
+    ("vectorize-signature", lambda a, b: ops.vectorize(lambda p, q: ops.sum(p * q), signature="(n),(n)->()")(a, b),
+     [X, Y[0]], ()),
+    ("vectorize", lambda a: ops.vectorize(lambda v: v * 2.0 + 1.0)(a), [X], ()),
     ("jvp", lambda a: ops.jvp(lambda v: ops.sin(v) * v, (a,), (np.ones_like(X),))[1], [X], ()),
 ]
 
