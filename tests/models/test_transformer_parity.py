@@ -102,7 +102,7 @@ def real_keras():
     return module
 
 
-@pytest.mark.filterwarnings("ignore:`build\(\)` was called on layer:UserWarning")   # Keras 3 on custom layers
+@pytest.mark.filterwarnings(r"ignore:`build\(\)` was called on layer:UserWarning")   # Keras 3 on custom layers
 def test_keras3_reads_kerasette_weights_file_and_archive(tmp_path):
     keras = real_keras()
     model, _ = trained_model()
