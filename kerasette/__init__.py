@@ -19,6 +19,7 @@ from .variables import Variable
 from .version import __version__, version
 
 from . import applications  # the top floor: image models over models and layers
+from . import export  # noqa: F401  (the top floor: model.export(format="onnx") registers here)
 
 
 # keras.utils offers keras.saving's registration and serialization functions too; utils sits on

@@ -292,6 +292,15 @@ class Model(Trainer, Layer):
         return saving.save_model(self, filepath, overwrite=overwrite,
                                  include_optimizer=include_optimizer, **kwargs)
 
+    def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None, **kwargs):
+        """Write the model for another runtime: ``format="onnx"`` (``kerasette.export``);
+        Keras 3's TensorFlow-based formats are not available without TensorFlow."""
+        from . import exporting
+        if input_signature is not None:
+            kwargs["input_signature"] = input_signature
+        return exporting.export_model(self, filepath, format=format, verbose=True if verbose is None else verbose,
+                                      **kwargs)
+
     def to_json(self, **kwargs) -> str:
         """The architecture as JSON in Keras' format (``model_from_json`` reads it back)."""
         from .. import saving
