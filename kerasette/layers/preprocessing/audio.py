@@ -1,0 +1,2 @@
+"""Placeholder: filled in by the audio-layers work."""
+__all__ = []

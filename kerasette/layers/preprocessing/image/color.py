@@ -1,0 +1,2 @@
+"""Placeholder: filled in by the image-layers work."""
+__all__ = []
