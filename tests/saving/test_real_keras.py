@@ -28,6 +28,10 @@ def real_keras(name):
         pytest.skip(f"{name} is not importable here: {type(error).__name__}")
     if module is kerasette or not hasattr(module, "models"):
         pytest.skip(f"{name} is not real Keras")
+    if name == "keras" and module.backend.backend() != "jax":
+        # TensorFlow's Keras applies Embedding gradients as sparse rows, so its next Adam step differs
+        pytest.fail(f"Keras 3 was imported on {module.backend.backend()!r} before this test (an earlier test "
+                    "set KERAS_BACKEND in this process); these comparisons are made against JAX's")
     return module
 
 

@@ -11,10 +11,10 @@ with Keras, adapts it on the inputs file's ``adapt.*`` data and writes ``<folder
 import os
 import sys
 
-os.environ["KERAS_BACKEND"] = "tensorflow"
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import numpy as np
 
-import numpy as np  # noqa: E402
+# the backend is chosen only when this runs as a script: test_keras_files.py imports build() from
+# here, and a KERAS_BACKEND set at import would leak into every later test of its pytest worker
 
 
 def build(keras, adapt):
@@ -61,4 +61,6 @@ def main(folder):
 
 
 if __name__ == "__main__":
+    os.environ["KERAS_BACKEND"] = "tensorflow"
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     main(sys.argv[1])
