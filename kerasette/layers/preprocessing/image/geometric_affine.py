@@ -1,0 +1,220 @@
+"""RandomRotation, RandomZoom and RandomTranslation: random affine warps (``ops.image.affine_transform``).
+
+Each draws its parameters per image with ``kerasette.random`` (fresh at
+every step of a compiled model), builds Keras' 8-number transforms
+(output pixel -> input pixel) and samples with ``fill_mode`` (``"reflect"``,
+``"wrap"``, ``"constant"``, ``"nearest"``) and ``interpolation``
+(``"bilinear"``, ``"nearest"``).  Outside training they are the identity.
+"""
+from __future__ import annotations
+
+import numbers
+
+from .... import ops, random
+from .base import BaseImagePreprocessingLayer
+
+__all__ = ["RandomRotation", "RandomZoom", "RandomTranslation"]
+
+FILL_MODES = ("reflect", "wrap", "constant", "nearest")
+INTERPOLATIONS = ("nearest", "bilinear")
+
+
+def check_fill_and_interpolation(fill_mode, interpolation):
+    if fill_mode not in FILL_MODES:
+        raise NotImplementedError(f"Unknown `fill_mode` {fill_mode}. Expected of one {FILL_MODES}.")
+    if interpolation not in INTERPOLATIONS:
+        raise NotImplementedError(f"Unknown `interpolation` {interpolation}. Expected of one {INTERPOLATIONS}.")
+
+
+def _number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def factor_range(factor, name, open_low):
+    """``(lower, upper)`` of a height/width factor: a number ``f`` is ``(-f, f)``; the bounds are
+    ``[-1, 1]`` (``(-1, 1]`` when ``open_low``)."""
+    interval = "(-1.0, 1.0]" if open_low else "[-1.0, 1.0]"
+    message = (f"The `{name}` argument should be a number (or a list of two numbers) in the range {interval}. "
+               f"Received: {name}={factor}")
+
+    def check(value):
+        if not _number(value) or value > 1.0 or value < -1.0 or (open_low and value == -1.0):
+            raise ValueError(message)
+    if isinstance(factor, (tuple, list)):
+        if len(factor) != 2:
+            raise ValueError(message)
+        check(factor[0])
+        check(factor[1])
+        return tuple(sorted(factor))
+    check(factor)
+    return -abs(factor), abs(factor)
+
+
+def _image_size(images, data_format):
+    shape = ops.shape(images)
+    return (shape[1], shape[2]) if data_format == "channels_last" else (shape[2], shape[3])
+
+
+def _column(x):
+    return ops.reshape(x, (-1, 1))
+
+
+class _AffineLayer(BaseImagePreprocessingLayer):
+    def _setup(self, fill_mode, interpolation, fill_value, seed):
+        check_fill_and_interpolation(fill_mode, interpolation)
+        self.fill_mode = fill_mode
+        self.interpolation = interpolation
+        self.fill_value = fill_value
+        self._make_seed_generator(seed)
+
+    def _warp(self, images, transform, interpolation):
+        return ops.image.affine_transform(images, ops.cast(transform, "float32"), interpolation=interpolation,
+                                          fill_mode=self.fill_mode, fill_value=self.fill_value,
+                                          data_format=self.data_format)
+
+    def _common_config(self):
+        return {"fill_mode": self.fill_mode, "interpolation": self.interpolation, "seed": self.seed,
+                "fill_value": self.fill_value}
+
+
+class RandomRotation(_AffineLayer):
+    """Rotates each image by a random angle in ``factor * 360`` degrees about its centre, in training.
+
+    ``factor``: a fraction of a full turn, a number ``f`` (``[-f, f]``) or a pair
+    ``(lower, upper)`` within ``[-1, 1]``; positive angles turn counter-clockwise.
+
+    >>> RandomRotation(0.1, seed=0)(numpy.zeros((2, 5, 5, 1))).shape
+    (2, 5, 5, 1)
+    """
+
+    def __init__(self, factor, fill_mode="reflect", interpolation="bilinear", seed=None, fill_value=0.0,
+                 data_format=None, **kwargs):
+        super().__init__(factor=factor, data_format=data_format, **kwargs)
+        self._setup(fill_mode, interpolation, fill_value, seed)
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        if not training:
+            return None
+        images = data["images"] if isinstance(data, dict) else data
+        height, width = _image_size(images, self.data_format)
+        batch = ops.shape(images)[0]
+        angle = random.uniform((batch,), self.factor[0] * 360.0, self.factor[1] * 360.0,
+                               seed=self._draw_seed(seed))
+        zeros, ones = ops.zeros_like(angle), ops.ones_like(angle)
+        matrix = self._compute_affine_matrix(0.5, 0.5, angle, zeros, zeros, ones, zeros, zeros, height, width)
+        return {"angle": angle, "rotation_matrix": matrix}
+
+    def _transform_images(self, images, transformation, interpolation):
+        if transformation is None:
+            return images
+        return self._warp(images, transformation["rotation_matrix"], interpolation)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"factor": self.factor, **self._common_config()})
+        return config
+
+
+class RandomZoom(_AffineLayer):
+    """Zooms each image by a random amount in training, about its centre.
+
+    ``height_factor`` / ``width_factor``: numbers or ``(lower, upper)`` pairs in
+    ``(-1, 1]``; the input window is scaled by ``1 + factor`` (positive: zoom
+    out, negative: zoom in).  Without ``width_factor`` both axes share the draw.
+
+    >>> RandomZoom(0.2, seed=0)(numpy.zeros((2, 5, 5, 1))).shape
+    (2, 5, 5, 1)
+    """
+
+    _USE_BASE_FACTOR = False
+
+    def __init__(self, height_factor, width_factor=None, fill_mode="reflect", interpolation="bilinear", seed=None,
+                 fill_value=0.0, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.height_factor = height_factor
+        self.height_lower, self.height_upper = factor_range(height_factor, "height_factor", open_low=True)
+        self.width_factor = width_factor
+        if width_factor is not None:
+            self.width_lower, self.width_upper = factor_range(width_factor, "width_factor", open_low=True)
+        self._setup(fill_mode, interpolation, fill_value, seed)
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        if not training:
+            return None
+        images = data["images"] if isinstance(data, dict) else data
+        batch = ops.shape(images)[0]
+        seed = self._draw_seed(seed)
+        height_zoom = random.uniform((batch, 1), 1.0 + self.height_lower, 1.0 + self.height_upper, seed=seed)
+        width_zoom = height_zoom if self.width_factor is None else random.uniform(
+            (batch, 1), 1.0 + self.width_lower, 1.0 + self.width_upper, seed=seed)
+        return {"height_zoom": height_zoom, "width_zoom": width_zoom}
+
+    def _transform_images(self, images, transformation, interpolation):
+        if transformation is None:
+            return images
+        height, width = _image_size(images, self.data_format)
+        zoom_w = ops.cast(transformation["width_zoom"], "float32")
+        zoom_h = ops.cast(transformation["height_zoom"], "float32")
+        x_offset = ops.multiply((ops.cast(width, "float32") - 1.0) / 2.0, ops.subtract(1.0, zoom_w))
+        y_offset = ops.multiply((ops.cast(height, "float32") - 1.0) / 2.0, ops.subtract(1.0, zoom_h))
+        zeros = ops.zeros_like(zoom_w)
+        transform = ops.concatenate([zoom_w, zeros, x_offset, zeros, zoom_h, y_offset, zeros, zeros], axis=1)
+        return self._warp(images, transform, interpolation)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"height_factor": self.height_factor, "width_factor": self.width_factor,
+                       **self._common_config()})
+        return config
+
+
+class RandomTranslation(_AffineLayer):
+    """Shifts each image by a random fraction of its height and width in training.
+
+    ``height_factor`` / ``width_factor``: numbers ``f`` (shifts in ``[-f, f]``
+    of the size) or ``(lower, upper)`` pairs in ``[-1, 1]``; positive moves
+    down / right.
+
+    >>> RandomTranslation(0.2, 0.2, seed=0)(numpy.zeros((2, 5, 5, 1))).shape
+    (2, 5, 5, 1)
+    """
+
+    _USE_BASE_FACTOR = False
+
+    def __init__(self, height_factor, width_factor, fill_mode="reflect", interpolation="bilinear", seed=None,
+                 fill_value=0.0, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.height_factor = height_factor
+        self.height_lower, self.height_upper = factor_range(height_factor, "height_factor", open_low=False)
+        self.width_factor = width_factor
+        self.width_lower, self.width_upper = factor_range(width_factor, "width_factor", open_low=False)
+        self._setup(fill_mode, interpolation, fill_value, seed)
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        if not training:
+            return None
+        images = data["images"] if isinstance(data, dict) else data
+        height, width = _image_size(images, self.data_format)
+        batch = ops.shape(images)[0]
+        seed = self._draw_seed(seed)
+        shift_h = ops.multiply(random.uniform((batch, 1), self.height_lower, self.height_upper, seed=seed),
+                               ops.cast(height, "float32"))
+        shift_w = ops.multiply(random.uniform((batch, 1), self.width_lower, self.width_upper, seed=seed),
+                               ops.cast(width, "float32"))
+        return {"translations": ops.cast(ops.concatenate([shift_w, shift_h], axis=1), "float32")}
+
+    def _transform_images(self, images, transformation, interpolation):
+        if transformation is None:
+            return images
+        shifts = transformation["translations"]
+        shift_w, shift_h = _column(shifts[:, 0]), _column(shifts[:, 1])
+        zeros, ones = ops.zeros_like(shift_w), ops.ones_like(shift_w)
+        transform = ops.concatenate([ones, zeros, ops.negative(shift_w), zeros, ones, ops.negative(shift_h),
+                                     zeros, zeros], axis=1)
+        return self._warp(images, transform, interpolation)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"height_factor": self.height_factor, "width_factor": self.width_factor,
+                       **self._common_config()})
+        return config

@@ -1,0 +1,240 @@
+"""RandomPerspective and RandomElasticTransform: random non-affine warps.
+
+Both draw per image whether to warp (with a probability drawn in
+``factor``) and how, with ``kerasette.random`` (fresh at every step of a
+compiled model); the warp itself is built from ops, so it runs in graphs:
+the perspective's homography is solved with ``ops.solve`` and the elastic
+field is blurred by Gaussian matrices built from the drawn ``sigma``.
+"""
+from __future__ import annotations
+
+import numbers
+
+from .... import ops, random
+from .base import BaseImagePreprocessingLayer
+from .geometric_affine import INTERPOLATIONS
+
+__all__ = ["RandomPerspective", "RandomElasticTransform"]
+
+ELASTIC_FILL_MODES = ("constant", "nearest", "wrap", "mirror", "reflect")
+ORDERS = {"nearest": 0, "bilinear": 1}
+
+
+def _channels_last(images, data_format):
+    return images if data_format == "channels_last" else ops.transpose(images, (0, 2, 3, 1))
+
+
+def _back(images, data_format):
+    return images if data_format == "channels_last" else ops.transpose(images, (0, 3, 1, 2))
+
+
+def sample(images, rows, cols, interpolation, fill_mode, fill_value):
+    """Channels-last ``images`` (B, H, W, C) read at float ``rows``/``cols`` (B, H, W)."""
+    batch, height, width, channels = ops.shape(images)
+    target = (batch, height, width, channels)
+    rows, cols = ops.expand_dims(rows, -1), ops.expand_dims(cols, -1)
+    dtype = ops.dtype(rows)
+    grid_b = ops.reshape(ops.arange(batch, dtype=dtype), (-1, 1, 1, 1))
+    grid_c = ops.reshape(ops.arange(channels, dtype=dtype), (1, 1, 1, -1))
+    coordinates = ops.stack([ops.broadcast_to(grid_b, target), ops.broadcast_to(rows, target),
+                             ops.broadcast_to(cols, target),
+                             ops.broadcast_to(ops.add(ops.multiply(rows, 0.0), grid_c), target)], axis=0)
+    out = ops.image.map_coordinates(images, coordinates, ORDERS[interpolation], fill_mode, fill_value)
+    return ops.cast(out, ops.dtype(images))
+
+
+def _check_unit(value, name):
+    message = (f"The `{name}` argument should be a number (or a list of two numbers) in the range [0, 1]. "
+               f"Received: {name}={value}")
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2 or not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value):
+            raise ValueError(message)
+        if value[0] > 1 or value[1] < 0:
+            raise ValueError(message)
+        return tuple(sorted(value))
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value <= 1:
+        raise ValueError(message)
+    return 0.0 if value == 0 else max(-abs(value), 0), abs(value)
+
+
+def _apply_where(flags, warped, images):
+    return ops.where(ops.reshape(flags, (-1, 1, 1, 1)), warped, images)
+
+
+class RandomPerspective(BaseImagePreprocessingLayer):
+    """Moves the four corners of each image at random (a projective warp), in training.
+
+    ``factor`` (in ``[0, 1]``, or a pair): each image is warped with a
+    probability drawn uniformly in it; ``scale`` (``[0, 1]``): each corner moves
+    by up to ``scale / 2`` of its own coordinates.  Pixels from outside the
+    image take ``fill_value``.
+
+    >>> RandomPerspective(seed=0)(numpy.zeros((2, 5, 5, 1))).shape
+    (2, 5, 5, 1)
+    """
+
+    _USE_BASE_FACTOR = False
+    _FACTOR_BOUNDS = (0, 1)
+
+    def __init__(self, factor=1.0, scale=1.0, interpolation="bilinear", fill_value=0.0, seed=None,
+                 data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self._set_factor(factor)
+        if isinstance(scale, bool) or not isinstance(scale, numbers.Real) or not 0.0 <= scale <= 1.0:
+            raise ValueError(f"The `scale` argument should be a number in the range [0,1]. Received: scale={scale}")
+        if interpolation not in INTERPOLATIONS:
+            raise NotImplementedError(f"Unknown `interpolation` {interpolation}. Expected of one {INTERPOLATIONS}.")
+        self.scale = scale
+        self.fill_value = fill_value
+        self.interpolation = interpolation
+        self._make_seed_generator(seed)
+
+    def _size(self, images):
+        shape = ops.core.shape_of(images)
+        return (shape[1], shape[2]) if self.data_format == "channels_last" else (shape[2], shape[3])
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        if not training:
+            return None
+        images = data["images"] if isinstance(data, dict) else data
+        height, width = self._size(images)
+        batch = ops.shape(images)[0]
+        seed = self._draw_seed(seed)
+        probability = random.uniform((batch,), self.factor[0], self.factor[1], seed=seed)
+        threshold = random.uniform((batch,), 0.0, 1.0, seed=seed)
+        moves = random.uniform((batch, 4, 2), -0.5 * self.scale, 0.5 * self.scale, seed=seed,
+                               dtype=self.compute_dtype)
+        corners = ops.convert_to_tensor([[0.0, 0.0], [width - 1, 0.0], [0.0, height - 1],
+                                         [width - 1, height - 1]], dtype=self.compute_dtype)
+        start_points = ops.add(ops.zeros_like(moves), corners)
+        return {"apply_perspective": ops.less(threshold, probability), "start_points": start_points,
+                "end_points": ops.add(start_points, ops.multiply(start_points, moves))}
+
+    @staticmethod
+    def _homography(start_points, end_points):
+        """Per image the 8 coefficients taking output (end) pixels to input (start) ones."""
+        start = ops.cast(start_points, "float32")
+        end = ops.cast(end_points, "float32")
+        sx, sy, ex, ey = start[..., 0], start[..., 1], end[..., 0], end[..., 1]
+        zeros, ones = ops.zeros_like(ex), ops.ones_like(ex)
+        x_rows = ops.stack([ex, ey, ones, zeros, zeros, zeros, -sx * ex, -sx * ey], axis=-1)
+        y_rows = ops.stack([zeros, zeros, zeros, ex, ey, ones, -sy * ex, -sy * ey], axis=-1)
+        matrix = ops.concatenate([x_rows, y_rows], axis=1)
+        target = ops.expand_dims(ops.concatenate([sx, sy], axis=-1), -1)
+        return ops.squeeze(ops.solve(matrix, target), -1)
+
+    def _transform_images(self, images, transformation, interpolation):
+        if transformation is None:
+            return images
+        height, width = self._size(images)
+        t = self._homography(transformation["start_points"], transformation["end_points"])
+        t = [ops.reshape(t[:, i], (-1, 1, 1)) for i in range(8)]
+        y = ops.reshape(ops.arange(height, dtype="float32"), (1, -1, 1))
+        x = ops.reshape(ops.arange(width, dtype="float32"), (1, 1, -1))
+        denominator = t[6] * x + t[7] * y + 1.0
+        in_x = (t[0] * x + t[1] * y + t[2]) / denominator
+        in_y = (t[3] * x + t[4] * y + t[5]) / denominator
+        batch = _channels_last(images, self.data_format)
+        warped = _back(sample(batch, in_y, in_x, interpolation, "constant", self.fill_value), self.data_format)
+        return _apply_where(transformation["apply_perspective"], warped, images)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"factor": self.factor, "scale": self.scale, "interpolation": self.interpolation,
+                       "fill_value": self.fill_value, "seed": self.seed})
+        return config
+
+
+class RandomElasticTransform(BaseImagePreprocessingLayer):
+    """Displaces pixels along a smooth random field, in training.
+
+    Each image is transformed with a probability drawn in ``factor``; one
+    distortion ``d`` is drawn in ``scale`` per batch, giving Keras'
+    ``alpha = max(H, W) * 0.1 * d`` and ``sigma = min(H, W) * 0.05 * d``: the
+    displacements are normal noise times ``sigma``, Gaussian-blurred with
+    ``sigma`` (kernel of ``int(6 sigma) | 1`` taps, zero padding), times
+    ``alpha``.  The result is clipped to ``value_range``.
+
+    >>> RandomElasticTransform(seed=0)(numpy.zeros((2, 8, 8, 1))).shape
+    (2, 8, 8, 1)
+    """
+
+    _USE_BASE_FACTOR = False
+    _FACTOR_BOUNDS = (0, 1)
+
+    def __init__(self, factor=1.0, scale=1.0, interpolation="bilinear", fill_mode="reflect", fill_value=0.0,
+                 value_range=(0, 255), seed=None, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self._set_factor(factor)
+        self.scale = _check_unit(scale, "scale")
+        if interpolation not in INTERPOLATIONS:
+            raise NotImplementedError(f"Unknown `interpolation` {interpolation}. Expected of one {INTERPOLATIONS}.")
+        if fill_mode not in ELASTIC_FILL_MODES:
+            raise NotImplementedError(f"Unknown `fill_mode` {fill_mode}. Expected of one {ELASTIC_FILL_MODES}.")
+        self._set_value_range(value_range)
+        self.interpolation = interpolation
+        self.fill_mode = fill_mode
+        self.fill_value = fill_value
+        self._make_seed_generator(seed)
+
+    def _size(self, images):
+        shape = ops.core.shape_of(images)
+        return (shape[1], shape[2]) if self.data_format == "channels_last" else (shape[2], shape[3])
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        if not training or self.scale[1] == 0 or self.factor[1] == 0:
+            return None
+        images = data["images"] if isinstance(data, dict) else data
+        height, width = self._size(images)
+        batch = ops.shape(images)[0]
+        seed = self._draw_seed(seed)
+        probability = random.uniform((batch,), self.factor[0], self.factor[1], seed=seed)
+        threshold = random.uniform((batch,), 0.0, 1.0, seed=seed)
+        distortion = random.uniform((), self.scale[0], self.scale[1], seed=seed, dtype="float32")
+        noise = random.normal((2, batch, height, width), seed=seed, dtype="float32")
+        return {"apply_transform": ops.less(threshold, probability), "distortion_factor": distortion,
+                "noise": noise}
+
+    def _blur_matrix(self, size, sigma, max_half):
+        """``(size, size)`` zero-padded Gaussian blur of ``int(6 sigma) | 1`` taps, sigma known at run time."""
+        half = ops.floor(ops.divide(ops.floor(ops.multiply(sigma, 6.0)), 2.0))
+        taps = ops.arange(-max_half, max_half + 1, dtype="float32")
+        safe = ops.maximum(sigma, 1e-6)
+
+        def weight(d):
+            inside = ops.cast(ops.less_equal(ops.abs(d), half), "float32")
+            return ops.multiply(ops.exp(ops.multiply(ops.square(ops.divide(d, safe)), -0.5)), inside)
+        norm = ops.sum(weight(taps))
+        index = ops.arange(size, dtype="float32")
+        distance = ops.subtract(ops.reshape(index, (-1, 1)), ops.reshape(index, (1, -1)))
+        return ops.divide(weight(distance), norm)
+
+    def _transform_images(self, images, transformation, interpolation):
+        if transformation is None:
+            return images
+        height, width = self._size(images)
+        factor = transformation["distortion_factor"]
+        alpha = ops.multiply(factor, max(height, width) * 0.1)
+        sigma = ops.multiply(factor, min(height, width) * 0.05)
+        max_half = int(6 * min(height, width) * 0.05 * self.scale[1]) // 2
+        blur_h = self._blur_matrix(height, sigma, max_half)
+        blur_w = self._blur_matrix(width, sigma, max_half)
+        noise = ops.multiply(transformation["noise"], sigma)
+        # blurred = B_h @ noise @ B_w^T for each field and image
+        blurred = ops.einsum("ij,fbjk,lk->fbil", blur_h, noise, blur_w)
+        rows = ops.add(ops.reshape(ops.arange(height, dtype="float32"), (1, -1, 1)),
+                       ops.multiply(blurred[1], alpha))
+        cols = ops.add(ops.reshape(ops.arange(width, dtype="float32"), (1, 1, -1)),
+                       ops.multiply(blurred[0], alpha))
+        batch = _channels_last(images, self.data_format)
+        warped = _back(sample(batch, rows, cols, interpolation, self.fill_mode, self.fill_value), self.data_format)
+        images = _apply_where(transformation["apply_transform"], warped, images)
+        images = ops.clip(images, self.value_range[0], self.value_range[1])
+        return ops.cast(images, self.compute_dtype)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"factor": self.factor, "scale": self.scale, "interpolation": self.interpolation,
+                       "fill_mode": self.fill_mode, "fill_value": self.fill_value,
+                       "value_range": self.value_range, "seed": self.seed})
+        return config
