@@ -18,10 +18,9 @@ import tempfile
 
 import numpy
 
-from ..engine.node import Node
 from .onnx_graph import Builder, ExportError, layer_of, onnx_dtype, topological_nodes
 from .onnx_ops import CONVERTERS, Operands
-from .onnx_recurrent import check_recurrence_reads, recurrence
+from .onnx_recurrent import read_packed, recurrence
 
 __all__ = ["export_onnx", "to_onnx_model", "DEFAULT_OPSET"]
 
@@ -50,11 +49,6 @@ def to_onnx_model(model, opset: int = DEFAULT_OPSET):
     _check_model(model)
     builder = Builder(opset)
     nodes = topological_nodes(list(model.outputs))
-    consumers: dict = {}
-    for node in nodes:
-        for parent in node.inputs:
-            if isinstance(parent, Node):
-                consumers.setdefault(id(parent), []).append(node)
     input_ids = {id(node): index for index, node in enumerate(model.inputs)}
     graph_inputs = []
     names = getattr(model, "input_names", None) or [f"input_{i}" for i in range(len(model.inputs))]
@@ -76,12 +70,19 @@ def to_onnx_model(model, opset: int = DEFAULT_OPSET):
             builder.bind(node, builder.constant(numpy.asarray(node.numpy()), name_hint=node.name))
             continue
         if node.kind != "op":
-            raise ExportError(f"ONNX export: a {node.kind} node ({node.name}) cannot be exported")
+            layer = layer_of(model, node)
+            where = f"layer '{layer}'" if layer else f"node {node.name!r}"
+            if node.kind == "assign":
+                raise ExportError(f"ONNX export: {where} updates its variables when it runs (stateful=True), "
+                                  "which an ONNX model cannot do: export a copy built with stateful=False")
+            raise ExportError(f"ONNX export: {where}: a {node.kind} node cannot be exported")
         name = node.op.name
         try:
             if name == "recurrence":
-                check_recurrence_reads(node, consumers.get(id(node), []), layer_of(model, node) or node.name)
-                result = recurrence(builder, node, Operands(builder, node), **node.attrs)
+                result = recurrence(builder, node, Operands(builder, node), owner=layer_of(model, node) or "",
+                                    **node.attrs)
+            elif name == "getitem" and builder.lazy(node.inputs[0]) is not None:
+                result = read_packed(builder, node, builder.lazy(node.inputs[0]))
             elif name in CONVERTERS:
                 result = CONVERTERS[name](builder, node, Operands(builder, node), **node.attrs)
             else:
@@ -104,6 +105,7 @@ def to_onnx_model(model, opset: int = DEFAULT_OPSET):
         dims = ["batch" if axis == 0 else (None if size is None else int(size))
                 for axis, size in enumerate(node.shape)]
         outputs.append(helper.make_tensor_value_info(name, onnx_dtype(node.dtype), dims))
+    builder.prune([output.name for output in outputs])
     graph = helper.make_graph(builder.nodes, model.name, graph_inputs, outputs, builder.initializers)
     proto = helper.make_model(graph, producer_name="kerasette", opset_imports=[helper.make_opsetid("", opset)])
     proto.ir_version = min(proto.ir_version, 9)   # what current onnxruntime releases all read

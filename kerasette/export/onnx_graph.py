@@ -126,7 +126,37 @@ class Builder:
 
     # value names of kerasette nodes
     def name_of(self, node) -> str:
-        return self._names[id(node)]
+        """The ONNX value of ``node``; a value kept lazily (see ``lazy``) is built now."""
+        value = self._names[id(node)]
+        if not isinstance(value, str):
+            value = value.materialize(self)
+            self._names[id(node)] = value
+        return value
+
+    def lazy(self, node):
+        """What ``node`` is bound to when that is not yet an ONNX value (a recurrent
+        layer's packed states: ``onnx_recurrent.Packed``), else None."""
+        value = self._names.get(id(node))
+        return None if isinstance(value, str) else value
+
+    def prune(self, outputs) -> None:
+        """Drop the nodes and initializers no output depends on (a recurrent layer's
+        input projection folded into its ONNX node leaves its MatMul unread), and
+        leave the unread outputs of LSTM, GRU and RNN nodes empty (all are optional)."""
+        needed, kept = set(outputs), []
+        for node in reversed(self.nodes):
+            if not any(name in needed for name in node.output if name):
+                continue
+            if node.op_type in ("LSTM", "GRU", "RNN"):
+                names = [name if name in needed else "" for name in node.output]
+                while names and not names[-1]:
+                    names.pop()
+                del node.output[:]
+                node.output.extend(names)
+            kept.append(node)
+            needed.update(name for name in node.input if name)
+        self.nodes = kept[::-1]
+        self.initializers = [tensor for tensor in self.initializers if tensor.name in needed]
 
     def bind(self, node, name: str) -> None:
         self._names[id(node)] = name

@@ -23,7 +23,7 @@ from ..primitives.convolution import geometry
 from ..primitives.shape import expand_ellipsis
 from .onnx_graph import ExportError, onnx_dtype
 
-__all__ = ["CONVERTERS", "Operands"]
+__all__ = ["CONVERTERS", "Operands", "apply_key"]
 
 INT64_MAX = numpy.iinfo(numpy.int64).max
 INT64_MIN = numpy.iinfo(numpy.int64).min
@@ -123,6 +123,11 @@ def _clip(b, node, x, min=None, max=None):
     return b.add("Clip", [x(0), low, high])
 
 
+def _not_equal(b, node, x):
+    dtype = numpy.result_type(x.dtype(0), x.dtype(1))
+    return b.add("Not", [b.add("Equal", [x(0, dtype), x(1, dtype)])])
+
+
 def _cast(b, node, x, dtype):
     return b.add("Cast", [x(0)], to=onnx_dtype(node.dtype))
 
@@ -202,9 +207,14 @@ def _broadcast_to(b, node, x, shape=()):
 
 
 def _getitem(b, node, x, key=()):
-    rank = len(node.inputs[0].shape)
+    return apply_key(b, x(0), key, len(node.inputs[0].shape))
+
+
+def apply_key(b, value, key, rank) -> str:
+    """``value[key]`` (the getitem primitive's key: ints, (start, stop, step), None) as Slice,
+    Squeeze and Unsqueeze; an Identity when the key selects everything."""
     key = expand_ellipsis(key, rank)
-    value = x(0)
+    original = value
     starts, ends, axes, steps, squeeze, inserted = [], [], [], [], [], []
     axis = 0
     for position, item in enumerate(key):
@@ -233,7 +243,7 @@ def _getitem(b, node, x, key=()):
         value = b.add("Squeeze", [value, b.int64s(squeeze)])
     if inserted:
         value = b.add("Unsqueeze", [value, b.int64s(inserted)])
-    return value if value != x(0) else b.add("Identity", [value])
+    return value if value != original else b.add("Identity", [value])
 
 
 # ----------------------------------------------------------------- reductions
@@ -386,7 +396,7 @@ CONVERTERS = {
     "softmax": _softmax_like("Softmax"), "log_softmax": _softmax_like("LogSoftmax"),
     "add": _binary("Add"), "subtract": _binary("Sub"), "multiply": _binary("Mul"), "divide": _binary("Div"),
     "power": _binary("Pow"), "maximum": _binary("Max"), "minimum": _binary("Min"),
-    "equal": _binary("Equal", False), "greater": _binary("Greater", False), "less": _binary("Less", False),
+    "equal": _binary("Equal", False), "not_equal": _not_equal, "greater": _binary("Greater", False), "less": _binary("Less", False),
     "greater_equal": _binary("GreaterOrEqual", False), "less_equal": _binary("LessOrEqual", False),
     "logical_and": _binary("And", False), "logical_or": _binary("Or", False),
     "clip": _clip, "cast": _cast, "where": _where,

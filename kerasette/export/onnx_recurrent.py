@@ -1,18 +1,28 @@
 """SimpleRNN, LSTM and GRU as ONNX's own RNN, LSTM and GRU nodes.
 
 kerasette runs a recurrent layer as one ``recurrence`` primitive over the
-projected input ``xw = x @ kernel (+ bias)`` (see primitives/recurrent.py).
-The ONNX node is given ``xw`` itself as its input, with a permutation
-matrix as its input weights ``W`` (ONNX orders an LSTM's gates i, o, f, c;
-Keras i, f, c, o), the recurrent kernel as ``R`` and the bias the
-primitive adds inside the step as ``Rb``. Keras' activation names map to
-ONNX's (``hard_sigmoid`` is ``HardSigmoid(1/6, 1/2)``, Keras 3's).
+projected input ``xw = x @ kernel (+ input bias)`` (primitives/recurrent.py).
+When ``xw`` is that product of the layer's weights (always, at inference),
+the ONNX node gets ``x`` itself with the kernel as its ``W`` and the input
+bias as ``Wb``; otherwise it gets ``xw`` with a permutation matrix as ``W``.
+The recurrent kernel is ``R`` and the bias added inside the step is ``Rb``
+(GRU with ``reset_after``: ``linear_before_reset=1``, the recurrent bias
+inside ``r * (h @ U + b)``, as Keras). Gate blocks are reordered from
+Keras' to ONNX's: LSTM i, f, c, o becomes i, o, f, c; GRU z, r, h and
+SimpleRNN stay. Keras' activation names map to ONNX's (``hard_sigmoid`` is
+``HardSigmoid(1/6, 1/2)``, Keras 3's; ``linear`` is ``Affine(1, 0)``). A
+zero initial state (no ``initial_state``) is left out of the node.
 
-The primitive's output holds, per step, the state and what its backward
-pass reuses; a layer reads only the hidden states (every step, or the
-last) and, for an LSTM, the cell state at the last step. The export builds
-those columns from the ONNX node's outputs and checks that the graph reads
-nothing else: otherwise, and for masked sequences, it refuses, naming the layer.
+The primitive's output packs, per step, the state and what its backward
+pass reuses. The export keeps it as ``Packed`` pieces: the hidden state at
+every step (the node's ``Y``), the LSTM cell state at the last step only
+(``Y_c``), and columns no ONNX node gives. The layer's reads (getitem:
+the hidden states, the last row's h and c) are answered piece by piece;
+anything that would need an unknown piece is refused, naming the layer.
+A masked sequence (``mask_zero``, ``Masking``) is refused: ONNX's nodes
+take a length per sequence, not a mask per step. ``go_backwards`` is the
+layer's own flip of the input (a Slice), ``Bidirectional`` two nodes and
+the merge.
 """
 from __future__ import annotations
 
@@ -21,113 +31,225 @@ import numpy
 from ..engine.node import Node
 from ..primitives.shape import expand_ellipsis
 from .onnx_graph import ExportError
+from .onnx_ops import apply_key
 
-__all__ = ["recurrence", "check_recurrence_reads"]
+__all__ = ["recurrence", "read_packed", "Packed"]
 
+#: name -> (ONNX activation, (alpha, beta) or None)
 _ACTIVATIONS = {"tanh": ("Tanh", None), "sigmoid": ("Sigmoid", None), "relu": ("Relu", None),
                 "hard_sigmoid": ("HardSigmoid", (1 / 6, 0.5)), "linear": ("Affine", (1.0, 0.0))}
 #: ONNX gate block -> Keras gate block
 _ORDER = {"lstm": (0, 3, 1, 2), "gru": (0, 1, 2), "simple": (0,)}
 _OP = {"lstm": "LSTM", "gru": "GRU", "simple": "RNN"}
+_FULL = (None, None, None)
 
 
-def _constant(node):
-    if isinstance(node, Node) and node.kind in ("variable", "constant"):
-        return numpy.asarray(node.numpy())
-    if not isinstance(node, Node):
-        return numpy.asarray(node)
+def folded_constant(value):
+    """``value`` as a numpy array when it is a weight, a constant, or a getitem of one
+    (a GRU's bias rows); None when it is computed from the inputs."""
+    if not isinstance(value, Node):
+        return numpy.asarray(value)
+    if value.kind in ("variable", "constant"):
+        return numpy.asarray(value.numpy())
+    if value.kind == "op" and value.op.name == "getitem":
+        base = folded_constant(value.inputs[0])
+        if base is None:
+            return None
+        key = tuple(slice(*item) if isinstance(item, tuple) else item for item in value.attrs.get("key", ()))
+        return numpy.asarray(base[key])
     return None
 
 
-def check_recurrence_reads(node, consumers, layer_name) -> None:
-    """Refuse a graph that reads columns of the packed output an ONNX node cannot give."""
-    units, cell = node.attrs["units"], node.attrs["cell"]
-    time = node.shape[1]
-    for consumer in consumers:
-        key = consumer.attrs.get("key") if consumer.kind == "op" and consumer.op.name == "getitem" else None
-        if key is None:
-            raise ExportError(f"ONNX export: layer '{layer_name}': its recurrent states are read by "
-                              f"{consumer.op.name if consumer.kind == 'op' else consumer.kind}, which the ONNX "
-                              f"{_OP[cell]} node cannot feed")
-        key = expand_ellipsis(key, 3)
-        step_item, columns = key[1], key[2]
-        if not isinstance(columns, tuple):
-            raise ExportError(f"ONNX export: layer '{layer_name}' reads a single state column")
-        start, stop, step = columns
-        start, stop = (start or 0), (stop if stop is not None else 10 ** 9)
-        if step not in (None, 1) or start < 0:
-            raise ExportError(f"ONNX export: layer '{layer_name}' reads its states in an unsupported way")
-        if stop <= units:
-            continue
-        last = step_item == -1 or (time is not None and step_item == time - 1)
-        if cell == "lstm" and start >= units and stop <= 2 * units and last:
-            continue
-        raise ExportError(f"ONNX export: layer '{layer_name}' reads state columns {start}:{stop} "
-                          f"{'' if last else 'at every step '}, which the ONNX {_OP[cell]} node does not give")
+def _is_zeros(value) -> bool:
+    """Whether ``value`` is zeros shaped after the input (the default initial state)."""
+    if not isinstance(value, Node) or value.kind != "op":
+        return False
+    name = value.op.name
+    if name == "zeros_like":
+        return True
+    if name in ("tile", "expand_dims", "reshape", "broadcast_to"):
+        return _is_zeros(value.inputs[0])
+    if name == "concatenate":
+        return all(_is_zeros(part) for part in value.inputs)
+    return False
 
 
-def recurrence(b, node, x, **attrs):
-    cell, units = attrs["cell"], attrs["units"]
-    if attrs.get("has_mask"):
-        raise ExportError("ONNX export: a masked recurrent layer (mask_zero, Masking) is not supported")
-    gates = len(_ORDER[cell])
-    kernel = _constant(node.inputs[1])
-    if kernel is None:
-        raise ExportError("ONNX export: a recurrent kernel computed in the graph is not supported")
-    dtype = node.dtype
-    blocks = [numpy.arange(s * units, (s + 1) * units) for s in _ORDER[cell]]
-    permutation = numpy.concatenate(blocks)
-    # W: the identity that reorders xw's gate blocks; R: the recurrent kernel, ONNX's way round
-    w = numpy.eye(gates * units, dtype=dtype)[permutation][None]
-    r = kernel[:, permutation].T[None].astype(dtype)
-    bias = numpy.zeros(2 * gates * units, dtype)
-    if attrs.get("has_bias"):
-        recurrent_bias = _constant(node.inputs[3])
-        if recurrent_bias is None:
-            raise ExportError("ONNX export: a recurrent bias computed in the graph is not supported")
-        bias[gates * units:] = recurrent_bias.reshape(-1)[permutation]
-    activation, recurrent_activation = attrs.get("activation", "tanh"), attrs.get("recurrent_activation", "sigmoid")
+def _op(value, name):
+    return isinstance(value, Node) and value.kind == "op" and value.op.name == name
+
+
+def _input_projection(b, xw, permutation, dtype):
+    """(X, W, Wb) of the ONNX node: ``x``, the kernel and the input bias when ``xw`` is
+    ``x @ kernel (+ bias)`` with weights, else ``xw`` and a permutation matrix."""
+    width = len(permutation)
+    product, bias = xw, numpy.zeros(width, dtype)
+    if _op(xw, "add"):
+        for index in (0, 1):
+            constant = folded_constant(xw.inputs[1 - index])
+            if _op(xw.inputs[index], "matmul") and constant is not None and constant.size == width:
+                product, bias = xw.inputs[index], constant.reshape(-1)[permutation]
+                break
+    if _op(product, "matmul") and not product.attrs.get("transpose_a") and not product.attrs.get("transpose_b"):
+        kernel = folded_constant(product.inputs[1])
+        x = product.inputs[0]
+        if kernel is not None and kernel.ndim == 2 and isinstance(x, Node) and len(x.shape) == 3:
+            return b.name_of(x), kernel[:, permutation].T[None].astype(dtype), bias.astype(dtype)
+    return b.name_of(xw), numpy.eye(width, dtype=dtype)[permutation][None], numpy.zeros(width, dtype)
+
+
+def _activations(cell, activation, recurrent_activation):
     chosen = [activation] if cell == "simple" else (
         [recurrent_activation, activation, activation] if cell == "lstm" else [recurrent_activation, activation])
     names, alphas, betas = [], [], []
     for name in chosen:
+        if name not in _ACTIVATIONS:
+            raise ExportError(f"ONNX export: the activation {name!r} of a recurrent layer has no ONNX equivalent")
         op_name, constants = _ACTIVATIONS[name]
         names.append(op_name)
-        if constants:
+        if constants:   # consumed in order by the activations that take them
             alphas.append(constants[0])
             betas.append(constants[1])
-    extra = {}
-    if alphas:
-        if len(alphas) != len(names):
-            raise ExportError(f"ONNX export: activations {chosen} mix parameterised and plain ones")
-        extra = dict(activation_alpha=alphas, activation_beta=betas)
+    return dict(activations=names, **(dict(activation_alpha=alphas, activation_beta=betas) if alphas else {}))
+
+
+def recurrence(b, node, x, owner="", **attrs):
+    """The ONNX node of one recurrent layer; returns its ``Packed`` states."""
+    cell, units = attrs["cell"], attrs["units"]
+    where = f"layer '{owner}'" if owner else "a recurrent layer"
+    if attrs.get("has_mask"):
+        raise ExportError(f"ONNX export: {where} is masked (mask_zero=True or a Masking layer before it); "
+                          f"ONNX's {_OP[cell]} node takes one length per sequence, not a mask per step, so a "
+                          "masked recurrent layer cannot be exported: export a model without the mask")
+    dtype = numpy.dtype(node.dtype)
+    permutation = numpy.concatenate([numpy.arange(s * units, (s + 1) * units) for s in _ORDER[cell]])
+    kernel = folded_constant(node.inputs[1])
+    if kernel is None:
+        raise ExportError(f"ONNX export: {where}: a recurrent kernel computed in the graph is not supported")
+    sequence, w, input_bias = _input_projection(b, node.inputs[0], permutation, dtype)
+    recurrent_bias = numpy.zeros(len(permutation), dtype)
+    if attrs.get("has_bias"):
+        value = folded_constant(node.inputs[3])
+        if value is None:
+            raise ExportError(f"ONNX export: {where}: a recurrent bias computed in the graph is not supported")
+        recurrent_bias = value.reshape(-1)[permutation].astype(dtype)
+    extra = _activations(cell, attrs.get("activation", "tanh"), attrs.get("recurrent_activation", "sigmoid"))
     if cell == "gru":
         extra["linear_before_reset"] = int(attrs.get("reset_after", True))
-    sequence = b.add("Transpose", [x(0, dtype)], perm=[1, 0, 2])             # (time, batch, gates)
-    state0 = x(2, dtype)
-    h0 = b.add("Unsqueeze", [b.add("Slice", [state0, b.int64s([0]), b.int64s([units]), b.int64s([1])]),
-                             b.int64s([0])])
-    inputs = [sequence, b.constant(w, name_hint="W"), b.constant(r, name_hint="R"), b.constant(bias, name_hint="B"),
-              "", h0]
+    inputs = [b.add("Transpose", [sequence], perm=[1, 0, 2]),                 # (time, batch, features)
+              b.constant(w, name_hint="W"), b.constant(kernel[:, permutation].T[None].astype(dtype), name_hint="R"),
+              b.constant(numpy.concatenate([input_bias, recurrent_bias])[None], name_hint="B"), ""]
+    state0 = node.inputs[2]
+    if not _is_zeros(state0):
+        state = x(2, dtype)
+        for start in range(2 if cell == "lstm" else 1):
+            part = b.add("Slice", [state, b.int64s([start * units]), b.int64s([(start + 1) * units]),
+                                   b.int64s([1])])
+            inputs.append(b.add("Unsqueeze", [part, b.int64s([0])]))
+    outputs = b.add(_OP[cell], inputs, outputs=3 if cell == "lstm" else 2, hidden_size=units, **extra)
+    # Y (time, 1, batch, units) -> (batch, time, units); Y_h, Y_c (1, batch, units) -> (batch, units)
+    hidden = b.add("Transpose", [b.add("Squeeze", [outputs[0], b.int64s([1])])], perm=[1, 0, 2])
+    last_h = b.add("Squeeze", [outputs[1], b.int64s([0])])
+    pieces = [Piece(units, "seq", hidden, last_h)]
     if cell == "lstm":
-        c0 = b.add("Unsqueeze", [b.add("Slice", [state0, b.int64s([units]), b.int64s([2 * units]),
-                                                  b.int64s([1])]), b.int64s([0])])
-        inputs.append(c0)
-        y, _, c_last = b.add("LSTM", inputs, outputs=3, hidden_size=units, activations=names, **extra)
-    else:
-        y, _ = b.add(_OP[cell], inputs, outputs=2, hidden_size=units, activations=names, **extra)
-    # Y (time, 1, batch, units) -> (batch, time, units)
-    hidden = b.add("Transpose", [b.add("Squeeze", [y, b.int64s([1])])], perm=[1, 0, 2])
-    columns = [hidden]
-    if cell == "lstm":
-        # the last cell state, repeated along time (only the last step is ever read; checked)
-        last_c = b.add("Transpose", [c_last], perm=[1, 0, 2])                # (batch, 1, units)
-        columns.append(b.add("Expand", [last_c, b.add("Shape", [hidden])]))
-    width = node.shape[2] - units * len(columns)
-    if width:
-        shape = b.add("Concat", [b.add("Shape", [hidden], end=2), b.int64s([width])], axis=0)
-        from onnx import helper
-        from .onnx_graph import onnx_dtype
-        zero = helper.make_tensor("value", onnx_dtype(dtype), [1], [0])
-        columns.append(b.add("ConstantOfShape", [shape], value=zero))
-    return b.add("Concat", columns, axis=2) if len(columns) > 1 else hidden
+        pieces.append(Piece(units, "last", b.add("Squeeze", [outputs[2], b.int64s([0])])))
+    saved = node.shape[2] - sum(piece.width for piece in pieces)
+    if saved:
+        pieces.append(Piece(saved, None))
+    return Packed(pieces, True, node.shape[1], where, _OP[cell])
+
+
+class Piece:
+    """Columns of a packed state: ``kind`` "seq" (batch, time, width) with ``last`` its final
+    step, "last" (batch, width) known at the final step only, "row" (batch, width) at one
+    step, or None (nothing ONNX gives)."""
+
+    def __init__(self, width, kind, name=None, last=None):
+        self.width, self.kind, self.name, self.last = width, kind, name, last
+
+
+class Packed:
+    """A recurrence's packed output, answered piece by piece until something reads it whole."""
+
+    def __init__(self, pieces, timed, time, where, op_type):
+        self.pieces, self.timed, self.time, self.where, self.op_type = pieces, timed, time, where, op_type
+
+    @property
+    def width(self):
+        return sum(piece.width for piece in self.pieces)
+
+    def known(self) -> bool:
+        return all(piece.kind in (("seq",) if self.timed else ("row",)) for piece in self.pieces)
+
+    def materialize(self, b) -> str:
+        if not self.known():
+            what = "at every step" if self.timed else "at that step"
+            raise ExportError(f"ONNX export: {self.where} has its states read {what} beyond what the ONNX "
+                              f"{self.op_type} node gives (the hidden states at every step, an LSTM's cell "
+                              "state at the last step)")
+        names = [piece.name for piece in self.pieces]
+        return names[0] if len(names) == 1 else b.add("Concat", names, axis=-1)
+
+    def _is_last(self, index) -> bool:
+        return index == -1 or (self.time is not None and index == self.time - 1)
+
+    def read(self, b, key):
+        """``self[key]``: a ``Packed`` (or an ONNX value once every column read is known);
+        None for a key read only through the whole value."""
+        rank = 3 if self.timed else 2
+        key = expand_ellipsis(tuple(key), rank)
+        if any(item is None for item in key) or key[0] != _FULL:
+            return None
+        time_item = key[1] if self.timed else None
+        columns = key[-1]
+        if isinstance(columns, tuple):
+            start, stop, step = columns
+            if step not in (None, 1):
+                return None
+            start, stop, _ = slice(start, stop).indices(self.width)
+        else:
+            start = int(columns) % self.width
+            stop = start + 1
+        pieces, offset = [], 0
+        for piece in self.pieces:
+            low, high = max(start, offset), min(stop, offset + piece.width)
+            if low < high:
+                pieces.append(self._cut(b, piece, time_item, low - offset, high - offset))
+            offset += piece.width
+        timed = self.timed and isinstance(time_item, tuple)
+        result = Packed(pieces, timed, self.time, self.where, self.op_type)
+        if not isinstance(columns, tuple):
+            if not result.known():
+                return None
+            return b.add("Squeeze", [result.materialize(b), b.int64s([-1])])
+        return result.materialize(b) if result.known() else result
+
+    def _cut(self, b, piece, time_item, low, high):
+        width, cols = high - low, (None if low == 0 else low, None if high == piece.width else high, None)
+        if piece.kind is None:
+            return Piece(width, None)
+        if not self.timed:     # a row: (batch, width)
+            return Piece(width, "row", _slice(b, piece.name, (_FULL, cols), 2))
+        if isinstance(time_item, tuple):
+            if piece.kind == "seq":
+                return Piece(width, "seq", _slice(b, piece.name, (_FULL, time_item, cols), 3))
+            return Piece(width, "last" if time_item == _FULL else None,
+                         _slice(b, piece.name, (_FULL, cols), 2) if time_item == _FULL else None)
+        if piece.kind == "seq":
+            if self._is_last(time_item) and piece.last is not None:
+                return Piece(width, "row", _slice(b, piece.last, (_FULL, cols), 2))
+            return Piece(width, "row", _slice(b, piece.name, (_FULL, time_item, cols), 3))
+        if self._is_last(time_item):
+            return Piece(width, "row", _slice(b, piece.name, (_FULL, cols), 2))
+        return Piece(width, None)
+
+
+def _slice(b, name, key, rank):
+    return name if all(item == _FULL for item in key) else apply_key(b, name, key, rank)
+
+
+def read_packed(b, node, packed):
+    """The getitem ``node`` of a ``Packed`` value."""
+    result = packed.read(b, node.attrs.get("key", ()))
+    if result is None:
+        return apply_key(b, packed.materialize(b), node.attrs.get("key", ()), len(node.inputs[0].shape))
+    return result

@@ -50,7 +50,7 @@ def _embedding_lstm():
     return k.Model(i, L.SimpleRNN(3)(x))
 
 
-@pytest.mark.parametrize("build", [_cnn, _conv1d_3d, _attention, _misc])
+@pytest.mark.parametrize("build", [_cnn, _conv1d_3d, _attention, _misc, _embedding_lstm])
 def test_onnxruntime_predicts_kerasettes_numbers_for_any_batch(tmp_path, build):
     k.utils.set_random_seed(0)
     model = build()
@@ -68,7 +68,7 @@ def test_onnxruntime_predicts_kerasettes_numbers_for_any_batch(tmp_path, build):
 
 def test_what_cannot_be_exported_is_named(tmp_path):
     i = k.Input((5,), dtype="int32")
-    x = L.GRU(3)(L.Embedding(10, 4)(i))
+    x = L.GRU(3)(L.Embedding(10, 4, mask_zero=True)(i))
     model = k.Model(i, x)
     with pytest.raises(ExportError, match="layer 'gru"):
         model.export(tmp_path / "g.onnx", format="onnx")
