@@ -404,3 +404,82 @@ def tune_memory_allocator() -> bool:
                and mallopt(_M_TOP_PAD, 64 * 2 ** 20) == 1)
     _malloc_tuned[0] = applied
     return applied
+
+
+# ------------------------------------------------------------- name scopes and devices
+class name_scope:
+    """A sub-namespace for variable paths (Keras 3's ``keras.name_scope``).
+
+    Variables and layer weights created inside ``with name_scope("block"):``
+    get paths that start with ``block/``; scopes nest.  ``caller`` and
+    ``deduplicate`` follow Keras: re-entering the scope the same caller just
+    opened under the same name adds nothing; ``override_parent`` replaces the
+    enclosing scopes' path.
+
+    >>> with name_scope("outer"), name_scope("inner"):
+    ...     current_path()
+    'outer/inner'
+    """
+
+    def __init__(self, name, caller=None, deduplicate=True, override_parent=None):
+        if not isinstance(name, str) or "/" in name:
+            raise ValueError(f"name_scope: `name` must be a string without '/', received name={name!r}")
+        self.name, self.caller, self.deduplicate = name, caller, deduplicate
+        self.override_parent = override_parent
+        if override_parent is None and deduplicate and getattr(caller, "_parent_path", None) is not None:
+            self.override_parent = caller._parent_path
+        self._pushed = False
+
+    def __enter__(self):
+        stack = _state.setdefault("name_scopes", [])
+        top = stack[-1] if stack else None
+        if (self.deduplicate and top is not None and self.caller is not None
+                and top.caller is self.caller and top.name == self.name):
+            return self
+        stack.append(self)
+        self._pushed = True
+        return self
+
+    def __exit__(self, *exc_info):
+        if self._pushed:
+            _state["name_scopes"].pop()
+            self._pushed = False
+        return False
+
+
+def current_path() -> str:
+    """The path of the open name scopes, ``""`` outside any."""
+    parts: list[str] = []
+    for scope in _state.get("name_scopes", ()):
+        if scope.override_parent is not None:
+            parts = [part for part in scope.override_parent.split("/") if part]
+        parts.append(scope.name)
+    return "/".join(parts)
+
+
+def scoped_path(name: str) -> str:
+    """``name`` under the open name scopes (``block/dense/kernel`` inside ``name_scope("block")``)."""
+    prefix = current_path()
+    return f"{prefix}/{name}" if prefix else name
+
+
+@contextlib.contextmanager
+def device(device_name: str):
+    """Keras 3's ``keras.device``: places work on a device.  kerasette computes on the CPU
+    (numpy), so ``"cpu"`` and ``"cpu:N"`` are accepted and anything else is refused by name.
+
+    >>> with device("cpu:0"):
+    ...     pass
+    """
+    if not isinstance(device_name, str):
+        raise ValueError(f"device: `device_name` must be a string such as 'cpu:0', received {device_name!r}")
+    kind, _, index = device_name.lower().partition(":")
+    if kind != "cpu" or (index and not index.isdigit()):
+        raise ValueError(f"device: kerasette runs on the CPU only; device_name={device_name!r} is not "
+                         "available (use 'cpu' or 'cpu:0')")
+    previous = _state.get("device")
+    _state["device"] = f"cpu:{int(index or 0)}"
+    try:
+        yield
+    finally:
+        _state["device"] = previous

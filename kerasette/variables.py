@@ -29,7 +29,7 @@ class Variable(Tensor):
         array = backend.as_array(value, dtype=dtype or (None if backend.is_array(value) else backend.floatx()))
         super().__init__(array, requires_grad=trainable and array.dtype.kind in "fc")
         self.name = name
-        self.path = name
+        self.path = backend.scoped_path(name)
         self.trainable = trainable
         self.constraint = constraint
 

@@ -237,7 +237,7 @@ class Layer:
         variable = Variable(value, name=name or f"variable_{len(self._own_weights)}",
                             trainable=trainable, dtype=dtype,
                             constraint=constraints.get(constraint))
-        variable.path = f"{self.name}/{variable.name}"
+        variable.path = backend.scoped_path(f"{self.name}/{variable.name}")
         self._own_weights.append(variable)
         regularizer = regularizers.get(regularizer)
         if regularizer is not None:
