@@ -147,8 +147,9 @@ class CenterCrop(BaseImagePreprocessingLayer):
 class RandomCrop(BaseImagePreprocessingLayer):
     """Crops a random ``height`` x ``width`` window in training (one window for the whole batch, as Keras).
 
-    An image not larger than the target on both sides is centre-cropped to
-    the target's aspect ratio and resized; outside training the images pass
+    An image not larger than the target on both sides is cut from the corner
+    of the centred window of the target's aspect ratio and resized, as
+    Keras does; outside training the images pass
     unchanged (Keras 3's behaviour).
 
     >>> RandomCrop(2, 2, seed=0)(numpy.zeros((1, 4, 4, 3))).shape
@@ -176,10 +177,13 @@ class RandomCrop(BaseImagePreprocessingLayer):
             top = ops.cast(random.uniform((), 0.0, float(height - self.height + 1), seed=seed), "int32")
             left = ops.cast(random.uniform((), 0.0, float(width - self.width + 1), seed=seed), "int32")
             return {"top": top, "left": left, "size": (self.height, self.width)}
+        # Keras centres a window of the target's aspect ratio but then slices the target's size
+        # from its corner (clipped by the image) and resizes what it got
         crop_height = max(min(height, int(float(width * self.height) / self.width)), 1)
         crop_width = max(min(width, int(float(height * self.width) / self.height)), 1)
-        return {"top": int(float(height - crop_height) / 2), "left": int(float(width - crop_width) / 2),
-                "size": (crop_height, crop_width)}
+        top, left = int(float(height - crop_height) / 2), int(float(width - crop_width) / 2)
+        return {"top": top, "left": left,
+                "size": (min(self.height, height - top), min(self.width, width - left))}
 
     def transform_images(self, images, transformation, training=True):
         if not training:
