@@ -182,6 +182,8 @@ def row_windows(xp, padded_x, out_width):
     image row ``r`` and output column ``w`` (rows run across samples: the
     sample stride is padded_height image rows).
     """
+    if not padded_x.flags.c_contiguous:     # the strides below assume rows laid end to end
+        raise ValueError("row_windows needs a C-contiguous padded input (call xp.ascontiguousarray first)")
     batch, height, width, channels = padded_x.shape
     taps = width - out_width + 1
     step = padded_x.strides
