@@ -185,6 +185,22 @@ def _tile(b, node, x, repeats=()):
     return b.add("Tile", [x(0), b.int64s(repeats)])
 
 
+def _repeat(b, node, x, repeats=1, axis=0):
+    """numpy's repeat with one count: a new axis after ``axis`` expanded to ``repeats``, merged back."""
+    rank = len(node.inputs[0].shape)
+    if not isinstance(repeats, (int, numpy.integer)):
+        raise ExportError("ONNX export: repeat with a count per element is not supported")
+    axis = int(axis) % rank
+    shape = b.add("Shape", [x(0)])
+    size = b.add("Mul", [b.add("Slice", [shape, b.int64s([axis]), b.int64s([axis + 1])]), b.int64s([repeats])])
+    target = b.add("Concat", [b.add("Slice", [shape, b.int64s([0]), b.int64s([axis])]), size,
+                              b.add("Slice", [shape, b.int64s([axis + 1]), b.int64s([INT64_MAX])])], axis=0)
+    wide = [1] * (rank + 1)
+    wide[axis + 1] = int(repeats)
+    expanded = b.add("Expand", [b.add("Unsqueeze", [x(0), b.int64s([axis + 1])]), b.int64s(wide)])
+    return b.add("Reshape", [expanded, target])
+
+
 def _take(b, node, x, axis=0):
     return b.add("Gather", [x(0), x(1, "int64")], axis=int(axis))
 
@@ -402,7 +418,7 @@ CONVERTERS = {
     "clip": _clip, "cast": _cast, "where": _where,
     "zeros_like": _fill_like(0), "ones_like": _fill_like(1),
     "reshape": _reshape, "reshape_to": _reshape_to, "transpose": _transpose, "expand_dims": _expand_dims,
-    "squeeze": _squeeze, "concatenate": _concatenate, "stack": _stack, "tile": _tile, "take": _take,
+    "squeeze": _squeeze, "concatenate": _concatenate, "stack": _stack, "tile": _tile, "repeat": _repeat, "take": _take,
     "pad": _pad, "broadcast_to": _broadcast_to, "getitem": _getitem,
     "mean": _reduce("ReduceMean"), "sum": _reduce("ReduceSum", axes_as_input=True), "max": _reduce("ReduceMax"),
     "min": _reduce("ReduceMin"), "prod": _reduce("ReduceProd"),

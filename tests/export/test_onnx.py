@@ -74,3 +74,24 @@ def test_what_cannot_be_exported_is_named(tmp_path):
         model.export(tmp_path / "g.onnx", format="onnx")
     with pytest.raises(ValueError, match="TensorFlow"):
         model.export(tmp_path / "s", format="tf_saved_model")
+
+
+def _upsampling_and_conv3d():
+    i = k.Input((4, 4, 4, 2))
+    x = L.Conv3D(3, 2, padding="same")(i)
+    x = L.Reshape((4, 4, 12))(x)
+    x = L.UpSampling2D((2, 3))(x)
+    return k.Model(i, L.RepeatVector(2)(L.GlobalMaxPooling2D()(x)))
+
+
+def _separable_depthwise_attention():
+    i = k.Input((8, 8, 2))
+    x = L.SeparableConv2D(4, 3, padding="same", activation="relu")(i)
+    x = L.DepthwiseConv2D(3, depth_multiplier=2)(x)
+    x = L.Reshape((36, 8))(x)
+    return k.Model(i, L.Attention()([x, x]))
+
+
+@pytest.mark.parametrize("build", [_upsampling_and_conv3d, _separable_depthwise_attention])
+def test_more_layers(tmp_path, build):
+    test_onnxruntime_predicts_kerasettes_numbers_for_any_batch(tmp_path, build)

@@ -192,3 +192,43 @@ def test_stateful_layer_is_refused_by_name(tmp_path):
     model = k.Sequential([k.Input((TIME, FEATURES), batch_size=2), L.GRU(3, stateful=True, name="carry")])
     with pytest.raises(ExportError, match="layer 'carry'"):
         model.export(tmp_path / "m.onnx", format="onnx")
+
+
+def test_rnn_over_cells_and_a_stack_of_them(tmp_path):
+    k.utils.set_random_seed(0)
+    i = k.Input((TIME, FEATURES))
+    x = L.RNN(L.LSTMCell(3), return_sequences=True)(i)
+    x = L.RNN([L.GRUCell(4), L.SimpleRNNCell(2)])(x)
+    proto = _export_and_compare(tmp_path, k.Model(i, x))
+    assert [op for op in _ops(proto) if op in ("LSTM", "GRU", "RNN")] == ["LSTM", "GRU", "RNN"]
+
+
+def test_lstm_autoencoder_with_repeat_vector(tmp_path):
+    k.utils.set_random_seed(0)
+    i = k.Input((TIME, FEATURES))
+    code = L.LSTM(5)(i)
+    x = L.RepeatVector(TIME)(code)
+    x = L.LSTM(5, return_sequences=True, go_backwards=True)(x)
+    _export_and_compare(tmp_path, k.Model(i, L.TimeDistributed(L.Dense(FEATURES))(x)))
+
+
+def test_bidirectional_over_an_unknown_number_of_steps(tmp_path):
+    k.utils.set_random_seed(0)
+    model = k.Sequential([k.Input((None, FEATURES)), L.Bidirectional(L.GRU(3, return_sequences=True),
+                                                                     merge_mode="sum"), L.LSTM(2)])
+    rng = np.random.default_rng(0)
+    _randomize(model, rng)
+    path = model.export(tmp_path / "m.onnx", format="onnx", verbose=False)
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    for batch, time in ((1, 2), (3, 9)):
+        x = rng.standard_normal((batch, time, FEATURES)).astype("float32")
+        got = session.run(None, {session.get_inputs()[0].name: x})[0]
+        np.testing.assert_allclose(got, model.predict(x, verbose=0), atol=1e-5, rtol=1e-5)
+
+
+def test_recurrent_dropout_layer_exports_step_by_step(tmp_path):
+    """A layer with recurrent_dropout runs its cell step by step (no fused recurrence):
+    the export is the unrolled steps, with the same numbers."""
+    k.utils.set_random_seed(0)
+    proto = _export_and_compare(tmp_path, _single(L.GRU(3, recurrent_dropout=0.3)))
+    assert "GRU" not in _ops(proto)
