@@ -366,6 +366,29 @@ def _conv(b, node, x, strides, padding="valid", dilation_rate=None, groups=1, de
     return _channels_last(b, out, rank)
 
 
+def _conv_transpose(b, node, x, strides, padding="valid", output_padding=None, dilation_rate=None):
+    """ConvTranspose: its full output cut (or zero-extended at the end) to the window Keras keeps,
+    the forward convolution's padding of the output size."""
+    image = node.inputs[0]
+    rank, spatial = len(image.shape), len(strides)
+    kernel_shape = tuple(node.inputs[1].shape)
+    dilation_rate = tuple(dilation_rate or (1,) * spatial)
+    sizes, out_sizes = image.shape[1:-1], node.shape[1:-1]
+    if any(size is None for size in tuple(sizes) + tuple(out_sizes)):
+        raise ExportError("ONNX export: a transposed convolution over spatial sizes known only at run time")
+    _, pads = geometry(out_sizes, kernel_shape[:spatial], strides, dilation_rate, padding)
+    begins, ends, extra = [], [], []
+    for size, out, (before, _), k, s, d in zip(sizes, out_sizes, pads, kernel_shape, strides, dilation_rate):
+        end = s * (size - 1) + (k - 1) * d + 1 - before - out
+        begins.append(int(before))
+        ends.append(int(max(end, 0)))
+        extra.append(int(max(-end, 0)))
+    kernel = _weights(b, x, 1, (spatial + 1, spatial) + tuple(range(spatial)))
+    out = b.add("ConvTranspose", [_channels_first(b, x(0), rank), kernel], strides=[int(s) for s in strides],
+                dilations=[int(d) for d in dilation_rate], pads=begins + ends, output_padding=extra)
+    return _channels_last(b, out, rank)
+
+
 def _pool(op_type):
     def convert(b, node, x, pool_size, strides, padding="valid"):
         image = node.inputs[0]
@@ -423,6 +446,6 @@ CONVERTERS = {
     "mean": _reduce("ReduceMean"), "sum": _reduce("ReduceSum", axes_as_input=True), "max": _reduce("ReduceMax"),
     "min": _reduce("ReduceMin"), "prod": _reduce("ReduceProd"),
     "matmul": _matmul, "einsum": _einsum, "tensordot": _tensordot,
-    "conv": _conv, "max_pool": _pool("MaxPool"), "avg_pool": _pool("AveragePool"),
+    "conv": _conv, "conv_transpose": _conv_transpose, "max_pool": _pool("MaxPool"), "avg_pool": _pool("AveragePool"),
     "batch_normalization": _batch_normalization,
 }

@@ -95,3 +95,18 @@ def _separable_depthwise_attention():
 @pytest.mark.parametrize("build", [_upsampling_and_conv3d, _separable_depthwise_attention])
 def test_more_layers(tmp_path, build):
     test_onnxruntime_predicts_kerasettes_numbers_for_any_batch(tmp_path, build)
+
+
+@pytest.mark.parametrize("shape, transpose", [
+    ((7, 7, 2), lambda: L.Conv2DTranspose(3, 3, strides=2)),
+    ((6, 5, 2), lambda: L.Conv2DTranspose(2, (4, 3), strides=(2, 3), padding="same")),
+    ((6, 6, 2), lambda: L.Conv2DTranspose(2, 3, strides=3, padding="same", output_padding=2)),
+    ((6, 6, 2), lambda: L.Conv2DTranspose(2, 2, dilation_rate=2)),
+    ((7, 2), lambda: L.Conv1DTranspose(2, 5, strides=2, padding="same")),
+    ((3, 4, 3, 2), lambda: L.Conv3DTranspose(2, 3, strides=2, padding="same")),
+])
+def test_transposed_convolutions(tmp_path, shape, transpose):
+    def build():
+        i = k.Input(shape)
+        return k.Model(i, transpose()(i))
+    test_onnxruntime_predicts_kerasettes_numbers_for_any_batch(tmp_path, build)
