@@ -387,3 +387,28 @@ def test_integer_images_are_cast_to_the_compute_dtype():
     out = layers.RandomRotation(0.2, seed=0)(images)
     assert out.dtype == np.float32
     assert layers.Resizing(3, 3)(images).dtype == np.uint8
+
+
+@pytest.mark.parametrize("module", ["geometric", "geometric_affine", "geometric_warp"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+    target = importlib.import_module(f"kerasette.layers.preprocessing.image.{module}")
+    globs = {"numpy": np, "Input": kerasette.Input, **{name: getattr(layers, name) for name in GEOMETRIC}}
+    result = doctest.testmod(target, globs=globs, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_loads_a_keras_saved_model():
+    """A .keras file written by real Keras 3 with every geometric layer loads and predicts the same."""
+    path = os.path.join(os.path.dirname(FIXTURE), "keras_image_geometric_model.keras")
+    model = kerasette.saving.load_model(path)
+    names = [type(layer).__name__ for layer in model.layers]
+    assert names == ["InputLayer", "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
+                     "RandomPerspective", "RandomElasticTransform", "Pipeline", "RandomCrop", "Resizing",
+                     "Flatten", "Dense"]
+    np.testing.assert_allclose(model.predict(DATA["model.input"], verbose=0), DATA["model.predict"],
+                               rtol=1e-5, atol=1e-5)
+    pipeline = model.layers[7]
+    assert [type(layer).__name__ for layer in pipeline.layers] == ["CenterCrop", "Resizing"]
+    assert model.layers[2].factor == (-0.1, 0.1) and model.layers[2].seed == 2
