@@ -412,3 +412,45 @@ def test_loads_a_keras_saved_model():
     pipeline = model.layers[7]
     assert [type(layer).__name__ for layer in pipeline.layers] == ["CenterCrop", "Resizing"]
     assert model.layers[2].factor == (-0.1, 0.1) and model.layers[2].seed == 2
+
+
+@pytest.mark.parametrize("make", [
+    lambda: layers.RandomRotation((0.1, 0.1), fill_mode="constant"),
+    lambda: layers.RandomZoom((0.3, 0.3), (-0.2, -0.2)),
+    lambda: layers.RandomTranslation((0.2, 0.2), (-0.1, -0.1), fill_mode="wrap"),
+    lambda: layers.CenterCrop(4, 6),
+    lambda: layers.Resizing(5, 4),
+], ids=["rotation", "zoom", "translation", "center_crop", "resizing"])
+def test_unknown_image_sizes_in_a_graph(make):
+    """``Input((None, None, 3))``: sizes known only at run time give the eager numbers."""
+    images = _images(3)
+    layer = make()
+    inputs = kerasette.Input((None, None, 3))
+    model = kerasette.Model(inputs, layer(inputs))
+    np.testing.assert_allclose(np.asarray(model(images, training=True)), np.asarray(layer(images)), atol=1e-5)
+
+
+def test_unknown_image_sizes_random_warps_run():
+    images = _images(3)
+    for layer in (layers.RandomPerspective(seed=1), layers.RandomElasticTransform(value_range=(0, 1), seed=1),
+                  layers.RandomFlip(seed=1)):
+        inputs = kerasette.Input((None, None, 3))
+        model = kerasette.Model(inputs, layer(inputs))
+        out = np.asarray(model(images, training=True))
+        assert out.shape == images.shape and not np.array_equal(out, images)
+        np.testing.assert_array_equal(model.predict(images, verbose=0), images)
+    with pytest.raises(ValueError, match="fully defined height and width"):
+        layers.RandomCrop(4, 4)(kerasette.Input((None, None, 3)))
+
+
+@pytest.mark.parametrize("sigma", [0.4, 0.9, 1.3, 2.2])
+def test_elastic_blur_is_keras_gaussian_blur(sigma):
+    """The run-time-sigma blur matrices equal a zero-padded Gaussian blur of ``int(6 sigma) | 1`` taps."""
+    from kerasette import ops
+    field = np.random.default_rng(1).normal(size=(1, 12, 15, 1)).astype("float32")
+    size = int(6 * sigma) | 1
+    expected = np.asarray(ops.image.gaussian_blur(field, (size, size), (sigma, sigma)))[0, ..., 0]
+    blur = layers.RandomElasticTransform._blur_matrix
+    taps = np.arange(-11, 12, dtype="float32")
+    rows, cols = np.asarray(blur(12, np.float32(sigma), taps)), np.asarray(blur(15, np.float32(sigma), taps))
+    np.testing.assert_allclose(rows @ field[0, ..., 0] @ cols.T, expected, atol=1e-5)

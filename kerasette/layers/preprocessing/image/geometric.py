@@ -103,7 +103,9 @@ class CenterCrop(BaseImagePreprocessingLayer):
     """Takes the central ``height`` x ``width`` window (training and inference alike).
 
     An image smaller than the target is centre-cropped to the target's
-    aspect ratio and resized (bilinear) instead, as Keras' ``smart_resize``.
+    aspect ratio and resized (bilinear) instead, as Keras' ``smart_resize``
+    (for sizes known only at run time, in a graph, images must be at least
+    the target's size).
 
     >>> CenterCrop(2, 2)(numpy.arange(16.0).reshape(4, 4, 1))[..., 0]
     array([[ 5.,  6.],
@@ -122,8 +124,12 @@ class CenterCrop(BaseImagePreprocessingLayer):
         h_axis, w_axis = (1, 2) if self.data_format == "channels_last" else (2, 3)
         height, width = shape[h_axis], shape[w_axis]
         if not isinstance(height, int) or not isinstance(width, int):
-            raise ValueError(f"CenterCrop needs images of known height and width. Received: images.shape="
-                             f"{tuple(ops.core.shape_of(images))}")
+            # sizes known only at run time (a graph): the window is taken at the run-time centre
+            top = ops.floor_divide(ops.subtract(height, self.height), 2)
+            left = ops.floor_divide(ops.subtract(width, self.width), 2)
+            rows = ops.add(ops.arange(self.height, dtype="int32"), ops.cast(top, "int32"))
+            cols = ops.add(ops.arange(self.width, dtype="int32"), ops.cast(left, "int32"))
+            return ops.take(ops.take(images, rows, axis=h_axis), cols, axis=w_axis)
         if height >= self.height and width >= self.width:
             top, left = (height - self.height) // 2, (width - self.width) // 2
             key = [slice(None)] * 4

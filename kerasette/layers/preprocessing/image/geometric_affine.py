@@ -5,6 +5,9 @@ every step of a compiled model), builds Keras' 8-number transforms
 (output pixel -> input pixel) and samples with ``fill_mode`` (``"reflect"``,
 ``"wrap"``, ``"constant"``, ``"nearest"``) and ``interpolation``
 (``"bilinear"``, ``"nearest"``).  Outside training they are the identity.
+The sampling is written with ops on run-time sizes (``sample``), so images of
+unknown height and width (``Input((None, None, 3))``) work in graphs too;
+its numbers are those of ``ops.image.affine_transform``.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ __all__ = ["RandomRotation", "RandomZoom", "RandomTranslation"]
 
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 INTERPOLATIONS = ("nearest", "bilinear")
+ORDERS = {"nearest": 0, "bilinear": 1}
 
 
 def check_fill_and_interpolation(fill_mode, interpolation):
@@ -50,6 +54,47 @@ def factor_range(factor, name, open_low):
     return -abs(factor), abs(factor)
 
 
+def channels_last(images, data_format):
+    return images if data_format == "channels_last" else ops.transpose(images, (0, 2, 3, 1))
+
+
+def back_to_format(images, data_format):
+    return images if data_format == "channels_last" else ops.transpose(images, (0, 3, 1, 2))
+
+
+def sample(images, rows, cols, interpolation, fill_mode, fill_value):
+    """Channels-last ``images`` (B, H, W, C) read at float ``rows``/``cols`` (B, H, W) with
+    ``ops.image.map_coordinates`` (order 0 or 1); sizes may be known only at run time."""
+    batch, height, width, channels = ops.shape(images)
+    target = (batch, height, width, channels)
+    rows, cols = ops.expand_dims(rows, -1), ops.expand_dims(cols, -1)
+    dtype = ops.dtype(rows)
+    grid_b = ops.reshape(ops.arange(batch, dtype=dtype), (-1, 1, 1, 1))
+    grid_c = ops.reshape(ops.arange(channels, dtype=dtype), (1, 1, 1, -1))
+    coordinates = ops.stack([ops.broadcast_to(grid_b, target), ops.broadcast_to(rows, target),
+                             ops.broadcast_to(cols, target),
+                             ops.broadcast_to(ops.add(ops.multiply(rows, 0.0), grid_c), target)], axis=0)
+    out = ops.image.map_coordinates(images, coordinates, ORDERS[interpolation], fill_mode, fill_value)
+    return ops.cast(out, ops.dtype(images))
+
+
+def pixel_grid(height, width):
+    """Row and column indices, float32, shaped ``(1, H, 1)`` and ``(1, 1, W)``."""
+    return (ops.reshape(ops.arange(height, dtype="float32"), (1, -1, 1)),
+            ops.reshape(ops.arange(width, dtype="float32"), (1, 1, -1)))
+
+
+def affine_warp(images, transform, interpolation, fill_mode, fill_value, data_format):
+    """``images`` (4-d) warped by Keras' ``(batch, 8)`` affine transforms (output pixel -> input pixel)."""
+    batch = channels_last(images, data_format)
+    _, height, width, _ = ops.shape(batch)
+    t = [ops.reshape(ops.cast(transform[:, i], "float32"), (-1, 1, 1)) for i in range(6)]
+    rows, cols = pixel_grid(height, width)
+    in_rows = ops.add(ops.add(ops.multiply(rows, t[4]), ops.multiply(cols, t[3])), t[5])
+    in_cols = ops.add(ops.add(ops.multiply(rows, t[1]), ops.multiply(cols, t[0])), t[2])
+    return back_to_format(sample(batch, in_rows, in_cols, interpolation, fill_mode, fill_value), data_format)
+
+
 def _image_size(images, data_format):
     shape = ops.shape(images)
     return (shape[1], shape[2]) if data_format == "channels_last" else (shape[2], shape[3])
@@ -68,9 +113,7 @@ class _AffineLayer(BaseImagePreprocessingLayer):
         self._make_seed_generator(seed)
 
     def _warp(self, images, transform, interpolation):
-        return ops.image.affine_transform(images, ops.cast(transform, "float32"), interpolation=interpolation,
-                                          fill_mode=self.fill_mode, fill_value=self.fill_value,
-                                          data_format=self.data_format)
+        return affine_warp(images, transform, interpolation, self.fill_mode, self.fill_value, self.data_format)
 
     def _common_config(self):
         return {"fill_mode": self.fill_mode, "interpolation": self.interpolation, "seed": self.seed,

@@ -12,35 +12,11 @@ import numbers
 
 from .... import ops, random
 from .base import BaseImagePreprocessingLayer
-from .geometric_affine import INTERPOLATIONS
+from .geometric_affine import INTERPOLATIONS, back_to_format, channels_last, pixel_grid, sample
 
 __all__ = ["RandomPerspective", "RandomElasticTransform"]
 
 ELASTIC_FILL_MODES = ("constant", "nearest", "wrap", "mirror", "reflect")
-ORDERS = {"nearest": 0, "bilinear": 1}
-
-
-def _channels_last(images, data_format):
-    return images if data_format == "channels_last" else ops.transpose(images, (0, 2, 3, 1))
-
-
-def _back(images, data_format):
-    return images if data_format == "channels_last" else ops.transpose(images, (0, 3, 1, 2))
-
-
-def sample(images, rows, cols, interpolation, fill_mode, fill_value):
-    """Channels-last ``images`` (B, H, W, C) read at float ``rows``/``cols`` (B, H, W)."""
-    batch, height, width, channels = ops.shape(images)
-    target = (batch, height, width, channels)
-    rows, cols = ops.expand_dims(rows, -1), ops.expand_dims(cols, -1)
-    dtype = ops.dtype(rows)
-    grid_b = ops.reshape(ops.arange(batch, dtype=dtype), (-1, 1, 1, 1))
-    grid_c = ops.reshape(ops.arange(channels, dtype=dtype), (1, 1, 1, -1))
-    coordinates = ops.stack([ops.broadcast_to(grid_b, target), ops.broadcast_to(rows, target),
-                             ops.broadcast_to(cols, target),
-                             ops.broadcast_to(ops.add(ops.multiply(rows, 0.0), grid_c), target)], axis=0)
-    out = ops.image.map_coordinates(images, coordinates, ORDERS[interpolation], fill_mode, fill_value)
-    return ops.cast(out, ops.dtype(images))
 
 
 def _check_unit(value, name):
@@ -55,6 +31,16 @@ def _check_unit(value, name):
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value <= 1:
         raise ValueError(message)
     return 0.0 if value == 0 else max(-abs(value), 0), abs(value)
+
+
+def image_size(images, data_format):
+    """``(height, width)`` of a 4-d batch: ints, or run-time nodes in a graph where unknown."""
+    shape = ops.shape(images)
+    return (shape[1], shape[2]) if data_format == "channels_last" else (shape[2], shape[3])
+
+
+def _float(size):
+    return float(size) if isinstance(size, int) else ops.cast(size, "float32")
 
 
 def _apply_where(flags, warped, images):
@@ -90,8 +76,7 @@ class RandomPerspective(BaseImagePreprocessingLayer):
         self._make_seed_generator(seed)
 
     def _size(self, images):
-        shape = ops.core.shape_of(images)
-        return (shape[1], shape[2]) if self.data_format == "channels_last" else (shape[2], shape[3])
+        return image_size(images, self.data_format)
 
     def get_random_transformation(self, data, training=True, seed=None):
         if not training:
@@ -104,8 +89,10 @@ class RandomPerspective(BaseImagePreprocessingLayer):
         threshold = random.uniform((batch,), 0.0, 1.0, seed=seed)
         moves = random.uniform((batch, 4, 2), -0.5 * self.scale, 0.5 * self.scale, seed=seed,
                                dtype=self.compute_dtype)
-        corners = ops.convert_to_tensor([[0.0, 0.0], [width - 1, 0.0], [0.0, height - 1],
-                                         [width - 1, height - 1]], dtype=self.compute_dtype)
+        right, bottom = ops.subtract(_float(width), 1.0), ops.subtract(_float(height), 1.0)
+        zero = ops.multiply(right, 0.0)
+        corners = ops.cast(ops.stack([ops.stack([zero, zero]), ops.stack([right, zero]), ops.stack([zero, bottom]),
+                                      ops.stack([right, bottom])]), self.compute_dtype)
         start_points = ops.add(ops.zeros_like(moves), corners)
         return {"apply_perspective": ops.less(threshold, probability), "start_points": start_points,
                 "end_points": ops.add(start_points, ops.multiply(start_points, moves))}
@@ -129,13 +116,12 @@ class RandomPerspective(BaseImagePreprocessingLayer):
         height, width = self._size(images)
         t = self._homography(transformation["start_points"], transformation["end_points"])
         t = [ops.reshape(t[:, i], (-1, 1, 1)) for i in range(8)]
-        y = ops.reshape(ops.arange(height, dtype="float32"), (1, -1, 1))
-        x = ops.reshape(ops.arange(width, dtype="float32"), (1, 1, -1))
+        y, x = pixel_grid(height, width)
         denominator = t[6] * x + t[7] * y + 1.0
         in_x = (t[0] * x + t[1] * y + t[2]) / denominator
         in_y = (t[3] * x + t[4] * y + t[5]) / denominator
-        batch = _channels_last(images, self.data_format)
-        warped = _back(sample(batch, in_y, in_x, interpolation, "constant", self.fill_value), self.data_format)
+        batch = channels_last(images, self.data_format)
+        warped = back_to_format(sample(batch, in_y, in_x, interpolation, "constant", self.fill_value), self.data_format)
         return _apply_where(transformation["apply_perspective"], warped, images)
 
     def get_config(self):
@@ -178,8 +164,7 @@ class RandomElasticTransform(BaseImagePreprocessingLayer):
         self._make_seed_generator(seed)
 
     def _size(self, images):
-        shape = ops.core.shape_of(images)
-        return (shape[1], shape[2]) if self.data_format == "channels_last" else (shape[2], shape[3])
+        return image_size(images, self.data_format)
 
     def get_random_transformation(self, data, training=True, seed=None):
         if not training or self.scale[1] == 0 or self.factor[1] == 0:
@@ -195,39 +180,38 @@ class RandomElasticTransform(BaseImagePreprocessingLayer):
         return {"apply_transform": ops.less(threshold, probability), "distortion_factor": distortion,
                 "noise": noise}
 
-    def _blur_matrix(self, size, sigma, max_half):
-        """``(size, size)`` zero-padded Gaussian blur of ``int(6 sigma) | 1`` taps, sigma known at run time."""
+    @staticmethod
+    def _blur_matrix(size, sigma, taps):
+        """``(size, size)`` zero-padded Gaussian blur of ``int(6 sigma) | 1`` taps (sigma known at run
+        time); ``taps`` spans every distance the kernel can reach."""
         half = ops.floor(ops.divide(ops.floor(ops.multiply(sigma, 6.0)), 2.0))
-        taps = ops.arange(-max_half, max_half + 1, dtype="float32")
         safe = ops.maximum(sigma, 1e-6)
 
         def weight(d):
             inside = ops.cast(ops.less_equal(ops.abs(d), half), "float32")
             return ops.multiply(ops.exp(ops.multiply(ops.square(ops.divide(d, safe)), -0.5)), inside)
-        norm = ops.sum(weight(taps))
         index = ops.arange(size, dtype="float32")
         distance = ops.subtract(ops.reshape(index, (-1, 1)), ops.reshape(index, (1, -1)))
-        return ops.divide(weight(distance), norm)
+        return ops.divide(weight(distance), ops.sum(weight(taps)))
 
     def _transform_images(self, images, transformation, interpolation):
         if transformation is None:
             return images
         height, width = self._size(images)
         factor = transformation["distortion_factor"]
-        alpha = ops.multiply(factor, max(height, width) * 0.1)
-        sigma = ops.multiply(factor, min(height, width) * 0.05)
-        max_half = int(6 * min(height, width) * 0.05 * self.scale[1]) // 2
-        blur_h = self._blur_matrix(height, sigma, max_half)
-        blur_w = self._blur_matrix(width, sigma, max_half)
+        alpha = ops.multiply(ops.multiply(factor, ops.maximum(_float(height), _float(width))), 0.1)
+        sigma = ops.multiply(ops.multiply(factor, ops.minimum(_float(height), _float(width))), 0.05)
+        # 3 sigma <= 0.15 * min(H, W): every tap lies within +-(H - 1)
+        taps = ops.arange(ops.subtract(1, height), height, dtype="float32")
         noise = ops.multiply(transformation["noise"], sigma)
         # blurred = B_h @ noise @ B_w^T for each field and image
-        blurred = ops.einsum("ij,fbjk,lk->fbil", blur_h, noise, blur_w)
-        rows = ops.add(ops.reshape(ops.arange(height, dtype="float32"), (1, -1, 1)),
-                       ops.multiply(blurred[1], alpha))
-        cols = ops.add(ops.reshape(ops.arange(width, dtype="float32"), (1, 1, -1)),
-                       ops.multiply(blurred[0], alpha))
-        batch = _channels_last(images, self.data_format)
-        warped = _back(sample(batch, rows, cols, interpolation, self.fill_mode, self.fill_value), self.data_format)
+        blurred = ops.einsum("ij,fbjk,lk->fbil", self._blur_matrix(height, sigma, taps), noise,
+                             self._blur_matrix(width, sigma, taps))
+        rows, cols = pixel_grid(height, width)
+        rows = ops.add(rows, ops.multiply(blurred[1], alpha))
+        cols = ops.add(cols, ops.multiply(blurred[0], alpha))
+        batch = channels_last(images, self.data_format)
+        warped = back_to_format(sample(batch, rows, cols, interpolation, self.fill_mode, self.fill_value), self.data_format)
         images = _apply_where(transformation["apply_transform"], warped, images)
         images = ops.clip(images, self.value_range[0], self.value_range[1])
         return ops.cast(images, self.compute_dtype)
