@@ -96,6 +96,10 @@ class Builder:
         self._names: dict = {}
         self._counts: dict = {}
         self.consumers: dict = {}
+        #: value -> the same value with its time axis (1) flipped, where both exist
+        self.reversals: dict = {}
+        #: recurrent nodes a Bidirectional's backward layer may join (onnx_recurrent)
+        self.recurrent_forward: dict = {}
 
     def fresh(self, base: str) -> str:
         base = base.replace(":", "_") or "value"

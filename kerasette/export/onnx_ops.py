@@ -223,7 +223,11 @@ def _broadcast_to(b, node, x, shape=()):
 
 
 def _getitem(b, node, x, key=()):
-    return apply_key(b, x(0), key, len(node.inputs[0].shape))
+    rank = len(node.inputs[0].shape)
+    if x(0) in b.reversals and rank >= 2 and \
+            expand_ellipsis(key, rank) == ((None, None, None), (None, None, -1)) + ((None, None, None),) * (rank - 2):
+        return b.reversals[x(0)]     # flipping back what was flipped (Bidirectional's backward sequence)
+    return apply_key(b, x(0), key, rank)
 
 
 def apply_key(b, value, key, rank) -> str:

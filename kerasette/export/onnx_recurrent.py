@@ -21,8 +21,11 @@ the hidden states, the last row's h and c) are answered piece by piece;
 anything that would need an unknown piece is refused, naming the layer.
 A masked sequence (``mask_zero``, ``Masking``) is refused: ONNX's nodes
 take a length per sequence, not a mask per step. ``go_backwards`` is the
-layer's own flip of the input (a Slice), ``Bidirectional`` two nodes and
-the merge.
+layer's own flip of the input (a Slice). A ``Bidirectional`` layer (a
+backward layer like the forward one, reading the flipped input, both from
+zero states) is one node with ``direction="bidirectional"``: the backward
+layer joins its forward layer's node, and the flip back of its sequence is
+the node's reverse half itself.
 """
 from __future__ import annotations
 
@@ -79,8 +82,8 @@ def _op(value, name):
 
 
 def _input_projection(b, xw, permutation, dtype):
-    """(X, W, Wb) of the ONNX node: ``x``, the kernel and the input bias when ``xw`` is
-    ``x @ kernel (+ bias)`` with weights, else ``xw`` and a permutation matrix."""
+    """(X, W, Wb, x) of the ONNX node: ``x``'s value, the kernel and the input bias when ``xw``
+    is ``x @ kernel (+ bias)`` with weights, else ``xw``'s and a permutation matrix (x None)."""
     width = len(permutation)
     product, bias = xw, numpy.zeros(width, dtype)
     if _op(xw, "add"):
@@ -93,8 +96,16 @@ def _input_projection(b, xw, permutation, dtype):
         kernel = folded_constant(product.inputs[1])
         x = product.inputs[0]
         if kernel is not None and kernel.ndim == 2 and isinstance(x, Node) and len(x.shape) == 3:
-            return b.name_of(x), kernel[:, permutation].T[None].astype(dtype), bias.astype(dtype)
-    return b.name_of(xw), numpy.eye(width, dtype=dtype)[permutation][None], numpy.zeros(width, dtype)
+            return b.name_of(x), kernel[:, permutation].T[None].astype(dtype), bias.astype(dtype), x
+    return b.name_of(xw), numpy.eye(width, dtype=dtype)[permutation][None], numpy.zeros(width, dtype), None
+
+
+def _flipped(value):
+    """The node whose time-reversal ``value`` is (``x[:, ::-1]``, go_backwards' flip), else None."""
+    if _op(value, "getitem") and len(value.inputs[0].shape) == 3 and \
+            expand_ellipsis(tuple(value.attrs.get("key", ())), 3) == (_FULL, (None, None, -1), _FULL):
+        return value.inputs[0]
+    return None
 
 
 def _activations(cell, activation, recurrent_activation):
@@ -125,7 +136,7 @@ def recurrence(b, node, x, owner="", **attrs):
     kernel = folded_constant(node.inputs[1])
     if kernel is None:
         raise ExportError(f"ONNX export: {where}: a recurrent kernel computed in the graph is not supported")
-    sequence, w, input_bias = _input_projection(b, node.inputs[0], permutation, dtype)
+    sequence, w, input_bias, source = _input_projection(b, node.inputs[0], permutation, dtype)
     recurrent_bias = numpy.zeros(len(permutation), dtype)
     if attrs.get("has_bias"):
         value = folded_constant(node.inputs[3])
@@ -135,19 +146,68 @@ def recurrence(b, node, x, owner="", **attrs):
     extra = _activations(cell, attrs.get("activation", "tanh"), attrs.get("recurrent_activation", "sigmoid"))
     if cell == "gru":
         extra["linear_before_reset"] = int(attrs.get("reset_after", True))
+    weights = (w, kernel[:, permutation].T[None].astype(dtype), numpy.concatenate([input_bias, recurrent_bias])[None])
+    count = 3 if cell == "lstm" else 2
+    zero_state = _is_zeros(node.inputs[2])
+    pairing = (cell, units, repr(sorted(extra.items())), dtype.str)
+    if zero_state and source is not None and _flipped(source) is not None:
+        first = b.recurrent_forward.pop((id(_flipped(source)),) + pairing, None)
+        if first is not None:
+            outputs = _bidirectional(b, first, weights, count)
+            return _packed(b, node, cell, units, where, outputs, flipped=True)
     inputs = [b.add("Transpose", [sequence], perm=[1, 0, 2]),                 # (time, batch, features)
-              b.constant(w, name_hint="W"), b.constant(kernel[:, permutation].T[None].astype(dtype), name_hint="R"),
-              b.constant(numpy.concatenate([input_bias, recurrent_bias])[None], name_hint="B"), ""]
-    state0 = node.inputs[2]
-    if not _is_zeros(state0):
+              b.constant(weights[0], name_hint="W"), b.constant(weights[1], name_hint="R"),
+              b.constant(weights[2], name_hint="B"), ""]
+    if not zero_state:
         state = x(2, dtype)
         for start in range(2 if cell == "lstm" else 1):
             part = b.add("Slice", [state, b.int64s([start * units]), b.int64s([(start + 1) * units]),
                                    b.int64s([1])])
             inputs.append(b.add("Unsqueeze", [part, b.int64s([0])]))
-    outputs = b.add(_OP[cell], inputs, outputs=3 if cell == "lstm" else 2, hidden_size=units, **extra)
-    # Y (time, 1, batch, units) -> (batch, time, units); Y_h, Y_c (1, batch, units) -> (batch, units)
+    outputs = b.add(_OP[cell], inputs, outputs=count, hidden_size=units, **extra)
+    if zero_state and source is not None:
+        # a Bidirectional's backward layer (the same source, flipped) may join this node
+        b.recurrent_forward[(id(source),) + pairing] = (b.nodes[-1], weights)
+    return _packed(b, node, cell, units, where, outputs)
+
+
+def _bidirectional(b, first, weights, count):
+    """The forward node ``first`` made bidirectional with the backward layer's ``weights``:
+    ONNX's own ``direction="bidirectional"`` node. Its forward half keeps the old output
+    names (what already reads them is unchanged); returns the reverse half's outputs."""
+    old, forward_weights = first
+    index = next(i for i, candidate in enumerate(b.nodes) if candidate is old)
+    fused = [b.constant(numpy.concatenate([f, r]), name_hint=hint)
+             for f, r, hint in zip(forward_weights, weights, ("W", "R", "B"))]
+    both = [b.fresh(name + "_both") for name in old.output]
+    attributes = {a.name: b.helper.get_attribute_value(a) for a in old.attribute}
+    for name in ("activations", "activation_alpha", "activation_beta"):   # one list per direction
+        if name in attributes:
+            attributes[name] = list(attributes[name]) * 2
+    node = b.helper.make_node(old.op_type, [old.input[0]] + fused + list(old.input[4:]), both,
+                              name=old.name, **dict(attributes, direction="bidirectional"))
+    halves, reverse = [], []
+    for position, (name, forward_name) in enumerate(zip(both, old.output)):
+        axis = 1 if position == 0 else 0          # Y (time, direction, batch, units); Y_h, Y_c (direction, ...)
+        reverse.append(b.fresh("reverse"))
+        for direction, target in ((0, forward_name), (1, reverse[-1])):
+            halves.append(b.helper.make_node("Slice", [name, b.int64s([direction]), b.int64s([direction + 1]),
+                                                       b.int64s([axis])], [target], name=b.fresh("n_Slice")))
+    b.nodes[index:index + 1] = [node] + halves
+    return reverse
+
+
+def _packed(b, node, cell, units, where, outputs, flipped=False):
+    """The layer's ``Packed`` states from its ONNX node's outputs: Y (time, 1, batch, units)
+    -> (batch, time, units); Y_h, Y_c (1, batch, units) -> (batch, units). ``flipped``: the
+    reverse half of a bidirectional node, whose Y runs in the input's time order, while the
+    layer's own (go_backwards) order is flipped; the flip is remembered, so that flipping it
+    back (Bidirectional does) is the node's Y itself."""
     hidden = b.add("Transpose", [b.add("Squeeze", [outputs[0], b.int64s([1])])], perm=[1, 0, 2])
+    if flipped:
+        in_order = hidden
+        hidden = apply_key(b, in_order, (_FULL, (None, None, -1), _FULL), 3)
+        b.reversals[hidden] = in_order
     last_h = b.add("Squeeze", [outputs[1], b.int64s([0])])
     pieces = [Piece(units, "seq", hidden, last_h)]
     if cell == "lstm":

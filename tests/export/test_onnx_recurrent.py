@@ -139,14 +139,53 @@ def test_bidirectional(tmp_path, merge_mode, return_sequences):
     i = k.Input((TIME, FEATURES))
     out = L.Bidirectional(L.LSTM(3, return_sequences=return_sequences), merge_mode=merge_mode)(i)
     proto = _export_and_compare(tmp_path, k.Model(i, out))
-    assert _ops(proto).count("LSTM") == 2   # forward, and backward over the flipped input
+    # one ONNX node runs both directions; the backward sequence is not flipped twice
+    _, attributes = _node(proto, "LSTM")
+    assert attributes["direction"] == b"bidirectional"
+    assert _flips(proto) == 0
+
+
+def _flips(proto):
+    """Slices with a negative step (a flip of the time axis)."""
+    weights = {t.name: onnx.numpy_helper.to_array(t) for t in proto.graph.initializer}
+    return sum(1 for node in proto.graph.node if node.op_type == "Slice" and len(node.input) == 5
+               and (weights[node.input[4]] < 0).any())
+
+
+def test_bidirectional_with_a_different_backward_layer_is_two_nodes(tmp_path):
+    k.utils.set_random_seed(0)
+    i = k.Input((TIME, FEATURES))
+    out = L.Bidirectional(L.LSTM(3, return_sequences=True), backward_layer=L.LSTM(
+        2, return_sequences=True, go_backwards=True))(i)
+    proto = _export_and_compare(tmp_path, k.Model(i, out))
+    assert _ops(proto).count("LSTM") == 2
+
+
+def test_two_bidirectional_layers(tmp_path):
+    k.utils.set_random_seed(0)
+    i = k.Input((TIME, FEATURES))
+    x = L.Bidirectional(L.GRU(3, return_sequences=True, reset_after=False))(i)
+    x = L.Bidirectional(L.LSTM(2, return_sequences=True), merge_mode="ave")(x)
+    proto = _export_and_compare(tmp_path, k.Model(i, L.Bidirectional(L.SimpleRNN(2))(x)))
+    assert [op for op in _ops(proto) if op in ("LSTM", "GRU", "RNN")] == ["GRU", "LSTM", "RNN"]
+    assert _flips(proto) == 0
+
+
+def test_bidirectional_return_state(tmp_path):
+    k.utils.set_random_seed(0)
+    i = k.Input((TIME, FEATURES))
+    out = L.Bidirectional(L.LSTM(3, return_state=True))(i)
+    proto = _export_and_compare(tmp_path, k.Model(i, out))
+    assert _ops(proto).count("LSTM") == 1
 
 
 @pytest.mark.parametrize("kind", ["gru", "simple_rnn"])
 def test_bidirectional_gru_and_simple_rnn(tmp_path, kind):
     k.utils.set_random_seed(0)
     i = k.Input((TIME, FEATURES))
-    _export_and_compare(tmp_path, k.Model(i, L.Bidirectional(LAYERS[kind](return_sequences=True))(i)))
+    proto = _export_and_compare(tmp_path, k.Model(i, L.Bidirectional(LAYERS[kind](return_sequences=True))(i)))
+    _, attributes = _node(proto, ONNX_OP[kind])
+    assert attributes["direction"] == b"bidirectional" and _flips(proto) == 0
 
 
 def test_stacked_embedding_lstm_gru_dense(tmp_path):
