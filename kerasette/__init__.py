@@ -20,6 +20,7 @@ from .version import __version__, version
 
 from . import applications  # the top floor: image models over models and layers
 from . import export  # noqa: F401  (the top floor: model.export(format="onnx") registers here)
+from . import distribution  # noqa: F401  (keras.distribution: data parallel over MPI, mpi4py imported lazily)
 
 
 # keras.utils offers keras.saving's registration and serialization functions too; utils sits on
@@ -114,7 +115,7 @@ keras = sys.modules[__name__]
 __all__ = [
     "activations", "backend", "callbacks", "config", "constraints", "datasets", "engine", "initializers", "layers",
     "losses", "metrics", "models", "ops", "optimizers", "primitives", "random", "regularizers", "saving",
-    "utils", "applications", "visualization",
+    "utils", "applications", "visualization", "distribution",
     "Tensor", "no_grad", "enable_grad", "Input", "Layer", "Model", "Sequential", "Variable", "__version__", "version",
     "dtype_policies", "mixed_precision", "operations", "DTypePolicy", "FloatDTypePolicy", "KerasTensor",
     "Initializer", "InputSpec", "Loss", "Metric", "Function", "Operation", "Optimizer", "Regularizer",

@@ -162,7 +162,7 @@ class ProgramBuilder:
         backend.tune_memory_allocator()
         with engine.Graph().as_default():
             inputs = self._input_placeholders(xs)
-            outputs, call_losses, records = self._trace_all(inputs, training=(kind == "train"),
+            outputs, call_losses, records = self._trace_all(inputs, training=kind in ("train", "train_replica"),
                                                             capture_metrics=(kind != "predict"))
             if kind == "predict":
                 program = engine.Program(outputs, inputs)
@@ -180,6 +180,13 @@ class ProgramBuilder:
                 # a loss a layer added may sum over the batch, and the captured metric
                 # values need not have a batch axis: neither splits into shards
                 shardable = not records and not call_losses
+                if kind == "train_replica":   # data parallel over MPI: data_parallel.py
+                    from .data_parallel import build_replica_step
+                    program = build_replica_step(self, total, loss_fetches, outputs, metric_nodes, feeds, records,
+                                                 _all_layers(self))
+                    program.output_shapes = [tuple(node.shape) for node in outputs]
+                    self._programs[signature] = program
+                    return program
                 updates = []
                 if kind == "train":
                     if shardable and self.trainable_weights and self._should_shard(loss_fetches + outputs):

