@@ -105,6 +105,9 @@ for _module, _names in ((config, ("dtype_policy", "set_dtype_policy")),
         _module.__all__.extend(n for n in _names if n not in _module.__all__)
 del _module, _names
 
+# keras.tree (nested structures) lives on the utils floor
+from .utils import tree  # noqa: E402
+
 # keras.name_scope and keras.device (variable-path scopes; placement, CPU only) live in backend
 name_scope = backend.name_scope
 device = backend.device
@@ -119,5 +122,5 @@ __all__ = [
     "Tensor", "no_grad", "enable_grad", "Input", "Layer", "Model", "Sequential", "Variable", "__version__", "version",
     "dtype_policies", "mixed_precision", "operations", "DTypePolicy", "FloatDTypePolicy", "KerasTensor",
     "Initializer", "InputSpec", "Loss", "Metric", "Function", "Operation", "Optimizer", "Regularizer",
-    "name_scope", "device",
+    "name_scope", "device", "tree",
 ]
