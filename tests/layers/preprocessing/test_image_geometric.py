@@ -454,3 +454,25 @@ def test_elastic_blur_is_keras_gaussian_blur(sigma):
     taps = np.arange(-11, 12, dtype="float32")
     rows, cols = np.asarray(blur(12, np.float32(sigma), taps)), np.asarray(blur(15, np.float32(sigma), taps))
     np.testing.assert_allclose(rows @ field[0, ..., 0] @ cols.T, expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("fill_mode", ["constant", "nearest", "wrap", "mirror", "reflect"])
+@pytest.mark.parametrize("interpolation", ["nearest", "bilinear"])
+def test_sampling_matches_map_coordinates(fill_mode, interpolation):
+    """The layers' per-pixel gather equals ops.image.map_coordinates (scipy's fill rules), far outside too."""
+    from kerasette import ops
+    from kerasette.layers.preprocessing.image.geometric_affine import sample
+    rng = np.random.default_rng(3)
+    images = rng.uniform(0, 1, (2, 5, 7, 3)).astype("float32")
+    rows = rng.uniform(-12, 17, (2, 5, 7)).astype("float32")
+    cols = rng.uniform(-15, 22, (2, 5, 7)).astype("float32")
+    rows[0, 0, :3] = [-1.5, 2.5, 4.0]            # halves and whole numbers
+    target = images.shape
+    grid_b = np.broadcast_to(np.arange(2, dtype="float32").reshape(-1, 1, 1, 1), target)
+    grid_c = np.broadcast_to(np.arange(3, dtype="float32").reshape(1, 1, 1, -1), target)
+    coordinates = np.stack([grid_b, np.broadcast_to(rows[..., None], target),
+                            np.broadcast_to(cols[..., None], target), grid_c])
+    expected = ops.image.map_coordinates(images, coordinates, {"nearest": 0, "bilinear": 1}[interpolation],
+                                         fill_mode, 0.75)
+    out = sample(images, rows, cols, interpolation, fill_mode, 0.75)
+    np.testing.assert_allclose(np.asarray(out), np.asarray(expected), atol=2e-6)

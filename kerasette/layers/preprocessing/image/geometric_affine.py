@@ -62,20 +62,62 @@ def back_to_format(images, data_format):
     return images if data_format == "channels_last" else ops.transpose(images, (0, 3, 1, 2))
 
 
+def _fold(index, size, fill_mode):
+    """Integer pixel ``index`` brought inside ``[0, size)`` by ``fill_mode`` (scipy's rules, as Keras)."""
+    if fill_mode == "nearest":
+        index = ops.clip(index, 0, ops.subtract(size, 1))
+    elif fill_mode == "wrap":
+        index = ops.mod(index, size)
+    elif fill_mode == "mirror":
+        period = ops.maximum(ops.subtract(size, 1), 1)
+        folded = ops.abs(ops.subtract(ops.mod(ops.add(index, period), ops.multiply(period, 2)), period))
+        index = ops.where(ops.equal(size, 1), ops.zeros_like(index), folded)
+    elif fill_mode == "reflect":
+        period = ops.multiply(size, 2)
+        twice = ops.add(ops.multiply(index, 2), ops.add(period, 1))
+        index = ops.floor_divide(ops.subtract(ops.abs(ops.subtract(ops.mod(twice, ops.multiply(period, 2)), period)),
+                                              1), 2)
+    return ops.clip(index, 0, ops.subtract(size, 1))
+
+
+def _nodes(coordinate, interpolation):
+    """``[(integer index, weight)]``: one node (nearest, halves away from zero) or two (linear)."""
+    if interpolation == "nearest":
+        rounded = ops.where(ops.greater_equal(coordinate, 0.0), ops.floor(ops.add(coordinate, 0.5)),
+                            ops.ceil(ops.subtract(coordinate, 0.5)))
+        return [(ops.cast(rounded, "int32"), None)]
+    low = ops.floor(coordinate)
+    upper = ops.subtract(coordinate, low)
+    low = ops.cast(low, "int32")
+    return [(low, ops.subtract(1.0, upper)), (ops.add(low, 1), upper)]
+
+
 def sample(images, rows, cols, interpolation, fill_mode, fill_value):
-    """Channels-last ``images`` (B, H, W, C) read at float ``rows``/``cols`` (B, H, W) with
-    ``ops.image.map_coordinates`` (order 0 or 1); sizes may be known only at run time."""
+    """Channels-last ``images`` (B, H, W, C) read at float ``rows``/``cols`` (B, H, W): nearest or
+    bilinear, outside pixels by ``fill_mode`` (``fill_value`` for ``"constant"``), numbers as
+    ``ops.image.map_coordinates``.  Each corner gathers whole pixels (all channels at once), and
+    sizes may be known only at run time."""
     batch, height, width, channels = ops.shape(images)
-    target = (batch, height, width, channels)
-    rows, cols = ops.expand_dims(rows, -1), ops.expand_dims(cols, -1)
-    dtype = ops.dtype(rows)
-    grid_b = ops.reshape(ops.arange(batch, dtype=dtype), (-1, 1, 1, 1))
-    grid_c = ops.reshape(ops.arange(channels, dtype=dtype), (1, 1, 1, -1))
-    coordinates = ops.stack([ops.broadcast_to(grid_b, target), ops.broadcast_to(rows, target),
-                             ops.broadcast_to(cols, target),
-                             ops.broadcast_to(ops.add(ops.multiply(rows, 0.0), grid_c), target)], axis=0)
-    out = ops.image.map_coordinates(images, coordinates, ORDERS[interpolation], fill_mode, fill_value)
-    return ops.cast(out, ops.dtype(images))
+    dtype = ops.dtype(images)
+    flat = ops.reshape(images, (-1, channels))
+    image_index = ops.reshape(ops.arange(batch, dtype="int32"), (-1, 1, 1))
+    out = None
+    for row, row_weight in _nodes(rows, interpolation):
+        for col, col_weight in _nodes(cols, interpolation):
+            index = ops.add(ops.multiply(ops.add(ops.multiply(image_index, height), _fold(row, height, fill_mode)),
+                                         width), _fold(col, width, fill_mode))
+            value = ops.take(flat, index, axis=0)
+            if fill_mode == "constant":
+                inside = ops.logical_and(
+                    ops.logical_and(ops.greater_equal(row, 0), ops.less(row, height)),
+                    ops.logical_and(ops.greater_equal(col, 0), ops.less(col, width)))
+                value = ops.where(ops.expand_dims(inside, -1), value, ops.cast(fill_value, dtype))
+            weight = row_weight if col_weight is None else (
+                col_weight if row_weight is None else ops.multiply(row_weight, col_weight))
+            if weight is not None:
+                value = ops.multiply(value, ops.expand_dims(ops.cast(weight, dtype), -1))
+            out = value if out is None else ops.add(out, value)
+    return out
 
 
 def pixel_grid(height, width):
