@@ -42,6 +42,16 @@ def _check_model(model):
                           "Sequential model without an Input): build it with Input(...) first")
 
 
+def _names(model, attribute, count, prefix):
+    """The model's input or output names; numbered ones where it has none (an output computed
+    by ops, not by a layer, has no layer to name it)."""
+    try:
+        names = list(getattr(model, attribute, None) or [])
+    except (AttributeError, TypeError, IndexError):
+        names = []
+    return names if len(names) == count else [f"{prefix}_{i}" for i in range(count)]
+
+
 def to_onnx_model(model, opset: int = DEFAULT_OPSET):
     """The ``onnx.ModelProto`` of ``model`` (not written anywhere)."""
     onnx = _onnx()
@@ -51,7 +61,7 @@ def to_onnx_model(model, opset: int = DEFAULT_OPSET):
     nodes = topological_nodes(list(model.outputs))
     input_ids = {id(node): index for index, node in enumerate(model.inputs)}
     graph_inputs = []
-    names = getattr(model, "input_names", None) or [f"input_{i}" for i in range(len(model.inputs))]
+    names = _names(model, "input_names", len(model.inputs), "input")
     for index, node in enumerate(model.inputs):
         name = builder.fresh(names[index])
         dims = ["batch" if axis == 0 else (f"{name}_dim{axis}" if size is None else int(size))
@@ -98,7 +108,7 @@ def to_onnx_model(model, opset: int = DEFAULT_OPSET):
             raise ExportError(message) from None
         builder.bind(node, result)
     outputs = []
-    output_names = getattr(model, "output_names", None) or [f"output_{i}" for i in range(len(model.outputs))]
+    output_names = _names(model, "output_names", len(model.outputs), "output")
     for index, node in enumerate(model.outputs):
         name = builder.fresh(output_names[index] if index < len(output_names) else f"output_{index}")
         builder.add("Identity", [builder.name_of(node)], outputs=[name])

@@ -271,3 +271,35 @@ def test_recurrent_dropout_layer_exports_step_by_step(tmp_path):
     k.utils.set_random_seed(0)
     proto = _export_and_compare(tmp_path, _single(L.GRU(3, recurrent_dropout=0.3)))
     assert "GRU" not in _ops(proto)
+
+
+def _raw_lstm_states(*reads):
+    """The recurrence primitive itself, in a Lambda that returns ``reads`` of its packed output,
+    which holds, per step, h, c, then what only the backward pass reads."""
+    from kerasette import ops
+    from kerasette.ops.core import apply
+    kernel = np.random.default_rng(0).uniform(-0.5, 0.5, (2, 8)).astype("float32")
+
+    def states(x):
+        state0 = ops.zeros_like(ops.getitem(x, (slice(None), 0, slice(0, 4))))
+        packed = apply("recurrence", x, kernel, state0, cell="lstm", units=2, activation="tanh",
+                       recurrent_activation="sigmoid", reset_after=True, has_bias=False, has_mask=False)
+        return [packed[read] for read in reads]
+    i = k.Input((TIME, 8))
+    return k.Model(i, L.Lambda(states, name="raw")(i))
+
+
+def test_reads_of_the_packed_states_answered_from_the_onnx_node(tmp_path):
+    every_h, last_h_and_c, one_c = (slice(None), slice(None), slice(0, 2)), (slice(None), -1, slice(0, 4)), \
+        (slice(None), TIME - 1, 3)
+    proto = _export_and_compare(tmp_path, _raw_lstm_states(every_h, last_h_and_c, one_c))
+    assert _ops(proto).count("LSTM") == 1
+
+
+@pytest.mark.parametrize("read, where", [((slice(None), slice(None), slice(2, 4)), "at every step"),
+                                         ((slice(None), 2, slice(0, 4)), "at that step"),
+                                         ((slice(None), -1, slice(0, 5)), "at that step")])
+def test_reads_the_onnx_node_cannot_give_are_refused(tmp_path, read, where):
+    """The cell state before the last step, or what the backward pass saves."""
+    with pytest.raises(ExportError, match=f"layer 'raw' has its states read {where} beyond what the ONNX LSTM"):
+        _raw_lstm_states(read).export(tmp_path / "m.onnx", format="onnx")
