@@ -476,3 +476,12 @@ def test_sampling_matches_map_coordinates(fill_mode, interpolation):
                                          fill_mode, 0.75)
     out = sample(images, rows, cols, interpolation, fill_mode, 0.75)
     np.testing.assert_allclose(np.asarray(out), np.asarray(expected), atol=2e-6)
+
+
+def test_random_crop_keeps_its_drawn_seed_in_the_config():
+    layer = layers.RandomCrop(3, 3)
+    assert isinstance(layer.get_config()["seed"], int)
+    images = _images(1, 8, 8, 1)
+    first = layers.RandomCrop.from_config(layer.get_config())
+    second = layers.RandomCrop.from_config(layer.get_config())
+    np.testing.assert_array_equal(first(images), second(images))

@@ -166,6 +166,9 @@ class RandomCrop(BaseImagePreprocessingLayer):
         super().__init__(data_format=data_format, name=name, **kwargs)
         self.height, self.width = check_size("RandomCrop", height=height, width=width)
         self._make_seed_generator(seed)
+        if seed is None:
+            # as Keras: the config keeps the seed the generator drew, so a reloaded layer repeats it
+            self.seed = int(self.generator.state.data[0])
 
     def _axes(self):
         return (1, 2) if self.data_format == "channels_last" else (2, 3)

@@ -139,7 +139,9 @@ class RandomElasticTransform(BaseImagePreprocessingLayer):
     ``alpha = max(H, W) * 0.1 * d`` and ``sigma = min(H, W) * 0.05 * d``: the
     displacements are normal noise times ``sigma``, Gaussian-blurred with
     ``sigma`` (kernel of ``int(6 sigma) | 1`` taps, zero padding), times
-    ``alpha``.  The result is clipped to ``value_range``.
+    ``alpha``.  The result is clipped to ``value_range``.  The row and column
+    displacements are independent fields (Keras 3.15 draws both from one seed,
+    so its pixels only move along the diagonal).
 
     >>> RandomElasticTransform(seed=0)(numpy.zeros((2, 8, 8, 1))).shape
     (2, 8, 8, 1)
