@@ -5,7 +5,9 @@ of ``(..., samples)`` (``ops.stft``), its magnitude raised to ``mag_exp``,
 warped onto ``num_mel_bins`` triangular HTK mel bands and, with
 ``power_to_db``, turned into decibels clipped ``top_db`` below the largest
 value of the whole call (the batch included, as Keras does).  The output is
-``(..., num_mel_bins, frames)``.
+``(..., num_mel_bins, frames)``.  When the number of samples is known only
+when a graph runs (``Input((None,))``), the same computation runs on the
+arrays then, as a host function, through which no gradient flows.
 
 ``STFTSpectrogram`` computes the transform as a strided convolution, as
 Keras 3 does, so that its kernels can be trained: ``real_kernel`` and
@@ -29,6 +31,7 @@ import numpy
 from ... import backend, initializers, ops
 from ..layer import InputSpec, Layer
 from ..spatial import conv_output_length
+from .data import as_numpy, host_call
 
 __all__ = ["MelSpectrogram", "STFTSpectrogram"]
 
@@ -47,7 +50,6 @@ def _window_value(window):
     if isinstance(window, (list, tuple)):
         return numpy.asarray(window, dtype="float32")
     if window is not None and not isinstance(window, (str, numpy.ndarray)):
-        from .data import as_numpy
         return as_numpy(window)
     return window
 
@@ -144,6 +146,16 @@ class MelSpectrogram(Layer):
         return ops.maximum(db, ops.subtract(ops.max(db), numpy.asarray(self.top_db, dtype)))
 
     def call(self, inputs):
+        shape = tuple(inputs.shape)
+        if shape and shape[-1] is None:
+            # a sample count known only when the graph runs (``Input((None,))``): ops.stft needs it
+            # when it is built, so the same computation runs on the arrays then (no gradient flows back)
+            frames = shape[:-1] + (self.num_mel_bins, None)
+            return host_call(lambda x: numpy.asarray(self._mel(x)), inputs, frames, self.compute_dtype,
+                             label="mel_spectrogram")
+        return self._mel(inputs)
+
+    def _mel(self, inputs):
         compute_dtype = self.compute_dtype
         dtype = compute_dtype if compute_dtype in ("float32", "float64") else "float32"
         x = ops.cast(inputs, dtype)

@@ -283,3 +283,26 @@ def test_docstring_examples_run():
     globs = {"numpy": np, "MelSpectrogram": MelSpectrogram, "STFTSpectrogram": STFTSpectrogram}
     result = doctest.testmod(audio, globs=globs, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 4 and result.failed == 0
+
+
+def test_lengths_known_only_when_the_model_runs(tmp_path):
+    from kerasette.saving import load_model
+    mel_x = case_input("mel_no_window")
+    mel = MelSpectrogram(**load("mel_no_window.kwargs"))
+    inputs = layers.Input((None,))
+    outputs = mel(inputs)
+    assert tuple(outputs.shape) == (None, 20, None)
+    model = kerasette.Model(inputs, outputs)
+    assert_keras_numbers(model.predict(mel_x, batch_size=len(mel_x), verbose=0), DATA["mel_no_window.y"])
+    assert_keras_numbers(model.predict(mel_x[:, :500], verbose=0), np.asarray(mel(mel_x[:, :500])))
+
+    stft_x = case_input("stft_cf_expand")
+    stft, _ = from_keras_config("stft_cf_expand", "STFTSpectrogram")
+    inputs = layers.Input((3, None))
+    outputs = stft(inputs)
+    assert tuple(outputs.shape) == (None, 3, None, 9)
+    model = kerasette.Model(inputs, outputs)
+    assert_keras_numbers(model.predict(stft_x, verbose=0), DATA["stft_cf_expand.y"])
+    model.save(str(tmp_path / "stft.keras"))
+    np.testing.assert_array_equal(load_model(str(tmp_path / "stft.keras")).predict(stft_x[:, :, :30], verbose=0),
+                                  model.predict(stft_x[:, :, :30], verbose=0))
