@@ -372,3 +372,15 @@ def test_docstring_examples(module):
     globs = {"numpy": np, **{name: getattr(layers, name) for name in COLOR}}
     result = doctest.testmod(mod, globs=globs, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_erasing_fill_per_channel(data_format):
+    images = _images(2)
+    if data_format == "channels_first":
+        images = images.transpose(0, 3, 1, 2)
+    layer = layers.RandomErasing(factor=(1.0, 1.0), scale=(1.0, 1.0), fill_value=(1, 2, 300), data_format=data_format)
+    out = np.asarray(layer(images))
+    if data_format == "channels_first":
+        out = out.transpose(0, 2, 3, 1)
+    np.testing.assert_array_equal(out, np.broadcast_to(np.array([1, 2, 255], "float32"), out.shape))
