@@ -83,6 +83,12 @@ class Replicas:
         self.synced = set()
         self.template = None        # one row of the current global batch: programs build from it
         self.global_count = 0       # samples in the last global batch
+        self.lengths = {}           # the step buffer's length by kind, checked once against the others'
+        generator = backend.rng()
+        if rank and hasattr(generator.bit_generator, "jumped"):
+            # draws inside the model (dropout masks) differ from rank to rank; the
+            # shuffle order comes from rank 0's generator (``_array_epoch``)
+            generator.bit_generator.state = generator.bit_generator.jumped(rank).state
 
     # ------------------------------------------------------------ callbacks
     def callbacks(self, callbacks, verbose):
@@ -215,6 +221,13 @@ class Replicas:
         parts += [numpy.asarray(v.numpy()).ravel() for v in metrics]
         dtype = program.buffer_dtype if kind == "train" else numpy.float64
         flat = numpy.concatenate([numpy.asarray(p, dtype).ravel() for p in parts])
+        if self.lengths.get(kind) != flat.size:
+            lengths = mpi.allgather(flat.size)
+            if len(set(lengths)) > 1:
+                raise RuntimeError(f"data parallel {kind} step: the ranks' buffers differ in length {lengths}: "
+                                   "their models, optimizers or metrics hold different variables (a metric that "
+                                   "creates its state on its first update, on a rank that had no samples yet?)")
+            self.lengths[kind] = flat.size
         mpi.allreduce_sum_(flat)          # the step's one collective
         offset = 0
         if kind == "train":

@@ -1,8 +1,11 @@
 """Run by tests/distribution/test_mpi.py: alone (one process) or under ``mpiexec -n 2``.
 
-``python mpi_train.py MODEL OUT [fail]`` trains MODEL ("mlp" or "cnn") with a
-DataParallel distribution set, and writes OUT.<rank>.npz: the weights after
-fit, the history, evaluate's logs and predict's outputs.  Under MPI every rank
+``python mpi_train.py MODEL OUT [fail]`` trains MODEL ("mlp" or "cnn" on
+arrays, "source" an MLP on a PyDataset) with a DataParallel distribution set,
+and writes OUT.<rank>.npz: the weights after fit, the history, evaluate's
+logs and predict's outputs.  A PyDataset is sharded by batch index: on 2
+ranks, batches 2k and 2k+1 make one global batch; the single process reads
+the same global batches, joined.  Under MPI every rank
 starts from different weights (its own seed), so equal results also show that
 rank 0's weights were broadcast.  With ``fail``, rank 1 raises in its third
 training step (``killed``: it kills itself), and rank 0 should be stopped.
@@ -13,13 +16,36 @@ import sys
 
 import numpy as np
 
-from kerasette import Input, Model, backend, callbacks, distribution, optimizers
+from kerasette import Input, Model, backend, callbacks, distribution, optimizers, utils
 from kerasette.layers import Conv2D, Dense, Flatten, MaxPooling2D
+
+
+class Batches(utils.PyDataset):
+    """Batches of 12 and 13 samples, alternately (the last one short); ``joined``:
+    each two consecutive ones as one batch, as the global batches of 2 ranks."""
+
+    def __init__(self, x, y, joined):
+        super().__init__()
+        bounds, start = [], 0
+        while start < len(x):
+            stop = min(len(x), start + (12 if len(bounds) % 2 == 0 else 13))
+            bounds.append((start, stop))
+            start = stop
+        if joined:
+            bounds = [(pair[0][0], pair[-1][1]) for pair in (bounds[i:i + 2] for i in range(0, len(bounds), 2))]
+        self.x, self.y, self.bounds = x, y, bounds
+
+    def __len__(self):
+        return len(self.bounds)
+
+    def __getitem__(self, index):
+        start, stop = self.bounds[index]
+        return self.x[start:stop], self.y[start:stop]
 
 
 def data(model_name):
     rng = np.random.default_rng(7)
-    if model_name == "mlp":
+    if model_name in ("mlp", "source"):
         x = rng.standard_normal((101, 6)).astype("float32")
         y = (x[:, :3].sum(axis=1) > 0).astype("int64") + (x[:, 3] > 1)
         weights = rng.uniform(0.5, 2.0, 101).astype("float32")
@@ -30,7 +56,7 @@ def data(model_name):
 
 
 def build(model_name):
-    if model_name == "mlp":
+    if model_name in ("mlp", "source"):
         inputs = Input(shape=(6,))
         hidden = Dense(16, activation="tanh")(inputs)
         outputs = Dense(3, activation="softmax")(hidden)
@@ -66,10 +92,17 @@ def main():
     model.compile(optimizer=optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"], weighted_metrics=["accuracy"])
     extra = [FailOnRankOne(fail)] if fail else []
-    # a global batch of 25 (or 10) samples: shards of 12 and 13 (5 and 5); the last batch is short
-    batch_size = 25 if model_name == "mlp" else 10
-    history = model.fit(x, y, sample_weight=weights, batch_size=batch_size, epochs=3, shuffle=True,
-                        validation_data=(x[:37], y[:37]), verbose=0, callbacks=extra)
+    # written on rank 0 only; the same decisions on every rank (global logs)
+    extra += [callbacks.CSVLogger(f"{out}.{rank}.csv"), callbacks.ReduceLROnPlateau("val_loss", 0.5, patience=0, min_delta=0.1),
+              callbacks.EarlyStopping("loss", min_delta=0.15, patience=1)]
+    if model_name == "source":
+        data_ = Batches(x, y, joined=distribution.size() == 1)
+        history = model.fit(data_, epochs=6, validation_data=(x[:37], y[:37]), verbose=0, callbacks=extra)
+    else:
+        # a global batch of 25 (or 10) samples: shards of 12 and 13 (5 and 5); the last batch is short
+        batch_size = 25 if model_name == "mlp" else 10
+        history = model.fit(x, y, sample_weight=weights, batch_size=batch_size, epochs=6, shuffle=True,
+                            validation_data=(x[:37], y[:37]), verbose=0, callbacks=extra)
     evaluated = model.evaluate(x, y, batch_size=16, verbose=0, return_dict=True)
     predicted = model.predict(x, batch_size=16, verbose=0)
     arrays = {f"weight_{i}": np.asarray(w) for i, w in enumerate(model.get_weights())}

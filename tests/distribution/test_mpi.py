@@ -80,12 +80,19 @@ def _compare(tmp_path, model_name, transport=()):
         # both ranks hold exactly the same numbers (one reduction, the same on every rank)
         np.testing.assert_array_equal(rank0[name], rank1[name], err_msg=name)
         np.testing.assert_allclose(rank0[name], one[name], rtol=1e-5, atol=1e-6, err_msg=name)
-    # the run trained: the weights moved away from those it started with, and the loss fell
+    # the run trained, and EarlyStopping stopped it alike on every rank (the logs are global)
     assert one["history_loss"][-1] < one["history_loss"][0]
+    assert len(one["history_loss"]) < 6
+    if model_name == "cnn":   # ReduceLROnPlateau lowered the rate alike
+        assert one["history_learning_rate"][-1] < one["history_learning_rate"][0]
+    # CSVLogger wrote on rank 0 only, the global logs
+    assert (tmp_path / "two.0.csv").exists() and not (tmp_path / "two.1.csv").exists()
+    single = np.loadtxt(tmp_path / "one.0.csv", delimiter=",", skiprows=1)
+    np.testing.assert_allclose(np.loadtxt(tmp_path / "two.0.csv", delimiter=",", skiprows=1), single, rtol=1e-5)
 
 
 @needs_mpi
-@pytest.mark.parametrize("model_name", ["mlp", "cnn"])
+@pytest.mark.parametrize("model_name", ["mlp", "cnn", "source"])
 def test_two_ranks_train_the_weights_of_one_process(tmp_path, model_name):
     _compare(tmp_path, model_name)
 
