@@ -343,7 +343,8 @@ def build_replica_step(model, total, loss_fetches, outputs, metric_nodes, feeds,
     variables = model.trainable_weights
     kept = []
     if variables:
-        grads = engine.gradients(total, [engine.variable_from_holder(v, v.name) for v in variables])
+        grads = engine.gradients(model._loss_for_gradients(total, variables),
+                                 [engine.variable_from_holder(v, v.name) for v in variables])
         kept = [(v, g) for v, g in zip(variables, grads) if g is not None]
     pending = []
     for layer in layers:

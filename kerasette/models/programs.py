@@ -239,10 +239,19 @@ class ProgramBuilder:
             return 1
         return 2
 
+    def _loss_for_gradients(self, total, variables):
+        """The loss the gradients are taken of: ``optimizer.scale_loss(total)`` (Keras' trainers
+        do the same), so a LossScaleOptimizer or a ``loss_scale_factor``, which unscale the
+        gradients they are given, see scaled ones.  The optimizer is built first so that a
+        dynamic scale is read from its variable at every step, not frozen at its initial value."""
+        if not self.optimizer.built:
+            self.optimizer.build(variables)
+        return self.optimizer.scale_loss(total)
+
     def _sharded_step(self, total, fetches, feeds):
         from ..optimizers.base import to_program_updates
         variables = self.trainable_weights
-        grads = engine.gradients(total, [engine.variable_from_holder(v, v.name) for v in variables])
+        grads = engine.gradients(self._loss_for_gradients(total, variables), [engine.variable_from_holder(v, v.name) for v in variables])
         kept = [(v, g) for v, g in zip(variables, grads) if g is not None]
         step = engine.Program(fetches + [g for _, g in kept], feeds)
         grad_feeds = [engine.placeholder(v.dtype, v.shape, name=f"grad_{i}") for i, (v, _) in enumerate(kept)]
@@ -259,7 +268,7 @@ class ProgramBuilder:
         pairs = []
         if variables:
             nodes = [engine.variable_from_holder(v, v.name) for v in variables]
-            grads = engine.gradients(total, nodes)
+            grads = engine.gradients(self._loss_for_gradients(total, variables), nodes)
             # the optimizer's pairs already apply each variable's constraint
             pairs = list(self.optimizer.get_updates(variables, grads))
         for layer in _all_layers(self):
@@ -322,7 +331,7 @@ class ProgramBuilder:
             if training and variables:
                 for variable in variables:
                     variable.zero_grad()
-                total.backward()
+                self._loss_for_gradients(total, variables).backward()
                 grads = [v.grad if v.grad is not None else Tensor(numpy.zeros(v.shape, v.dtype)) for v in variables]
                 self.optimizer.apply(grads, variables)
                 for variable in variables:

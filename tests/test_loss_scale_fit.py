@@ -1,0 +1,53 @@
+"""fit scales the loss through the optimizer (Keras' trainers call optimizer.scale_loss), so
+LossScaleOptimizer and loss_scale_factor, which unscale gradients, train like the plain optimizer."""
+import numpy as np
+import pytest
+
+import kerasette as keras
+
+
+def _trained(optimizer, run_eagerly=False, steps=3, target_scale=1.0):
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(4)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="tanh"), keras.layers.Dense(1)])
+    model.compile(optimizer=optimizer, loss="mse", run_eagerly=run_eagerly)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(16, 3)).astype("float32")
+    y = (target_scale * rng.normal(size=(16, 1))).astype("float32")
+    history = model.fit(x, y, batch_size=16, epochs=steps, verbose=0, shuffle=False)
+    return model, history.history["loss"]
+
+
+@pytest.mark.parametrize("run_eagerly", [False, True])
+def test_loss_scale_optimizer_in_fit_trains_like_its_inner_optimizer(run_eagerly):
+    plain, plain_loss = _trained(keras.optimizers.SGD(0.1), run_eagerly)
+    scaled, scaled_loss = _trained(keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(0.1),
+                                                                       initial_scale=1024.0), run_eagerly)
+    np.testing.assert_allclose(scaled_loss, plain_loss, rtol=1e-5)
+    assert plain_loss[-1] < plain_loss[0]
+    for a, b in zip(plain.get_weights(), scaled.get_weights()):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-7)
+    assert float(scaled.optimizer.dynamic_scale.numpy()) == 1024.0
+    assert int(scaled.optimizer.iterations.numpy()) == 3
+
+
+@pytest.mark.parametrize("run_eagerly", [False, True])
+def test_loss_scale_factor_in_fit_trains_like_no_factor(run_eagerly):
+    plain, plain_loss = _trained(keras.optimizers.Adam(0.01), run_eagerly)
+    scaled, scaled_loss = _trained(keras.optimizers.Adam(0.01, loss_scale_factor=128.0), run_eagerly)
+    np.testing.assert_allclose(scaled_loss, plain_loss, rtol=1e-5)
+    for a, b in zip(plain.get_weights(), scaled.get_weights()):
+        np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-6)
+
+
+def test_dynamic_scale_halves_on_overflow_inside_fit():
+    keras.utils.set_random_seed(4)
+    start = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="tanh"),
+                              keras.layers.Dense(1)]).get_weights()
+    model, _ = _trained(keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(0.1), initial_scale=1e38),
+                        steps=1, target_scale=100.0)
+    # 1e38 * a loss of ~1e4 overflows float32: the step is skipped, the scale halved, the weights kept
+    assert float(model.optimizer.dynamic_scale.numpy()) == pytest.approx(5e37, rel=1e-6)
+    assert int(model.optimizer.iterations.numpy()) == 0
+    for a, b in zip(start, model.get_weights()):
+        np.testing.assert_array_equal(b, a)
