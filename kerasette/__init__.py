@@ -97,16 +97,40 @@ def _is_keras_tensor(x) -> bool:
     return isinstance(x, engine.Node)
 
 
+def _get_source_inputs(tensor):
+    """keras.utils.get_source_inputs: the ``Input`` tensors that ``tensor`` is computed from, in the
+    order met walking back from it, each once (``[tensor]`` for an Input; a non-symbolic value as is)."""
+    if not isinstance(tensor, engine.Node):
+        return tensor
+    sources, seen, pending = [], set(), [tensor]
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.kind == "placeholder":
+            sources.append(node)
+        pending.extend(reversed(node.inputs))   # depth first, the first input's sources first
+    return sources
+
+
 backend.result_type = _result_type
 backend.is_keras_tensor = _is_keras_tensor
-for _module, _names in ((config, ("dtype_policy", "set_dtype_policy")),
-                        (backend, ("result_type", "is_keras_tensor"))):
+config.enable_unsafe_deserialization = saving.enable_unsafe_deserialization
+utils.is_keras_tensor = _is_keras_tensor
+utils.get_source_inputs = _get_source_inputs
+for _module, _names in ((config, ("dtype_policy", "set_dtype_policy", "enable_unsafe_deserialization")),
+                        (backend, ("result_type", "is_keras_tensor")),
+                        (utils, ("is_keras_tensor", "get_source_inputs"))):
     if hasattr(_module, "__all__"):
         _module.__all__.extend(n for n in _names if n not in _module.__all__)
 del _module, _names
 
 # keras.tree (nested structures) lives on the utils floor
 from .utils import tree  # noqa: E402
+
+# keras.preprocessing: the dataset builders (and Keras 2's preprocessing.sequence), top floor
+from . import preprocessing  # noqa: E402
 
 # keras.name_scope and keras.device (variable-path scopes; placement, CPU only) live in backend
 name_scope = backend.name_scope
@@ -122,5 +146,5 @@ __all__ = [
     "Tensor", "no_grad", "enable_grad", "Input", "Layer", "Model", "Sequential", "Variable", "__version__", "version",
     "dtype_policies", "mixed_precision", "operations", "DTypePolicy", "FloatDTypePolicy", "KerasTensor",
     "Initializer", "InputSpec", "Loss", "Metric", "Function", "Operation", "Optimizer", "Regularizer",
-    "name_scope", "device", "tree",
+    "name_scope", "device", "tree", "preprocessing",
 ]

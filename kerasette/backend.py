@@ -483,3 +483,25 @@ def device(device_name: str):
         yield
     finally:
         _state["device"] = previous
+
+
+# -- interactive logging (keras.config / keras.utils' switch): the progress bar and print_msg
+# (kerasette.utils.progbar) write to stdout while it is on, and through Python's ``logging``
+# (the ``"kerasette"`` logger, INFO level) while it is off
+_logging = {"interactive": True}
+
+
+def is_interactive_logging_enabled() -> bool:
+    """Whether progress bars and messages go to stdout (True, the default) or to ``logging``."""
+    return _logging["interactive"]
+
+
+def enable_interactive_logging() -> None:
+    """Show progress bars and messages on stdout (the default): best in a shell or a notebook."""
+    _logging["interactive"] = True
+
+
+def disable_interactive_logging() -> None:
+    """Send progress bars' final lines and messages to the ``"kerasette"`` logger (INFO) instead of stdout:
+    best for jobs whose output goes to log files."""
+    _logging["interactive"] = False

@@ -25,7 +25,7 @@ import warnings
 
 import numpy
 
-from .. import backend
+from .. import backend, config
 from ..utils import prefetch
 
 #: Keras 3's warning when the data ends before the steps asked for
@@ -136,6 +136,16 @@ def check_cardinality(arrays_by_role: dict) -> int:
     return distinct.pop() if distinct else 0
 
 
+def capped_steps(steps):
+    """``steps`` under ``keras.config.set_max_steps_per_epoch``'s debugging cap (every epoch of fit,
+    evaluate and predict, as in Keras 3), with Keras' warning when it cuts."""
+    cap = config.max_steps_per_epoch()
+    if cap and (steps is None or cap < steps):
+        warnings.warn(f"Limiting steps_per_epoch to {cap}", stacklevel=3)
+        return cap
+    return steps
+
+
 class ArrayBatches:
     """Batches of in-memory arrays: ``for xs, ys, weights in batches.epoch(): ...``"""
 
@@ -151,7 +161,7 @@ class ArrayBatches:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
-        self.steps = max(1, math.ceil(self.size / self.batch_size)) if self.size else 0
+        self.steps = capped_steps(max(1, math.ceil(self.size / self.batch_size)) if self.size else 0)
 
     def epoch(self):
         order = None
@@ -197,7 +207,7 @@ class SourceBatches:
         if steps is None and self.length == 0:
             raise ValueError(f"The {type(source).__name__} given as data has no batches (len() is 0)")
         self.requested = None if steps is None else int(steps)
-        self.steps = self.requested if self.requested is not None else self.length
+        self.steps = capped_steps(self.requested if self.requested is not None else self.length)
         self.indexed = hasattr(source, "__getitem__") and hasattr(source, "__len__") and not isinstance(source, list)
         self.exhausted = False
         self._one_shot = False   # iter(source) is source: an iterator cannot start over

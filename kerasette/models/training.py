@@ -26,6 +26,7 @@ import warnings
 import numpy
 
 from .. import backend, eager
+from .. import config as config_module
 from ..eager import Tensor
 from ..layers.structure import flatten
 from ..metrics.base import Metric, suspend_updates
@@ -301,6 +302,10 @@ class Trainer(ProgramBuilder):
         check = input_checks.integer_argument
         batch_size = check(32 if batch_size is None else batch_size, "batch_size")
         epochs = check(epochs, "epochs", minimum=0)
+        cap = config_module.max_epochs()     # keras.config.set_max_epochs: a debugging cap
+        if cap and cap < epochs:
+            warnings.warn(f"Limiting epochs to {cap}", stacklevel=2)
+            epochs = cap
         initial_epoch = check(initial_epoch, "initial_epoch", minimum=0)
         steps_per_epoch = check(steps_per_epoch, "steps_per_epoch", allow_none=True)
         validation_steps = check(validation_steps, "validation_steps", allow_none=True)

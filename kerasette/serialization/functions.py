@@ -58,7 +58,9 @@ class SafeModeScope:
 
     def __enter__(self):
         self._previous = getattr(_state, "safe_mode", None)
-        _state.safe_mode = self.safe_mode
+        # Keras 3: after enable_unsafe_deserialization() the process-wide switch wins over a
+        # safe_mode=True argument (load_model's default), so files load without safe_mode=False
+        _state.safe_mode = False if self.safe_mode and _unsafe_globally[0] else self.safe_mode
         return self
 
     def __exit__(self, *exc_info):
@@ -66,7 +68,8 @@ class SafeModeScope:
 
 
 def enable_unsafe_deserialization() -> None:
-    """Allow Lambda bytecode to load everywhere in this process (Keras 3's switch)."""
+    """Allow Lambda bytecode to load everywhere in this process (Keras 3's switch): later loads no
+    longer need ``safe_mode=False``, and ``safe_mode=True`` arguments no longer refuse."""
     _unsafe_globally[0] = True
 
 

@@ -22,9 +22,15 @@ and ``verbose=2`` prints tf.keras' one line per epoch at the end::
 The mode is detected, or forced with ``dynamic=True/False`` or the environment
 variable ``KERASETTE_PROGBAR=dynamic|static``.  The clock is injectable so
 tests can pin the timings.
+
+With interactive logging off (``keras.config.disable_interactive_logging()``)
+nothing is drawn live and the lines that would be written, and ``print_msg``'s
+messages, go to the ``"kerasette"`` logger at INFO level instead (Keras 3 sends
+them to absl's logging).
 """
 from __future__ import annotations
 
+import logging
 import math
 import numbers
 import os
@@ -34,10 +40,15 @@ from typing import Callable, Iterable, Mapping, Optional, TextIO
 
 import numpy
 
+from ..backend import is_interactive_logging_enabled
+
 __all__ = ["Progbar", "print_msg"]
 
 # Environment override of the detected display mode: "dynamic" or "static".
 PROGBAR_ENV = "KERASETTE_PROGBAR"
+
+#: where lines go while interactive logging is off
+logger = logging.getLogger("kerasette")
 
 
 def _tqdm_class():
@@ -52,8 +63,12 @@ def print_msg(message: str, line_break: bool = True, file: Optional[TextIO] = No
 
     While a tqdm bar is on screen, ``tqdm.write`` clears it, prints the message
     and redraws it below; otherwise this is a plain write.  Callbacks print
-    their notices ("Epoch 5: early stopping") through here.
+    their notices ("Epoch 5: early stopping") through here.  With interactive
+    logging off the message goes to the ``"kerasette"`` logger (INFO) instead.
     """
+    if not is_interactive_logging_enabled():
+        logger.info(message)
+        return
     stream = file if file is not None else sys.stdout
     tqdm = sys.modules.get("tqdm.std")
     live = tqdm is not None and bool(getattr(tqdm.tqdm, "_instances", None))
@@ -223,7 +238,7 @@ class Progbar:
             if finalize:
                 self._close_live_bar()
                 self._write(self._final_line(current, now, time_per_unit) + "\n")
-            elif self.dynamic:
+            elif self.dynamic and is_interactive_logging_enabled():
                 self._draw_live(current, now, time_per_unit)
         elif self.verbose == 2 and finalize:
             self._write(self._summary_line(current, now) + "\n")
@@ -322,6 +337,9 @@ class Progbar:
         return self._file if self._file is not None else sys.stdout
 
     def _write(self, text: str) -> None:
+        if not is_interactive_logging_enabled():
+            logger.info(text.rstrip("\n"))
+            return
         stream = self._stream
         stream.write(text)
         stream.flush()
