@@ -54,6 +54,52 @@ def test_matches_keras(case):
             assert config[key] == value
 
 
+def _tree(case, value):
+    if isinstance(value, dict):
+        return {k: _tree(case, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_tree(case, v) for v in value]
+    if isinstance(value, str) and value.startswith("@"):
+        return DATA[f"{case}.t.{value[1:]}"]
+    return value
+
+
+def test_shear_matches_keras_random_shear():
+    spec = json.loads(str(DATA["shear_t.spec"]))
+    layer = mixing_policies.ShearAugment(**spec["kwargs"])
+    assert (layer.x_factor, layer.y_factor) == ((-0.3, 0.3), (-0.2, 0.2))
+    out = layer.transform_images(DATA["shear_t.x"], {"shear_factor": DATA["shear_t.t.shear_factor"]})
+    np.testing.assert_allclose(out, DATA["shear_t.y"], rtol=1e-5, atol=1e-3)
+
+
+def test_augmix_mixes_chains_like_keras():
+    spec = json.loads(str(DATA["augmix_t.spec"]))
+    layer = layers.AugMix(**spec["kwargs"])
+    keras_t = _tree("augmix_t", spec["tree"])
+    names = layer._augment_layers
+    chains = [[(np.array(names.index(step["layer_name"])), {step["layer_name"]: step["transformation"]})
+               for step in chain] for chain in keras_t["chain_transforms"]]
+    transformation = {"chain_mixing_weights": keras_t["chain_mixing_weights"],
+                      "weight_sample": keras_t["weight_sample"], "chain_transforms": chains}
+    out = layer.transform_images(DATA["augmix_t.x"], transformation)
+    np.testing.assert_allclose(out, DATA["augmix_t.y"], rtol=1e-5, atol=2e-4)
+    config = json.loads(json.dumps(layer.get_config()))
+    for key, value in spec["config"].items():
+        if key not in ("name", "dtype"):
+            assert config[key] == value
+
+
+def test_randaugment_chains_like_keras():
+    spec = json.loads(str(DATA["randaugment_t.spec"]))
+    layer = layers.RandAugment(**spec["kwargs"])
+    out = layer.transform_images(DATA["randaugment_t.x"], _tree("randaugment_t", spec["tree"]))
+    np.testing.assert_allclose(out, DATA["randaugment_t.y"], rtol=1e-5, atol=2e-4)
+    config = json.loads(json.dumps(layer.get_config()))
+    for key, value in spec["config"].items():
+        if key not in ("name", "dtype"):
+            assert config[key] == value
+
+
 def test_keras_saved_model_loads_and_predicts_like_keras(tmp_path):
     model = kerasette.saving.load_model(os.path.join(HERE, "model_mixing.keras"))
     assert [type(layer).__name__ for layer in model.layers[1:]] == MIXING
