@@ -142,7 +142,9 @@ class Model(Trainer, Layer):
 
     @property
     def output_names(self) -> list:
-        return [node.origin[0].layer.name for node in self.outputs]
+        # an output made by a bare op (``ops.add(x, 1)``) is named after its node, as Keras names
+        # such outputs after the operation
+        return [node.origin[0].layer.name if node.origin is not None else node.name for node in self.outputs]
 
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """A layer of this model by name or by index in ``model.layers``."""

@@ -51,3 +51,17 @@ def test_dynamic_scale_halves_on_overflow_inside_fit():
     assert int(model.optimizer.iterations.numpy()) == 0
     for a, b in zip(start, model.get_weights()):
         np.testing.assert_array_equal(b, a)
+
+
+def test_a_model_whose_output_is_a_bare_op_predicts_and_trains():
+    keras.backend.clear_session()
+    x = keras.Input((3,))
+    y = keras.ops.add(keras.layers.Dense(2, name="proj")(x), 1.0)
+    model = keras.Model(x, [y, keras.layers.Dense(1, name="head")(x)])
+    assert model.output_names[0].startswith("add") and model.output_names[1] == "head"
+    data = np.ones((4, 3), "float32")
+    first, second = model.predict(data, verbose=0)
+    assert first.shape == (4, 2) and second.shape == (4, 1)
+    model.compile(optimizer="sgd", loss=["mse", "mse"])
+    history = model.fit(data, [np.zeros((4, 2)), np.zeros((4, 1))], epochs=2, verbose=0)
+    assert history.history["loss"][1] < history.history["loss"][0]
