@@ -216,11 +216,10 @@ class Replicas:
         if kind == "train":
             if grads is None:
                 grads = [numpy.zeros(shape, dtype) for shape, dtype in program.grad_specs]
-            parts += [numpy.ravel(g) * count for g in grads]
-        parts += [numpy.asarray(losses, numpy.float64).ravel() * count, [count]]
-        parts += [numpy.asarray(v.numpy()).ravel() for v in metrics]
-        dtype = program.buffer_dtype if kind == "train" else numpy.float64
-        flat = numpy.concatenate([numpy.asarray(p, dtype).ravel() for p in parts])
+            parts += [(g, count) for g in grads]
+        parts += [(numpy.asarray(losses, numpy.float64), count), (numpy.asarray([count]), 1)]
+        parts += [(v.numpy(), 1) for v in metrics]
+        flat = _pack(parts, program.buffer_dtype if kind == "train" else numpy.float64)
         if self.lengths.get(kind) != flat.size:
             lengths = mpi.allgather(flat.size)
             if len(set(lengths)) > 1:
@@ -271,6 +270,18 @@ class Replicas:
                 for store, output in zip(chunks, outputs):
                     store.append(output)
         return chunks
+
+
+def _pack(parts, dtype):
+    """One flat buffer of ``dtype`` holding each ``(array, scale)`` part times its scale, in order."""
+    sizes = [int(numpy.size(part)) for part, _ in parts]
+    flat = numpy.empty(sum(sizes), dtype)
+    offset = 0
+    for (part, scale), size_ in zip(parts, sizes):
+        target = flat[offset:offset + size_]
+        numpy.multiply(numpy.ravel(numpy.asarray(part)), scale, out=target, casting="unsafe")
+        offset += size_
+    return flat
 
 
 def _chain(first, rest):

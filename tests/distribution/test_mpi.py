@@ -101,6 +101,12 @@ def test_two_ranks_train_the_weights_of_one_process(tmp_path, model_name):
 def test_two_ranks_over_tcp_only(tmp_path):
     # the TCP transport alone (no shared memory), standing in for two machines
     _compare(tmp_path, "mlp", ("--mca", "pml", "ob1", "--mca", "btl", "tcp,self"))
+    # and run to run, whatever the transport: the very same numbers (one reduction in a fixed order)
+    done = _launch(["mlp", str(tmp_path / "again")])
+    assert done.returncode == 0, done.stdout + done.stderr
+    first, again = np.load(tmp_path / "two.0.npz"), np.load(tmp_path / "again.0.npz")
+    for name in first.files:
+        np.testing.assert_array_equal(first[name], again[name], err_msg=name)
 
 
 @needs_mpi
