@@ -279,6 +279,11 @@ def test_bad_argument_is_named(make, argument):
         make()
 
 
+def test_sparse_labels_are_refused():
+    with pytest.raises(ValueError, match="labels.shape"):
+        layers.MixUp(seed=1)({"images": _images(4), "labels": np.arange(4)})
+
+
 @pytest.mark.parametrize("module", ["mixing", "mixing_policies"])
 def test_docstring_examples(module):
     import importlib

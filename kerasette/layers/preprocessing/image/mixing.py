@@ -30,6 +30,9 @@ class _MixingLayer(BaseImagePreprocessingLayer):
     def transform_labels(self, labels, transformation, training=True):
         if not training or transformation is None:
             return labels
+        if len(ops.shape(labels)) != 2:
+            raise ValueError(f"{type(self).__name__} mixes one-hot or soft labels of shape (batch, classes). "
+                             f"Received: labels.shape={tuple(ops.shape(labels))}")
         if not ops.dtype(labels).startswith("float"):
             labels = ops.cast(labels, self.compute_dtype)
         weight = ops.cast(ops.reshape(transformation["mix_weight"], (-1, 1)), ops.dtype(labels))
