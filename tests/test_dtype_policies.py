@@ -164,3 +164,32 @@ def test_bfloat16_policies_with_ml_dtypes():
     plain = layers.Dense(3, dtype="bfloat16")
     assert str(plain(np.ones((2, 4), np.float32)).dtype) == "bfloat16"
     assert str(plain.kernel.dtype) == "bfloat16"
+
+
+@pytest.mark.parametrize("layer_name", ["LSTM", "GRU", "SimpleRNN", "Bidirectional"])
+def test_recurrent_layers_compute_in_float16_under_mixed_float16(layer_name):
+    """Keras 3: a recurrent layer under mixed_float16 outputs float16 (its cell's kernels are read
+    in float16, the float32 variables stay float32) and agrees with float32 to float16's precision."""
+    import kerasette
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(2, 5, 4)).astype("float32")
+
+    def make():
+        if layer_name == "Bidirectional":
+            return kerasette.layers.Bidirectional(kerasette.layers.LSTM(3))
+        return getattr(kerasette.layers, layer_name)(3)
+
+    reference = make()
+    expected = np.asarray(reference(x))
+    kerasette.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        mixed = make()
+        mixed.build(x.shape)
+        mixed.set_weights(reference.get_weights())
+        out = mixed(x)
+        symbolic = make()(kerasette.Input((5, 4)))
+    finally:
+        kerasette.mixed_precision.set_global_policy("float32")
+    assert out.dtype == np.float16 and symbolic.dtype == np.float16
+    assert all(w.dtype == np.float32 for w in mixed.weights)
+    np.testing.assert_allclose(np.asarray(out, "float32"), expected, atol=5e-3)

@@ -86,19 +86,31 @@ def _call_autocast(layer, args, kwargs):
 
     symbolic = any(isinstance(x, Node) for x in flatten(list(args)))
     args = (map_structure(cast, args[0]),) + tuple(args[1:])
-    own = {id(w) for w in layer._own_weights if w.trainable and numpy.dtype(w.dtype).kind == "f"
-           and layer._dtype_policy.is_mixed}
     swapped = []
-    for name, value in list(vars(layer).items()):
-        if isinstance(value, Variable) and id(value) in own and value.dtype != compute:
-            source = engine.variable_from_holder(value, value.name) if symbolic else value
-            object.__setattr__(layer, name, ops.cast(source, compute))
-            swapped.append((name, value))
+    if layer._dtype_policy.is_mixed:
+        # the layer's own weights and those of the layers it holds (an RNN reads its cell's
+        # kernels directly, never calling the cell): a layer it calls re-casts nothing twice
+        holders, seen = [layer], set()
+        while holders:
+            holder = holders.pop()
+            if id(holder) in seen:
+                continue
+            seen.add(id(holder))
+            holders.extend(getattr(holder, "_layers", ()))
+            policy = getattr(holder, "_dtype_policy", None)
+            if policy is None or not policy.is_mixed or policy.compute_dtype != compute:
+                continue        # a layer of another policy (a float32 head) keeps its weights
+            own = {id(w) for w in holder._own_weights if w.trainable and numpy.dtype(w.dtype).kind == "f"}
+            for name, value in list(vars(holder).items()):
+                if isinstance(value, Variable) and id(value) in own and value.dtype != compute:
+                    source = engine.variable_from_holder(value, value.name) if symbolic else value
+                    object.__setattr__(holder, name, ops.cast(source, compute))
+                    swapped.append((holder, name, value))
     try:
         return layer.call(*args, **kwargs)
     finally:
-        for name, value in swapped:
-            object.__setattr__(layer, name, value)
+        for holder, name, value in swapped:
+            object.__setattr__(holder, name, value)
 
 
 def to_snake_case(name: str) -> str:
