@@ -57,6 +57,20 @@ def session(model, what, callbacks, verbose, batches):
     return outer, replicas, callbacks, verbose, replicas.steps(batches)
 
 
+def abort_others(replicas, outer, error):
+    """``fit`` raised on this rank: the others would wait for it in their next
+    collective forever, so every rank is aborted (``MPI_Abort``), with the reason."""
+    if replicas is None or outer is not None:
+        return
+    import sys
+    import traceback
+    text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    sys.stderr.write(f"kerasette.distribution: rank {replicas.rank} raised {type(error).__name__} in fit; "
+                     f"aborting every rank (MPI_Abort)\n{text}")
+    sys.stderr.flush()
+    mpi.world().Abort(1)
+
+
 def epoch(model, batches):
     """One epoch's batches: all of them, or this rank's part under data parallelism."""
     replicas = getattr(model, "_replicas", None)
@@ -370,4 +384,4 @@ def build_replica_step(model, total, loss_fetches, outputs, metric_nodes, feeds,
     return ReplicaStep(step, apply, len(loss_fetches), len(outputs), grad_specs, records, metric_nodes)
 
 
-__all__ = ["Replicas", "ReplicaStep", "build_replica_step", "epoch", "replicas_for", "samples", "session"]
+__all__ = ["Replicas", "ReplicaStep", "abort_others", "build_replica_step", "epoch", "replicas_for", "samples", "session"]

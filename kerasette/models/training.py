@@ -394,6 +394,9 @@ class Trainer(ProgramBuilder):
                 # Keras 3: with use_ema the weights end training as their moving averages
                 optimizer.finalize_variable_values(self.trainable_weights)
             callback_list.on_train_end(logs)
+        except BaseException as error:   # one rank failing must not leave the others waiting
+            data_parallel.abort_others(replicas, outer, error)
+            raise
         finally:
             self._replicas = outer
             _close_all(batches, validation)

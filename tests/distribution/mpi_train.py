@@ -95,6 +95,12 @@ def main():
     # written on rank 0 only; the same decisions on every rank (global logs)
     extra += [callbacks.CSVLogger(f"{out}.{rank}.csv"), callbacks.ReduceLROnPlateau("val_loss", 0.5, patience=0, min_delta=0.1),
               callbacks.EarlyStopping("loss", min_delta=0.15, patience=1)]
+    if fail == "caught":   # an exception that the script catches still stops every rank
+        try:
+            model.fit(x, y, batch_size=25, epochs=2, verbose=0, callbacks=extra)
+        except RuntimeError:
+            np.savez(f"{out}.survived.{rank}.npz")
+            raise SystemExit(0)
     if model_name == "source":
         data_ = Batches(x, y, joined=distribution.size() == 1)
         history = model.fit(data_, epochs=6, validation_data=(x[:37], y[:37]), verbose=0, callbacks=extra)

@@ -110,16 +110,18 @@ def test_two_ranks_over_tcp_only(tmp_path):
 
 
 @needs_mpi
-@pytest.mark.parametrize("how", ["raise", "killed"])
+@pytest.mark.parametrize("how", ["raise", "caught", "killed"])
 def test_a_failing_rank_stops_the_other(tmp_path, how):
     started = time.monotonic()
     done = _launch(["mlp", str(tmp_path / "fail"), how], timeout=60)
     assert time.monotonic() - started < 60
     assert done.returncode != 0
-    assert not (tmp_path / "fail.0.npz").exists()   # rank 0 never finished
-    if how == "raise":
+    # rank 0 never finished, and an exception caught by the script did not let it go on
+    assert not (tmp_path / "fail.0.npz").exists() and not list(tmp_path.glob("*survived*"))
+    if how in ("raise", "caught"):
         assert "rank 1 raised RuntimeError" in done.stderr
         assert "fails on purpose" in done.stderr
+        assert "raised RuntimeError in fit" in done.stderr
     else:
         assert "rank 1" in done.stderr and ("signal 9" in done.stderr or "Killed" in done.stderr)
 
