@@ -7,9 +7,11 @@ colour on a random background, 60 of each, written as
 ``image_dataset_from_directory`` reads. Three quarters of the files train
 the model, the rest (picked by ``validation_split`` with a seed) validate it.
 
-The model rescales the pixels to [0, 1] with a ``Rescaling`` layer (and
-flips them at random in training when kerasette has ``RandomFlip``), then two
-convolution blocks and a softmax over the three classes.
+The model rescales the pixels to [0, 1] with a ``Rescaling`` layer, then
+augments them in training only (``RandomFlip`` and ``RandomRotation``: a
+shape stays the same shape when mirrored or turned a little), then two
+convolution blocks and a softmax over the three classes. Two worker threads
+decode the next batches' PNG files while the model trains (``workers=2``).
 
     python examples/image_from_directory.py
 """
@@ -52,11 +54,11 @@ def write_images(root, rng):
 
 
 def build_model():
-    augment = [layers.RandomFlip("horizontal", seed=1)] if hasattr(layers, "RandomFlip") else []
     return kerasette.Sequential([
         layers.Input((SIZE, SIZE, 3)),
         layers.Rescaling(1.0 / 255),
-        *augment,
+        layers.RandomFlip("horizontal", seed=1),
+        layers.RandomRotation(0.05, seed=2),
         layers.Conv2D(16, 3, activation="relu"),
         layers.MaxPooling2D(),
         layers.Conv2D(32, 3, activation="relu"),
@@ -74,10 +76,12 @@ def main():
         root = os.path.join(tmp, "shapes")
         write_images(root, rng)
         train, validation = kerasette.utils.image_dataset_from_directory(
-            root, image_size=(SIZE, SIZE), batch_size=16, validation_split=0.25, subset="both", seed=42)
+            root, image_size=(SIZE, SIZE), batch_size=16, validation_split=0.25, subset="both", seed=42,
+            workers=2)
         print("classes:", ", ".join(train.class_names))
         print(f"training files: {len(train.file_paths)}, validation files: {len(validation.file_paths)}")
         model = build_model()
+        print("augmentation:", ", ".join(layer.name for layer in model.layers if layer.name.startswith("random")))
         model.compile(optimizer=kerasette.optimizers.Adam(0.005), loss="sparse_categorical_crossentropy",
                       metrics=["accuracy"])
         history = model.fit(train, validation_data=validation, epochs=15, verbose=0)

@@ -10,6 +10,7 @@ def test_image_from_directory_example_learns_the_shapes():
     assert "Found 180 files belonging to 3 classes." in lines
     assert "classes: circle, square, triangle" in lines
     assert "training files: 135, validation files: 45" in lines
+    assert "augmentation: random_flip, random_rotation" in lines
     epochs = [line for line in lines if line.startswith("epoch")]
     assert len(epochs) == 4
     first_loss = float(epochs[0].split("loss ")[1].split(",")[0])
