@@ -8,8 +8,12 @@ world is joined.  A process started without an MPI launcher is a world of one
 Faults: once a world of several ranks is joined, an exception that nothing
 catches (``sys.excepthook``) prints its traceback and aborts the whole job
 (``MPI_Abort``), so that the other ranks stop with an error instead of waiting
-forever in their next collective; a rank that dies (killed) is noticed by
-``mpiexec``, which ends the others.
+forever in their next collective (``fit`` does the same for an exception the
+script catches); a rank that dies (killed) is noticed by ``mpiexec``, which
+ends the others.  A rank that hangs (a data loader stuck, a deadlock) is
+caught by a timeout on the training steps' allreduce, where one is set
+(``set_timeout(seconds)`` or the environment variable
+``KERASETTE_MPI_TIMEOUT``): the ranks waiting for it abort the job.
 """
 from __future__ import annotations
 
@@ -140,6 +144,29 @@ def allreduce(value, op="average"):
     return result
 
 
+_timeout = {"seconds": None}
+
+
+def set_timeout(seconds):
+    """Abort the job when a training step waits more than ``seconds`` for the other
+    ranks (a rank hanging); None: wait as long as it takes (the default, unless
+    ``KERASETTE_MPI_TIMEOUT`` is set)."""
+    if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0):
+        raise ValueError(f"set_timeout: seconds must be a positive number or None, got {seconds!r}")
+    _timeout["seconds"] = None if seconds is None else float(seconds)
+
+
+def timeout():
+    """The timeout of the training steps' allreduce in seconds (None: none)."""
+    if _timeout["seconds"] is not None:
+        return _timeout["seconds"]
+    value = os.environ.get("KERASETTE_MPI_TIMEOUT")
+    try:
+        return float(value) if value and float(value) > 0 else None
+    except ValueError:
+        raise ValueError(f"KERASETTE_MPI_TIMEOUT must be a number of seconds, got {value!r}") from None
+
+
 #: what the training steps' allreduces cost this process so far (benchmarks read it)
 stats = {"allreduce_calls": 0, "allreduce_seconds": 0.0, "allreduce_bytes": 0}
 
@@ -149,11 +176,27 @@ def allreduce_sum_(buffer):
     comm = world()
     if comm is not None and comm.Get_size() > 1:
         started = time.perf_counter()
-        comm.Allreduce(_mpi().IN_PLACE, buffer, op=_mpi().SUM)
+        limit = timeout()
+        if limit is None:
+            comm.Allreduce(_mpi().IN_PLACE, buffer, op=_mpi().SUM)
+        else:
+            _wait_or_abort(comm.Iallreduce(_mpi().IN_PLACE, buffer, op=_mpi().SUM), comm, limit)
         stats["allreduce_seconds"] += time.perf_counter() - started
         stats["allreduce_calls"] += 1
         stats["allreduce_bytes"] += buffer.nbytes
     return buffer
+
+
+def _wait_or_abort(request, comm, limit):
+    deadline = time.monotonic() + limit
+    while not request.Test():
+        if time.monotonic() > deadline:
+            sys.stderr.write(f"kerasette.distribution: rank {comm.Get_rank()} waited more than {limit:g} s for "
+                             "the other ranks in a training step's allreduce (a rank hangs or has stopped); "
+                             "aborting every rank (MPI_Abort)\n")
+            sys.stderr.flush()
+            comm.Abort(1)
+        os.sched_yield()
 
 
 def broadcast(value, root_rank=0):
@@ -191,5 +234,5 @@ def _check_root(root_rank, count):
         raise ValueError(f"root_rank must be a rank between 0 and {count - 1}, got {root_rank!r}")
 
 
-__all__ = ["MISSING", "stats", "allgather", "allreduce", "allreduce_sum_", "barrier", "broadcast", "initialize",
+__all__ = ["MISSING", "set_timeout", "stats", "timeout", "allgather", "allreduce", "allreduce_sum_", "barrier", "broadcast", "initialize",
            "launched_by_mpi", "local_rank", "rank", "size", "world"]

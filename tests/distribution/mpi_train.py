@@ -13,6 +13,7 @@ training step (``killed``: it kills itself), and rank 0 should be stopped.
 import os
 import signal
 import sys
+import time
 
 import numpy as np
 
@@ -78,6 +79,8 @@ class FailOnRankOne(callbacks.Callback):
         if distribution.rank() == 1 and self.steps == 3:
             if self.how == "killed":
                 os.kill(os.getpid(), signal.SIGKILL)
+            if self.how == "hang":   # rank 0 waits in its next step's allreduce, up to the timeout
+                time.sleep(600)
             raise RuntimeError("rank 1 fails on purpose in its third step")
 
 
@@ -95,6 +98,8 @@ def main():
     # written on rank 0 only; the same decisions on every rank (global logs)
     extra += [callbacks.CSVLogger(f"{out}.{rank}.csv"), callbacks.ReduceLROnPlateau("val_loss", 0.5, patience=0, min_delta=0.1),
               callbacks.EarlyStopping("loss", min_delta=0.15, patience=1)]
+    if fail == "hang":
+        distribution.set_timeout(3)
     if fail == "caught":   # an exception that the script catches still stops every rank
         try:
             model.fit(x, y, batch_size=25, epochs=2, verbose=0, callbacks=extra)

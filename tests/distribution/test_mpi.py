@@ -110,7 +110,7 @@ def test_two_ranks_over_tcp_only(tmp_path):
 
 
 @needs_mpi
-@pytest.mark.parametrize("how", ["raise", "caught", "killed"])
+@pytest.mark.parametrize("how", ["raise", "caught", "killed", "hang"])
 def test_a_failing_rank_stops_the_other(tmp_path, how):
     started = time.monotonic()
     done = _launch(["mlp", str(tmp_path / "fail"), how], timeout=60)
@@ -122,6 +122,8 @@ def test_a_failing_rank_stops_the_other(tmp_path, how):
         assert "rank 1 raised RuntimeError" in done.stderr
         assert "fails on purpose" in done.stderr
         assert "raised RuntimeError in fit" in done.stderr
+    elif how == "hang":   # rank 1 sleeps; rank 0's step gives up after set_timeout(3)
+        assert "rank 0 waited more than 3 s for the other ranks" in done.stderr
     else:
         assert "rank 1" in done.stderr and ("signal 9" in done.stderr or "Killed" in done.stderr)
 
@@ -173,6 +175,22 @@ def test_shard_bounds_split_a_global_batch_by_rank():
         assert bounds[0][0] == 0 and bounds[-1][1] == count
         assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
         assert max(b - a for a, b in bounds) - min(b - a for a, b in bounds) <= 1
+
+
+def test_timeout_is_checked_and_read_from_the_environment(monkeypatch):
+    monkeypatch.setattr(mpi, "_timeout", {"seconds": None})
+    monkeypatch.delenv("KERASETTE_MPI_TIMEOUT", raising=False)
+    assert mpi.timeout() is None
+    monkeypatch.setenv("KERASETTE_MPI_TIMEOUT", "7.5")
+    assert mpi.timeout() == 7.5
+    distribution.set_timeout(2)
+    assert mpi.timeout() == 2.0
+    with pytest.raises(ValueError, match="positive number or None, got -1"):
+        distribution.set_timeout(-1)
+    distribution.set_timeout(None)
+    monkeypatch.setenv("KERASETTE_MPI_TIMEOUT", "soon")
+    with pytest.raises(ValueError, match="KERASETTE_MPI_TIMEOUT must be a number of seconds, got 'soon'"):
+        mpi.timeout()
 
 
 def test_missing_mpi4py_names_the_extra(monkeypatch):
