@@ -71,6 +71,19 @@ def abort_others(replicas, outer, error):
     mpi.world().Abort(1)
 
 
+def single_batch(model, kind, batch, tracker_class):
+    """``train_on_batch`` / ``test_on_batch`` as one global step (the batch sharded by
+    rank); the logs, or None on one process."""
+    replicas = getattr(model, "_replicas", None)
+    if replicas is None:
+        if mesh.data_parallel_world() is None:
+            return None
+        # kept between calls: rank 0's weights are broadcast once, not at every batch
+        replicas = getattr(model, "_batch_replicas", None) or replicas_for(model, f"{kind}_on_batch")
+        model._batch_replicas = replicas
+    return replicas.step_and_log(model, kind, replicas._local(batch), None, tracker_class)[1]
+
+
 def epoch(model, batches):
     """One epoch's batches: all of them, or this rank's part under data parallelism."""
     replicas = getattr(model, "_replicas", None)
@@ -384,4 +397,5 @@ def build_replica_step(model, total, loss_fetches, outputs, metric_nodes, feeds,
     return ReplicaStep(step, apply, len(loss_fetches), len(outputs), grad_specs, records, metric_nodes)
 
 
-__all__ = ["Replicas", "ReplicaStep", "abort_others", "build_replica_step", "epoch", "replicas_for", "samples", "session"]
+__all__ = ["Replicas", "ReplicaStep", "abort_others", "build_replica_step", "epoch", "replicas_for", "samples", "session",
+           "single_batch"]

@@ -601,14 +601,16 @@ class Trainer(ProgramBuilder):
 
     def _single_batch(self, kind, xs, ys, weights, return_dict):
         self._reset_metrics()
-        losses, outputs = self._run_batch(kind, xs, ys, weights)
-        self._update_metrics(ys, outputs, weights)
-        trackers = []
-        for value in losses:
-            tracker = _RunningMean()
-            tracker.update(value, 1)
-            trackers.append(tracker)
-        logs = self._logs(trackers)
+        logs = data_parallel.single_batch(self, kind, (xs, ys, weights), _RunningMean)   # None: one process
+        if logs is None:
+            losses, outputs = self._run_batch(kind, xs, ys, weights)
+            self._update_metrics(ys, outputs, weights)
+            trackers = []
+            for value in losses:
+                tracker = _RunningMean()
+                tracker.update(value, 1)
+                trackers.append(tracker)
+            logs = self._logs(trackers)
         if return_dict:
             return logs
         values = [logs[name] for name in self.metrics_names if name in logs]

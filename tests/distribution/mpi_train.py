@@ -2,13 +2,15 @@
 
 ``python mpi_train.py MODEL OUT [fail]`` trains MODEL ("mlp" or "cnn" on
 arrays, "source" an MLP on a PyDataset) with a DataParallel distribution set,
-and writes OUT.<rank>.npz: the weights after fit, the history, evaluate's
-logs and predict's outputs.  A PyDataset is sharded by batch index: on 2
-ranks, batches 2k and 2k+1 make one global batch; the single process reads
-the same global batches, joined.  Under MPI every rank
-starts from different weights (its own seed), so equal results also show that
-rank 0's weights were broadcast.  With ``fail``, rank 1 raises in its third
-training step (``killed``: it kills itself), and rank 0 should be stopped.
+and writes OUT.<rank>.npz: the weights after fit and train_on_batch, the
+history, the logs of train_on_batch, test_on_batch and evaluate, and
+predict's outputs.  A PyDataset is sharded by batch index: on 2 ranks,
+batches 2k and 2k+1 make one global batch; the single process reads the
+same global batches, joined.  Under MPI every rank starts from different
+weights (its own seed), so equal results also show that rank 0's weights
+were broadcast.  With ``fail``, rank 1 fails in its third training step:
+``raise`` raises, ``caught`` raises into a try/except of the script,
+``killed`` kills itself, ``hang`` sleeps; rank 0 should be stopped.
 """
 import os
 import signal
@@ -114,11 +116,15 @@ def main():
         batch_size = 25 if model_name == "mlp" else 10
         history = model.fit(x, y, sample_weight=weights, batch_size=batch_size, epochs=6, shuffle=True,
                             validation_data=(x[:37], y[:37]), verbose=0, callbacks=extra)
+    # one global step each: 25 samples, 12 and 13 on 2 ranks
+    on_batch = model.train_on_batch(x[:25], y[:25], return_dict=True)
+    on_batch.update({"test_" + k: v for k, v in model.test_on_batch(x[25:50], y[25:50], return_dict=True).items()})
     evaluated = model.evaluate(x, y, batch_size=16, verbose=0, return_dict=True)
     predicted = model.predict(x, batch_size=16, verbose=0)
     arrays = {f"weight_{i}": np.asarray(w) for i, w in enumerate(model.get_weights())}
     arrays.update({f"history_{k}": np.asarray(v) for k, v in history.history.items()})
     arrays.update({f"evaluate_{k}": np.asarray(v) for k, v in evaluated.items()})
+    arrays.update({f"on_batch_{k}": np.asarray(v) for k, v in on_batch.items()})
     arrays["predict"] = predicted
     arrays["size"] = np.asarray(distribution.size())
     np.savez(f"{out}.{rank}.npz", **arrays)
