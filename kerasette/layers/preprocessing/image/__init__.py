@@ -5,11 +5,13 @@
 (resizing, crops, flips, rotations, zooms, translations, perspective and
 elastic warps, ``Pipeline``); ``color`` the layers that change pixel values;
 ``mixing`` the layers that mix images or chain augmentations (MixUp, CutMix,
-AugMix, RandAugment).
+AugMix, RandAugment); ``extra`` RandomShear, ContrastLimitedAdaptiveHistogramEqualization
+and MaxNumBoundingBoxes.
 """
-from . import color, geometric, mixing
+from . import color, extra, geometric, mixing
 from .color import *  # noqa: F401,F403
+from .extra import *  # noqa: F401,F403
 from .geometric import *  # noqa: F401,F403
 from .mixing import *  # noqa: F401,F403
 
-__all__ = geometric.__all__ + color.__all__ + mixing.__all__
+__all__ = geometric.__all__ + color.__all__ + mixing.__all__ + extra.__all__

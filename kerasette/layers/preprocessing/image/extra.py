@@ -1,0 +1,391 @@
+"""RandomShear, ContrastLimitedAdaptiveHistogramEqualization and MaxNumBoundingBoxes (Keras 3.15's last image
+preprocessing layers), on ``base.BaseImagePreprocessingLayer``.
+
+* ``RandomShear`` draws, per image, a shear ``(sx, sy)`` in ``x_factor`` and
+  ``y_factor`` times one random sign, and samples the image at ``(x + sx * y,
+  y + sy * x)`` (output pixel -> input pixel, about the top-left corner), with
+  the ``fill_mode`` and ``interpolation`` of ``geometric_affine``.  Identity
+  outside training.
+* ``ContrastLimitedAdaptiveHistogramEqualization`` (CLAHE) equalizes each
+  channel of each image tile by tile (``tile_grid_size`` tiles, the image
+  padded symmetrically to whole tiles), histograms clipped at ``clip_limit``
+  times the mean bin count with the excess spread over all bins, the tiles'
+  tables blended bilinearly between tile centres.  Deterministic: it acts
+  whatever ``training`` is, as Keras' does, and keeps the input dtype.
+* ``MaxNumBoundingBoxes`` pads (with ``fill_value``, ``-1`` by default) or
+  cuts the ``"boxes"`` and ``"labels"`` of a dict input's
+  ``"bounding_boxes"`` to ``max_number`` per image; images, labels and masks
+  pass unchanged.
+
+``RandomColorDegeneration`` lives in ``color_tone`` (exported with the colour layers).
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy
+
+from .... import ops, random
+from .base import BaseImagePreprocessingLayer
+from .geometric_affine import affine_warp, check_fill_and_interpolation
+
+__all__ = ["RandomShear", "ContrastLimitedAdaptiveHistogramEqualization", "MaxNumBoundingBoxes"]
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _is_integer(value) -> bool:
+    return _is_number(value) and float(value).is_integer()
+
+
+def _autocast(layer, images):
+    """Floating images in the layer's compute dtype, integer ones kept (what Keras' call does to its inputs)."""
+    images = ops.convert_to_tensor(images)
+    if "float" in str(ops.dtype(images)):
+        return ops.cast(images, layer.compute_dtype)
+    return images
+
+
+def _static(value):
+    """``value`` as a Python int when it is known now, else None (a run-time node)."""
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, (numpy.ndarray, numpy.generic)) and numpy.ndim(value) == 0:
+        return int(value)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------- RandomShear
+
+class RandomShear(BaseImagePreprocessingLayer):
+    """Shears each image along x and y by random amounts, in training.
+
+    ``x_factor`` / ``y_factor``: a number ``f`` in ``[0, 1]`` (amounts drawn in
+    ``[-f, f]``) or a pair ``(lower, upper)`` within ``[-1, 1]``; each image's
+    pair of amounts is then multiplied by a random sign.  An amount ``s``
+    moves a pixel of row ``y`` by ``s * y`` columns (x) or of column ``x`` by
+    ``s * x`` rows (y).  ``fill_mode`` (``"reflect"``, ``"wrap"``,
+    ``"constant"`` with ``fill_value``, ``"nearest"``) fills what comes from
+    outside; ``interpolation`` is ``"bilinear"`` or ``"nearest"``.
+
+    >>> image = numpy.arange(9.0).reshape(1, 3, 3, 1)
+    >>> shear = RandomShear(x_factor=0.5)
+    >>> shear.transform_images(image, {"shear_factor": numpy.array([[1.0, 0.0]])})[0, ..., 0]
+    array([[0., 1., 2.],
+           [4., 5., 5.],
+           [8., 8., 7.]], dtype=float32)
+    """
+
+    _USE_BASE_FACTOR = False
+
+    def __init__(self, x_factor=0.0, y_factor=0.0, interpolation="bilinear", fill_mode="reflect", fill_value=0.0,
+                 data_format=None, seed=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.x_factor = self._shear_range(x_factor, "x_factor")
+        self.y_factor = self._shear_range(y_factor, "y_factor")
+        check_fill_and_interpolation(fill_mode, interpolation)
+        if not _is_number(fill_value):
+            raise ValueError(f"RandomShear: argument `fill_value` must be a number. Received: fill_value={fill_value!r}")
+        self.fill_mode = fill_mode
+        self.interpolation = interpolation
+        self.fill_value = fill_value
+        self._make_seed_generator(seed)
+
+    @staticmethod
+    def _shear_range(factor, name):
+        """A number ``f`` in ``[0, 1]`` gives ``(-f, f)``; a pair is sorted and may reach down to -1 (the range a
+        number gives, as ``get_config`` stores it: Keras' own check refuses it on reloading)."""
+        message = (f"The `{name}` argument should be a number in the range [0, 1.0] (or a list of two numbers in "
+                   f"[-1.0, 1.0]). Received: {name}={factor!r}")
+        if isinstance(factor, (tuple, list)):
+            if len(factor) != 2 or not all(_is_number(f) and -1.0 <= f <= 1.0 for f in factor):
+                raise ValueError(message)
+            return tuple(sorted(factor))
+        if not _is_number(factor) or not 0.0 <= factor <= 1.0:
+            raise ValueError(message)
+        return (-abs(factor), abs(factor))
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        if not training:
+            return None
+        images = data["images"] if isinstance(data, dict) else data
+        batch = ops.shape(images)[0]
+        seed = self._draw_seed(seed)
+        dtype = self.compute_dtype
+        coin = random.uniform((batch, 1), 0.0, 1.0, dtype=dtype, seed=seed)
+        sign = ops.where(ops.greater(coin, 0.5), -1.0, 1.0)
+        shear_y = random.uniform((batch, 1), self.y_factor[0], self.y_factor[1], dtype=dtype, seed=seed)
+        shear_x = random.uniform((batch, 1), self.x_factor[0], self.x_factor[1], dtype=dtype, seed=seed)
+        amounts = ops.concatenate([shear_x, shear_y], axis=1)
+        return {"shear_factor": ops.multiply(amounts, ops.cast(sign, dtype))}
+
+    def _transform_images(self, images, transformation, interpolation):
+        if transformation is None:
+            return images
+        shear = ops.cast(transformation["shear_factor"], "float32")
+        shear_x, shear_y = shear[:, 0], shear[:, 1]
+        ones, zeros = ops.ones_like(shear_x), ops.zeros_like(shear_x)
+        matrix = ops.stack([ones, shear_x, zeros, shear_y, ones, zeros, zeros, zeros], axis=1)
+        warped = affine_warp(images, matrix, interpolation, self.fill_mode, self.fill_value, self.data_format)
+        return ops.cast(warped, self.compute_dtype)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"x_factor": self.x_factor, "y_factor": self.y_factor, "fill_mode": self.fill_mode,
+                       "interpolation": self.interpolation, "seed": self.seed, "fill_value": self.fill_value})
+        return config
+
+
+# ------------------------------------------------------------------------------------------------------ CLAHE
+
+def _blend_grid(size, tile, grid):
+    """Per pixel of a padded axis: the two neighbouring tile-centre indices (into the table padded by one
+    tile each side) and the weight of the second one, as numpy constants."""
+    position = (numpy.arange(size, dtype="float32") - numpy.float32(tile / 2.0)) / numpy.float32(tile) + 1.0
+    low = numpy.floor(position)
+    weight = (position - low).astype("float32")
+    first = numpy.clip(low, 0, grid + 1).astype("int32")
+    second = numpy.clip(low + 1.0, 0, grid + 1).astype("int32")
+    return first, second, weight
+
+
+class ContrastLimitedAdaptiveHistogramEqualization(BaseImagePreprocessingLayer):
+    """Contrast limited adaptive histogram equalization of each channel of each image.
+
+    The image (``value_range`` mapped to ``[0, 255]``, pixels binned by their
+    integer part) is cut into ``tile_grid_size = (rows, cols)`` tiles, padded
+    symmetrically at the bottom and right to whole tiles.  Each tile's
+    256-bin histogram is clipped at ``clip_limit * tile_pixels / 256`` (no
+    clipping when ``clip_limit <= 0``), the clipped excess shared evenly by
+    all bins, and turned into a table ``255 * (cdf - cdf_min) / (tile_pixels -
+    cdf_min)``.  A pixel's value is the bilinear blend of the tables of the
+    four nearest tile centres.  It acts in training and inference alike.
+
+    Height, width and channels must be known when the layer is called.
+
+    >>> flat = numpy.full((1, 4, 4, 1), 100.0)  # one bin of 4 clipped at 4 * 4 / 256, the rest spread
+    >>> ContrastLimitedAdaptiveHistogramEqualization(tile_grid_size=(2, 2))(flat)[0, 0, :, 0].round(2)
+    array([102.43, 102.43, 102.43, 102.43], dtype=float32)
+    """
+
+    _USE_BASE_FACTOR = False
+
+    def __init__(self, value_range=(0, 255), clip_limit=4.0, tile_grid_size=(8, 8), data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self._set_value_range(value_range)
+        if not _is_number(clip_limit):
+            raise ValueError("ContrastLimitedAdaptiveHistogramEqualization: argument `clip_limit` must be a number. "
+                             f"Received: clip_limit={clip_limit!r}")
+        self.clip_limit = clip_limit
+        if (not isinstance(tile_grid_size, (tuple, list)) or len(tile_grid_size) != 2
+                or not all(_is_integer(t) and t >= 1 for t in tile_grid_size)):
+            raise ValueError("ContrastLimitedAdaptiveHistogramEqualization: argument `tile_grid_size` must be a "
+                             "tuple of two positive integers (rows, cols). "
+                             f"Received: tile_grid_size={tile_grid_size!r}")
+        self.tile_grid_size = tuple(int(t) for t in tile_grid_size)
+
+    def transform_images(self, images, transformation=None, training=True):
+        images = _autocast(self, images)
+        original_dtype = ops.dtype(images)
+        if self.data_format == "channels_first":
+            images = ops.transpose(images, (0, 2, 3, 1))
+        images = self._transform_value_range(ops.cast(images, "float32"), self.value_range, (0, 255))
+        images = self._clahe(images)
+        images = self._transform_value_range(images, (0, 255), self.value_range)
+        if self.data_format == "channels_first":
+            images = ops.transpose(images, (0, 3, 1, 2))
+        return ops.cast(images, original_dtype)
+
+    def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
+        return segmentation_masks
+
+    def _sizes(self, images):
+        shape = ops.shape(images)
+        sizes = [_static(s) for s in shape[1:]]
+        if any(s is None for s in sizes):
+            raise ValueError("ContrastLimitedAdaptiveHistogramEqualization needs images of known height, width "
+                             f"and channels. Received: images.shape={tuple(shape)}")
+        return sizes
+
+    def _clahe(self, images):
+        height, width, channels = self._sizes(images)
+        grid_h, grid_w = self.tile_grid_size
+        tile_h, tile_w = -(-height // grid_h), -(-width // grid_w)
+        padded_h, padded_w = tile_h * grid_h, tile_w * grid_w
+        if (padded_h, padded_w) != (height, width):
+            images = ops.pad(images, [[0, 0], [0, padded_h - height], [0, padded_w - width], [0, 0]],
+                             mode="symmetric")
+        pixels = ops.clip(ops.cast(images, "int32"), 0, 255)  # (B, Hp, Wp, C)
+
+        # one 256-bin histogram per (image, tile row, tile col, channel)
+        tiles = ops.reshape(pixels, (-1, grid_h, tile_h, grid_w, tile_w, channels))
+        tiles = ops.transpose(tiles, (0, 1, 3, 5, 2, 4))
+        counts = ops.bincount(ops.reshape(tiles, (-1, tile_h * tile_w)), minlength=256)
+        hist = ops.cast(ops.reshape(counts, (-1, grid_h, grid_w, channels, 256)), "float32")
+        tile_pixels = float(tile_h * tile_w)
+        if self.clip_limit > 0:
+            limit = numpy.float32(self.clip_limit * tile_pixels / 256.0)
+            clipped = ops.clip(hist, 0.0, limit)
+            excess = ops.sum(ops.subtract(hist, clipped), axis=-1, keepdims=True)
+            hist = ops.add(clipped, ops.divide(excess, 256.0))
+        cdf = ops.cumsum(hist, axis=-1)
+        cdf_min = ops.min(cdf, axis=-1, keepdims=True)
+        denominator = ops.subtract(tile_pixels, cdf_min)
+        denominator = ops.where(ops.equal(denominator, 0.0), ops.ones_like(denominator), denominator)
+        table = ops.clip(ops.divide(ops.multiply(ops.subtract(cdf, cdf_min), 255.0), denominator), 0.0, 255.0)
+
+        # the tables padded by one tile (edge copies) each side, read at the four neighbouring tile centres
+        table = ops.concatenate([table[:, :1], table, table[:, -1:]], axis=1)
+        table = ops.concatenate([table[:, :, :1], table, table[:, :, -1:]], axis=2)
+        flat = ops.reshape(table, (-1,))
+        stride_x = 256 * channels
+        stride_y = stride_x * (grid_w + 2)
+        stride_b = stride_y * (grid_h + 2)
+        row0, row1, row_weight = _blend_grid(padded_h, tile_h, grid_h)
+        col0, col1, col_weight = _blend_grid(padded_w, tile_w, grid_w)
+        batch = ops.shape(pixels)[0]
+        image_index = ops.reshape(ops.arange(batch, dtype="int32"), (-1, 1, 1, 1))
+        base = ops.add(ops.add(ops.multiply(image_index, stride_b),
+                               numpy.arange(channels, dtype="int32").reshape(1, 1, 1, -1) * 256), pixels)
+
+        def read(rows, cols):
+            offset = rows.reshape(1, -1, 1, 1) * stride_y + cols.reshape(1, 1, -1, 1) * stride_x
+            return ops.take(flat, ops.add(base, offset.astype("int32")))
+
+        wx = col_weight.reshape(1, 1, -1, 1)
+        wy = row_weight.reshape(1, -1, 1, 1)
+        top = ops.add(ops.multiply(read(row0, col0), 1.0 - wx), ops.multiply(read(row0, col1), wx))
+        bottom = ops.add(ops.multiply(read(row1, col0), 1.0 - wx), ops.multiply(read(row1, col1), wx))
+        result = ops.add(ops.multiply(top, 1.0 - wy), ops.multiply(bottom, wy))
+        return result[:, :height, :width, :]
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"value_range": self.value_range, "clip_limit": self.clip_limit,
+                       "tile_grid_size": self.tile_grid_size})
+        return config
+
+
+# ---------------------------------------------------------------------------------------- MaxNumBoundingBoxes
+
+class MaxNumBoundingBoxes(BaseImagePreprocessingLayer):
+    """Pads or cuts the bounding boxes of each image to exactly ``max_number``.
+
+    Called on ``{"images": ..., "bounding_boxes": {"boxes": (batch, n, 4),
+    "labels": (batch, n)}}`` (or one image: ``(n, 4)`` and ``(n,)``), with a
+    ``bounding_box_format`` set (any of Keras' names; the boxes are not
+    read), it keeps the first ``max_number`` boxes and labels and pads the
+    rest with ``fill_value`` (``-1``).  Images, ``labels`` and
+    ``segmentation_masks`` pass unchanged, as does a plain image tensor.
+
+    >>> layer = MaxNumBoundingBoxes(max_number=3, bounding_box_format="xyxy")
+    >>> out = layer({"images": numpy.zeros((1, 4, 4, 3)),
+    ...              "bounding_boxes": {"boxes": numpy.ones((1, 1, 4)), "labels": numpy.array([[2]])}})
+    >>> out["bounding_boxes"]["labels"]
+    array([[ 2, -1, -1]])
+    """
+
+    _USE_BASE_FACTOR = False
+
+    def __init__(self, max_number, fill_value=-1, **kwargs):
+        super().__init__(**kwargs)
+        if not _is_integer(max_number) or max_number < 1:
+            raise ValueError("MaxNumBoundingBoxes: argument `max_number` must be a positive integer. "
+                             f"Received: max_number={max_number!r}")
+        if not _is_integer(fill_value):
+            raise ValueError("MaxNumBoundingBoxes: argument `fill_value` must be an integer. "
+                             f"Received: fill_value={fill_value!r}")
+        self.max_number = int(max_number)
+        self.fill_value = int(fill_value)
+
+    def transform_images(self, images, transformation=None, training=True):
+        return _autocast(self, images)
+
+    def transform_segmentation_masks(self, segmentation_masks, transformation=None, training=True):
+        return segmentation_masks
+
+    def _fit(self, values, name, rank):
+        """``values`` (batch first, ``rank`` dims) cut or padded along axis 1 to ``max_number``."""
+        shape = tuple(ops.shape(values))
+        if len(shape) != rank or (name == "boxes" and _static(shape[-1]) not in (None, 4)):
+            wanted = "(batch, num_boxes, 4)" if name == "boxes" else "(batch, num_boxes)"
+            raise ValueError(f"MaxNumBoundingBoxes: bounding_boxes['{name}'] should have the shape {wanted}. "
+                             f"Received: shape={shape}")
+        count = _static(shape[1])
+        if count is None:
+            raise ValueError("MaxNumBoundingBoxes needs the number of boxes known when it is called. "
+                             f"Received: bounding_boxes['{name}'].shape={shape}")
+        values = values[:, :self.max_number]
+        missing = self.max_number - min(count, self.max_number)
+        if missing:
+            widths = [[0, 0], [0, missing]] + [[0, 0]] * (rank - 2)
+            values = ops.pad(values, widths, constant_values=self.fill_value)
+        return values
+
+    @staticmethod
+    def _check_entries(bounding_boxes):
+        if not isinstance(bounding_boxes, dict) or "boxes" not in bounding_boxes or "labels" not in bounding_boxes:
+            keys = sorted(bounding_boxes) if isinstance(bounding_boxes, dict) else type(bounding_boxes).__name__
+            raise ValueError("MaxNumBoundingBoxes: `bounding_boxes` should be a dict with keys 'boxes' and "
+                             f"'labels'. Received: {keys}")
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation=None, training=True):
+        self._check_entries(bounding_boxes)
+        out = dict(bounding_boxes)
+        out["boxes"] = self._fit(ops.convert_to_tensor(bounding_boxes["boxes"]), "boxes", 3)
+        out["labels"] = self._fit(ops.convert_to_tensor(bounding_boxes["labels"]), "labels", 2)
+        return out
+
+    def _single(self, bounding_boxes):
+        """One image's boxes ``(n, 4)`` and labels ``(n,)`` through ``transform_bounding_boxes``."""
+        self._check_entries(bounding_boxes)
+        batched = dict(bounding_boxes)
+        for key, rank in (("boxes", 2), ("labels", 1)):
+            value = ops.convert_to_tensor(bounding_boxes[key])
+            if len(ops.shape(value)) != rank:
+                wanted = "(num_boxes, 4)" if key == "boxes" else "(num_boxes,)"
+                raise ValueError(f"MaxNumBoundingBoxes: for one image, bounding_boxes['{key}'] should have the "
+                                 f"shape {wanted}. Received: shape={tuple(ops.shape(value))}")
+            batched[key] = ops.expand_dims(value, 0)
+        out = self.transform_bounding_boxes(batched)
+        for key in ("boxes", "labels"):
+            out[key] = ops.squeeze(out[key], 0)
+        return out
+
+    def call(self, data, training=True):
+        if not isinstance(data, dict):
+            self._rank_of(data)
+            return self.transform_images(data)
+        if "images" not in data:
+            raise ValueError(f"MaxNumBoundingBoxes: a dict input needs an 'images' entry, got keys {sorted(data)}")
+        batched = self._rank_of(data["images"]) == 4
+        out = dict(data)
+        out["images"] = self.transform_images(data["images"])
+        if "bounding_boxes" in data:
+            if not self.bounding_box_format:
+                raise ValueError("You passed an input with a 'bounding_boxes' key, but you didn't specify a "
+                                 "bounding box format. Pass a `bounding_box_format` argument to your "
+                                 "MaxNumBoundingBoxes layer, e.g. `bounding_box_format='xyxy'`.")
+            boxes = data["bounding_boxes"]
+            out["bounding_boxes"] = self.transform_bounding_boxes(boxes) if batched else self._single(boxes)
+        return out
+
+    def compute_output_shape(self, input_shape):
+        if isinstance(input_shape, dict) and "bounding_boxes" in input_shape:
+            shapes = dict(input_shape)
+            boxes = dict(shapes["bounding_boxes"])
+            for key in ("boxes", "labels"):
+                if key in boxes:
+                    shape = list(boxes[key])
+                    shape[1 if len(shape) > (2 if key == "boxes" else 1) else 0] = self.max_number
+                    boxes[key] = tuple(shape)
+            shapes["bounding_boxes"] = boxes
+            return shapes
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"max_number": self.max_number, "fill_value": self.fill_value})
+        return config
