@@ -312,6 +312,26 @@ def test_max_boxes_pads_zero_boxes_and_shapes():
     assert layer.compute_output_shape((None, 4, 4, 3)) == (None, 4, 4, 3)
 
 
+@pytest.mark.parametrize("count", [5, None])
+def test_max_boxes_in_a_functional_model(count):
+    images, boxes = kerasette.Input((4, 4, 3)), kerasette.Input((count, 4))
+    labels = kerasette.Input((count,), dtype="int32")
+    out = layers.MaxNumBoundingBoxes(3, bounding_box_format="xyxy")(
+        {"images": images, "bounding_boxes": {"boxes": boxes, "labels": labels}})
+    assert tuple(out["bounding_boxes"]["boxes"].shape) == (None, 3, 4)
+    assert tuple(out["bounding_boxes"]["labels"].shape) == (None, 3)
+    model = kerasette.Model([images, boxes, labels], [out["bounding_boxes"]["boxes"], out["bounding_boxes"]["labels"]])
+    eager = layers.MaxNumBoundingBoxes(3, bounding_box_format="xyxy")
+    for n in ([5] if count else [0, 2, 5]):
+        data = [np.zeros((2, 4, 4, 3), "float32"), np.arange(2 * n * 4, dtype="float32").reshape(2, n, 4),
+                np.arange(2 * n, dtype="int32").reshape(2, n)]
+        got_boxes, got_labels = model.predict(data, verbose=0)
+        want = eager({"images": data[0], "bounding_boxes": {"boxes": data[1], "labels": data[2]}})["bounding_boxes"]
+        np.testing.assert_array_equal(got_boxes, want["boxes"])
+        np.testing.assert_array_equal(got_labels, want["labels"])
+        assert (got_labels[:, n:] == -1).all() and got_labels.dtype == np.int32
+
+
 @pytest.mark.parametrize("data, match", [
     ({"images": np.zeros((1, 4, 4, 3)), "bounding_boxes": {"boxes": np.zeros((1, 2, 4))}}, "'labels'"),
     ({"images": np.zeros((1, 4, 4, 3)), "bounding_boxes": {"boxes": np.zeros((2, 4)), "labels": np.zeros((1, 2))}},

@@ -314,10 +314,13 @@ class MaxNumBoundingBoxes(BaseImagePreprocessingLayer):
             raise ValueError(f"MaxNumBoundingBoxes: bounding_boxes['{name}'] should have the shape {wanted}. "
                              f"Received: shape={shape}")
         count = _static(shape[1])
-        if count is None:
-            raise ValueError("MaxNumBoundingBoxes needs the number of boxes known when it is called. "
-                             f"Received: bounding_boxes['{name}'].shape={shape}")
         values = values[:, :self.max_number]
+        if count is None:  # known only at run time (a graph): append max_number fill rows, keep the first ones
+            row = ops.sum(ops.zeros_like(values), axis=1, keepdims=True)  # (batch, 1[, 4]) zeros, even for 0 boxes
+            block = ops.add(ops.tile(row, (1, self.max_number) + (1,) * (rank - 2)),
+                            ops.cast(self.fill_value, ops.dtype(values)))
+            values = ops.concatenate([values, block], axis=1)[:, :self.max_number]
+            return ops.reshape(values, (-1, self.max_number) + ((4,) if rank == 3 else ()))
         missing = self.max_number - min(count, self.max_number)
         if missing:
             widths = [[0, 0], [0, missing]] + [[0, 0]] * (rank - 2)
