@@ -27,6 +27,8 @@ training loop (training.py) hands each batch to ``Replicas``:
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy
 
 from .. import backend, engine
@@ -111,6 +113,7 @@ class Replicas:
         self.template = None        # one row of the current global batch: programs build from it
         self.global_count = 0       # samples in the last global batch
         self.lengths = {}           # the step buffer's length by kind, checked once against the others'
+        self.agreed = {}            # auto_shard_dataset=False: the steps every rank takes, by batch set
         generator = backend.rng()
         if rank and hasattr(generator.bit_generator, "jumped"):
             # draws inside the model (dropout masks) differ from rank to rank; the
@@ -130,6 +133,8 @@ class Replicas:
     def epoch(self, batches):
         """This rank's batches of one epoch (None where it has none this step)."""
         from .data import ArrayBatches
+        if not self.auto_shard:
+            return self._own_epoch(batches)
         if isinstance(batches, ArrayBatches):
             return self._array_epoch(batches)
         return self._source_epoch(batches)
@@ -165,12 +170,29 @@ class Replicas:
         return ([x[pick] for x in xs], None if ys is None else [y[pick] for y in ys],
                 None if weights is None else [None if w is None else w[pick] for w in weights])
 
+    def _own_epoch(self, batches):
+        """``auto_shard_dataset=False``: each rank's data is its own part; every rank
+        takes as many batches as the rank with the fewest."""
+        steps = self._agreed_steps(batches)
+        for step, batch in enumerate(batches.epoch()):
+            if step >= steps:
+                break
+            self._local(batch)
+            yield batch
+
+    def _agreed_steps(self, batches):
+        if id(batches) not in self.agreed:
+            counts = mpi.allgather(batches.steps)
+            if any(count is None for count in counts):
+                raise ValueError("DataParallel(auto_shard_dataset=False) needs each rank's number of batches: pass "
+                                 f"steps_per_epoch, or data with a len() (the ranks have {counts})")
+            if len(set(counts)) > 1 and self.rank == 0:
+                warnings.warn(f"DataParallel(auto_shard_dataset=False): the ranks hold {counts} batches; each "
+                              f"epoch takes {min(counts)} on every rank, the others are left out", stacklevel=4)
+            self.agreed[id(batches)] = min(counts)
+        return self.agreed[id(batches)]
+
     def _source_epoch(self, batches):
-        if not self.auto_shard:
-            for batch in batches.epoch():
-                self.template = ([x[:1] for x in batch[0]], None if batch[1] is None else [y[:1] for y in batch[1]])
-                yield batch
-            return
         group = []
         for batch in batches.epoch():
             group.append(batch)
@@ -188,7 +210,9 @@ class Replicas:
     def steps(self, batches):
         """Global steps of an epoch (for the progress bar)."""
         from .data import ArrayBatches
-        if isinstance(batches, ArrayBatches) or batches.steps is None or not self.auto_shard:
+        if not self.auto_shard:
+            return self._agreed_steps(batches)
+        if isinstance(batches, ArrayBatches) or batches.steps is None:
             return batches.steps
         return -(-batches.steps // self.size)
 

@@ -1,7 +1,8 @@
 """Run by tests/distribution/test_mpi.py: alone (one process) or under ``mpiexec -n 2``.
 
 ``python mpi_train.py MODEL OUT [fail]`` trains MODEL ("mlp" or "cnn" on
-arrays, "source" an MLP on a PyDataset) with a DataParallel distribution set,
+arrays, "source" an MLP on a PyDataset, "own" an MLP on each rank's own
+arrays, auto_shard_dataset=False) with a DataParallel distribution set,
 and writes OUT.<rank>.npz: the weights after fit and train_on_batch, the
 history, the logs of train_on_batch, test_on_batch and evaluate, and
 predict's outputs.  A PyDataset is sharded by batch index: on 2 ranks,
@@ -48,7 +49,7 @@ class Batches(utils.PyDataset):
 
 def data(model_name):
     rng = np.random.default_rng(7)
-    if model_name in ("mlp", "source"):
+    if model_name in ("mlp", "source", "own"):
         x = rng.standard_normal((101, 6)).astype("float32")
         y = (x[:, :3].sum(axis=1) > 0).astype("int64") + (x[:, 3] > 1)
         weights = rng.uniform(0.5, 2.0, 101).astype("float32")
@@ -59,7 +60,7 @@ def data(model_name):
 
 
 def build(model_name):
-    if model_name in ("mlp", "source"):
+    if model_name in ("mlp", "source", "own"):
         inputs = Input(shape=(6,))
         hidden = Dense(16, activation="tanh")(inputs)
         outputs = Dense(3, activation="softmax")(hidden)
@@ -86,16 +87,34 @@ class FailOnRankOne(callbacks.Callback):
             raise RuntimeError("rank 1 fails on purpose in its third step")
 
 
+def train_own_parts(model, x, y, rank, out):
+    """auto_shard_dataset=False: rank 0 holds rows 0-29, rank 1 rows 30-69, batches of 10;
+    every rank takes 3 batches an epoch (the fewest), so the one process trains on
+    batches of 20 joining rows 10k..10k+9 of both parts."""
+    parts = [(x[:30], y[:30]), (x[30:70], y[30:70])]
+    if distribution.size() == 1:
+        order = np.concatenate([np.r_[10 * k:10 * k + 10, 30 + 10 * k:30 + 10 * k + 10] for k in range(3)])
+        history = model.fit(x[order], y[order], batch_size=20, epochs=3, shuffle=False, verbose=0)
+    else:
+        history = model.fit(*parts[rank], batch_size=10, epochs=3, shuffle=False, verbose=0)
+    arrays = {f"weight_{i}": np.asarray(w) for i, w in enumerate(model.get_weights())}
+    arrays.update({f"history_{k}": np.asarray(v) for k, v in history.history.items()})
+    arrays["size"] = np.asarray(distribution.size())
+    np.savez(f"{out}.{rank}.npz", **arrays)
+
+
 def main():
     model_name, out = sys.argv[1], sys.argv[2]
     fail = sys.argv[3] if len(sys.argv) > 3 else None
-    distribution.set_distribution(distribution.DataParallel())
+    distribution.set_distribution(distribution.DataParallel(auto_shard_dataset=model_name != "own"))
     rank = distribution.rank()
     backend.set_seed(1 if rank == 0 else 100 + rank)   # rank 0's weights must win
     x, y, weights = data(model_name)
     model = build(model_name)
     model.compile(optimizer=optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"], weighted_metrics=["accuracy"])
+    if model_name == "own":
+        return train_own_parts(model, x, y, rank, out)
     extra = [FailOnRankOne(fail)] if fail else []
     # written on rank 0 only; the same decisions on every rank (global logs)
     extra += [callbacks.CSVLogger(f"{out}.{rank}.csv"), callbacks.ReduceLROnPlateau("val_loss", 0.5, patience=0, min_delta=0.1),
