@@ -273,10 +273,27 @@ def test_clahe_keeps_integer_dtypes_and_casts_floats():
     assert CLAHE()(images.astype("float64")).dtype == np.float32
 
 
-def test_clahe_needs_known_image_size():
-    CLAHE()(kerasette.Input((8, 9, 3)))  # known sizes build
-    with pytest.raises(ValueError, match="known height, width"):
-        CLAHE()(kerasette.Input((None, None, 3)))
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_clahe_with_run_time_image_sizes_equals_eager(data_format):
+    layer = CLAHE(tile_grid_size=(3, 4), clip_limit=2.0, data_format=data_format)
+    shape = (None, None, 3) if data_format == "channels_last" else (3, None, None)
+    inputs = kerasette.Input(shape)
+    model = kerasette.Model(inputs, layer(inputs))
+    for height, width in ((8, 9), (12, 12), (3, 2)):
+        images = _images(2, height, width, seed=height)
+        if data_format == "channels_first":
+            images = np.transpose(images, (0, 3, 1, 2))
+        np.testing.assert_allclose(model.predict(images, verbose=0), layer(images), atol=1e-4)
+    case = "clahe_pad"  # Keras' numbers through the run-time-size graph
+    keras_layer = CLAHE(**_spec(case)["kwargs"])
+    inputs = kerasette.Input((None, None, 3))
+    model = kerasette.Model(inputs, keras_layer(inputs))
+    np.testing.assert_allclose(model.predict(DATA[f"{case}.x"], verbose=0), DATA[f"{case}.y"], atol=2e-4)
+
+
+def test_clahe_needs_known_channels():
+    with pytest.raises(ValueError, match="channels"):
+        CLAHE(data_format="channels_first")(kerasette.Input((None, None, None)))
 
 
 # ------------------------------------------------------------------ MaxNumBoundingBoxes behaviour

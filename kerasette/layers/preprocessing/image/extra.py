@@ -140,14 +140,36 @@ class RandomShear(BaseImagePreprocessingLayer):
 
 # ------------------------------------------------------------------------------------------------------ CLAHE
 
+def _ceil_div(size, parts):
+    """``ceil(size / parts)``: a Python int when ``size`` is known, else a run-time node."""
+    if _static(size) is not None:
+        return -(-_static(size) // parts)
+    return ops.floor_divide(ops.add(ops.cast(size, "int32"), parts - 1), parts)
+
+
+def _times(a, b):
+    if _static(a) is not None and _static(b) is not None:
+        return _static(a) * _static(b)
+    return ops.multiply(ops.cast(a, "int32"), ops.cast(b, "int32"))
+
+
+def _symmetric_index(count, size):
+    """Indices ``0 .. count - 1`` folded into ``[0, size)`` as numpy's ``"symmetric"`` padding reads them."""
+    index = ops.arange(count, dtype="int32")
+    period = ops.mod(index, ops.multiply(ops.cast(size, "int32"), 2))
+    return ops.where(ops.less(period, size), period, ops.subtract(ops.subtract(ops.multiply(size, 2), 1), period))
+
+
 def _blend_grid(size, tile, grid):
-    """Per pixel of a padded axis: the two neighbouring tile-centre indices (into the table padded by one
-    tile each side) and the weight of the second one, as numpy constants."""
-    position = (numpy.arange(size, dtype="float32") - numpy.float32(tile / 2.0)) / numpy.float32(tile) + 1.0
-    low = numpy.floor(position)
-    weight = (position - low).astype("float32")
-    first = numpy.clip(low, 0, grid + 1).astype("int32")
-    second = numpy.clip(low + 1.0, 0, grid + 1).astype("int32")
+    """Per pixel of an axis of ``size`` pixels: the two neighbouring tile-centre indices (into the tables padded
+    by one tile each side) and the weight of the second one."""
+    position = ops.add(ops.divide(ops.subtract(ops.arange(size, dtype="float32"),
+                                               ops.divide(ops.cast(tile, "float32"), 2.0)),
+                                  ops.cast(tile, "float32")), 1.0)
+    low = ops.floor(position)
+    weight = ops.subtract(position, low)
+    first = ops.cast(ops.clip(low, 0.0, float(grid + 1)), "int32")
+    second = ops.cast(ops.clip(ops.add(low, 1.0), 0.0, float(grid + 1)), "int32")
     return first, second, weight
 
 
@@ -163,7 +185,7 @@ class ContrastLimitedAdaptiveHistogramEqualization(BaseImagePreprocessingLayer):
     cdf_min)``.  A pixel's value is the bilinear blend of the tables of the
     four nearest tile centres.  It acts in training and inference alike.
 
-    Height, width and channels must be known when the layer is called.
+    The number of channels must be known when the layer is called (height and width may be run-time sizes).
 
     >>> flat = numpy.full((1, 4, 4, 1), 100.0)  # one bin of 4 clipped at 4 * 4 / 256, the rest spread
     >>> ContrastLimitedAdaptiveHistogramEqualization(tile_grid_size=(2, 2))(flat)[0, 0, :, 0].round(2)
@@ -201,65 +223,70 @@ class ContrastLimitedAdaptiveHistogramEqualization(BaseImagePreprocessingLayer):
     def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
         return segmentation_masks
 
-    def _sizes(self, images):
-        shape = ops.shape(images)
-        sizes = [_static(s) for s in shape[1:]]
-        if any(s is None for s in sizes):
-            raise ValueError("ContrastLimitedAdaptiveHistogramEqualization needs images of known height, width "
-                             f"and channels. Received: images.shape={tuple(shape)}")
-        return sizes
-
     def _clahe(self, images):
-        height, width, channels = self._sizes(images)
+        batch, height, width, channels = ops.shape(images)
+        channels = _static(channels)
+        if channels is None:
+            raise ValueError("ContrastLimitedAdaptiveHistogramEqualization needs images of a known number of "
+                             f"channels. Received: images.shape={tuple(ops.shape(images))}")
         grid_h, grid_w = self.tile_grid_size
-        tile_h, tile_w = -(-height // grid_h), -(-width // grid_w)
-        padded_h, padded_w = tile_h * grid_h, tile_w * grid_w
-        if (padded_h, padded_w) != (height, width):
-            images = ops.pad(images, [[0, 0], [0, padded_h - height], [0, padded_w - width], [0, 0]],
-                             mode="symmetric")
-        pixels = ops.clip(ops.cast(images, "int32"), 0, 255)  # (B, Hp, Wp, C)
+        tile_h, tile_w = _ceil_div(height, grid_h), _ceil_div(width, grid_w)
+        padded_h, padded_w = _times(tile_h, grid_h), _times(tile_w, grid_w)
+        pixels = ops.clip(ops.cast(images, "int32"), 0, 255)  # (B, H, W, C), binned by their integer part
 
-        # one 256-bin histogram per (image, tile row, tile col, channel)
-        tiles = ops.reshape(pixels, (-1, grid_h, tile_h, grid_w, tile_w, channels))
-        tiles = ops.transpose(tiles, (0, 1, 3, 5, 2, 4))
-        counts = ops.bincount(ops.reshape(tiles, (-1, tile_h * tile_w)), minlength=256)
+        # the image padded symmetrically to whole tiles; each pixel's bin code
+        # ((tile row * grid_w + tile col) * C + channel) * 256 + value, counted per image
+        padded = pixels
+        if _static(padded_h) is None or _static(padded_h) != _static(height):
+            padded = ops.take(padded, _symmetric_index(padded_h, height), axis=1)
+        if _static(padded_w) is None or _static(padded_w) != _static(width):
+            padded = ops.take(padded, _symmetric_index(padded_w, width), axis=2)
+        tile_row = ops.reshape(ops.floor_divide(ops.arange(padded_h, dtype="int32"), tile_h), (-1, 1, 1))
+        tile_col = ops.reshape(ops.floor_divide(ops.arange(padded_w, dtype="int32"), tile_w), (1, -1, 1))
+        channel = numpy.arange(channels, dtype="int32").reshape(1, 1, -1)
+        code = ops.add(ops.multiply(ops.add(ops.multiply(ops.add(ops.multiply(tile_row, grid_w), tile_col), channels),
+                                            channel), 256), padded)
+        bins = grid_h * grid_w * channels * 256
+        counts = ops.bincount(ops.reshape(code, (batch, -1)), minlength=bins)
         hist = ops.cast(ops.reshape(counts, (-1, grid_h, grid_w, channels, 256)), "float32")
-        tile_pixels = float(tile_h * tile_w)
+
+        tile_pixels = _times(tile_h, tile_w)
         if self.clip_limit > 0:
-            limit = numpy.float32(self.clip_limit * tile_pixels / 256.0)
-            clipped = ops.clip(hist, 0.0, limit)
+            if _static(tile_pixels) is not None:
+                limit = numpy.float32(self.clip_limit * _static(tile_pixels) / 256.0)
+            else:
+                limit = ops.divide(ops.multiply(ops.cast(tile_pixels, "float32"), float(self.clip_limit)), 256.0)
+            clipped = ops.minimum(ops.maximum(hist, 0.0), limit)
             excess = ops.sum(ops.subtract(hist, clipped), axis=-1, keepdims=True)
             hist = ops.add(clipped, ops.divide(excess, 256.0))
         cdf = ops.cumsum(hist, axis=-1)
         cdf_min = ops.min(cdf, axis=-1, keepdims=True)
-        denominator = ops.subtract(tile_pixels, cdf_min)
+        denominator = ops.subtract(ops.cast(tile_pixels, "float32"), cdf_min)
         denominator = ops.where(ops.equal(denominator, 0.0), ops.ones_like(denominator), denominator)
         table = ops.clip(ops.divide(ops.multiply(ops.subtract(cdf, cdf_min), 255.0), denominator), 0.0, 255.0)
 
-        # the tables padded by one tile (edge copies) each side, read at the four neighbouring tile centres
+        # the tables padded by one tile (edge copies) each side, read at the four tile centres around each pixel
         table = ops.concatenate([table[:, :1], table, table[:, -1:]], axis=1)
         table = ops.concatenate([table[:, :, :1], table, table[:, :, -1:]], axis=2)
         flat = ops.reshape(table, (-1,))
         stride_x = 256 * channels
         stride_y = stride_x * (grid_w + 2)
         stride_b = stride_y * (grid_h + 2)
-        row0, row1, row_weight = _blend_grid(padded_h, tile_h, grid_h)
-        col0, col1, col_weight = _blend_grid(padded_w, tile_w, grid_w)
-        batch = ops.shape(pixels)[0]
+        row0, row1, row_weight = _blend_grid(height, tile_h, grid_h)
+        col0, col1, col_weight = _blend_grid(width, tile_w, grid_w)
         image_index = ops.reshape(ops.arange(batch, dtype="int32"), (-1, 1, 1, 1))
-        base = ops.add(ops.add(ops.multiply(image_index, stride_b),
-                               numpy.arange(channels, dtype="int32").reshape(1, 1, 1, -1) * 256), pixels)
+        base = ops.add(ops.add(ops.multiply(image_index, stride_b), channel.reshape(1, 1, 1, -1) * 256), pixels)
 
         def read(rows, cols):
-            offset = rows.reshape(1, -1, 1, 1) * stride_y + cols.reshape(1, 1, -1, 1) * stride_x
-            return ops.take(flat, ops.add(base, offset.astype("int32")))
+            offset = ops.add(ops.multiply(ops.reshape(rows, (1, -1, 1, 1)), stride_y),
+                             ops.multiply(ops.reshape(cols, (1, 1, -1, 1)), stride_x))
+            return ops.take(flat, ops.add(base, offset))
 
-        wx = col_weight.reshape(1, 1, -1, 1)
-        wy = row_weight.reshape(1, -1, 1, 1)
-        top = ops.add(ops.multiply(read(row0, col0), 1.0 - wx), ops.multiply(read(row0, col1), wx))
-        bottom = ops.add(ops.multiply(read(row1, col0), 1.0 - wx), ops.multiply(read(row1, col1), wx))
-        result = ops.add(ops.multiply(top, 1.0 - wy), ops.multiply(bottom, wy))
-        return result[:, :height, :width, :]
+        wx = ops.reshape(col_weight, (1, 1, -1, 1))
+        wy = ops.reshape(row_weight, (1, -1, 1, 1))
+        top = ops.add(ops.multiply(read(row0, col0), ops.subtract(1.0, wx)), ops.multiply(read(row0, col1), wx))
+        bottom = ops.add(ops.multiply(read(row1, col0), ops.subtract(1.0, wx)), ops.multiply(read(row1, col1), wx))
+        return ops.add(ops.multiply(top, ops.subtract(1.0, wy)), ops.multiply(bottom, wy))
 
     def get_config(self):
         config = super().get_config()
