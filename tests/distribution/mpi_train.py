@@ -145,6 +145,9 @@ def main():
     arrays.update({f"evaluate_{k}": np.asarray(v) for k, v in evaluated.items()})
     arrays.update({f"on_batch_{k}": np.asarray(v) for k, v in on_batch.items()})
     arrays["predict"] = predicted
+    if model_name == "source":   # sharded by batch index, gathered back in the data's order
+        arrays["predict_source"] = model.predict(data_, verbose=0)
+        arrays["evaluate_source"] = np.asarray(model.evaluate(data_, verbose=0))
     arrays["size"] = np.asarray(distribution.size())
     np.savez(f"{out}.{rank}.npz", **arrays)
 
