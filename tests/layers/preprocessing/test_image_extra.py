@@ -206,10 +206,13 @@ def test_shear_moves_rows_by_their_index():
 
 def test_shear_dict_input_moves_masks_with_images():
     images = np.round(_images(4))
-    masks = images[..., :1].copy()
+    masks = images[..., :1].astype("int32")
     layer = layers.RandomShear(0.5, 0.5, interpolation="nearest", seed=9)
     out = layer({"images": images, "segmentation_masks": masks, "labels": np.arange(4)})
+    assert out["segmentation_masks"].dtype == np.int32
     np.testing.assert_array_equal(out["segmentation_masks"], np.asarray(out["images"])[..., :1])
+    same = layer({"images": images, "segmentation_masks": masks}, training=False)
+    np.testing.assert_array_equal(same["segmentation_masks"], masks)
     assert np.abs(np.asarray(out["images"]) - images).max() > 1.0
     np.testing.assert_array_equal(out["labels"], np.arange(4))
     single = layer(images[0])

@@ -131,6 +131,13 @@ class RandomShear(BaseImagePreprocessingLayer):
         warped = affine_warp(images, matrix, interpolation, self.fill_mode, self.fill_value, self.data_format)
         return ops.cast(warped, self.compute_dtype)
 
+    def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
+        """Masks move with their images (nearest pixels) and keep their dtype."""
+        dtype = ops.dtype(segmentation_masks)
+        if not training or transformation is None:
+            return segmentation_masks
+        return ops.cast(self._transform_images(segmentation_masks, transformation, "nearest"), dtype)
+
     def get_config(self):
         config = super().get_config()
         config.update({"x_factor": self.x_factor, "y_factor": self.y_factor, "fill_mode": self.fill_mode,
