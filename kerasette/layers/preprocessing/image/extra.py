@@ -14,8 +14,9 @@ preprocessing layers), on ``base.BaseImagePreprocessingLayer``.
   whatever ``training`` is, as Keras' does, and keeps the input dtype.
 * ``MaxNumBoundingBoxes`` pads (with ``fill_value``, ``-1`` by default) or
   cuts the ``"boxes"`` and ``"labels"`` of a dict input's
-  ``"bounding_boxes"`` to ``max_number`` per image; images, labels and masks
-  pass unchanged.
+  ``"bounding_boxes"`` to ``max_number`` per image, whatever ``training`` is;
+  labels and masks pass unchanged, images too (floating ones in the compute
+  dtype, as Keras' call gives them).
 
 ``RandomColorDegeneration`` lives in ``color_tone`` (exported with the colour layers).
 """
@@ -311,8 +312,9 @@ class MaxNumBoundingBoxes(BaseImagePreprocessingLayer):
     "labels": (batch, n)}}`` (or one image: ``(n, 4)`` and ``(n,)``), with a
     ``bounding_box_format`` set (any of Keras' names; the boxes are not
     read), it keeps the first ``max_number`` boxes and labels and pads the
-    rest with ``fill_value`` (``-1``).  Images, ``labels`` and
-    ``segmentation_masks`` pass unchanged, as does a plain image tensor.
+    rest with ``fill_value`` (``-1``).  ``labels`` and ``segmentation_masks``
+    pass unchanged, and so do images (floating ones in the compute dtype),
+    alone or in the dict.
 
     >>> layer = MaxNumBoundingBoxes(max_number=3, bounding_box_format="xyxy")
     >>> out = layer({"images": numpy.zeros((1, 4, 4, 3)),
