@@ -22,7 +22,7 @@ from .base import BaseImagePreprocessingLayer
 from .color_effects import RandomPosterization, RandomSharpness
 from .color_levels import AutoContrast, Equalization, Solarization
 from .color_tone import RandomBrightness, RandomColorDegeneration, RandomContrast, check_value_range
-from .geometric_affine import RandomRotation, RandomTranslation, check_fill_and_interpolation
+from .geometric_affine import RandomRotation, RandomTranslation
 
 __all__ = ["AugMix", "RandAugment"]
 
@@ -35,59 +35,9 @@ RAND_AUGMENT_LAYERS = ("random_shear", "random_translation", "random_rotation", 
                        "solarization", "auto_contrast", "equalization")
 
 
-class ShearAugment(BaseImagePreprocessingLayer):
-    """Keras 3's RandomShear as AugMix and RandAugment use it (used when ``geometric`` has no RandomShear).
-
-    Per image, ``(shear_x, shear_y)`` drawn in ``x_factor`` and ``y_factor``
-    with one random sign, applied as the transform ``[1, sx, 0, sy, 1, 0, 0, 0]``.
-    """
-
-    _USE_BASE_FACTOR = False
-
-    def __init__(self, x_factor=0.0, y_factor=0.0, interpolation="bilinear", fill_mode="reflect", fill_value=0.0,
-                 data_format=None, seed=None, **kwargs):
-        super().__init__(data_format=data_format, **kwargs)
-        self.x_factor = self._shear_range(x_factor, "x_factor")
-        self.y_factor = self._shear_range(y_factor, "y_factor")
-        check_fill_and_interpolation(fill_mode, interpolation)
-        self.interpolation, self.fill_mode, self.fill_value = interpolation, fill_mode, fill_value
-        self._make_seed_generator(seed)
-
-    def _shear_range(self, factor, name):
-        message = ("The `factor` argument should be a number (or a list of two numbers) in the range [0, 1.0]. "
-                   f"Received: {name}={factor!r}")
-        values = factor if isinstance(factor, (tuple, list)) else [factor]
-        if len(values) not in (1, 2) or any(isinstance(v, bool) or not isinstance(v, numbers.Real)
-                                            or not 0.0 <= v <= 1.0 for v in values):
-            raise ValueError(message)
-        return tuple(sorted(factor)) if len(values) == 2 else (-abs(factor), abs(factor))
-
-    def get_random_transformation(self, data, training=True, seed=None):
-        if not training:
-            return None
-        images = data["images"] if isinstance(data, dict) else data
-        batch = ops.shape(images)[0]
-        seed = self._draw_seed(seed)
-        dtype = self.compute_dtype
-        sign = ops.where(ops.greater(random.uniform((batch, 1), dtype=dtype, seed=seed), 0.5), -1.0, 1.0)
-        shear_y = random.uniform((batch, 1), self.y_factor[0], self.y_factor[1], dtype=dtype, seed=seed)
-        shear_x = random.uniform((batch, 1), self.x_factor[0], self.x_factor[1], dtype=dtype, seed=seed)
-        return {"shear_factor": ops.multiply(ops.concatenate([shear_x, shear_y], axis=1), ops.cast(sign, dtype))}
-
-    def _transform_images(self, images, transformation, interpolation):
-        if transformation is None:
-            return images
-        shear = transformation["shear_factor"]
-        ones, zeros = ops.ones_like(shear[:, 0]), ops.zeros_like(shear[:, 0])
-        matrix = ops.stack([ones, shear[:, 0], zeros, shear[:, 1], ones, zeros, zeros, zeros], axis=1)
-        return ops.image.affine_transform(images, ops.cast(matrix, "float32"), interpolation=interpolation,
-                                          fill_mode=self.fill_mode, fill_value=self.fill_value,
-                                          data_format=self.data_format)
-
-
 def _shear_class():
-    from . import geometric
-    return getattr(geometric, "RandomShear", ShearAugment)
+    from .extra import RandomShear
+    return RandomShear
 
 
 def _static_int(value):
