@@ -62,6 +62,7 @@ def initialize(job_addresses=None, num_processes=None, process_id=None):
         _world["joined"] = True
         if _world["comm"].Get_size() > 1:
             _install_abort_hook()
+            share_cores()
     comm = _world["comm"]
     rank_, size_ = comm.Get_rank(), comm.Get_size()
     if num_processes is not None and int(num_processes) != size_:
@@ -70,6 +71,31 @@ def initialize(job_addresses=None, num_processes=None, process_id=None):
     if process_id is not None and int(process_id) != rank_:
         raise ValueError(f"initialize(process_id={process_id}) but MPI gave this process rank {rank_}")
     return rank_, size_
+
+
+def local_size() -> int:
+    """How many ranks run on this machine (as the launcher tells; 1 if it does not)."""
+    for name in ("OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "MV2_COMM_WORLD_LOCAL_SIZE"):
+        if name in os.environ:
+            return max(1, int(os.environ[name]))
+    return 1
+
+
+def share_cores():
+    """Several ranks on one machine share its cores: each rank's BLAS gets
+    ``cores // ranks`` threads (unless OMP_NUM_THREADS, OPENBLAS_NUM_THREADS or
+    MKL_NUM_THREADS says otherwise), and a rank with less than two cores does
+    not split its steps over threads (``backend.set_parallel_shards(1)``): more
+    threads than cores only make the ranks wait for each other."""
+    from .. import backend
+    ranks, cores = local_size(), os.cpu_count() or 1
+    if ranks < 2:
+        return
+    per_rank = max(1, cores // ranks)
+    if not any(name in os.environ for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")):
+        backend.set_blas_threads(per_rank)
+    if per_rank < 2:
+        backend.set_parallel_shards(1)
 
 
 def _install_abort_hook():
@@ -235,4 +261,4 @@ def _check_root(root_rank, count):
 
 
 __all__ = ["MISSING", "set_timeout", "stats", "timeout", "allgather", "allreduce", "allreduce_sum_", "barrier", "broadcast", "initialize",
-           "launched_by_mpi", "local_rank", "rank", "size", "world"]
+           "launched_by_mpi", "local_rank", "local_size", "rank", "share_cores", "size", "world"]

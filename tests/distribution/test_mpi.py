@@ -196,6 +196,30 @@ def test_timeout_is_checked_and_read_from_the_environment(monkeypatch):
         mpi.timeout()
 
 
+def test_ranks_on_one_machine_share_its_cores(monkeypatch):
+    calls = []
+    monkeypatch.setattr(kerasette.backend, "set_blas_threads", lambda n: calls.append(("blas", n)))
+    monkeypatch.setattr(kerasette.backend, "set_parallel_shards", lambda n: calls.append(("shards", n)))
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "MPI_LOCALNRANKS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OMPI_COMM_WORLD_LOCAL_SIZE", "2")
+    mpi.share_cores()
+    assert calls == [("blas", 4)]                     # 8 cores, 2 ranks: 4 BLAS threads each
+    calls.clear()
+    monkeypatch.setenv("OMPI_COMM_WORLD_LOCAL_SIZE", "8")
+    mpi.share_cores()
+    assert calls == [("blas", 1), ("shards", 1)]      # one core each: no helper thread either
+    calls.clear()
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")         # the user's word on threads stands
+    mpi.share_cores()
+    assert calls == [("shards", 1)]
+    calls.clear()
+    monkeypatch.setenv("OMPI_COMM_WORLD_LOCAL_SIZE", "1")
+    mpi.share_cores()
+    assert calls == []
+
+
 def test_missing_mpi4py_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "mpi4py", None)
     with pytest.raises(ImportError, match=r"kerasette\[mpi\]"):
