@@ -189,7 +189,7 @@ def test_recurrent_layers_compute_in_float16_under_mixed_float16(layer_name):
         out = mixed(x)
         symbolic = make()(kerasette.Input((5, 4)))
     finally:
-        kerasette.mixed_precision.set_global_policy("float32")
+        kerasette.mixed_precision.set_global_policy(None)
     assert out.dtype == np.float16 and symbolic.dtype == np.float16
     assert all(w.dtype == np.float32 for w in mixed.weights)
     np.testing.assert_allclose(np.asarray(out, "float32"), expected, atol=5e-3)
