@@ -423,7 +423,14 @@ def _batch_normalization(b, node, x, epsilon=1e-3):
     return b.add("Add", [b.add("Mul", [x(0), factor]), shift])
 
 
+def _layer_normalization(b, node, x, epsilon=1e-3):
+    """ONNX's own LayerNormalization (opset 17): gamma and beta span the trailing axes."""
+    width = len(node.inputs[1].shape)
+    return b.add("LayerNormalization", [x(0), x(1), x(2)], axis=-width, epsilon=float(epsilon))
+
+
 CONVERTERS = {
+    "layer_normalization": _layer_normalization,
     "identity": _unary("Identity"), "stop_gradient": _unary("Identity"),
     "relu": _unary("Relu"), "sigmoid": _unary("Sigmoid"), "tanh": _unary("Tanh"),
     "softplus": _unary("Softplus"), "softsign": _unary("Softsign"), "exp": _unary("Exp"), "log": _unary("Log"),

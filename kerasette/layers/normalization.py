@@ -278,6 +278,11 @@ class LayerNormalization(Layer):
         return ops.reshape(weight, self._broadcast_shape)
 
     def call(self, inputs):
+        if (not self.rms_scaling and self.gamma is not None and self.beta is not None
+                and self._broadcast_shape is None and ops.dtype(inputs) == ops.dtype(self.gamma)):
+            # one fused primitive forward and one backward (gamma and beta line up with the input)
+            return ops.layer_normalization(inputs, self.gamma, self.beta, axis=self._axes,
+                                           epsilon=self.epsilon)
         mean, variance = ops.moments(inputs, self._axes, keepdims=True)
         centered = inputs if self.rms_scaling else ops.subtract(inputs, mean)
         outputs = ops.divide(centered, ops.sqrt(ops.add(variance, self.epsilon)))

@@ -51,6 +51,11 @@ def layer_normalization(x: TensorLike, gamma=None, beta=None, axis=-1, epsilon=N
     x, original = _compute(x)
     rank = len(shape_of(x))
     axes = normalize_axis(axis, rank, "layer_normalization")
+    if _fused_layer_norm(x, gamma, beta, axes, rms_scaling):
+        compute = dtype_of(x)
+        gamma, beta = (v if dtype_of(v) == compute else _m.cast(v, compute) for v in (gamma, beta))
+        out = apply("layer_normalization", x, gamma, beta, epsilon=float(epsilon))
+        return _m.cast(out, original.name)
     gamma = _broadcast(gamma, rank, axes, shape_of(x))
     beta = _broadcast(beta, rank, axes, shape_of(x))
     if rms_scaling:
@@ -67,6 +72,21 @@ def layer_normalization(x: TensorLike, gamma=None, beta=None, axis=-1, epsilon=N
     if beta is not None:
         res = _m.add(res, beta)
     return _m.cast(_m.add(_m.multiply(x, inv), res), original.name)
+
+
+def _fused_layer_norm(x, gamma, beta, axes, rms_scaling) -> bool:
+    """Whether the ``layer_normalization`` primitive computes this call: gamma and beta
+    both given, shaped like the trailing axes normalized (known sizes)."""
+    if rms_scaling or gamma is None or beta is None:
+        return False
+    shape = tuple(shape_of(x))
+    rank = len(shape)
+    if tuple(axes) != tuple(range(rank - len(axes), rank)):
+        return False
+    trailing = shape[rank - len(axes):]
+    return (None not in trailing and tuple(shape_of(gamma)) == trailing
+            and tuple(shape_of(beta)) == trailing
+            and numpy.dtype(dtype_of(x)).kind == "f")
 
 
 def rms_normalization(x: TensorLike, scale=None, axis=-1, epsilon=None) -> TensorLike:

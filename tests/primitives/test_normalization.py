@@ -29,6 +29,54 @@ CASES = [
 ]
 
 
+def layer_norm_reference(x, gamma, beta, epsilon=1e-3):
+    axes = tuple(range(x.ndim - gamma.ndim, x.ndim))
+    mean = x.mean(axis=axes, keepdims=True)
+    variance = ((x - mean) ** 2).mean(axis=axes, keepdims=True)
+    return (x - mean) / np.sqrt(variance + epsilon) * gamma + beta
+
+
+def layer_norm_backward_reference(x, gamma, grad, epsilon=1e-3):
+    """The packed gradients by central differences of the reference, summed against ``grad``."""
+    beta = np.zeros_like(gamma)
+    width = gamma.size
+    columns = []
+    for value, index in ((x, 0), (gamma, 1)):
+        flat = np.array(value, dtype=np.float64)
+        out = np.zeros_like(flat)
+        for i in range(flat.size):
+            step = np.zeros_like(flat)
+            step.reshape(-1)[i] = 1e-6
+            args = [x, gamma, beta]
+            args[index] = flat + step
+            plus = (layer_norm_reference(*args, epsilon) * grad).sum()
+            args[index] = flat - step
+            minus = (layer_norm_reference(*args, epsilon) * grad).sum()
+            out.reshape(-1)[i] = (plus - minus) / 2e-6
+        columns.append(out)
+    grad_x, grad_gamma = columns
+    grad_beta = grad.reshape(-1, width).sum(axis=0)
+    return np.concatenate([grad_x.reshape(-1, width), grad_gamma.reshape(1, width),
+                           grad_beta.reshape(1, width)])
+
+
+CASES += [
+    Case("layer_normalization", [random((4, 6), 1), random((6,), 2), random((6,), 3)],
+         expected=layer_norm_reference, id="layer-norm-2d"),
+    Case("layer_normalization", [random((2, 3, 5), 4) * 3 + 1, random((5,), 5), random((5,), 6)],
+         attrs={"epsilon": 1e-5}, expected=lambda *a: layer_norm_reference(*a, epsilon=1e-5),
+         id="layer-norm-sequence"),
+    Case("layer_normalization", [random((2, 3, 4), 7), random((3, 4), 8), random((3, 4), 9)],
+         expected=layer_norm_reference, id="layer-norm-two-axes"),
+    Case("layer_normalization_backward", [random((3, 5), 10), random((5,), 11), random((3, 5), 12)],
+         expected=layer_norm_backward_reference, rtol=1e-4, atol=1e-6, id="layer-norm-backward"),
+    Case("layer_normalization_backward", [random((2, 2, 3), 13) * 2, random((2, 3), 14),
+                                          random((2, 2, 3), 15)],
+         attrs={"epsilon": 1e-2}, expected=lambda *a: layer_norm_backward_reference(*a, epsilon=1e-2),
+         rtol=1e-4, atol=1e-6, id="layer-norm-backward-two-axes"),
+]
+
+
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_primitive(case):
     check_case(case)
@@ -67,3 +115,30 @@ def test_stop_gradient_passes_values_and_no_gradient():
     node = engine.placeholder("float64", (None, 3))
     (grad,) = engine.gradients((apply("stop_gradient", node) * node).sum(), [node])
     np.testing.assert_array_equal(engine.Session().run(grad, {node: np.ones((2, 3))}), np.ones((2, 3)))
+
+
+def test_layer_norm_parameters_must_fit_the_trailing_axes():
+    x = engine.placeholder("float32", (None, 3, 4))
+    with pytest.raises(ShapeError, match=r"layer_normalization: gamma of shape \(3,\)"):
+        get("layer_normalization").infer(x, np.ones(3), np.zeros(3))
+    with pytest.raises(ShapeError, match="must share one shape"):
+        get("layer_normalization").infer(x, np.ones(4), np.zeros((1, 4)))
+    spec = get("layer_normalization_backward").infer(x, np.ones(4), x)
+    assert spec.shape == (None, 4)
+    spec = get("layer_normalization_backward").infer(np.zeros((2, 3, 4)), np.ones((3, 4)), np.zeros((2, 3, 4)))
+    assert spec.shape == (4, 12)
+
+
+def test_layer_norm_float32_is_stable_for_large_offsets():
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((64, 32)) + 1e4).astype("float32")
+    gamma, beta = np.ones(32, "float32"), np.zeros(32, "float32")
+    out = get("layer_normalization").forward(np, x, gamma, beta, epsilon=1e-3)
+    assert out.dtype == np.float32
+    expected = layer_norm_reference(x.astype(np.float64), gamma.astype(np.float64), beta.astype(np.float64))
+    np.testing.assert_allclose(out, expected, rtol=1e-2, atol=1e-2)
+    packed = get("layer_normalization_backward").forward(np, x, gamma, np.ones_like(x), epsilon=1e-3)
+    assert packed.dtype == np.float32 and packed.shape == (66, 32)
+    # a constant gradient moves every normalized value equally: the input gets none
+    np.testing.assert_allclose(packed[:64], 0, atol=1e-2)
+    np.testing.assert_allclose(packed[65], 64, rtol=1e-6)
