@@ -251,6 +251,9 @@ class Replicas:
         template_x, template_y = self.template
         program = model._program("train_replica" if kind == "train" else kind, template_x, template_y)
         self.sync(model, optimizer=(kind == "train"))
+        if kind == "train" and "reductions" not in self.synced:
+            self.synced.add("reductions")
+            _check_reductions(model, self.rank)
         loss_count = program.loss_count
         count = 0 if batch is None else len(batch[0][0])
         grads, losses = None, numpy.zeros(loss_count)
@@ -321,6 +324,21 @@ class Replicas:
                 for store, output in zip(chunks, outputs):
                     store.append(output)
         return chunks
+
+
+def _check_reductions(model, rank):
+    """Each rank's loss is weighted by its share of the global batch: that is one
+    process's loss for losses that are means over the batch (Keras' default,
+    ``sum_over_batch_size``), not for a sum or a mean over the sample weights."""
+    exact = ("sum_over_batch_size", "mean", "auto")
+    odd = [(getattr(loss, "name", type(loss).__name__), getattr(loss, "reduction", None))
+           for loss in getattr(model, "_loss_objects", []) if loss is not None
+           and getattr(loss, "reduction", "sum_over_batch_size") not in exact]
+    if odd and rank == 0:
+        warnings.warn(f"DataParallel weighs each rank's loss by its share of the global batch, which gives one "
+                      f"process's loss for losses averaged over the batch (reduction='sum_over_batch_size'); "
+                      f"the losses {odd} are reduced otherwise, so their gradients differ from one process's",
+                      stacklevel=5)
 
 
 def _pack(parts, dtype):

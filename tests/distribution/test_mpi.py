@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -218,6 +219,24 @@ def test_ranks_on_one_machine_share_its_cores(monkeypatch):
     monkeypatch.setenv("OMPI_COMM_WORLD_LOCAL_SIZE", "1")
     mpi.share_cores()
     assert calls == []
+
+
+def test_losses_not_averaged_over_the_batch_are_named():
+    from kerasette import losses
+    from kerasette.models import data_parallel
+    inputs = Input(shape=(3,))
+    model = Model(inputs, Dense(2, activation="softmax")(inputs))
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data_parallel._check_reductions(model, 0)      # Keras' default reduction: exact
+    model.compile(optimizer="sgd", loss=losses.SparseCategoricalCrossentropy(reduction="sum"))
+    model._resolve_compile(1)
+    with pytest.warns(UserWarning, match=r"\('sparse_categorical_crossentropy', 'sum'\)"):
+        data_parallel._check_reductions(model, 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data_parallel._check_reductions(model, 1)      # said once, by rank 0
 
 
 def test_missing_mpi4py_names_the_extra(monkeypatch):
