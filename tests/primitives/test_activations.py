@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 from scipy.special import erf, expit, log_softmax, softmax
 
+from kerasette.primitives import get
+
 from .harness import Case, check_case, random
 
 
@@ -75,6 +77,12 @@ CASES = [
          expected=lambda x: softmax(x, axis=(1, 2)), id="softmax-two-axes"),
     Case("softmax", [random((2, 6), 3) * 100 + 500], attrs={"axis": (1,)},
          expected=lambda x: softmax(x, axis=1), eps=1e-5, id="softmax-large"),
+    Case("softmax", [random((4, 6), 4) * 10 + np.array([[0.0], [-45.0], [10.0], [-5.0]])],
+         attrs={"axis": (-1,)}, expected=lambda x: softmax(x, axis=-1), id="softmax-rows-one-shift"),
+    Case("softmax", [random((3, 6), 5) + np.array([[0.0], [-90.0], [200.0]])], attrs={"axis": (1,)},
+         expected=lambda x: softmax(x, axis=1), eps=1e-5, id="softmax-rows-apart"),
+    Case("softmax_grad", [probabilities((2, 3, 5), 6), random((2, 3, 5), 7)], attrs={"axis": (2,)},
+         expected=lambda y, g: y * (g - (g * y).sum(axis=-1, keepdims=True)), id="softmax_grad-last-axis"),
     Case("log_softmax", [random((3, 5))], attrs={"axis": (1,)},
          expected=lambda x: log_softmax(x, axis=1)),
     Case("log_softmax", [random((4, 3, 2), 1)], attrs={"axis": (0,)}, batch_none=False,
@@ -96,3 +104,26 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_primitive(case):
     check_case(case)
+
+
+@pytest.mark.parametrize("offsets", [[0.0, -55.0, 20.0], [0.0, -200.0, 300.0]], ids=["one-shift", "row-shifts"])
+def test_softmax_float32_rows_keep_their_precision(offsets):
+    # rows far below the array's maximum (within or beyond the range one shift may cover)
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((3, 4, 128)) * 2 + np.array(offsets)[:, None, None]).astype("float32")
+    out = get("softmax").forward(np, x, axis=(-1,))
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, softmax(x.astype(np.float64), axis=-1), rtol=2e-5, atol=1e-30)
+    grad = rng.standard_normal(x.shape).astype("float32")
+    back = get("softmax_grad").forward(np, out, grad, axis=(-1,))
+    expected = out.astype(np.float64) * (grad - (grad * out.astype(np.float64)).sum(-1, keepdims=True))
+    np.testing.assert_allclose(back, expected, rtol=1e-4, atol=1e-6)
+
+
+def test_softmax_masked_rows():
+    # -inf logits get probability 0; a fully masked row is NaN, as numpy's x - max gives there
+    x = np.array([[0.0, -np.inf, 1.0], [-np.inf, -np.inf, -np.inf]], "float32")
+    with np.errstate(invalid="ignore"):
+        out = get("softmax").forward(np, x, axis=(-1,))
+    np.testing.assert_allclose(out[0], softmax(np.array([0.0, -np.inf, 1.0]), axis=-1), rtol=1e-6)
+    assert np.isnan(out[1]).all()
