@@ -117,6 +117,8 @@ def main():
     parser.add_argument("--images", type=int, default=640)
     parser.add_argument("--source-size", type=int, default=256)
     parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--blas-threads", default="1,2",
+                        help="BLAS threads of the training step, one table per value (comma-separated)")
     parser.add_argument("--child", nargs=5)
     args = parser.parse_args()
     if args.child:
@@ -125,40 +127,48 @@ def main():
         return
     if args.quick:
         args.repeats, args.images, args.epochs = 1, 256, 1
-    env = dict(os.environ, OMP_NUM_THREADS="2", OPENBLAS_NUM_THREADS="2", MKL_NUM_THREADS="2")
-    env.pop("OPENBLAS_CORETYPE", None)
-    env.pop("OPENBLAS_L2_SIZE", None)
     configs = [("workers=1", 1, 0), ("workers=2 threads", 2, 0), ("workers=2 processes", 2, 1)]
-    results = {name: [] for name, _, _ in configs}
-    details = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = make_folder(os.path.join(tmp, "images"), args.images, args.source_size)
-        for repeat in range(args.repeats):
-            for name, workers, processes in (configs if repeat % 2 == 0 else configs[::-1]):
-                out = subprocess.run([sys.executable, __file__, "--child", folder, str(workers), str(processes),
-                                      str(args.epochs), str(args.source_size)], env=env, capture_output=True,
-                                     text=True, check=True).stdout
-                line = [row for row in out.splitlines() if row.startswith("RESULT")][-1].split()
-                results[name].append(float(line[1]))
-                details[name] = (float(line[2]), float(line[3]))
-                print(f"{name}: {line[1]} samples/s (one batch loads in {line[2]} s, one step trains in {line[3]} s)")
-    base = statistics.median(results["workers=1"])
-    kernel_text = subprocess.run([sys.executable, "-c", "import numpy, sys; sys.path.insert(0, %r); "
-                                  "from benchmarks.pipeline import kernel; print(kernel())" % ROOT],
-                                 env=env, capture_output=True, text=True).stdout.strip()
     lines = [BEGIN, "", "## Parallel input pipeline (benchmarks/pipeline.py)", "",
              f"{args.images} PNG files of {args.source_size}x{args.source_size} random pixels, decoded, resized to "
              "32x32 and augmented per batch of 64, training W4's CNN with Adam; "
-             f"{args.epochs} epochs per run, median of {args.repeats} runs, each in a fresh process. "
-             f"OpenBLAS kernel: {kernel_text}.", "",
-             "| loader | samples/s (median, min-max) | speed-up over workers=1 |", "|---|---|---|"]
-    for name, _, _ in configs:
-        values = results[name]
-        lines.append(f"| {name} | {statistics.median(values):.1f} ({min(values):.1f}-{max(values):.1f}) | "
-                     f"{statistics.median(values) / base:.2f}x |")
-    load, step = details["workers=1"]
-    lines += ["", f"One batch alone loads in {load * 1e3:.0f} ms and one step alone trains in {step * 1e3:.0f} ms "
-              "(measured after the workers=1 run).", "", END]
+             f"{args.epochs} epochs per run, median of {args.repeats} runs, each in a fresh process, the loaders "
+             "interleaved. With one BLAS thread the training step leaves the second core to the loaders (the "
+             "case the issue's figure is about: loading one batch costs about one step); with two, the step "
+             "itself already spreads its GEMMs over both cores, so loading in parallel can only take the time "
+             "the step leaves idle."]
+    for threads in [int(value) for value in str(args.blas_threads).split(",")]:
+        env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
+                   MKL_NUM_THREADS=str(threads))
+        env.pop("OPENBLAS_CORETYPE", None)
+        env.pop("OPENBLAS_L2_SIZE", None)
+        results = {name: [] for name, _, _ in configs}
+        details = {}
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = make_folder(os.path.join(tmp, "images"), args.images, args.source_size)
+            for repeat in range(args.repeats):
+                for name, workers, processes in (configs if repeat % 2 == 0 else configs[::-1]):
+                    out = subprocess.run([sys.executable, __file__, "--child", folder, str(workers), str(processes),
+                                          str(args.epochs), str(args.source_size)], env=env, capture_output=True,
+                                         text=True, check=True).stdout
+                    line = [row for row in out.splitlines() if row.startswith("RESULT")][-1].split()
+                    results[name].append(float(line[1]))
+                    details[name] = (float(line[2]), float(line[3]))
+                    print(f"BLAS x{threads}, {name}: {line[1]} samples/s (one batch loads in {line[2]} s, "
+                          f"one step trains in {line[3]} s)", flush=True)
+        base = statistics.median(results["workers=1"])
+        kernel_text = subprocess.run([sys.executable, "-c", "import numpy, sys; sys.path.insert(0, %r); "
+                                      "from benchmarks.pipeline import kernel; print(kernel())" % ROOT],
+                                     env=env, capture_output=True, text=True).stdout.strip()
+        load, step = details["workers=1"]
+        lines += ["", f"### {threads} BLAS thread{'s' if threads > 1 else ''} (OpenBLAS kernel: {kernel_text})", "",
+                  "| loader | samples/s (median, min-max) | speed-up over workers=1 |", "|---|---|---|"]
+        for name, _, _ in configs:
+            values = results[name]
+            lines.append(f"| {name} | {statistics.median(values):.1f} ({min(values):.1f}-{max(values):.1f}) | "
+                         f"{statistics.median(values) / base:.2f}x |")
+        lines += ["", f"One batch alone loads in {load * 1e3:.0f} ms and one step alone trains in "
+                  f"{step * 1e3:.0f} ms (measured after the workers=1 run)."]
+    lines += ["", END]
     text = "\n".join(lines)
     print(text)
     if not args.quick:
