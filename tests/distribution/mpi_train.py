@@ -2,7 +2,8 @@
 
 ``python mpi_train.py MODEL OUT [fail]`` trains MODEL ("mlp" or "cnn" on
 arrays, "source" an MLP on a PyDataset, "own" an MLP on each rank's own
-arrays, auto_shard_dataset=False) with a DataParallel distribution set,
+arrays, auto_shard_dataset=False; "bn" a CNN with BatchNormalization and
+Dropout, whose ranks must agree with each other only) with a DataParallel distribution set,
 and writes OUT.<rank>.npz: the weights after fit and train_on_batch, the
 history, the logs of train_on_batch, test_on_batch and evaluate, and
 predict's outputs.  A PyDataset is sharded by batch index: on 2 ranks,
@@ -21,7 +22,7 @@ import time
 import numpy as np
 
 from kerasette import Input, Model, backend, callbacks, distribution, optimizers, utils
-from kerasette.layers import Conv2D, Dense, Flatten, MaxPooling2D
+from kerasette.layers import Activation, BatchNormalization, Conv2D, Dense, Dropout, Flatten, MaxPooling2D
 
 
 class Batches(utils.PyDataset):
@@ -63,6 +64,11 @@ def build(model_name):
     if model_name in ("mlp", "source", "own"):
         inputs = Input(shape=(6,))
         hidden = Dense(16, activation="tanh")(inputs)
+        outputs = Dense(3, activation="softmax")(hidden)
+    elif model_name == "bn":   # batch statistics per rank, dropout masks of each rank's own
+        inputs = Input(shape=(8, 8, 2))
+        hidden = Activation("relu")(BatchNormalization()(Conv2D(4, 3)(inputs)))
+        hidden = Dropout(0.25)(Flatten()(MaxPooling2D(2)(hidden)))
         outputs = Dense(3, activation="softmax")(hidden)
     else:
         inputs = Input(shape=(8, 8, 2))
@@ -132,7 +138,7 @@ def main():
         history = model.fit(data_, epochs=6, validation_data=(x[:37], y[:37]), verbose=0, callbacks=extra)
     else:
         # a global batch of 25 (or 10) samples: shards of 12 and 13 (5 and 5); the last batch is short
-        batch_size = 25 if model_name == "mlp" else 10
+        batch_size = 25 if model_name == "mlp" else 10   # (bn: the CNN's data)
         history = model.fit(x, y, sample_weight=weights, batch_size=batch_size, epochs=6, shuffle=True,
                             validation_data=(x[:37], y[:37]), verbose=0, callbacks=extra)
     # one global step each: 25 samples, 12 and 13 on 2 ranks

@@ -102,6 +102,22 @@ def test_two_ranks_train_the_weights_of_one_process(tmp_path, model_name):
 
 
 @needs_mpi
+def test_batch_normalization_and_dropout_leave_the_ranks_equal(tmp_path):
+    # each rank normalizes its shard by its own statistics and draws its own dropout
+    # masks (so no single process matches), but the weights stay the same on every
+    # rank, the moving statistics averaged over the ranks at each epoch's end
+    done = _launch(["bn", str(tmp_path / "bn")])
+    assert done.returncode == 0, done.stdout + done.stderr
+    rank0, rank1 = np.load(tmp_path / "bn.0.npz"), np.load(tmp_path / "bn.1.npz")
+    for name in rank0.files:
+        np.testing.assert_array_equal(rank0[name], rank1[name], err_msg=name)
+    # conv kernel, bias, gamma, beta, moving mean, moving variance: the statistics moved
+    moving_mean, moving_variance = rank0["weight_4"], rank0["weight_5"]
+    assert moving_mean.shape == (4,) and np.all(moving_mean != 0) and np.abs(moving_variance - 1).max() > 0.01
+    assert rank0["history_loss"][-1] < rank0["history_loss"][0]
+
+
+@needs_mpi
 def test_two_ranks_over_tcp_only(tmp_path):
     # the TCP transport alone (no shared memory), standing in for two machines
     _compare(tmp_path, "mlp", ("--mca", "pml", "ob1", "--mca", "btl", "tcp,self"))
