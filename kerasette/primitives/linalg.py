@@ -262,17 +262,25 @@ def _pair_as_matmul(xp, subs, out, x, y):
         x_mat = x.transpose([x_subs.index(c) for c in left + contract]).reshape(volume(left), volume(contract))
         y_mat = y.transpose([y_subs.index(c) for c in contract + right]).reshape(volume(contract), volume(right))
         result = gemm(xp, x_mat, y_mat).reshape([size[c] for c in left + right])
-        order = left + right
-        return result.transpose([order.index(c) for c in out]) if out else result
+        return _in_order(xp, result, left + right, out)
     x_mat = x.transpose([x_subs.index(c) for c in batch + left + contract]).reshape(
         volume(batch), volume(left), volume(contract))
     y_mat = y.transpose([y_subs.index(c) for c in batch + contract + right]).reshape(
         volume(batch), volume(contract), volume(right))
     result = xp.matmul(x_mat, y_mat).reshape([size[c] for c in batch + left + right])
-    if not out:
+    return _in_order(xp, result, batch + left + right, out)
+
+
+def _in_order(xp, result, order, out):
+    """``result`` (axes lettered ``order``) with its axes in ``out``'s order, C-contiguous.
+
+    A transposed view would be copied by each product that reads it later
+    (attention's combine output, or its query/key/value gradients, each read
+    by two einsums of the projection's backward pass): one copy here instead.
+    """
+    if not out or list(order) == list(out):
         return result
-    order = batch + left + right
-    return result.transpose([order.index(c) for c in out])
+    return xp.ascontiguousarray(result.transpose([order.index(c) for c in out]))
 
 
 def einsum_gradient(ops, equation, inputs, grad, needed=None):
