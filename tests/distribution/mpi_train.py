@@ -3,7 +3,8 @@
 ``python mpi_train.py MODEL OUT [fail]`` trains MODEL ("mlp" or "cnn" on
 arrays, "source" an MLP on a PyDataset, "own" an MLP on each rank's own
 arrays, auto_shard_dataset=False; "bn" a CNN with BatchNormalization and
-Dropout, whose ranks must agree with each other only) with a DataParallel distribution set,
+Dropout, whose ranks must agree with each other only; "more" a model of two
+inputs and outputs, a subclassed one and a Sequential built in fit) with a DataParallel distribution set,
 and writes OUT.<rank>.npz: the weights after fit and train_on_batch, the
 history, the logs of train_on_batch, test_on_batch and evaluate, and
 predict's outputs.  A PyDataset is sharded by batch index: on 2 ranks,
@@ -21,8 +22,9 @@ import time
 
 import numpy as np
 
-from kerasette import Input, Model, backend, callbacks, distribution, optimizers, utils
-from kerasette.layers import Activation, BatchNormalization, Conv2D, Dense, Dropout, Flatten, MaxPooling2D
+from kerasette import Input, Model, Sequential, backend, callbacks, distribution, metrics, optimizers, utils
+from kerasette.layers import (Activation, BatchNormalization, Concatenate, Conv2D, Dense, Dropout, Flatten,
+                              MaxPooling2D)
 
 
 class Batches(utils.PyDataset):
@@ -93,6 +95,52 @@ class FailOnRankOne(callbacks.Callback):
             raise RuntimeError("rank 1 fails on purpose in its third step")
 
 
+class Subclassed(Model):
+    """Built on its first batch (inside fit), with an add_loss and a metric updated in call."""
+
+    def __init__(self):
+        super().__init__()
+        self.hidden, self.out = Dense(6, activation="relu"), Dense(2, activation="softmax")
+        self.activity = metrics.Mean(name="activity")
+
+    def call(self, inputs, training=False):
+        hidden = self.hidden(inputs)
+        self.add_loss(0.01 * (hidden ** 2).mean())
+        self.activity.update_state(hidden)
+        return self.out(hidden)
+
+
+def train_more_models(rank, out):
+    """Two inputs and two outputs (dicts, loss weights, per-output metrics), a subclassed
+    model and a Sequential without an input shape: both ranks match one process."""
+    rng = np.random.default_rng(0)
+    x1, x2 = rng.standard_normal((50, 4)).astype("float32"), rng.standard_normal((50, 3)).astype("float32")
+    labels = (x1[:, 0] > 0).astype("int64")
+    target = (x1[:, :2] @ np.array([1.0, -1.0], "float32") + x2[:, 0])[:, None]
+    arrays = {"size": np.asarray(distribution.size())}
+    first, second = Input(shape=(4,), name="a_in"), Input(shape=(3,), name="b_in")
+    backend.set_seed(1 if rank == 0 else 100 + rank)
+    hidden = Concatenate()([Dense(8, activation="relu")(first), second])
+    two_way = Model([first, second], [Dense(2, activation="softmax", name="cls")(hidden), Dense(1, name="reg")(hidden)])
+    two_way.compile("adam", {"cls": "sparse_categorical_crossentropy", "reg": "mse"},
+                    loss_weights={"cls": 1.0, "reg": 0.5}, metrics={"cls": ["accuracy"], "reg": ["mae"]})
+    history = two_way.fit({"a_in": x1, "b_in": x2}, {"cls": labels, "reg": target}, batch_size=15, epochs=3,
+                          verbose=0)
+    predicted = two_way.predict([x1, x2], batch_size=16, verbose=0)
+    arrays.update({"two_way_cls": predicted[0], "two_way_reg": predicted[1]})
+    models = [("two_way", two_way, history)]
+    for name, model in (("subclassed", Subclassed()),
+                        ("sequential", Sequential([Dense(6, activation="relu"), Dense(2, activation="softmax")]))):
+        backend.set_seed(2 if rank == 0 else 200 + rank)
+        model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+        models.append((name, model, model.fit(x1, labels, batch_size=15, epochs=3, verbose=0)))
+        arrays[f"{name}_evaluate"] = np.asarray(model.evaluate(x1, labels, verbose=0))
+    for name, model, history in models:
+        arrays.update({f"{name}_weight_{i}": np.asarray(w) for i, w in enumerate(model.get_weights())})
+        arrays.update({f"{name}_history_{k}": np.asarray(v) for k, v in history.history.items()})
+    np.savez(f"{out}.{rank}.npz", **arrays)
+
+
 def train_own_parts(model, x, y, rank, out):
     """auto_shard_dataset=False: rank 0 holds rows 0-29, rank 1 rows 30-69, batches of 10;
     every rank takes 3 batches an epoch (the fewest), so the one process trains on
@@ -121,6 +169,8 @@ def main():
                   metrics=["accuracy"], weighted_metrics=["accuracy"])
     if model_name == "own":
         return train_own_parts(model, x, y, rank, out)
+    if model_name == "more":
+        return train_more_models(rank, out)
     extra = [FailOnRankOne(fail)] if fail else []
     # written on rank 0 only; the same decisions on every rank (global logs)
     extra += [callbacks.CSVLogger(f"{out}.{rank}.csv"), callbacks.ReduceLROnPlateau("val_loss", 0.5, patience=0, min_delta=0.1),

@@ -76,13 +76,14 @@ def _compare(tmp_path, model_name, transport=()):
     assert int(one["size"]) == 1 and int(rank0["size"]) == 2 and int(rank1["size"]) == 2
     names = [name for name in one.files if name != "size"]
     assert sorted(names) == sorted(n for n in rank0.files if n != "size")
-    assert any(name.startswith("weight_") for name in names) and "history_loss" in names
+    assert any("weight_" in name for name in names) and any("history_loss" in name for name in names)
     for name in names:
         # both ranks hold exactly the same numbers (one reduction, the same on every rank)
         np.testing.assert_array_equal(rank0[name], rank1[name], err_msg=name)
         np.testing.assert_allclose(rank0[name], one[name], rtol=1e-5, atol=1e-6, err_msg=name)
     if model_name == "own":   # 3 and 4 batches: every rank takes 3, and rank 0 says so
         assert "the ranks hold [3, 4] batches; each epoch takes 3" in done.stderr
+    if model_name in ("own", "more"):
         return
     # the run trained, and EarlyStopping stopped it alike on every rank (the logs are global)
     assert one["history_loss"][-1] < one["history_loss"][0]
@@ -96,7 +97,7 @@ def _compare(tmp_path, model_name, transport=()):
 
 
 @needs_mpi
-@pytest.mark.parametrize("model_name", ["mlp", "cnn", "source", "own"])
+@pytest.mark.parametrize("model_name", ["mlp", "cnn", "source", "own", "more"])
 def test_two_ranks_train_the_weights_of_one_process(tmp_path, model_name):
     _compare(tmp_path, model_name)
 
