@@ -256,6 +256,19 @@ def test_losses_not_averaged_over_the_batch_are_named():
         data_parallel._check_reductions(model, 1)      # said once, by rank 0
 
 
+def test_run_eagerly_is_refused_on_several_processes(monkeypatch):
+    monkeypatch.setattr(mesh, "data_parallel_world", lambda: (0, 2, True))   # as if rank 0 of 2
+    inputs = Input(shape=(3,))
+    model = Model(inputs, Dense(2, activation="softmax")(inputs))
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", run_eagerly=True)
+    before = [w.copy() for w in model.get_weights()]
+    with pytest.raises(ValueError, match="fit\\(\\) with a DataParallel distribution over 2 processes runs the "
+                                         "compiled step; compile the model with run_eagerly=False"):
+        model.fit(np.ones((4, 3), "float32"), np.zeros(4, "int64"), verbose=0)
+    for old, new in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(old, new)
+
+
 def test_missing_mpi4py_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "mpi4py", None)
     with pytest.raises(ImportError, match=r"kerasette\[mpi\]"):
