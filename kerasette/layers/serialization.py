@@ -30,6 +30,7 @@ from ..serialization.functions import UnsafeDeserializationError
 from ..serialization.registry import EXTRA_LOOKUPS
 from .config_compat import normalize_entry
 from .layer import Layer
+from .op_serialization import is_operation_entry, mark_operation_entries, operation_from_entry
 
 __all__ = ["layer_class", "layer_from_config", "serialize_layer", "deserialize_layer", "class_name_of",
            "register_model_classes", "model_classes", "UnknownLayerError", "ConfigError", "serialize",
@@ -139,6 +140,9 @@ def layer_from_config(entry: dict, custom_objects: dict | None = None):
     """
     if not isinstance(entry, dict) or "class_name" not in entry:
         raise ConfigError(f"A layer config must be a dict with 'class_name' and 'config', got {str(entry)[:200]}")
+    if is_operation_entry(entry):
+        # a Keras 3 operation of a functional config (an op applied straight to tensors)
+        return operation_from_entry(entry)
     class_name = entry["class_name"]
     config = entry.get("config")
     if config is None:
@@ -198,7 +202,7 @@ def deserialize_layer(entry, custom_objects: dict | None = None):
     if not isinstance(entry, dict) or "class_name" not in entry:
         raise ConfigError(f"A nested layer config must be a dict with 'class_name' and 'config', got "
                          f"{str(entry)[:200]}")
-    return layer_from_config(normalize_entry(entry, custom_objects), custom_objects)
+    return layer_from_config(normalize_entry(mark_operation_entries(entry), custom_objects), custom_objects)
 
 
 # ------------------------------------------------------------------ Keras 3's form
@@ -482,13 +486,11 @@ def _keras3_functional_config(model) -> dict:
     from .layer import LayerCall
     from .recurrent import InitialStateInputs
     from .structure import map_structure
+    from .op_serialization import operation_entries
     functional, sequential = model_classes()
     scheduled = {id(step) for step in model._schedule}
-    for step in model._schedule:
-        if not isinstance(step, LayerCall):
-            raise ValueError(
-                f"Model '{model.name}' applies the op '{step.op.name}' directly to a symbolic tensor; "
-                "its config cannot describe that. Wrap the op in a Lambda layer to save the model's architecture.")
+    # ops applied straight to symbolic tensors: Keras 3 writes each as an operation entry
+    op_nodes = [step for step in model._schedule if not isinstance(step, LayerCall)]
 
     def model_calls(layer):
         if isinstance(layer, InputLayer):
@@ -505,17 +507,24 @@ def _keras3_functional_config(model) -> dict:
             and layer.is_functional else 0
 
     def reference(node, counted=False):
+        if node.origin is None:
+            return [op_names[id(node)], 0, 0]
         call, position = node.origin
         return [call.layer.name, node_index[id(call)] + (offset[id(call.layer)] if counted else 0), position]
 
+    def is_tensor(value):
+        return getattr(value, "origin", None) is not None or id(value) in op_names
+
     def tensor_record(value):
-        if hasattr(value, "origin") and getattr(value, "origin", None) is not None:
+        if hasattr(value, "origin") and is_tensor(value):
             return {"class_name": "__keras_tensor__",
                     "config": {"shape": list(value.shape),
                                "dtype": "string" if value.dtype.kind == "O" else str(value.dtype),
                                "keras_history": reference(value)}}
         return keras3_value(value)
 
+    op_names, build_operation = operation_entries(model.name, op_nodes, [layer.name for layer in model.layers],
+                                                  tensor_record, is_tensor)
     layers = []
     for layer in model.layers:
         entry = serialize(layer)
@@ -534,6 +543,15 @@ def _keras3_functional_config(model) -> dict:
                               "kwargs": map_structure(tensor_record, kwargs)})
         entry["inbound_nodes"] = nodes
         layers.append(entry)
+    operations_placed = set()
+    for node in op_nodes:
+        # after the entries of its inputs, as Keras lists an operation after what it reads
+        produced = {reference(item)[0] for item in node.inputs if is_tensor(item)}
+        at = max((position for position, entry in enumerate(layers) if entry["name"] in produced), default=-1)
+        while at + 1 < len(layers) and layers[at + 1]["name"] in operations_placed:
+            at += 1
+        layers.insert(at + 1, build_operation(node))
+        operations_placed.add(layers[at + 1]["name"])
     return {
         "name": model.name,
         "trainable": model.trainable,

@@ -31,6 +31,7 @@ from ..engine import Node
 from ..eager import Tensor
 from ..layers.config_compat import normalize_entry
 from ..layers.layer import Layer
+from ..layers.op_serialization import mark_operation_entries
 from ..layers.serialization import (builtin_layer_class, is_layer_module, keras3_value, layer_from_config,
                                     model_classes, registered_name_of, serialize as serialize_layer)
 from ..serialization import functions as _functions
@@ -458,7 +459,7 @@ def _names_a_layer(module, class_name, custom) -> bool:
 
 def _layer(config, objects):
     entry = normalize_keras3_config(dict(config))
-    layer = layer_from_config(normalize_entry(entry, objects), objects)
+    layer = layer_from_config(normalize_entry(mark_operation_entries(entry), objects), objects)
     build_from_record(layer, config)
     compiled = config.get("compile_config")
     if compiled:

@@ -26,7 +26,10 @@ import numpy
 from .. import activations
 from ..layers.config_compat import normalize_entry
 from ..layers.input_layer import InputLayer
+from ..layers.op_serialization import mark_operation_entries
+from ..layers.layer import LayerCall
 from ..layers.serialization import class_name_of, layer_from_config, model_classes
+from ..layers.serialization import serialize as serialize_layer
 from ..serialization.errors import MALFORMED, ConfigError, describe
 from ..serialization.functions import SafeModeScope, UnsafeDeserializationError
 from .object_registration import custom_object_scope, get_registered_name, resolve_custom_objects
@@ -64,9 +67,21 @@ def architecture_config(model) -> dict:
             "model.save_weights('weights.h5') (or '.weights.h5'), and to restore, build the model in code, "
             "call it once on data, then model.load_weights(...). Functional and Sequential models can be "
             "saved whole with model.save('model.h5').")
+    if _applies_bare_ops(model):
+        # Keras 2's form (get_config) has no place for an op applied straight to tensors: Keras 3's
+        # record (what its to_json writes) holds each as an operation entry
+        return serialize_layer(model)
     config = model.get_config()
     _explicit_inputs(model, config)
     return {"class_name": class_name_of(model), "config": config}
+
+
+def _applies_bare_ops(model) -> bool:
+    """Whether a functional model (or one nested in it) applies an op straight to symbolic tensors."""
+    functional, _ = model_classes()
+    if any(not isinstance(step, LayerCall) for step in getattr(model, "_schedule", None) or []):
+        return True
+    return any(_applies_bare_ops(layer) for layer in model.layers if isinstance(layer, functional))
 
 
 def _explicit_inputs(model, config) -> None:
@@ -138,7 +153,7 @@ def model_from_config(config: dict, custom_objects: dict | None = None, safe_mod
     objects = resolve_custom_objects(custom_objects)
     scope = SafeModeScope(safe_mode) if safe_mode is not None else _NullScope()
     try:
-        entry = normalize_entry(config, objects)
+        entry = normalize_entry(mark_operation_entries(config), objects)
         with custom_object_scope(custom_objects), scope:
             return layer_from_config(entry, objects)
     except (ConfigError, UnsafeDeserializationError):
