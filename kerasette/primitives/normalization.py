@@ -128,7 +128,9 @@ def _check_layer_norm(name, x, gamma, beta=None):
 def _normalized_rows(xp, x, width, epsilon):
     """``(x - mean) / sqrt(var + epsilon)`` per row of ``x`` viewed as (rows, width), and 1/sqrt(var + epsilon)."""
     rows = x.reshape(-1, width)
-    centered = xp.subtract(rows, rows.mean(axis=1, keepdims=True))
+    # row means as one matrix-vector product (BLAS): several times faster than numpy's mean
+    # over short rows
+    centered = xp.subtract(rows, xp.dot(rows, xp.full(width, 1.0 / width, rows.dtype))[:, None])
     variance = xp.einsum("ij,ij->i", centered, centered)
     variance /= width
     variance += epsilon
@@ -209,12 +211,13 @@ class LayerNormalizationBackward(Primitive):
         scratch = xp.multiply(grad, xhat)
         out[rows] = _column_sums(xp, scratch)
         out[rows + 1] = _column_sums(xp, grad)
+        # mean(h) and mean(h * xhat) per row as products with gamma / width (BLAS), h = grad * gamma
+        weights = gamma.reshape(-1) * (1.0 / width)
+        mean_h = xp.dot(grad, weights)
+        projection = xp.dot(scratch, weights)
         h = xp.multiply(grad, gamma.reshape(-1), out=out[:rows])
-        mean_h = h.mean(axis=1, keepdims=True)
-        projection = xp.einsum("ij,ij->i", h, xhat)
-        projection /= width
         xp.multiply(xhat, projection[:, None], out=scratch)
-        scratch += mean_h
+        scratch += mean_h[:, None]
         h -= scratch
         h *= inverse
         return out
