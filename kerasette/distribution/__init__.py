@@ -13,14 +13,16 @@ stay the same on every process (those of rank 0 at the start).  The logs are
 global; the progress bar and the files callbacks write come from rank 0.
 
 Horovod's layer for those who know it: ``rank()``, ``size()``,
-``local_rank()``, ``allreduce``, ``allgather``, ``broadcast``, ``barrier``;
+``local_rank()``, ``allreduce``, ``allgather``, ``broadcast``,
+``broadcast_variables``, ``barrier``;
 ``set_timeout(seconds)`` bounds how long a step waits for a rank that hangs.
 Without MPI every function works as a world of one process.
 """
 from .mesh import (DataParallel, DeviceMesh, Distribution, TensorLayout, distribution, get_device_count,
                    initialize, list_devices, set_distribution)
-from .mpi import allgather, allreduce, barrier, broadcast, local_rank, rank, set_timeout, size
+from .mpi import (allgather, allreduce, barrier, broadcast, broadcast_variables, local_rank, rank, set_timeout,
+                  size)
 
 __all__ = ["DataParallel", "DeviceMesh", "Distribution", "TensorLayout", "allgather", "allreduce", "barrier",
-           "broadcast", "distribution", "get_device_count", "initialize", "list_devices", "local_rank", "rank",
-           "set_distribution", "set_timeout", "size"]
+           "broadcast", "broadcast_variables", "distribution", "get_device_count", "initialize", "list_devices",
+           "local_rank", "rank", "set_distribution", "set_timeout", "size"]

@@ -239,6 +239,24 @@ def broadcast(value, root_rank=0):
     return comm.bcast(value, root=root_rank)
 
 
+def broadcast_variables(variables, root_rank=0):
+    """Horovod's ``broadcast_variables``: every variable (a layer's or model's weights,
+    an optimizer's) takes rank ``root_rank``'s value, in place."""
+    variables = list(variables)
+    comm = world()
+    if comm is None or comm.Get_size() == 1:
+        return variables
+    _check_root(root_rank, comm.Get_size())
+    values = comm.bcast([numpy.asarray(v.numpy()) for v in variables] if comm.Get_rank() == root_rank else None,
+                        root=root_rank)
+    if len(values) != len(variables):
+        raise ValueError(f"broadcast_variables: rank {root_rank} sent {len(values)} values for this rank's "
+                         f"{len(variables)} variables")
+    for variable, value in zip(variables, values):
+        variable.assign(value)
+    return variables
+
+
 def allgather(value):
     """``[value of rank 0, value of rank 1, ...]`` on every rank (any picklable object)."""
     comm = world()
@@ -260,5 +278,6 @@ def _check_root(root_rank, count):
         raise ValueError(f"root_rank must be a rank between 0 and {count - 1}, got {root_rank!r}")
 
 
-__all__ = ["MISSING", "set_timeout", "stats", "timeout", "allgather", "allreduce", "allreduce_sum_", "barrier", "broadcast", "initialize",
-           "launched_by_mpi", "local_rank", "local_size", "rank", "share_cores", "size", "world"]
+__all__ = ["MISSING", "allgather", "allreduce", "allreduce_sum_", "barrier", "broadcast", "broadcast_variables",
+           "initialize", "launched_by_mpi", "local_rank", "local_size", "rank", "set_timeout", "share_cores", "size",
+           "stats", "timeout", "world"]

@@ -138,7 +138,28 @@ def train_more_models(rank, out):
     for name, model, history in models:
         arrays.update({f"{name}_weight_{i}": np.asarray(w) for i, w in enumerate(model.get_weights())})
         arrays.update({f"{name}_history_{k}": np.asarray(v) for k, v in history.history.items()})
+    # Horovod's layer: a layer built from each rank's own seed takes rank 0's weights
+    backend.set_seed(3 if rank == 0 else 300 + rank)
+    probe = Dense(3)
+    probe.build((None, 4))
+    distribution.broadcast_variables(probe.weights)
+    arrays["probe_kernel"] = np.asarray(probe.kernel.numpy())
+    check_collectives(rank, distribution.size())
     np.savez(f"{out}.{rank}.npz", **arrays)
+
+
+def check_collectives(rank, size):
+    """The collectives' numbers on every rank (the script fails, and with it the test, if not)."""
+    total = size * (size + 1) / 2
+    np.testing.assert_array_equal(distribution.allreduce(np.full(2, rank + 1.0), op="sum"), [total, total])
+    np.testing.assert_array_equal(distribution.allreduce(np.full(2, rank + 1.0)), [total / size] * 2)
+    np.testing.assert_array_equal(distribution.allreduce(np.array([rank, -rank]), op="max"), [size - 1, 0])
+    np.testing.assert_array_equal(distribution.allreduce(np.array([rank]), op="min"), [0])
+    assert distribution.allgather(rank) == list(range(size))
+    assert distribution.broadcast(f"from {rank}") == "from 0"
+    assert distribution.broadcast(f"from {rank}", root_rank=size - 1) == f"from {size - 1}"
+    np.testing.assert_array_equal(distribution.broadcast(np.full(3, rank, "int32")), [0, 0, 0])
+    distribution.barrier()
 
 
 def train_own_parts(model, x, y, rank, out):

@@ -159,6 +159,9 @@ def test_one_process_is_a_world_of_one():
     np.testing.assert_array_equal(averaged, [1.0, 2.0])
     assert distribution.broadcast({"a": 1}) == {"a": 1}
     assert distribution.allgather(3) == [3]
+    variable = kerasette.Variable(np.ones(2, "float32"))
+    assert distribution.broadcast_variables([variable]) == [variable]
+    np.testing.assert_array_equal(variable.numpy(), [1.0, 1.0])
     distribution.barrier()
     with pytest.raises(ValueError, match="op must be one of"):
         distribution.allreduce(np.ones(2), op="mean")
