@@ -55,7 +55,7 @@ def layer_normalization(x: TensorLike, gamma=None, beta=None, axis=-1, epsilon=N
         compute = dtype_of(x)
         gamma, beta = (v if dtype_of(v) == compute else _m.cast(v, compute) for v in (gamma, beta))
         out = apply("layer_normalization", x, gamma, beta, epsilon=float(epsilon))
-        return _m.cast(out, original.name)
+        return out if numpy.dtype(dtype_of(out)) == original else _m.cast(out, original.name)
     gamma = _broadcast(gamma, rank, axes, shape_of(x))
     beta = _broadcast(beta, rank, axes, shape_of(x))
     if rms_scaling:
