@@ -222,7 +222,7 @@ def _wait_or_abort(request, comm, limit):
                              "aborting every rank (MPI_Abort)\n")
             sys.stderr.flush()
             comm.Abort(1)
-        os.sched_yield()
+        time.sleep(0)   # let the other ranks on this machine run
 
 
 def broadcast(value, root_rank=0):
