@@ -45,6 +45,14 @@ utils.get_file = _get_file
 utils.__all__.append("get_file")
 del _name, _get_file
 
+# keras.utils.FeatureSpace builds on the preprocessing layers (and saves through saving): handed to utils
+from .layers.preprocessing import feature_space as _feature_space  # noqa: E402
+
+_feature_space._SAVER[0] = saving.save_model
+utils.FeatureSpace = _feature_space.FeatureSpace
+utils.__all__.append("FeatureSpace")
+del _feature_space
+
 # keras.utils.plot_model / model_to_dot (and kerasette's plot_history) draw models and histories:
 # they live on the top floor (visualization, which reads models' graphs), handed to utils here
 from . import visualization  # noqa: E402

@@ -10,6 +10,7 @@ from . import audio, image
 from .audio import *  # noqa: F401,F403
 from .category_encoding import CategoryEncoding
 from .discretization import Discretization
+from .feature_space import FeatureSpace  # noqa: F401  (keras.utils.FeatureSpace: the public face hands it to utils)
 from .hashed_crossing import HashedCrossing
 from .hashing import Hashing
 from .image import *  # noqa: F401,F403
