@@ -85,6 +85,20 @@ _define(_NN, "Gelu", [("approximate", True)])
 _define(_NN, "Softmax LogSoftmax", [("axis", -1)])
 _define(_NN, "OneHot", [("num_classes", _REQUIRED), ("axis", -1), ("dtype", None), ("sparse", False)])
 _define(_CORE, "Cast", [("dtype", _REQUIRED)])
+_define(_NUMPY, "Dot Ravel")
+_define(_NUMPY, "Split", [("indices_or_sections", _REQUIRED), ("axis", 0)])
+_define(_CORE, "Unstack", [("num", None), ("axis", 0)])
+_define(_MATH, "TopK:top_k", [("k", _REQUIRED), ("sorted", True)])
+_define(_NUMPY, "Sort Argsort", [("axis", -1)])
+_define(_NUMPY, "Roll", [("shift", _REQUIRED), ("axis", None)])
+_define(_NUMPY, "Tril Triu", [("k", 0)])
+_define(_NUMPY, "Average CountNonzero", [("axis", None)])
+_define(_NUMPY, "OnesLike ZerosLike FullLike", [("dtype", None)])
+_define(_NUMPY, "Diagonal Trace", [("offset", 0), ("axis1", 0), ("axis2", 1)])
+_define(_NUMPY, "NanToNum", [("nan", 0.0), ("posinf", None), ("neginf", None)])
+_define("keras.src.ops.linalg", "Norm", [("ord", None), ("axis", None), ("keepdims", False)])
+_define(_NN, "Normalize", [("axis", -1), ("order", 2), ("epsilon", None)])
+_define(_NN, "Moments", [("axes", _REQUIRED), ("keepdims", False), ("synchronized", False)])
 
 
 class UnknownOperationError(ConfigError):
@@ -215,10 +229,11 @@ class OperationCall:
             raise ConfigError(f"{where}: its call records {count} tensor argument(s), got {len(tensors)}")
         args = _decode(args, iter(tensors), where)
         if not kwargs:
-            recorded = self.call.get("kwargs") or {}
-            if not isinstance(recorded, dict):
+            kwargs = self.call.get("kwargs") or {}
+            if not isinstance(kwargs, dict):
                 raise ConfigError(f"{where}: its call 'kwargs' must be a dict")
-            kwargs = _decode(recorded, iter(()), where)
+        # the readers hand the kwargs with their tensors in place and the rest as recorded
+        kwargs = _decode(kwargs, iter(()), where)
         kwargs = {key: value for key, value in kwargs.items() if not (key == "mask" and value is None)}
         return _apply(self.class_name, self.arguments, args, kwargs, where)
 

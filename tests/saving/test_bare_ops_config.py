@@ -20,7 +20,7 @@ from kerasette import backend, ops
 from kerasette.layers.op_serialization import OPERATIONS, UnknownOperationError
 from kerasette.saving import load_model, model_from_json
 from kerasette.serialization.errors import ConfigError
-from tests.fixtures.make_bare_ops_fixtures import BUILDERS, HERE, inputs_for, outputs_list, random_weights
+from tests.fixtures.make_bare_ops_fixtures import BUILDERS, HERE, KERAS_ONLY, inputs_for, outputs_list, random_weights
 from tests.saving.test_real_keras import real_keras
 
 FIXTURES = np.load(os.path.join(HERE, "bare_ops.npz"), allow_pickle=False)
@@ -154,7 +154,7 @@ def test_real_keras_reads_kerasette_json():
 
 # ------------------------------------------------------------------ kerasette reads Keras 3's files
 
-@pytest.mark.parametrize("case", sorted(BUILDERS))
+@pytest.mark.parametrize("case", sorted(BUILDERS) + sorted(KERAS_ONLY))
 def test_keras_files_load_with_keras_numbers(case):
     path = os.path.join(HERE, f"{case}.keras")
     assert any(entry.get("module", "").startswith("keras.src.ops") for entry in _entries(path).values())
