@@ -125,12 +125,21 @@ def _check_layer_norm(name, x, gamma, beta=None):
                          f"trailing axes of an input of shape {format_shape(x_shape)}")
 
 
+#: rows up to this long are summed by einsum (3x faster than numpy's mean over short rows, no
+#: BLAS call); longer ones by numpy's pairwise sum, whose rounding error grows more slowly
+EINSUM_ROW_LIMIT = 2048
+
+
+def _row_sums(xp, rows):
+    if rows.shape[1] <= EINSUM_ROW_LIMIT:
+        return xp.einsum("ij->i", rows)
+    return rows.sum(axis=1)
+
+
 def _normalized_rows(xp, x, width, epsilon):
     """``(x - mean) / sqrt(var + epsilon)`` per row of ``x`` viewed as (rows, width), and 1/sqrt(var + epsilon)."""
     rows = x.reshape(-1, width)
-    # row means as one matrix-vector product (BLAS): several times faster than numpy's mean
-    # over short rows
-    centered = xp.subtract(rows, xp.dot(rows, xp.full(width, 1.0 / width, rows.dtype))[:, None])
+    centered = xp.subtract(rows, _row_sums(xp, rows)[:, None] * (1.0 / width))
     variance = xp.einsum("ij,ij->i", centered, centered)
     variance /= width
     variance += epsilon
@@ -211,10 +220,11 @@ class LayerNormalizationBackward(Primitive):
         scratch = xp.multiply(grad, xhat)
         out[rows] = _column_sums(xp, scratch)
         out[rows + 1] = _column_sums(xp, grad)
-        # mean(h) and mean(h * xhat) per row as products with gamma / width (BLAS), h = grad * gamma
+        # mean(h) and mean(h * xhat) per row as products with gamma / width, h = grad * gamma
+        # (einsum, not BLAS: a matrix-vector product on two BLAS threads costs 5-30x more here)
         weights = gamma.reshape(-1) * (1.0 / width)
-        mean_h = xp.dot(grad, weights)
-        projection = xp.dot(scratch, weights)
+        mean_h = xp.einsum("ij,j->i", grad, weights)
+        projection = xp.einsum("ij,j->i", scratch, weights)
         h = xp.multiply(grad, gamma.reshape(-1), out=out[:rows])
         xp.multiply(xhat, projection[:, None], out=scratch)
         scratch += mean_h[:, None]
