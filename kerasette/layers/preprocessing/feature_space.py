@@ -16,13 +16,19 @@ encoded as ``"one_hot"``, and ``Concatenate`` for ``output_mode="concat"``.
 Encoded features come in the order Keras gives them: the features by sorted
 name, then the crosses by sorted name.
 
-Where it differs from Keras 3.15: Keras reads data through ``tf.data``; here
-``adapt`` takes a dict of arrays (or lists, or a pandas DataFrame), or an
+Where it differs from Keras 3.15: Keras reads data through ``tf.data``, and
+kerasette has no ``Dataset.from_tensor_slices``; here ``adapt`` takes a dict of arrays or lists (any object with ``keys()`` and ``[name]``), or an
 iterable of dict batches (a list, a generator, a ``PyDataset``; a batch may be
 ``(x, y)``, whose ``x`` is read), and a call takes a dict of arrays, lists or
 scalars; columns beyond the features are ignored (Keras raises a KeyError).
 ``float_discretized(bin_boundaries=...)`` works (Keras 3.15 passes both
 ``num_bins`` and ``bin_boundaries`` to Discretization, which refuses them).
+A dict of arrays is adapted on in batches of 32 rows, as Keras batches the
+rows of ``from_tensor_slices`` (Discretization's quantiles depend on it).
+A ``.keras`` file written by ``FeatureSpace.save`` has a build config of
+kerasette's own form (the preprocessors' build configs under
+``"preprocessors"``), so that kerasette's loader builds the FeatureSpace
+before its weights and vocabularies load.
 """
 from __future__ import annotations
 
@@ -300,15 +306,25 @@ class FeatureSpace(Layer):
         return names
 
     def adapt(self, dataset):
-        """Teach the features' layers ``dataset``: a dict of column arrays (or lists, or a DataFrame),
+        """Teach the features' layers ``dataset``: a dict of column arrays (or lists),
         or an iterable of dict batches (a batch may be ``(x, y)``: ``x`` is read)."""
         names = self._list_adaptable_preprocessors()
         if names:
             columns = _columns_for_adapt(dataset, names)
             for name in names:
                 self.preprocessors[name].adapt(iter(columns[name]))   # an iterable of batches
+        if self._sublayers_built:
+            # adapted again: new vocabularies may have new sizes, so the encoders and the encoded
+            # graph are made anew (models built on the previous ones keep theirs)
+            self._reset_build()
         self._is_adapted = True
         self._finish_build()
+
+    def _reset_build(self):
+        self.one_hot_encoders = {}
+        self.concat = None
+        self.encoded_features = None
+        self._sublayers_built = False
 
     def _check_if_adapted(self):
         if self._is_adapted:
@@ -326,7 +342,11 @@ class FeatureSpace(Layer):
         if self._sublayers_built:
             return
         self._check_if_adapted()
-        self.encoded_features = self._encode(dict(self.inputs), building=True)
+        try:
+            self.encoded_features = self._encode(dict(self.inputs), building=True)
+        except Exception:
+            self._reset_build()
+            raise
         self._sublayers_built = True
         self.built = True
 
@@ -452,7 +472,8 @@ class FeatureSpace(Layer):
     @property
     def layers(self) -> list:
         """The layers this FeatureSpace holds (preprocessors, crossers, encoders, the concat layer)."""
-        return list(self._layers)
+        held = list(self.preprocessors.values()) + list(self.crossers.values()) + list(self.one_hot_encoders.values())
+        return held + ([self.concat] if self.concat is not None else [])
 
     def save(self, filepath):
         """Write this FeatureSpace (its layers and their learned state) to a ``.keras`` file, which

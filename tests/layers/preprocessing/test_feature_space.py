@@ -338,3 +338,13 @@ def test_docstring_example():
     result = doctest.testmod(feature_space_module, globs={"numpy": numpy, "FeatureSpace": FS},
                              optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_adapting_again_resizes_the_encoders():
+    fs = FS({"c": "string_categorical", "x": "float"})
+    fs.adapt({"c": ["a", "b"], "x": [0.0, 1.0]})
+    assert fs({"c": ["b"], "x": [2.0]}).shape == (1, 3 + 1)
+    fs.adapt({"c": ["a", "b", "c", "d", "d"], "x": [0.0, 1.0, 2.0, 3.0, 4.0]})
+    numpy.testing.assert_array_equal(fs({"c": ["d", "q"], "x": [2.0, 3.0]}), [[0, 1, 0, 0, 0, 2], [1, 0, 0, 0, 0, 3]])
+    assert tuple(fs.get_encoded_features().shape) == (None, 5 + 1)
+    assert len(fs.layers) == 2 + 1 + 1       # two preprocessors, one encoder, the concat layer
