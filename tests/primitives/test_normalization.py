@@ -142,3 +142,19 @@ def test_layer_norm_float32_is_stable_for_large_offsets():
     # a constant gradient moves every normalized value equally: the input gets none
     np.testing.assert_allclose(packed[:64], 0, atol=1e-2)
     np.testing.assert_allclose(packed[65], 64, rtol=1e-6)
+
+
+def test_layer_norm_wide_rows():
+    # rows wider than EINSUM_ROW_LIMIT take numpy's pairwise sums
+    from kerasette.primitives.normalization import EINSUM_ROW_LIMIT
+    rng = np.random.default_rng(1)
+    width = EINSUM_ROW_LIMIT + 500
+    x = rng.standard_normal((3, width)) * 2 + 5
+    gamma, beta = rng.standard_normal(width), rng.standard_normal(width)
+    out = get("layer_normalization").forward(np, x, gamma, beta, epsilon=1e-3)
+    np.testing.assert_allclose(out, layer_norm_reference(x, gamma, beta), rtol=1e-10, atol=1e-12)
+    grad = rng.standard_normal((3, width))
+    packed = get("layer_normalization_backward").forward(np, x, gamma, grad, epsilon=1e-3)
+    xhat = layer_norm_reference(x, np.ones(width), np.zeros(width))
+    np.testing.assert_allclose(packed[3], (grad * xhat).sum(axis=0), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(packed[4], grad.sum(axis=0), rtol=1e-10, atol=1e-12)
