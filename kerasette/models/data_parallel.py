@@ -114,6 +114,7 @@ class Replicas:
         self.global_count = 0       # samples in the last global batch
         self.lengths = {}           # the step buffer's length by kind, checked once against the others'
         self.agreed = {}            # auto_shard_dataset=False: the steps every rank takes, by batch set
+        self.known_total = False    # whether global_count is the current global batch's size before its step
         generator = backend.rng()
         if rank and hasattr(generator.bit_generator, "jumped"):
             # draws inside the model (dropout masks) differ from rank to rank; the
@@ -160,6 +161,7 @@ class Replicas:
     def _local(self, batch):
         xs, ys, weights = batch
         count = self.global_count = len(xs[0])
+        self.known_total = True
         self.template = ([x[:1] for x in xs], None if ys is None else [y[:1] for y in ys])
         if not self.auto_shard:
             return batch
@@ -203,6 +205,7 @@ class Replicas:
             yield self._pick(group)
 
     def _pick(self, group):
+        self.known_total = False
         xs, ys, _ = group[0]
         self.template = ([x[:1] for x in xs], None if ys is None else [y[:1] for y in ys])
         return group[self.rank] if self.rank < len(group) else None
@@ -266,11 +269,14 @@ class Replicas:
                 losses, outputs = model._run_batch(kind, xs, ys, weights)
             model._update_metrics(ys, outputs, weights)
         metrics = _metric_variables(model)
+        # arrays cut here: the global batch's size is known, so the gradients are scaled
+        # by the shard's share before the sum and need no division after it
+        known = self.auto_shard and self.known_total
         parts = []
         if kind == "train":
             if grads is None:
                 grads = [numpy.zeros(shape, dtype) for shape, dtype in program.grad_specs]
-            parts += [(g, count) for g in grads]
+            parts += [(g, count / self.global_count if known else count) for g in grads]
         parts += [(numpy.asarray(losses, numpy.float64), count), (numpy.asarray([count]), 1)]
         parts += [(v.numpy(), 1) for v in metrics]
         flat = _pack(parts, program.buffer_dtype if kind == "train" else numpy.float64)
@@ -288,7 +294,8 @@ class Replicas:
             reduced = []
             for shape, grad_dtype in program.grad_specs:
                 n = int(numpy.prod(shape))
-                reduced.append((flat[offset:offset + n] / total).reshape(shape).astype(grad_dtype, copy=False))
+                grad = flat[offset:offset + n] if known else flat[offset:offset + n] / total
+                reduced.append(grad.reshape(shape).astype(grad_dtype, copy=False))
                 offset += n
             program.apply(*reduced)
         global_losses = flat[offset:offset + loss_count]
