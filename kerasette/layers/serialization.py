@@ -239,7 +239,18 @@ def keras3_module_of(cls, keras_module: str):
     if getattr(_public_table(keras_module), cls.__name__, None) is cls:
         return keras_module, None
     module = cls.__module__
+    if (module, cls.__name__) in _KERAS_APPLICATION_LAYERS:
+        # a layer of Keras' own applications: Keras 3 finds it in its module of the same name
+        return _KERAS_APPLICATION_LAYERS[(module, cls.__name__)], registered_name_of(cls) or cls.__name__
     return (None if module == "__main__" else module), registered_name_of(cls) or cls.__name__
+
+
+# the applications' own layer classes that Keras 3 defines too, in the module its files name
+_KERAS_APPLICATION_LAYERS = {
+    ("kerasette.applications.convnext", "LayerScale"): "keras.src.applications.convnext",
+    ("kerasette.applications.convnext", "StochasticDepth"): "keras.src.applications.convnext",
+    ("kerasette.applications.inception_resnet_v2", "CustomScaleLayer"): "keras.src.applications.inception_resnet_v2",
+}
 
 
 def _public_table(keras_module: str):

@@ -269,4 +269,34 @@ def test_real_keras_reads_kerasette_mobilenet_v3(tmp_path):
     x = rng.uniform(0, 255, size=(2, 32, 32, 3)).astype("float32")
     path = str(tmp_path / "m.keras")
     model.save(path)
-    _assert_same(keras.models.load_model(path).predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-4)
+    _assert_same(keras.models.load_model(path).predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5)
+
+
+def test_real_keras_reads_kerasette_convnext(tmp_path):
+    # ConvNeXt's residual adds are bare ops; its LayerScale is written under Keras' applications module
+    keras = real_keras("keras")
+    backend.clear_session()
+    model = kerasette.applications.ConvNeXtTiny(weights=None, input_shape=(32, 32, 3), classes=10)
+    rng = np.random.default_rng(2)
+    model.set_weights([w + rng.normal(scale=0.05, size=w.shape).astype(w.dtype) for w in model.get_weights()])
+    x = rng.uniform(0, 255, size=(2, 32, 32, 3)).astype("float32")
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    assert {"Add", "LayerScale"} <= {entry["class_name"] for entry in _entries(path).values()}
+    _assert_same(keras.models.load_model(path).predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["MobileNetV3Small", "ConvNeXtTiny"])
+def test_keras_application_files_load_with_keras_numbers(name, tmp_path):
+    keras = real_keras("keras")
+    keras_model = getattr(keras.applications, name)(weights=None, input_shape=(32, 32, 3), classes=10)
+    rng = np.random.default_rng(3)
+    keras_model.set_weights([w + rng.normal(scale=0.05, size=w.shape).astype(w.dtype)
+                             for w in keras_model.get_weights()])
+    x = rng.uniform(0, 255, size=(2, 32, 32, 3)).astype("float32")
+    path = str(tmp_path / "m.keras")
+    keras_model.save(path)
+    backend.clear_session()
+    model = load_model(path)
+    assert [layer.name for layer in model.layers] == [layer.name for layer in keras_model.layers]
+    _assert_same(model.predict(x, verbose=0), keras_model.predict(x, verbose=0), rtol=1e-5)
