@@ -177,6 +177,8 @@ def functional_from_config(config: dict, custom_objects=None, cls=None):
 
     def resolve(key):
         refs = config.get(key)
+        if isinstance(refs, dict) and refs:     # Keras 3's dict inputs/outputs: {name: reference}
+            return {str(name): tensor_of(ref) for name, ref in refs.items()}
         if isinstance(refs, (list, tuple)) and refs and not isinstance(refs[0], (list, tuple)):
             refs = [refs]
         if not isinstance(refs, (list, tuple)) or not refs:
@@ -187,8 +189,8 @@ def functional_from_config(config: dict, custom_objects=None, cls=None):
     inputs = resolve("input_layers")
     outputs = resolve("output_layers")
     try:
-        model = cls(inputs=inputs if len(inputs) > 1 else inputs[0],
-                    outputs=outputs if len(outputs) > 1 else outputs[0],
+        model = cls(inputs=inputs if isinstance(inputs, dict) or len(inputs) > 1 else inputs[0],
+                    outputs=outputs if isinstance(outputs, dict) or len(outputs) > 1 else outputs[0],
                     name=model_name if isinstance(model_name, str) else None)
     except (ConfigError, UnsafeDeserializationError):
         raise

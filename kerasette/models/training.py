@@ -570,7 +570,7 @@ class Trainer(ProgramBuilder):
         if chunks is None:
             raise ValueError("predict() received no batches: the generator or Sequence yielded none")
         results = [numpy.concatenate(store, axis=0) for store in chunks]
-        return results[0] if len(results) == 1 else results
+        return self._outputs_like_model(results)
 
     # ---------------------------------------------------------- on batch
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
@@ -597,7 +597,15 @@ class Trainer(ProgramBuilder):
         xs, _, _ = self._prepare(x, None, None, "predict_on_batch")
         _, outputs = self._run_batch("predict", xs)
         outputs = [numpy.asarray(o) for o in outputs]
-        return outputs[0] if len(outputs) == 1 else outputs
+        return self._outputs_like_model(outputs)
+
+    def _outputs_like_model(self, results):
+        """predict's arrays: one array, a list, or (as Keras 3) a dict when the model's outputs are one."""
+        structure = getattr(self, "_output_structure", None)
+        if getattr(self, "_schedule", None) is not None and isinstance(structure, dict):
+            from ..layers.structure import pack_like
+            return pack_like(structure, results)
+        return results[0] if len(results) == 1 else results
 
     def _single_batch(self, kind, xs, ys, weights, return_dict):
         self._reset_metrics()
