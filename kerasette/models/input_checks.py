@@ -120,13 +120,25 @@ def check_not_empty(xs, what: str):
         raise ValueError(f"{what}() received no samples: x has shape {format_shape(xs[0].shape)}")
 
 
+def _adjusted_rank(x, expected):
+    """Keras 3's rank adjustment of an input: ``(N,)`` for an ``Input((1,))`` gains its axis of 1,
+    ``(N, ..., 1)`` one axis longer than its Input loses it; anything else is left as it is."""
+    if x.ndim == len(expected) - 1 and len(expected) >= 2 and expected[-1] == 1:
+        return x[..., None]
+    if x.ndim == len(expected) + 1 and x.ndim >= 2 and x.shape[-1] == 1:
+        return x[..., 0]
+    return x
+
+
 def check_inputs(model, xs):
-    """Each input array fits its ``Input`` (functional models; others find out when traced)."""
+    """Each input array fits its ``Input`` (functional models; others find out when traced).
+    Returns the arrays, each with Keras 3's rank adjustment (``_adjusted_rank``)."""
     if not model.is_functional:
-        return
+        return xs
     if len(xs) != len(model.inputs):
         raise ValueError(f"Model '{model.name}' expects {len(model.inputs)} input(s), got {len(xs)} array(s) "
                          f"of shapes {', '.join(format_shape(x.shape) for x in xs)}")
+    xs = [_adjusted_rank(x, node.shape) for node, x in zip(model.inputs, xs)]
     for node, x in zip(model.inputs, xs):
         expected = node.shape
         if x.ndim != len(expected) or any(e is not None and e != d for e, d in zip(expected[1:], x.shape[1:])):
@@ -139,6 +151,7 @@ def check_inputs(model, xs):
                 "numbers (bool, int or float)"
             raise TypeError(f"{label('x', index, len(xs), names)} must hold {wanted}, got an array of dtype "
                             f"{x.dtype} and shape {format_shape(x.shape)}")
+    return xs
 
 
 # -------------------------------------------------------------- targets

@@ -191,7 +191,7 @@ class Trainer(ProgramBuilder):
         weights = input_checks.sample_weight_vectors(weights, names_out)
         data_module.check_cardinality({"x": xs, "y": ys, "sample_weight": weights})
         input_checks.check_not_empty(xs, what)
-        input_checks.check_inputs(self, xs)
+        xs = input_checks.check_inputs(self, xs)
         if ys is not None and self.compiled:
             shapes = self._output_shapes(xs)
             if len(ys) != len(shapes) or (weights is not None and len(weights) > len(shapes)):

@@ -65,3 +65,19 @@ def test_a_model_whose_output_is_a_bare_op_predicts_and_trains():
     model.compile(optimizer="sgd", loss=["mse", "mse"])
     history = model.fit(data, [np.zeros((4, 2)), np.zeros((4, 1))], epochs=2, verbose=0)
     assert history.history["loss"][1] < history.history["loss"][0]
+
+
+def test_inputs_one_axis_short_or_long_are_adjusted_as_keras_3_does():
+    keras.backend.clear_session()
+    a = keras.Input((1,), name="a")
+    b = keras.Input((2,), name="b")
+    model = keras.Model({"a": a, "b": b}, keras.layers.Dense(1)(keras.layers.Concatenate()([a, b])))
+    column = np.arange(4.0, dtype="float32")
+    wide = np.ones((4, 2), "float32")
+    # (N,) for an Input((1,)) gains its axis; (N, 2, 1) for an Input((2,)) loses its last one
+    expected = model.predict({"a": column[:, None], "b": wide}, verbose=0)
+    np.testing.assert_allclose(model.predict({"a": column, "b": wide[..., None]}, verbose=0), expected)
+    model.compile(optimizer="sgd", loss="mse")
+    assert np.isfinite(model.fit({"a": column, "b": wide}, np.zeros(4), verbose=0).history["loss"][0])
+    with pytest.raises(ValueError, match=r"expects arrays of shape \(None, 2\), got \(4,\)"):
+        model.predict({"a": column, "b": column}, verbose=0)
