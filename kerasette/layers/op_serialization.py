@@ -312,6 +312,10 @@ def _axis(value):
     return value
 
 
+def _dtype_name(value):
+    return None if value is None else numpy.dtype(value).name
+
+
 def _listed(value):
     if isinstance(value, (tuple, list)):
         return [_listed(item) for item in value]
@@ -400,8 +404,8 @@ _WRITERS.update({
     "softmax": ("Softmax", _params(("axis", "axis", _axis)), "each"),
     "log_softmax": ("LogSoftmax", _params(("axis", "axis", _axis)), "each"),
     "one_hot": ("OneHot", _params(("num_classes", "num_classes", int), ("axis", "axis", int),
-                                  ("dtype", "dtype", None), ("sparse", (False,), None)), "each"),
-    "cast": ("Cast", _params(("dtype", "dtype", str)), "each"),
+                                  ("dtype", "dtype", _dtype_name), ("sparse", (False,), None)), "each"),
+    "cast": ("Cast", _params(("dtype", "dtype", _dtype_name)), "each"),
 })
 
 

@@ -121,6 +121,15 @@ def test_an_op_without_a_keras_operation_is_refused_clearly(tmp_path):
         model.save(str(tmp_path / "m.keras"))
 
 
+def test_an_op_reading_a_variable_is_refused_clearly(tmp_path):
+    backend.clear_session()
+    x = kerasette.Input((4,), name="x")
+    dense = kerasette.layers.Dense(4)
+    model = kerasette.Model(x, ops.matmul(dense(x), dense.kernel))
+    with pytest.raises(ValueError, match="applies the op 'matmul' directly.*a variable"):
+        model.save(str(tmp_path / "m.keras"))
+
+
 def test_to_json_round_trip(tmp_path):
     model, x = _model("shapes")
     text = model.to_json()
