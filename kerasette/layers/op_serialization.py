@@ -31,11 +31,11 @@ import numpy
 
 from ..serialization.errors import ConfigError
 
-__all__ = ["OPERATIONS", "is_operation_module", "is_operation_entry", "mark_operation_entries",
+__all__ = ["OPERATIONS", "REQUIRED", "is_operation_module", "is_operation_entry", "mark_operation_entries",
            "operation_from_entry", "operation_entries", "OperationCall", "UnknownOperationError"]
 
 _NUMPY, _NN, _MATH, _CORE = "keras.src.ops.numpy", "keras.src.ops.nn", "keras.src.ops.math", "keras.src.ops.core"
-_REQUIRED = object()
+REQUIRED = object()
 _REDUCE = (("axis", None), ("keepdims", False))
 
 # Keras class name -> (module, kerasette.ops function, constructor parameters with Keras' defaults)
@@ -59,38 +59,38 @@ _define(_MATH, "Rsqrt Erf Erfc Erfinv")
 _define(_NN, "Relu Relu6 Sigmoid Silu Softplus Softsign HardSigmoid HardSilu Selu LogSigmoid")
 _define(_CORE, "StopGradient")
 _define(_NUMPY, "GetItem:get_item")
-_define(_NUMPY, "Reshape", [("newshape", _REQUIRED)])
+_define(_NUMPY, "Reshape", [("newshape", REQUIRED)])
 _define(_NUMPY, "Transpose", [("axes", None)])
-_define(_NUMPY, "ExpandDims", [("axis", _REQUIRED)])
+_define(_NUMPY, "ExpandDims", [("axis", REQUIRED)])
 _define(_NUMPY, "Squeeze Flip", [("axis", None)])
 _define(_NUMPY, "Concatenate Stack", [("axis", 0)])
-_define(_NUMPY, "Tile", [("repeats", _REQUIRED)])
-_define(_NUMPY, "Repeat", [("repeats", _REQUIRED), ("axis", None)])
-_define(_NUMPY, "BroadcastTo", [("shape", _REQUIRED)])
-_define(_NUMPY, "Clip", [("x_min", _REQUIRED), ("x_max", _REQUIRED)])
-_define(_NUMPY, "Einsum", [("subscripts", _REQUIRED)])
+_define(_NUMPY, "Tile", [("repeats", REQUIRED)])
+_define(_NUMPY, "Repeat", [("repeats", REQUIRED), ("axis", None)])
+_define(_NUMPY, "BroadcastTo", [("shape", REQUIRED)])
+_define(_NUMPY, "Clip", [("x_min", REQUIRED), ("x_max", REQUIRED)])
+_define(_NUMPY, "Einsum", [("subscripts", REQUIRED)])
 _define(_NUMPY, "Take", [("axis", None)])
-_define(_NUMPY, "Pad", [("pad_width", _REQUIRED), ("mode", "constant")])
+_define(_NUMPY, "Pad", [("pad_width", REQUIRED), ("mode", "constant")])
 _define(_NUMPY, "Cumsum Cumprod", [("axis", None), ("dtype", None)])
 _define(_NUMPY, "Round", [("decimals", 0)])
 _define(_NUMPY, "Mean Sum Var Std Argmax Argmin Any All Amax Amin", _REDUCE)
 _define(_NUMPY, "Max Min", _REDUCE + (("initial", None),))
 _define(_NUMPY, "Prod", _REDUCE + (("dtype", None),))
-_define(_NUMPY, "Swapaxes", [("axis1", _REQUIRED), ("axis2", _REQUIRED)])
-_define(_NUMPY, "Moveaxis", [("source", _REQUIRED), ("destination", _REQUIRED)])
+_define(_NUMPY, "Swapaxes", [("axis1", REQUIRED), ("axis2", REQUIRED)])
+_define(_NUMPY, "Moveaxis", [("source", REQUIRED), ("destination", REQUIRED)])
 _define(_MATH, "Logsumexp", _REDUCE)
 _define(_NN, "Elu", [("alpha", 1.0)])
 _define(_NN, "LeakyRelu", [("negative_slope", 0.2)])
 _define(_NN, "Gelu", [("approximate", True)])
 _define(_NN, "Softmax LogSoftmax", [("axis", -1)])
-_define(_NN, "OneHot", [("num_classes", _REQUIRED), ("axis", -1), ("dtype", None), ("sparse", False)])
-_define(_CORE, "Cast", [("dtype", _REQUIRED)])
+_define(_NN, "OneHot", [("num_classes", REQUIRED), ("axis", -1), ("dtype", None), ("sparse", False)])
+_define(_CORE, "Cast", [("dtype", REQUIRED)])
 _define(_NUMPY, "Dot Ravel")
-_define(_NUMPY, "Split", [("indices_or_sections", _REQUIRED), ("axis", 0)])
+_define(_NUMPY, "Split", [("indices_or_sections", REQUIRED), ("axis", 0)])
 _define(_CORE, "Unstack", [("num", None), ("axis", 0)])
-_define(_MATH, "TopK:top_k", [("k", _REQUIRED), ("sorted", True)])
+_define(_MATH, "TopK:top_k", [("k", REQUIRED), ("sorted", True)])
 _define(_NUMPY, "Sort Argsort", [("axis", -1)])
-_define(_NUMPY, "Roll", [("shift", _REQUIRED), ("axis", None)])
+_define(_NUMPY, "Roll", [("shift", REQUIRED), ("axis", None)])
 _define(_NUMPY, "Tril Triu", [("k", 0)])
 _define(_NUMPY, "Average CountNonzero", [("axis", None)])
 _define(_NUMPY, "OnesLike ZerosLike FullLike", [("dtype", None)])
@@ -98,7 +98,21 @@ _define(_NUMPY, "Diagonal Trace", [("offset", 0), ("axis1", 0), ("axis2", 1)])
 _define(_NUMPY, "NanToNum", [("nan", 0.0), ("posinf", None), ("neginf", None)])
 _define("keras.src.ops.linalg", "Norm", [("ord", None), ("axis", None), ("keepdims", False)])
 _define(_NN, "Normalize", [("axis", -1), ("order", 2), ("epsilon", None)])
-_define(_NN, "Moments", [("axes", _REQUIRED), ("keepdims", False), ("synchronized", False)])
+_define(_NN, "Moments", [("axes", REQUIRED), ("keepdims", False), ("synchronized", False)])
+_define(_NUMPY, "DivideNoNan Heaviside Ldexp")
+_define(_NUMPY, "Median", _REDUCE)
+_define(_NUMPY, "Quantile", [("axis", None), ("method", "linear"), ("keepdims", False)])
+_define(_NUMPY, "Isclose", [("equal_nan", False)])
+_define(_NUMPY, "Rot90", [("k", 1), ("axes", [0, 1])])
+_define(_NN, "HardTanh TanhShrink SparsePlus")
+_define(_NN, "Squareplus", [("b", 4)])
+_define(_NN, "Celu", [("alpha", 1.0)])
+_define(_NN, "Glu Sparsemax", [("axis", -1)])
+_define(_NN, "SoftShrink HardShrink", [("threshold", 0.5)])
+_define(_NN, "Threshold", [("threshold", REQUIRED), ("default_value", REQUIRED)])
+_define(_CORE, "SaturateCast", [("dtype", REQUIRED)])
+_define(_CORE, "ConvertToTensor", [("dtype", None), ("sparse", None), ("ragged", None)])
+_define(_CORE, "Slice", [("shape", REQUIRED)])
 
 
 class UnknownOperationError(ConfigError):
@@ -189,7 +203,7 @@ def operation_from_entry(entry: dict):
     for key, default in params:
         if key in config:
             arguments[key] = _decode(config[key], iter(()), where)
-        elif default is _REQUIRED:
+        elif default is REQUIRED:
             raise ConfigError(f"{where}: its config lacks the required argument '{key}'")
     if calls is None:
         calls = []

@@ -17,7 +17,7 @@ import pytest
 
 import kerasette
 from kerasette import backend, ops
-from kerasette.layers.op_serialization import OPERATIONS, UnknownOperationError
+from kerasette.layers.op_serialization import OPERATIONS, REQUIRED, UnknownOperationError
 from kerasette.saving import load_model, model_from_json
 from kerasette.serialization.errors import ConfigError
 from tests.fixtures.make_bare_ops_fixtures import BUILDERS, HERE, KERAS_ONLY, inputs_for, outputs_list, random_weights
@@ -247,6 +247,26 @@ def test_every_mapped_operation_is_a_kerasette_op():
     for class_name, (module, function, _) in OPERATIONS.items():
         assert module.startswith("keras.src.ops."), class_name
         assert callable(getattr(ops, function)), class_name
+
+
+def test_mapped_operations_match_keras_classes():
+    # each mapped class exists in the Keras module named, with the constructor arguments and
+    # defaults listed, and Keras' op function of the same name takes the same arguments as kerasette's
+    import importlib
+    import inspect
+    keras = real_keras("keras")
+    for class_name, (module, function, params) in OPERATIONS.items():
+        cls = getattr(importlib.import_module(module), class_name)
+        keras_params = {name: p.default for name, p in inspect.signature(cls.__init__).parameters.items()
+                        if name not in ("self", "name", "kwargs")}
+        ours = {name: inspect.Parameter.empty if default is REQUIRED else default for name, default in params}
+        assert set(ours) == set(keras_params), class_name
+        for name, default in ours.items():
+            assert default == keras_params[name] or (isinstance(keras_params[name], tuple)
+                                                     and list(keras_params[name]) == default), (class_name, name)
+        keras_function = getattr(keras.ops, function, None)
+        assert list(inspect.signature(getattr(ops, function)).parameters) == \
+            list(inspect.signature(keras_function).parameters), class_name
 
 
 # ------------------------------------------------------------------ applications
