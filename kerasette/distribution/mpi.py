@@ -213,6 +213,42 @@ def allreduce_sum_(buffer):
     return buffer
 
 
+def allgather_rows(array):
+    """Every rank's ``array`` (the same shape and dtype on each), stacked in rank
+    order: shape ``(size,) + array.shape``; one ``MPI_Allgather`` (synchronized
+    BatchNormalization's statistics)."""
+    send = numpy.ascontiguousarray(array)
+    comm = world()
+    if comm is None or comm.Get_size() == 1:
+        return send[None].copy()
+    result = numpy.empty((comm.Get_size(),) + send.shape, send.dtype)
+    started = time.perf_counter()
+    limit = timeout()
+    if limit is None:
+        comm.Allgather(send, result)
+    else:
+        _wait_or_abort(comm.Iallgather(send, result), comm, limit)
+    stats["allreduce_seconds"] += time.perf_counter() - started
+    stats["allreduce_calls"] += 1
+    stats["allreduce_bytes"] += result.nbytes
+    return result
+
+
+#: the factor this rank's gradients are multiplied by before the step's allreduce
+#: (its share of the global batch); collectives inside the backward pass weigh by it
+_share = {"value": 1.0}
+
+
+def set_gradient_share(value):
+    """Set this rank's share of the global batch for the step about to run (data_parallel.py)."""
+    _share["value"] = float(value)
+
+
+def gradient_share() -> float:
+    """This rank's share of the current global batch (1.0 outside data-parallel steps)."""
+    return _share["value"]
+
+
 def _wait_or_abort(request, comm, limit):
     deadline = time.monotonic() + limit
     while not request.Test():
@@ -278,6 +314,6 @@ def _check_root(root_rank, count):
         raise ValueError(f"root_rank must be a rank between 0 and {count - 1}, got {root_rank!r}")
 
 
-__all__ = ["MISSING", "allgather", "allreduce", "allreduce_sum_", "barrier", "broadcast", "broadcast_variables",
-           "initialize", "launched_by_mpi", "local_rank", "local_size", "rank", "set_timeout", "share_cores", "size",
-           "stats", "timeout", "world"]
+__all__ = ["MISSING", "allgather", "allgather_rows", "allreduce", "allreduce_sum_", "barrier", "broadcast",
+           "broadcast_variables", "gradient_share", "initialize", "launched_by_mpi", "local_rank", "local_size", "rank",
+           "set_gradient_share", "set_timeout", "share_cores", "size", "stats", "timeout", "world"]

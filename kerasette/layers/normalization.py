@@ -24,9 +24,13 @@ from __future__ import annotations
 
 import warnings
 
+import numpy
+
 from .. import constraints, eager, initializers, ops, regularizers
+from ..distribution import mesh, mpi
 from ..engine import Node, variable_from_holder
-from ..primitives.base import ShapeError, format_shape
+from ..ops.core import apply as apply_primitive
+from ..primitives.base import Primitive, ShapeError, Spec, format_shape
 from .layer import InputSpec, Layer
 
 __all__ = [
@@ -63,6 +67,14 @@ class BatchNormalization(Layer):
     always runs in inference mode, as in Keras.  In a graph the updates are
     left in ``_pending_updates`` (see the module docstring).
 
+    ``synchronized=True`` (Keras 3's argument): in training under a
+    ``kerasette.distribution.DataParallel`` distribution over several MPI
+    processes, the statistics are those of the global batch, every rank's
+    part included (one allgather of per-rank counts, means and centred sums
+    of squares in the forward pass, one allreduce in the backward pass), so
+    the ranks train as one process on the whole batch would.  On one process
+    it is plain batch normalization.
+
     >>> bn = BatchNormalization()
     >>> bn(Input(shape=(8, 8, 16))).shape
     (None, 8, 8, 16)
@@ -82,15 +94,12 @@ class BatchNormalization(Layer):
                                       "supported by kerasette")
         if not isinstance(axis, int):
             raise TypeError(f"BatchNormalization axis must be an int, received axis={axis!r}")
-        if synchronized:
-            raise NotImplementedError("BatchNormalization(synchronized=True) needs several devices; "
-                                      "kerasette runs on one")
         self.axis = axis
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)
         self.center = bool(center)
         self.scale = bool(scale)
-        self.synchronized = False
+        self.synchronized = bool(synchronized)
         self.renorm = False
         self.renorm_clipping = renorm_clipping
         self.renorm_momentum = renorm_momentum
@@ -148,9 +157,44 @@ class BatchNormalization(Layer):
         variance = ops.divide(ops.sum(squares, axis=self._reduction_axes, keepdims=True), count)
         return ops.squeeze(mean, axis=self._reduction_axes), ops.squeeze(variance, axis=self._reduction_axes)
 
+    def _synchronized_moments(self, inputs, mask, rank, size):
+        """The global batch's mean and variance over every rank's part: each rank's
+        count, mean and centred sum of squares per channel, gathered from all ranks
+        (one allgather) and combined as Chan et al.'s parallel variance does, which is
+        as exact as the two-pass variance of one process.  The allgather's gradient
+        sums every rank's gradient of the gathered rows (one allreduce in the backward
+        pass), so the gradient is that of the whole batch's statistics."""
+        axes = self._reduction_axes
+        dtype = numpy.dtype(inputs.dtype)
+        x = ops.cast(inputs, "float32") if dtype == numpy.float16 else inputs
+        if mask is None:
+            weights = ops.ones_like(x)
+        else:
+            weights = ops.cast(mask, x.dtype)
+            if len(weights.shape) < len(x.shape):
+                weights = ops.expand_dims(weights, -1)
+            weights = ops.multiply(weights, ops.ones_like(x))
+        count = ops.sum(weights, axis=axes, keepdims=True)
+        mean = ops.divide(ops.sum(ops.multiply(weights, x), axis=axes, keepdims=True), ops.maximum(count, 1.0))
+        squares = ops.sum(ops.multiply(weights, ops.square(ops.subtract(x, mean))), axis=axes)
+        rows = ops.stack([ops.squeeze(count, axis=axes), ops.squeeze(mean, axis=axes), squares])
+        gathered = apply_primitive(_ALLGATHER_ROWS, rows, rank=rank, size=size)         # (ranks, 3, C)
+        counts, means, sums = (ops.take(gathered, i, axis=1) for i in range(3))
+        total = ops.sum(counts, axis=0)
+        global_mean = ops.divide(ops.sum(ops.multiply(counts, means), axis=0), ops.maximum(total, 1.0))
+        spread = ops.sum(ops.multiply(counts, ops.square(ops.subtract(means, global_mean))), axis=0)
+        variance = ops.divide(ops.add(ops.sum(sums, axis=0), spread), ops.maximum(total, 1.0))
+        if dtype == numpy.float16:
+            global_mean, variance = ops.cast(global_mean, dtype), ops.cast(variance, dtype)
+        return global_mean, variance
+
     def call(self, inputs, training=None, mask=None):
         if training and self.trainable:
-            mean, variance = self._moments(inputs, mask)
+            world = mesh.data_parallel_world() if self.synchronized else None
+            if world is None:
+                mean, variance = self._moments(inputs, mask)
+            else:
+                mean, variance = self._synchronized_moments(inputs, mask, world[0], world[1])
             self._update_moving_statistics(inputs, mean, variance)
         else:
             mean, variance = self.moving_mean, self.moving_variance
@@ -201,6 +245,56 @@ class BatchNormalization(Layer):
             "synchronized": self.synchronized,
         })
         return config
+
+
+class _AllgatherRows(Primitive):
+    """Every rank's array stacked in rank order (``mpi.allgather_rows``); its gradient
+    is this rank's row of the sum of every rank's gradient (``_GatheredGradient``)."""
+
+    name = "allgather_rows"
+
+    def infer(self, x, rank, size) -> Spec:
+        return Spec((size,) + tuple(x.shape), numpy.dtype(x.dtype))
+
+    def forward(self, xp, array, rank, size):
+        gathered = mpi.allgather_rows(numpy.asarray(array))
+        if gathered.shape[0] != size:
+            raise RuntimeError(f"BatchNormalization(synchronized=True): the graph was built for {size} ranks, "
+                               f"MPI runs {gathered.shape[0]}")
+        return xp.asarray(gathered)
+
+    def gradient(self, ops_, inputs, output, grad, rank, size):
+        return [apply_primitive(_GATHERED_GRADIENT, grad, rank=rank, size=size)]
+
+
+class _GatheredGradient(Primitive):
+    """The backward of ``_AllgatherRows``: every rank's gradient of the gathered rows,
+    each weighted by its rank's share of the global batch (``mpi.gradient_share``:
+    data_parallel.py scales a rank's gradients by it after the backward pass), summed
+    by one allreduce; this rank's row, divided by its own share."""
+
+    name = "allgather_rows_gradient"
+    differentiable = False
+
+    def infer(self, grad, rank, size) -> Spec:
+        return Spec(tuple(grad.shape)[1:], numpy.dtype(grad.dtype))
+
+    def forward(self, xp, grad, rank, size):
+        share = mpi.gradient_share()
+        grad = numpy.asarray(grad)
+        buffer = numpy.zeros(grad.shape, grad.dtype)      # C-ordered: reduced in place
+        if share:
+            numpy.multiply(grad, share, out=buffer, casting="unsafe")
+        mpi.allreduce_sum_(buffer)
+        row = buffer[rank]
+        return xp.asarray(row / share if share else row)
+
+    def gradient(self, ops_, inputs, output, grad, **attrs):
+        return [None]
+
+
+_ALLGATHER_ROWS = _AllgatherRows()
+_GATHERED_GRADIENT = _GatheredGradient()
 
 
 class LayerNormalization(Layer):

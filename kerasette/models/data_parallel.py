@@ -23,7 +23,12 @@ training loop (training.py) hands each batch to ``Replicas``:
 * logs are global (the metrics' summed states), so ``EarlyStopping`` and
   ``ReduceLROnPlateau`` decide alike everywhere; the progress bar and the
   callbacks that write files run on rank 0 only;
-* ``predict`` runs each process on its rows and gathers the outputs in order.
+* ``predict`` runs each process on its rows and gathers the outputs in order;
+* ``BatchNormalization(synchronized=True)`` runs collectives inside the step
+  (layers/normalization.py): the step tells them its gradient share
+  (``mpi.set_gradient_share``), and a rank with no rows in a global batch
+  still runs the step, on an empty batch, so that the others are not left
+  waiting in them.
 """
 from __future__ import annotations
 
@@ -260,6 +265,11 @@ class Replicas:
         loss_count = program.loss_count
         count = 0 if batch is None else len(batch[0][0])
         grads, losses = None, numpy.zeros(loss_count)
+        # arrays cut here: the global batch's size is known, so the gradients are scaled
+        # by the shard's share before the sum and need no division after it
+        known = self.auto_shard and self.known_total
+        if kind == "train":   # collectives inside the step's backward pass weigh by it too
+            mpi.set_gradient_share(count / self.global_count if known and self.global_count else count)
         if count:
             xs, ys, weights = batch
             if kind == "train":
@@ -268,10 +278,14 @@ class Replicas:
             else:
                 losses, outputs = model._run_batch(kind, xs, ys, weights)
             model._update_metrics(ys, outputs, weights)
+        elif kind == "train" and program.collective:
+            # no rows here, but the step's own collectives (synchronized BatchNormalization)
+            # need every rank: run it on an empty batch, keeping only its moving statistics
+            with numpy.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                program.compute(*_feeds([x[:0] for x in template_x],
+                                        None if template_y is None else [y[:0] for y in template_y], None))
         metrics = _metric_variables(model)
-        # arrays cut here: the global batch's size is known, so the gradients are scaled
-        # by the shard's share before the sum and need no division after it
-        known = self.auto_shard and self.known_total
         parts = []
         if kind == "train":
             if grads is None:
@@ -406,6 +420,7 @@ class ReplicaStep:
 
     def __init__(self, step, apply, loss_count, output_count, grad_specs, records, metric_nodes):
         self.step, self.apply = step, apply
+        self.collective = False     # whether the step runs collectives itself (synchronized BatchNormalization)
         self.loss_count, self.output_count = loss_count, output_count
         self.grad_specs = grad_specs
         self.metric_updates, self.metric_nodes = records, metric_nodes
@@ -443,7 +458,9 @@ def build_replica_step(model, total, loss_fetches, outputs, metric_nodes, feeds,
     pairs = model.optimizer.get_updates([v for v, _ in kept], grad_feeds) if kept else []
     apply = engine.Program([], grad_feeds, to_program_updates(pairs))
     grad_specs = [(tuple(v.shape), numpy.dtype(v.dtype)) for v, _ in kept]
-    return ReplicaStep(step, apply, len(loss_fetches), len(outputs), grad_specs, records, metric_nodes)
+    replica = ReplicaStep(step, apply, len(loss_fetches), len(outputs), grad_specs, records, metric_nodes)
+    replica.collective = any(getattr(layer, "synchronized", False) is True for layer in layers)
+    return replica
 
 
 __all__ = ["Replicas", "ReplicaStep", "abort_others", "build_replica_step", "epoch", "replicas_for", "samples", "session",

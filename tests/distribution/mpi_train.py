@@ -3,7 +3,8 @@
 ``python mpi_train.py MODEL OUT [fail]`` trains MODEL ("mlp" or "cnn" on
 arrays, "source" an MLP on a PyDataset, "own" an MLP on each rank's own
 arrays, auto_shard_dataset=False; "bn" a CNN with BatchNormalization and
-Dropout, whose ranks must agree with each other only; "more" a model of two
+Dropout, whose ranks must agree with each other only; "syncbn" a CNN with
+BatchNormalization(synchronized=True) after a convolution and a Dense; "more" a model of two
 inputs and outputs, a subclassed one and a Sequential built in fit) with a DataParallel distribution set,
 and writes OUT.<rank>.npz: the weights after fit and train_on_batch, the
 history, the logs of train_on_batch, test_on_batch and evaluate, and
@@ -71,6 +72,14 @@ def build(model_name):
         inputs = Input(shape=(8, 8, 2))
         hidden = Activation("relu")(BatchNormalization()(Conv2D(4, 3)(inputs)))
         hidden = Dropout(0.25)(Flatten()(MaxPooling2D(2)(hidden)))
+        outputs = Dense(3, activation="softmax")(hidden)
+    elif model_name == "syncbn":   # statistics of the global batch: one process's numbers
+        # no biases before the normalizations: their gradient is zero up to rounding, which
+        # Adam would turn into full steps of noise, different from run to run
+        inputs = Input(shape=(8, 8, 2))
+        hidden = Activation("relu")(BatchNormalization(synchronized=True)(Conv2D(4, 3, use_bias=False)(inputs)))
+        hidden = Dense(8, use_bias=False)(Flatten()(MaxPooling2D(2)(hidden)))
+        hidden = Activation("tanh")(BatchNormalization(synchronized=True, momentum=0.8)(hidden))
         outputs = Dense(3, activation="softmax")(hidden)
     else:
         inputs = Input(shape=(8, 8, 2))
@@ -209,7 +218,8 @@ def main():
         history = model.fit(data_, epochs=6, validation_data=(x[:37], y[:37]), verbose=0, callbacks=extra)
     else:
         # a global batch of 25 (or 10) samples: shards of 12 and 13 (5 and 5); the last batch is short
-        batch_size = 25 if model_name == "mlp" else 10   # (bn: the CNN's data)
+        # syncbn: batches of 11 (shards of 5 and 6), the last one of 1 sample (rank 0 has none)
+        batch_size = {"mlp": 25, "syncbn": 11}.get(model_name, 10)   # (bn: the CNN's data)
         history = model.fit(x, y, sample_weight=weights, batch_size=batch_size, epochs=6, shuffle=True,
                             validation_data=(x[:37], y[:37]), verbose=0, callbacks=extra)
     # one global step each: 25 samples, 12 and 13 on 2 ranks

@@ -97,7 +97,7 @@ def _compare(tmp_path, model_name, transport=()):
 
 
 @needs_mpi
-@pytest.mark.parametrize("model_name", ["mlp", "cnn", "source", "own", "more"])
+@pytest.mark.parametrize("model_name", ["mlp", "cnn", "source", "own", "more", "syncbn"])
 def test_two_ranks_train_the_weights_of_one_process(tmp_path, model_name):
     _compare(tmp_path, model_name)
 
@@ -303,3 +303,28 @@ class _nothing:
 
     def __exit__(self, *exc):
         return False
+
+
+def test_synchronized_batch_normalization_on_one_process_is_plain_batch_normalization():
+    from kerasette.layers import BatchNormalization
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((40, 5)).astype("float32") * 3 + 1
+    y = rng.standard_normal((40, 1)).astype("float32")
+    results = []
+    for synchronized in (False, True):
+        kerasette.backend.set_seed(4)
+        inputs = Input(shape=(5,))
+        layer = BatchNormalization(synchronized=synchronized, momentum=0.5)
+        model = Model(inputs, Dense(1)(layer(Dense(6)(inputs))))
+        model.compile(optimizer="adam", loss="mse")
+        distribution.set_distribution(distribution.DataParallel())   # a world of one: nothing to synchronize
+        try:
+            model.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False)
+        finally:
+            distribution.set_distribution(None)
+        assert layer.get_config()["synchronized"] is synchronized
+        assert BatchNormalization.from_config(layer.get_config()).synchronized is synchronized
+        results.append(model.get_weights())
+    for plain, synced in zip(*results):
+        np.testing.assert_array_equal(plain, synced)
+
