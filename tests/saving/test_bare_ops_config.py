@@ -204,7 +204,7 @@ def _edited_fixture(tmp_path, case, edit):
     return target
 
 
-@pytest.mark.parametrize("class_name", ["Rot90", "__import__", "Operation", "WhileLoop", "VectorizedMap"])
+@pytest.mark.parametrize("class_name", ["Kron", "__import__", "Operation", "WhileLoop", "VectorizedMap"])
 def test_an_unknown_operation_class_is_named(tmp_path, class_name):
     def edit(layers):
         entry = next(e for e in layers if e.get("class_name") == "Multiply")
