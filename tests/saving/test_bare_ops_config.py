@@ -329,3 +329,24 @@ def test_keras_application_files_load_with_keras_numbers(name, tmp_path):
     model = load_model(path)
     assert [layer.name for layer in model.layers] == [layer.name for layer in keras_model.layers]
     _assert_same(model.predict(x, verbose=0), keras_model.predict(x, verbose=0), rtol=1e-5)
+
+
+def test_nested_model_with_bare_ops(tmp_path):
+    keras = real_keras("keras")
+    backend.clear_session()
+    inner_x = kerasette.Input((4,), name="inner_x")
+    inner = kerasette.Model(inner_x, ops.tanh(kerasette.layers.Dense(4, name="inner_dense")(inner_x)) * 2.0,
+                            name="inner")
+    x = kerasette.Input((4,), name="x")
+    y = kerasette.layers.Dense(3, name="head")(ops.concatenate([inner(x), x * 0.5], axis=-1))
+    model = kerasette.Model(x, y, name="outer")
+    rng = np.random.default_rng(4)
+    model.set_weights(random_weights(model, rng))
+    x_value = rng.normal(size=(5, 4)).astype("float32")
+    expected = model.predict(x_value, verbose=0)
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    inner_entries = {entry["name"]: entry for entry in _entries(path)["inner"]["config"]["layers"]}
+    assert inner_entries["multiply"]["inbound_nodes"][0]["args"][1] == 2.0
+    _assert_same(load_model(path).predict(x_value, verbose=0), expected, rtol=1e-6)
+    _assert_same(keras.models.load_model(path).predict(x_value, verbose=0), expected)
