@@ -350,3 +350,19 @@ def test_nested_model_with_bare_ops(tmp_path):
     assert inner_entries["multiply"]["inbound_nodes"][0]["args"][1] == 2.0
     _assert_same(load_model(path).predict(x_value, verbose=0), expected, rtol=1e-6)
     _assert_same(keras.models.load_model(path).predict(x_value, verbose=0), expected)
+
+
+def test_h5_files_hold_keras3_records_for_bare_ops(tmp_path):
+    # Keras 2's config form has no place for bare ops: the .h5 model_config is Keras 3's record
+    import h5py
+    keras = real_keras("keras")
+    model, x = _model("mobile_block")
+    expected = model.predict(x, verbose=0)
+    path = str(tmp_path / "m.h5")
+    model.save(path)
+    with h5py.File(path, "r") as handle:
+        config = json.loads(handle.attrs["model_config"])
+    assert config["module"] == "keras.src.models.functional"
+    assert {"Add", "Multiply", "HardSigmoid", "Mean"} <= {entry["class_name"] for entry in config["config"]["layers"]}
+    _assert_same(load_model(path).predict(x, verbose=0), expected, rtol=1e-6)
+    _assert_same(keras.models.load_model(path).predict(x, verbose=0), expected)
