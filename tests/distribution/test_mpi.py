@@ -328,3 +328,24 @@ def test_synchronized_batch_normalization_on_one_process_is_plain_batch_normaliz
     for plain, synced in zip(*results):
         np.testing.assert_array_equal(plain, synced)
 
+
+
+@needs_mpi
+def test_distributed_mnist_example_prints_the_accuracy_of_one_process():
+    example = ROOT / "examples" / "distributed_mnist.py"
+    one = subprocess.run([sys.executable, str(example)], env=_env(), capture_output=True, text=True, timeout=300,
+                         cwd=ROOT)
+    assert one.returncode == 0, one.stderr
+    two = subprocess.run([_mpiexec(), "-n", "2", "--oversubscribe", "--bind-to", "none", sys.executable,
+                          str(example)], env=_env(), capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert two.returncode == 0, two.stdout + two.stderr
+
+    def report(text):
+        return {line.split(":")[0]: line.split(":", 1)[1].strip() for line in text.splitlines()
+                if line.startswith(("processes:", "test loss:", "test accuracy:"))}
+
+    first, second = report(one.stdout), report(two.stdout)
+    assert first["processes"] == "1" and second["processes"] == "2"
+    assert first["test accuracy"] == second["test accuracy"] and first["test loss"] == second["test loss"]
+    assert float(first["test accuracy"].split()[0]) > 0.95
+    assert two.stdout.count("test accuracy:") == 1   # rank 0 prints, rank 1 does not
