@@ -45,6 +45,8 @@ class Model(Trainer, Layer):
         return self._schedule is not None
 
     def _init_graph(self, inputs, outputs):
+        if any(isinstance(node, Node) and not _is_input(node) for node in flatten(inputs)):
+            inputs, outputs = _rebased(inputs, outputs)
         self._input_structure = inputs
         self._output_structure = outputs
         self.inputs = flatten(inputs)
@@ -335,6 +337,40 @@ def _match_inputs(model, inputs) -> list:
     if len(flat) != len(model.inputs):
         raise ValueError(f"Model '{model.name}' expects {len(model.inputs)} input(s), got {len(flat)}")
     return flat
+
+
+def _is_input(node) -> bool:
+    return node.origin is not None and isinstance(node.origin[0].layer, InputLayer)
+
+
+def _rebased(inputs, outputs):
+    """Keras 3 lets a model start at any symbolic tensor (``Model(encoded_features, head)``, as in
+    the FeatureSpace guide): each such tensor becomes a fresh ``Input`` of its shape and dtype, and
+    the layers (the same objects, so the same weights) and bare ops between it and the outputs are
+    called again from there."""
+    from .. import ops
+    from ..layers.input_layer import Input
+    flat_inputs, flat_outputs = flatten(inputs), flatten(outputs)
+    if not all(isinstance(node, Node) for node in flat_inputs + flat_outputs):
+        return inputs, outputs      # _init_graph names what is wrong
+    fresh = [node if _is_input(node) else Input(batch_shape=tuple(node.shape), dtype=node.dtype)
+             for node in flat_inputs]
+    values = {id(old): new for old, new in zip(flat_inputs, fresh)}
+    steps, _ = _schedule(flat_inputs, flat_outputs)
+
+    def value_of(item):
+        return values.get(id(item), item) if isinstance(item, Node) else item
+
+    for step in steps:
+        if isinstance(step, LayerCall):
+            if isinstance(step.layer, InputLayer):
+                continue
+            result = step.layer(*map_structure(value_of, step.args), **map_structure(value_of, step.kwargs))
+            for node, value in zip(step.flat_outputs, flatten(result)):
+                values[id(node)] = value
+        else:
+            values[id(step)] = ops.apply(step.op, *[value_of(x) for x in step.inputs], **step.attrs)
+    return pack_like(inputs, fresh), pack_like(outputs, [value_of(node) for node in flat_outputs])
 
 
 def _schedule(inputs, outputs):

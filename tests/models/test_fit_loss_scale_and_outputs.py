@@ -81,3 +81,26 @@ def test_inputs_one_axis_short_or_long_are_adjusted_as_keras_3_does():
     assert np.isfinite(model.fit({"a": column, "b": wide}, np.zeros(4), verbose=0).history["loss"][0])
     with pytest.raises(ValueError, match=r"expects arrays of shape \(None, 2\), got \(4,\)"):
         model.predict({"a": column, "b": column}, verbose=0)
+
+
+def test_a_model_may_start_at_an_intermediate_tensor_and_shares_its_layers():
+    """Keras 3's FeatureSpace guide: Model(encoded_features, predictions) then Model(raw_inputs, ...)."""
+    keras.backend.clear_session()
+    a = keras.Input((2,), name="a")
+    b = keras.Input((3,), name="b")
+    encoded = keras.layers.Concatenate()([a, keras.layers.Dense(2, name="pre")(b)])
+    head = keras.layers.Dense(1, name="head")(keras.ops.multiply(keras.layers.Dense(4, name="mid")(encoded), 2.0))
+    full = keras.Model({"a": a, "b": b}, head)
+    training_model = keras.Model(encoded, head)
+    assert [layer.name for layer in training_model.layers][1:] == ["mid", "head"]
+    assert tuple(training_model.inputs[0].shape) == (None, 4)
+    rng = np.random.default_rng(1)
+    x = {"a": rng.normal(size=(6, 2)).astype("float32"), "b": rng.normal(size=(6, 3)).astype("float32")}
+    features = keras.Model({"a": a, "b": b}, encoded).predict(x, verbose=0)
+    np.testing.assert_allclose(training_model.predict(features, verbose=0), full.predict(x, verbose=0), rtol=1e-6)
+    before = full.predict(x, verbose=0)
+    training_model.compile(optimizer="sgd", loss="mse")
+    training_model.fit(features, np.zeros((6, 1)), epochs=2, verbose=0)
+    after = full.predict(x, verbose=0)
+    assert not np.allclose(after, before)       # the same layers, trained through the smaller model
+    np.testing.assert_allclose(training_model.predict(features, verbose=0), after, rtol=1e-6)
