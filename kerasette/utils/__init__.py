@@ -11,7 +11,7 @@ live on other floors; the public face (kerasette/__init__.py) adds them here,
 with ``is_keras_tensor`` and ``get_source_inputs`` (they read the engine's
 graphs).  ``Config`` is Keras 3's attribute-dict of settings;
 ``clear_session``, ``standardize_dtype`` and the interactive-logging switch
-are ``kerasette.backend``'s.  Keras' ``FeatureSpace`` is not offered.
+are ``kerasette.backend``'s.  ``FeatureSpace`` (built on the preprocessing layers) is attached here by the public face.
 """
 import gc
 
