@@ -30,13 +30,15 @@ def test_save_and_load_whole_model(case, suffix, tmp_path):
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6, atol=1e-6)
 
 
-def test_squeeze_excite_ops_cannot_be_described_by_a_config(tmp_path):
-    # MobileNetV3's hard sigmoid is two bare ops on symbolic tensors, as in Keras; kerasette's
-    # model configs cannot describe such ops yet, so the architecture is refused clearly
-    # (the weights save and load as always)
+def test_squeeze_excite_ops_save_in_the_config_and_as_weights(tmp_path):
+    # MobileNetV3's hard sigmoid is two bare ops on symbolic tensors, as in Keras; the config
+    # describes them as Keras 3's operation entries, so the whole model saves, and the weights
+    # save and load as always
     model = applications.MobileNetV3Small(weights=None, input_shape=(32, 32, 3), classes=10)
-    with pytest.raises(ValueError, match="applies the op 'add' directly to a symbolic tensor"):
-        model.save(str(tmp_path / "v3.keras"))
+    x = np.random.default_rng(0).uniform(0, 255, size=(2, 32, 32, 3)).astype("float32")
+    model.save(str(tmp_path / "v3.keras"))
+    whole = kerasette.models.load_model(str(tmp_path / "v3.keras"))
+    np.testing.assert_allclose(whole.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
     model.save_weights(str(tmp_path / "v3.weights.h5"))
     again = applications.MobileNetV3Small(weights=str(tmp_path / "v3.weights.h5"), input_shape=(32, 32, 3),
                                           classes=10)
