@@ -57,9 +57,7 @@ def run_child(model_name, steps, sharded):
     from kerasette.distribution import mpi
 
     backend.set_parallel_shards(1)
-    distribution.set_distribution(distribution.DataParallel())
-    if sharded:
-        distribution.set_sharded_update(True)
+    distribution.set_distribution(distribution.DataParallel(sharded_update=sharded))
     batch = WORKLOADS[model_name][1]
     rng = np.random.default_rng(0)
     x = rng.standard_normal((steps * batch,) + INPUT_SHAPES[model_name], dtype=np.float32)
@@ -113,7 +111,7 @@ def main():
     parser.add_argument("--steps", default="w2=150,w4=30", help="global steps per timed epoch, per workload")
     parser.add_argument("--workloads", default="w2,w4")
     parser.add_argument("--sharded", action="store_true",
-                        help="also time 2 ranks with the sharded optimizer update (set_sharded_update)")
+                        help="also time 2 ranks with the sharded optimizer update (DataParallel(sharded_update=True))")
     parser.add_argument("--quick", action="store_true", help="one short run each; RESULTS.md is left alone")
     parser.add_argument("--child", nargs=3)
     args = parser.parse_args()

@@ -141,9 +141,13 @@ class DataParallel(Distribution):
 
     ``auto_shard_dataset=False`` says the data each process passes to ``fit``
     is already its own part (each process's batches are then its shards).
+    ``sharded_update=True`` (kerasette's, not Keras'): in ``fit`` each process
+    runs the optimizer on its share of the weights only, and the new weights
+    are gathered (kerasette/models/sharded_update.py); the same weights.
     """
 
-    def __init__(self, device_mesh=None, devices=None, auto_shard_dataset=True):
+    def __init__(self, device_mesh=None, devices=None, auto_shard_dataset=True, sharded_update=False):
+        self.sharded_update = bool(sharded_update)
         if device_mesh is not None and devices is not None:
             raise ValueError("DataParallel: pass device_mesh or devices, not both")
         if device_mesh is not None:

@@ -234,6 +234,49 @@ def allgather_rows(array):
     return result
 
 
+def reduce_scatter_sum(buffer, counts):
+    """Sum a flat contiguous array over every rank and return this rank's segment of
+    the sum (``counts[r]`` elements for rank ``r``, in rank order): one
+    ``MPI_Reduce_scatter`` (the sharded optimizer update's gradients)."""
+    comm = world()
+    if comm is None or comm.Get_size() == 1:
+        return buffer.copy()
+    mine = numpy.empty(int(counts[comm.Get_rank()]), buffer.dtype)
+    counts = [int(c) for c in counts]
+    started = time.perf_counter()
+    limit = timeout()
+    MPI = _mpi()
+    if limit is None:
+        comm.Reduce_scatter(buffer, mine, counts, op=MPI.SUM)
+    else:
+        _wait_or_abort(comm.Ireduce_scatter(buffer, mine, counts, op=MPI.SUM), comm, limit)
+    stats["allreduce_seconds"] += time.perf_counter() - started
+    stats["allreduce_calls"] += 1
+    stats["allreduce_bytes"] += buffer.nbytes
+    return mine
+
+
+def allgather_segments(mine, counts, out):
+    """Every rank's flat segment (``counts[r]`` elements from rank ``r``) into ``out``,
+    in rank order: one ``MPI_Allgatherv``; returns ``out``."""
+    comm = world()
+    if comm is None or comm.Get_size() == 1:
+        out[:] = mine
+        return out
+    counts = [int(c) for c in counts]
+    offsets = [sum(counts[:r]) for r in range(len(counts))]
+    started = time.perf_counter()
+    limit = timeout()
+    if limit is None:
+        comm.Allgatherv(mine, [out, (counts, offsets)])
+    else:
+        _wait_or_abort(comm.Iallgatherv(mine, [out, (counts, offsets)]), comm, limit)
+    stats["allreduce_seconds"] += time.perf_counter() - started
+    stats["allreduce_calls"] += 1
+    stats["allreduce_bytes"] += out.nbytes
+    return out
+
+
 #: the factor this rank's gradients are multiplied by before the step's allreduce
 #: (its share of the global batch); collectives inside the backward pass weigh by it
 _share = {"value": 1.0}
@@ -314,6 +357,7 @@ def _check_root(root_rank, count):
         raise ValueError(f"root_rank must be a rank between 0 and {count - 1}, got {root_rank!r}")
 
 
-__all__ = ["MISSING", "allgather", "allgather_rows", "allreduce", "allreduce_sum_", "barrier", "broadcast",
+__all__ = ["MISSING", "allgather", "allgather_rows", "allgather_segments", "allreduce", "allreduce_sum_", "barrier",
+           "broadcast", "reduce_scatter_sum",
            "broadcast_variables", "gradient_share", "initialize", "launched_by_mpi", "local_rank", "local_size", "rank",
            "set_gradient_share", "set_timeout", "share_cores", "size", "stats", "timeout", "world"]

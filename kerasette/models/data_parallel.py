@@ -48,7 +48,9 @@ def replicas_for(model, what):
     if model.run_eagerly and what != "predict":
         raise ValueError(f"{what}() with a DataParallel distribution over {world[1]} processes runs the compiled "
                          "step; compile the model with run_eagerly=False")
-    return Replicas(*world)
+    replicas = Replicas(*world)
+    replicas.sharded = what == "fit" and bool(getattr(mesh.distribution(), "sharded_update", False))
+    return replicas
 
 
 def session(model, what, callbacks, verbose, batches):
@@ -120,6 +122,8 @@ class Replicas:
         self.lengths = {}           # the step buffer's length by kind, checked once against the others'
         self.agreed = {}            # auto_shard_dataset=False: the steps every rank takes, by batch set
         self.known_total = False    # whether global_count is the current global batch's size before its step
+        self.sharded = False        # DataParallel(sharded_update=True) in fit: sharded_update.py
+        self.plans = {}             # its plan per step program
         generator = backend.rng()
         if rank and hasattr(generator.bit_generator, "jumped"):
             # draws inside the model (dropout masks) differ from rank to rank; the
@@ -238,8 +242,21 @@ class Replicas:
         for variable, value in zip(variables, values):
             variable.assign(value)
 
+    def _plan(self, model, program):
+        """The sharded optimizer update of this step program (None: every rank updates all)."""
+        if not self.sharded:
+            return None
+        if id(program) not in self.plans:
+            from .sharded_update import plan_for
+            self.plans[id(program)] = plan_for(model, program, self.rank, self.size)
+        return self.plans[id(program)]
+
     def average_non_trainable(self, model):
-        """Average float non-trainable weights (moving statistics) over the ranks."""
+        """Average float non-trainable weights (moving statistics) over the ranks; with a
+        sharded update, gather the optimizer's slots from their owners."""
+        for plan in self.plans.values():
+            if plan is not None:
+                plan.gather_slots()
         variables = [v for v in model.non_trainable_weights if numpy.dtype(v.dtype).kind == "f"]
         if not variables:
             return
@@ -301,9 +318,15 @@ class Replicas:
                                    "their models, optimizers or metrics hold different variables (a metric that "
                                    "creates its state on its first update, on a rank that had no samples yet?)")
             self.lengths[kind] = flat.size
-        mpi.allreduce_sum_(flat)          # the step's one collective
+        plan = self._plan(model, program) if kind == "train" else None
         offset = 0
-        if kind == "train":
+        if plan is not None:              # reduce-scatter, this rank's update, allgather
+            mine = plan.reduce(flat)
+            offset = plan.gradient_length
+            plan.apply_and_gather(mine, 1 if known else flat[offset + loss_count])
+        else:
+            mpi.allreduce_sum_(flat)      # the step's one collective
+        if kind == "train" and plan is None:
             total = flat[sum(int(numpy.prod(s)) for s, _ in program.grad_specs) + loss_count]
             reduced = []
             for shape, grad_dtype in program.grad_specs:
@@ -459,6 +482,7 @@ def build_replica_step(model, total, loss_fetches, outputs, metric_nodes, feeds,
     apply = engine.Program([], grad_feeds, to_program_updates(pairs))
     grad_specs = [(tuple(v.shape), numpy.dtype(v.dtype)) for v, _ in kept]
     replica = ReplicaStep(step, apply, len(loss_fetches), len(outputs), grad_specs, records, metric_nodes)
+    replica.variables = [v for v, _ in kept]
     replica.collective = any(getattr(layer, "synchronized", False) is True for layer in layers)
     return replica
 

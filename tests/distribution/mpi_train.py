@@ -4,7 +4,9 @@
 arrays, "source" an MLP on a PyDataset, "own" an MLP on each rank's own
 arrays, auto_shard_dataset=False; "bn" a CNN with BatchNormalization and
 Dropout, whose ranks must agree with each other only; "syncbn" a CNN with
-BatchNormalization(synchronized=True) after a convolution and a Dense; "more" a model of two
+BatchNormalization(synchronized=True) after a convolution and a Dense;
+"sharded" and "sharded_source" the MLP on arrays and on a PyDataset with
+DataParallel(sharded_update=True); "more" a model of two
 inputs and outputs, a subclassed one and a Sequential built in fit) with a DataParallel distribution set,
 and writes OUT.<rank>.npz: the weights after fit and train_on_batch, the
 history, the logs of train_on_batch, test_on_batch and evaluate, and
@@ -53,7 +55,7 @@ class Batches(utils.PyDataset):
 
 def data(model_name):
     rng = np.random.default_rng(7)
-    if model_name in ("mlp", "source", "own"):
+    if model_name in ("mlp", "source", "own", "sharded", "sharded_source"):
         x = rng.standard_normal((101, 6)).astype("float32")
         y = (x[:, :3].sum(axis=1) > 0).astype("int64") + (x[:, 3] > 1)
         weights = rng.uniform(0.5, 2.0, 101).astype("float32")
@@ -64,7 +66,7 @@ def data(model_name):
 
 
 def build(model_name):
-    if model_name in ("mlp", "source", "own"):
+    if model_name in ("mlp", "source", "own", "sharded", "sharded_source"):
         inputs = Input(shape=(6,))
         hidden = Dense(16, activation="tanh")(inputs)
         outputs = Dense(3, activation="softmax")(hidden)
@@ -190,7 +192,9 @@ def train_own_parts(model, x, y, rank, out):
 def main():
     model_name, out = sys.argv[1], sys.argv[2]
     fail = sys.argv[3] if len(sys.argv) > 3 else None
-    distribution.set_distribution(distribution.DataParallel(auto_shard_dataset=model_name != "own"))
+    # sharded*: each rank updates its share of the weights (sharded_update.py)
+    distribution.set_distribution(distribution.DataParallel(auto_shard_dataset=model_name != "own",
+                                                            sharded_update=model_name.startswith("sharded")))
     rank = distribution.rank()
     backend.set_seed(1 if rank == 0 else 100 + rank)   # rank 0's weights must win
     x, y, weights = data(model_name)
@@ -213,7 +217,7 @@ def main():
         except RuntimeError:
             np.savez(f"{out}.survived.{rank}.npz")
             raise SystemExit(0)
-    if model_name == "source":
+    if model_name in ("source", "sharded_source"):
         data_ = Batches(x, y, joined=distribution.size() == 1)
         history = model.fit(data_, epochs=6, validation_data=(x[:37], y[:37]), verbose=0, callbacks=extra)
     else:
@@ -232,6 +236,8 @@ def main():
     arrays.update({f"evaluate_{k}": np.asarray(v) for k, v in evaluated.items()})
     arrays.update({f"on_batch_{k}": np.asarray(v) for k, v in on_batch.items()})
     arrays["predict"] = predicted
+    if model_name.startswith("sharded"):   # the optimizer's state too, gathered from the owners
+        arrays.update({f"optimizer_{i}": np.asarray(v.numpy()) for i, v in enumerate(model.optimizer.variables)})
     if model_name == "source":   # sharded by batch index, gathered back in the data's order
         arrays["predict_source"] = model.predict(data_, verbose=0)
         arrays["evaluate_source"] = np.asarray(model.evaluate(data_, verbose=0))

@@ -97,7 +97,7 @@ def _compare(tmp_path, model_name, transport=()):
 
 
 @needs_mpi
-@pytest.mark.parametrize("model_name", ["mlp", "cnn", "source", "own", "more", "syncbn"])
+@pytest.mark.parametrize("model_name", ["mlp", "cnn", "source", "own", "more", "syncbn", "sharded", "sharded_source"])
 def test_two_ranks_train_the_weights_of_one_process(tmp_path, model_name):
     _compare(tmp_path, model_name)
 
@@ -349,3 +349,16 @@ def test_distributed_mnist_example_prints_the_accuracy_of_one_process():
     assert first["test accuracy"] == second["test accuracy"] and first["test loss"] == second["test loss"]
     assert float(first["test accuracy"].split()[0]) > 0.95
     assert two.stdout.count("test accuracy:") == 1   # rank 0 prints, rank 1 does not
+
+
+def test_sharded_update_splits_the_variables_into_contiguous_groups():
+    from kerasette.models.sharded_update import _split
+    # W2's kernels and biases: the first kernel alone is nearest to half
+    assert _split([401408, 512, 262144, 512, 5120, 10], 2) == [0, 1, 6]
+    assert _split([10, 10, 10, 10], 2) == [0, 2, 4]
+    assert _split([10, 10, 10, 10], 4) == [0, 1, 2, 3, 4]
+    assert _split([1000, 1, 1], 3) == [0, 1, 2, 3]   # never an empty group
+    with pytest.raises(ValueError):
+        distribution.DataParallel(sharded_update=True, devices=["cpu:0", "cpu:1"])   # one process, two devices
+    assert distribution.DataParallel(sharded_update=True).sharded_update is True
+
