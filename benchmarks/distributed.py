@@ -95,14 +95,27 @@ def mpiexec():
     return beside if os.path.exists(beside) else shutil.which("mpiexec")
 
 
-def launch(model_name, ranks, steps, sharded=False):
+def launch(model_name, ranks, steps, sharded=False, independent=False):
+    """One run; ``independent``: ``ranks`` separate 1-rank processes at once (no MPI), their
+    samples/s summed: what the machine gives that many processes right now."""
     child = [sys.executable, os.path.abspath(__file__), "--child", model_name, str(steps), str(int(sharded))]
-    command = child if ranks == 1 else [mpiexec(), "-n", str(ranks), "--oversubscribe", "--bind-to", "none", *child]
-    done = subprocess.run(command, env=child_env(), capture_output=True, text=True, cwd=ROOT, timeout=900)
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
-    fields = [line for line in done.stdout.splitlines() if line.startswith("RESULT")][-1].split()[1:]
-    return dict(zip(("samples", "step_ms", "allreduce_ms", "mb", "calls"), map(float, fields)))
+    if independent:
+        commands = [child] * ranks
+    else:
+        commands = [child if ranks == 1 else [mpiexec(), "-n", str(ranks), "--oversubscribe", "--bind-to", "none",
+                                              *child]]
+    running = [subprocess.Popen(command, env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                cwd=ROOT) for command in commands]
+    results = []
+    for command, process in zip(commands, running):
+        out, err = process.communicate(timeout=900)
+        if process.returncode != 0:
+            raise RuntimeError(f"{' '.join(command)} failed:\n{out}\n{err}")
+        fields = [line for line in out.splitlines() if line.startswith("RESULT")][-1].split()[1:]
+        results.append(dict(zip(("samples", "step_ms", "allreduce_ms", "mb", "calls"), map(float, fields))))
+    result = results[0]
+    result["samples"] = sum(r["samples"] for r in results)
+    return result
 
 
 def main():
@@ -122,8 +135,10 @@ def main():
     if args.quick:
         args.repeats = 1
         steps = {name: str(max(5, int(value) // 5)) for name, value in steps.items()}
-    configs = [("1 rank", 1, False), ("2 ranks", 2, False)] + ([("2 ranks, sharded update", 2, True)]
-                                                               if args.sharded else [])
+    # the control: two 1-rank trainings at once, each on the full batch, no MPI: what two processes
+    # get from the machine now (other jobs share its cores); 2 ranks can at best match it
+    configs = [("1 rank", 1, False, False), ("control: 2 independent 1-rank runs at once", 2, False, True),
+               ("2 ranks", 2, False, False)] + ([("2 ranks, sharded update", 2, True, False)] if args.sharded else [])
     load_before = os.getloadavg()
     kernel_text = subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {ROOT!r}); "
                                   "from benchmarks.distributed import kernel; print(kernel())"],
@@ -131,10 +146,10 @@ def main():
     rows = []
     for model_name in args.workloads.split(","):
         count = int(steps[model_name])
-        results = {name: [] for name, _, _ in configs}
+        results = {name: [] for name, _, _, _ in configs}
         for repeat in range(args.repeats):
-            for name, ranks, sharded in (configs if repeat % 2 == 0 else configs[::-1]):
-                result = launch(model_name, ranks, count, sharded)
+            for name, ranks, sharded, independent in (configs if repeat % 2 == 0 else configs[::-1]):
+                result = launch(model_name, ranks, count, sharded, independent)
                 results[name].append(result)
                 print(f"{model_name} {name}: {result['samples']:.1f} samples/s, step {result['step_ms']:.2f} ms, "
                       f"allreduce {result['allreduce_ms']:.2f} ms/step ({result['mb']:.2f} MB), "
@@ -149,12 +164,18 @@ def main():
              f"{os.cpu_count()} cores. Median of {args.repeats} runs, configurations interleaved, each run a fresh "
              f"process group. Load average (1/5/15 min) {load_before[0]:.2f}/{load_before[1]:.2f}/"
              f"{load_before[2]:.2f} before and {load_after[0]:.2f}/{load_after[1]:.2f}/{load_after[2]:.2f} after: "
-             "the machine was shared with other jobs, so the 2-rank runs did not always have two idle cores.", "",
+             "the machine was shared with other jobs, so the 2-rank runs did not always have two idle cores. "
+             "The control row runs two independent 1-rank trainings at the same time (no MPI, each on the "
+             "whole batch; samples/s summed): it is what the machine gave two processes during the run, the "
+             "ceiling for 2 ranks; 2 ranks against the control is the cost of data parallelism itself. "
+             "Step ms is rank 0's wall time per global step; the allreduce column is rank 0's wall time in the "
+             "step's collectives (waiting for the other rank included) and the bytes handed to them per step "
+             "(a sharded update hands the gradients to a reduce-scatter and the weights to an allgather).", "",
              "| workload | configuration | samples/s (median, min-max) | speed-up | step ms | allreduce ms/step | "
              "allreduce MB/step |", "|---|---|---|---|---|---|---|"]
     for model_name, count, results in rows:
         base = statistics.median(r["samples"] for r in results["1 rank"])
-        for name, _, _ in configs:
+        for name, ranks, _, independent in configs:
             values = [r["samples"] for r in results[name]]
             middle = statistics.median(values)
             step = statistics.median(r["step_ms"] for r in results[name])
@@ -162,7 +183,7 @@ def main():
             megabytes = statistics.median(r["mb"] * r["calls"] for r in results[name])
             lines.append(f"| {WORKLOADS[model_name][0]}, {count} steps | {name} | {middle:.1f} "
                          f"({min(values):.1f}-{max(values):.1f}) | {middle / base:.2f}x | {step:.2f} | "
-                         + (f"{reduce_ms:.2f} | {megabytes:.2f} |" if name != "1 rank" else "- | - |"))
+                         + (f"{reduce_ms:.2f} | {megabytes:.2f} |" if ranks > 1 and not independent else "- | - |"))
     lines += ["", END]
     text = "\n".join(lines)
     print(text)

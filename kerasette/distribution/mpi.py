@@ -193,7 +193,9 @@ def timeout():
         raise ValueError(f"KERASETTE_MPI_TIMEOUT must be a number of seconds, got {value!r}") from None
 
 
-#: what the training steps' allreduces cost this process so far (benchmarks read it)
+#: what the training steps' collectives (the allreduce of the gradients, or the reduce-scatter and
+#: allgather of a sharded update, and synchronized BatchNormalization's) cost this process so far;
+#: the seconds include waiting for the slower ranks (benchmarks read it)
 stats = {"allreduce_calls": 0, "allreduce_seconds": 0.0, "allreduce_bytes": 0}
 
 

@@ -362,3 +362,22 @@ def test_sharded_update_splits_the_variables_into_contiguous_groups():
         distribution.DataParallel(sharded_update=True, devices=["cpu:0", "cpu:1"])   # one process, two devices
     assert distribution.DataParallel(sharded_update=True).sharded_update is True
 
+
+
+@pytest.mark.parametrize("optimizer, reason", [
+    (lambda: kerasette.optimizers.Adam(global_clipnorm=1.0), "global_clipnorm"),
+    (lambda: kerasette.optimizers.LossScaleOptimizer(kerasette.optimizers.Adam()), "a LossScaleOptimizer"),
+    (lambda: kerasette.optimizers.Adam(), "1 trainable variable(s) for 2 ranks"),
+])
+def test_sharded_update_falls_back_where_the_update_needs_every_gradient(optimizer, reason):
+    import re
+    from types import SimpleNamespace
+
+    from kerasette.models.sharded_update import plan_for
+    inputs = Input(shape=(3,))
+    model = Model(inputs, Dense(2)(inputs))
+    model.compile(optimizer=optimizer(), loss="mse")
+    variables = model.trainable_weights[:1] if "variable" in reason else model.trainable_weights
+    program = SimpleNamespace(variables=variables)
+    with pytest.warns(UserWarning, match=re.escape(f"not sharded ({reason}")):
+        assert plan_for(model, program, 0, 2) is None
