@@ -169,9 +169,18 @@ class Model(Trainer, Layer):
     def _run_graph(self, inputs, training=None):
         flat = _match_inputs(self, inputs)
         values = {id(node): value for node, value in zip(self.inputs, flat)}
+        eager = not any(isinstance(value, Node) for value in flat)
 
         def value_of(item):
-            return values.get(id(item), item) if isinstance(item, Node) else item
+            if not isinstance(item, Node):
+                return item
+            if id(item) in values:
+                return values[id(item)]
+            if eager and item.kind == "constant":      # a bare op's constant operand, on arrays
+                return item.value
+            if eager and item.kind == "variable":      # ... or a weight it reads: the Variable itself
+                return item.holder
+            return item
 
         from .. import ops
         with not_recording():
@@ -277,6 +286,10 @@ class Model(Trainer, Layer):
         if not self.is_functional:
             return super().get_config()
         from .config import functional_config
+        if any(not isinstance(step, LayerCall) for step in self._schedule):
+            # bare ops: only Keras 3's form (operation entries) describes them
+            from ..layers.serialization import keras3_model_config
+            return keras3_model_config(self)
         return functional_config(self)
 
     # ------------------------------------------------------------ saving
@@ -313,10 +326,15 @@ class Model(Trainer, Layer):
     @classmethod
     def from_config(cls, config: dict, custom_objects=None):
         """Rebuild a functional model from ``get_config()`` (layers made anew, weights fresh)."""
+        from ..layers.config_compat import normalize_entry
+        from ..layers.op_serialization import mark_operation_entries
         from .config import functional_from_config
         if "layers" not in config:
             return cls(**config)
-        return functional_from_config(config, custom_objects, cls=cls)
+        # Keras 3's (and tf.keras') forms, bare-op entries included, read as load_model reads them
+        entry = normalize_entry({"class_name": "Functional", "config": mark_operation_entries(config)},
+                                custom_objects)
+        return functional_from_config(entry["config"], custom_objects, cls=cls)
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"

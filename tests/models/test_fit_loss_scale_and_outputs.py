@@ -104,3 +104,34 @@ def test_a_model_may_start_at_an_intermediate_tensor_and_shares_its_layers():
     after = full.predict(x, verbose=0)
     assert not np.allclose(after, before)       # the same layers, trained through the smaller model
     np.testing.assert_allclose(training_model.predict(features, verbose=0), after, rtol=1e-6)
+
+
+def test_calling_a_model_with_bare_op_constants_on_arrays_gives_values_and_gradients():
+    keras.backend.clear_session()
+    x = keras.Input((3,))
+    dense = keras.layers.Dense(2)
+    model = keras.Model(x, keras.ops.add(keras.ops.multiply(dense(x), 2.0), np.array([1.0, 2.0], "float32")))
+    data = np.linspace(-1, 1, 6).reshape(2, 3).astype("float32")
+    expected = model.predict(data, verbose=0)
+    np.testing.assert_allclose(np.asarray(model(data)), expected, rtol=1e-6)
+    out = model(keras.Tensor(data))
+    assert isinstance(out, keras.Tensor)
+    dense.kernel.zero_grad()
+    out.sum().backward()
+    # d/dW of sum(2 * (x W + b)) is 2 * column sums of x, for every output unit
+    np.testing.assert_allclose(dense.kernel.grad, np.repeat(2 * data.sum(0)[:, None], 2, axis=1), rtol=1e-6)
+
+
+def test_get_config_of_a_model_with_bare_ops_round_trips_through_from_config():
+    keras.backend.clear_session()
+    x = keras.Input((3,))
+    model = keras.Model(x, keras.ops.multiply(keras.layers.Dense(2)(x), 2.0))
+    config = model.get_config()
+    assert any(entry.get("class_name") == "Multiply" and "ops" in str(entry.get("module"))
+               for entry in config["layers"])
+    rebuilt = keras.Model.from_config(config)
+    rebuilt.set_weights(model.get_weights())
+    data = np.ones((2, 3), "float32")
+    np.testing.assert_allclose(rebuilt.predict(data, verbose=0), model.predict(data, verbose=0), rtol=1e-6)
+    clone = keras.models.clone_model(model)
+    assert clone.predict(data, verbose=0).shape == (2, 2)
