@@ -1,5 +1,6 @@
-"""fit scales the loss through the optimizer (Keras' trainers call optimizer.scale_loss), so
-LossScaleOptimizer and loss_scale_factor, which unscale gradients, train like the plain optimizer."""
+"""Model behaviour as Keras 3 has it: fit scales the loss through the optimizer (LossScaleOptimizer and
+loss_scale_factor train like the plain optimizer), outputs made by bare ops (names, eager calls,
+configs), inputs one axis short or long, and models that start at an intermediate tensor."""
 import numpy as np
 import pytest
 
