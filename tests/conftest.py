@@ -9,3 +9,19 @@ Tests that want TensorFlow's Keras 3 run it in a child process with their own en
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _global_settings_restored():
+    """Each test leaves kerasette's global numeric settings as it found them (floatx, epsilon,
+    image_data_format, the dtype policy), so a test that changes one cannot change the numbers
+    of whichever test runs after it in the same worker."""
+    from kerasette import backend, dtype_policies
+    saved = (backend.floatx(), backend.epsilon(), backend.image_data_format(), dtype_policies._state["policy"])
+    yield
+    backend.set_floatx(saved[0])
+    backend.set_epsilon(saved[1])
+    backend.set_image_data_format(saved[2])
+    dtype_policies._state["policy"] = saved[3]

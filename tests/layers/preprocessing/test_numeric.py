@@ -130,7 +130,7 @@ def test_mixed_precision_computes_in_float16_keeps_float32_state():
         y = norm(np.array([[3.0, 2.0]], "float32"))
         rescaled = layers.Rescaling(0.5, offset=1.0)(np.array([2.0], "float32"))
     finally:
-        kerasette.mixed_precision.set_global_policy("float32")
+        kerasette.mixed_precision.set_global_policy(None)
     assert y.dtype == np.float16 and rescaled.dtype == np.float16
     np.testing.assert_allclose(y, [[1.0, -1.0]], atol=1e-3)
     np.testing.assert_allclose(rescaled, [2.0])
