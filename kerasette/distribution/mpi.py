@@ -24,6 +24,8 @@ import traceback
 
 import numpy
 
+from .shared_memory import reducer_for
+
 #: environment variables that MPI launchers set in each process they start
 _LAUNCHER_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_SIZE", "PMI_RANK", "MV2_COMM_WORLD_SIZE",
                        "MPI_LOCALNRANKS", "HYDRA_CONTROL_FD")
@@ -41,6 +43,9 @@ def launched_by_mpi() -> bool:
 
 
 def _mpi():
+    # Open MPI's UCX one-sided component fails to start where UCX finds no network device
+    # (and says so); shared_memory.py's window needs the shared-memory one only
+    os.environ.setdefault("OMPI_MCA_osc", "^ucx")
     try:
         from mpi4py import MPI
     except ImportError as error:
@@ -200,12 +205,18 @@ stats = {"allreduce_calls": 0, "allreduce_seconds": 0.0, "allreduce_bytes": 0}
 
 
 def allreduce_sum_(buffer):
-    """Sum a flat contiguous array over every rank in place: one ``MPI_Allreduce``."""
+    """Sum a flat contiguous array over every rank in place: one ``MPI_Allreduce``, or,
+    where every rank runs on this machine, one reduction in shared memory
+    (shared_memory.py; ``KERASETTE_MPI_SHARED_MEMORY=0`` turns it off)."""
     comm = world()
     if comm is not None and comm.Get_size() > 1:
         started = time.perf_counter()
         limit = timeout()
-        if limit is None:
+        reducer = reducer_for(comm, _mpi())
+        if reducer is not None:
+            reducer.allreduce_sum_(buffer, None if limit is None else
+                                   (lambda request: _wait_or_abort(request, comm, limit)))
+        elif limit is None:
             comm.Allreduce(_mpi().IN_PLACE, buffer, op=_mpi().SUM)
         else:
             _wait_or_abort(comm.Iallreduce(_mpi().IN_PLACE, buffer, op=_mpi().SUM), comm, limit)

@@ -55,10 +55,11 @@ def _env():
     return env
 
 
-def _launch(arguments, transport=(), timeout=120):
+def _launch(arguments, transport=(), timeout=120, extra_env=None):
     command = [_mpiexec(), "-n", "2", "--oversubscribe", "--bind-to", "none", *transport,
                sys.executable, str(SCRIPT), *arguments]
-    return subprocess.run(command, env=_env(), capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    return subprocess.run(command, env=dict(_env(), **(extra_env or {})), capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT)
 
 
 def _single(arguments):
@@ -67,9 +68,9 @@ def _single(arguments):
     assert done.returncode == 0, done.stderr
 
 
-def _compare(tmp_path, model_name, transport=()):
+def _compare(tmp_path, model_name, transport=(), extra_env=None):
     _single([model_name, str(tmp_path / "one")])
-    done = _launch([model_name, str(tmp_path / "two")], transport)
+    done = _launch([model_name, str(tmp_path / "two")], transport, extra_env=extra_env)
     assert done.returncode == 0, done.stdout + done.stderr
     one = np.load(tmp_path / "one.0.npz")
     rank0, rank1 = np.load(tmp_path / "two.0.npz"), np.load(tmp_path / "two.1.npz")
@@ -120,9 +121,12 @@ def test_batch_normalization_and_dropout_leave_the_ranks_equal(tmp_path):
 
 @needs_mpi
 def test_two_ranks_over_tcp_only(tmp_path):
-    # the TCP transport alone (no shared memory), standing in for two machines
-    _compare(tmp_path, "mlp", ("--mca", "pml", "ob1", "--mca", "btl", "tcp,self"))
-    # and run to run, whatever the transport: the very same numbers (one reduction in a fixed order)
+    # the TCP transport alone (no shared memory: MPI_Allreduce, not the shared window that ranks
+    # on one machine use), standing in for two machines
+    _compare(tmp_path, "mlp", ("--mca", "pml", "ob1", "--mca", "btl", "tcp,self"),
+             extra_env={"KERASETTE_MPI_SHARED_MEMORY": "0"})
+    # and run to run, whatever the transport and the reduction (the shared window here): the
+    # very same numbers (one reduction in a fixed order)
     done = _launch(["mlp", str(tmp_path / "again")])
     assert done.returncode == 0, done.stdout + done.stderr
     first, again = np.load(tmp_path / "two.0.npz"), np.load(tmp_path / "again.0.npz")
@@ -381,3 +385,31 @@ def test_sharded_update_falls_back_where_the_update_needs_every_gradient(optimiz
     program = SimpleNamespace(variables=variables)
     with pytest.warns(UserWarning, match=re.escape(f"not sharded ({reason}")):
         assert plan_for(model, program, 0, 2) is None
+
+
+@needs_mpi
+def test_the_shared_memory_allreduce_sums_as_mpi_does_on_three_ranks():
+    # buffers of several sizes and dtypes (the window grows), an n-d one, and odd counts that
+    # split unevenly over 3 ranks: every rank gets the same bits, MPI_Allreduce's sums
+    code = (
+        "import numpy as np\n"
+        "from kerasette.distribution import mpi, shared_memory\n"
+        "mpi.initialize()\n"
+        "from mpi4py import MPI\n"
+        "rank = mpi.rank()\n"
+        "for n, dtype in ((7, 'float32'), (100003, 'float64'), (1, 'float32'), (40000, 'float32')):\n"
+        "    mine = np.random.default_rng(rank * 1000 + n).standard_normal(n).astype(dtype)\n"
+        "    ours, theirs = mine.copy(), mine.copy()\n"
+        "    mpi.allreduce_sum_(ours)\n"
+        "    MPI.COMM_WORLD.Allreduce(MPI.IN_PLACE, theirs, op=MPI.SUM)\n"
+        "    np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)   # another order of 3 terms\n"
+        "    everyone = MPI.COMM_WORLD.allgather(ours)\n"
+        "    assert all(np.array_equal(everyone[0], other) for other in everyone)\n"
+        "grid = np.full((2, 3), rank + 1.0)\n"
+        "mpi.allreduce_sum_(grid)\n"
+        "assert (grid == 6).all() and shared_memory._state['reducer'] is not None\n"
+        "print('ok', rank)\n")
+    command = [_mpiexec(), "-n", "3", "--oversubscribe", "--bind-to", "none", sys.executable, "-c", code]
+    done = subprocess.run(command, env=_env(), capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert sorted(done.stdout.split()) == sorted("ok 0 ok 1 ok 2".split())
