@@ -1,6 +1,7 @@
 """Data-parallel training over MPI: 1 rank against 2 ranks, W2 and W4.
 
     python benchmarks/distributed.py            # full run, rewrites its section of RESULTS.md
+    python benchmarks/distributed.py --sharded  # also 2 ranks with DataParallel(sharded_update=True)
     python benchmarks/distributed.py --quick    # one short run each, prints only
 
 Each configuration trains the workload's model (benchmarks/workloads.py,
@@ -16,7 +17,10 @@ environment (as benchmarks/run.py does) and the OpenBLAS kernel is recorded
 configurations interleaved; the allreduce time per step comes from
 ``kerasette.distribution.mpi.stats`` (rank 0's wait in ``MPI_Allreduce``,
 which includes waiting for the slower rank).  The machine's load average is
-recorded with the results, since other jobs share its cores.
+recorded with the results, since other jobs share its cores, and a control
+runs beside them: two independent 1-rank trainings at once (no MPI), whose
+summed samples/s is what the machine gives two processes at that moment,
+the ceiling for 2 ranks.
 """
 from __future__ import annotations
 
