@@ -5,6 +5,7 @@
     python benchmarks/run.py --workload w1_train,w4_train --repeats 5
     python benchmarks/run.py --no-torch           # kerasette alone
     python benchmarks/run.py --workload w3_train,w3gru_train,w5_train   # the sequence models
+    python benchmarks/run.py --device gpu         # W1/W2/W4 on one NVIDIA GPU (benchmarks/gpu_bench.py)
 
 Workloads (benchmarks/workloads.py, defined in ../shared/reference/workloads.md):
 w1_train, w2_train, w3_train (LSTM), w3gru_train (GRU), w4_train,
@@ -73,6 +74,8 @@ END = "<!-- benchmarks/run.py{tag}: end -->"
 
 sys.path.insert(0, HERE)
 from workloads import WORKLOADS, kerasette_available, make_data, measure  # noqa: E402
+
+import gpu_bench  # noqa: E402
 
 FRAMEWORKS = ("kerasette", "torch")
 DEFAULT_ORDER = ["w1_train", "w2_train", "w3_train", "w3gru_train", "w4_train", "w5_train", "w1_infer",
@@ -208,6 +211,8 @@ def run_child(args):
         result = child_memory(args)
     elif args.child == "matmul":
         result = child_matmul(args)
+    elif args.child in gpu_bench.CHILDREN:
+        result = gpu_bench.run_child(args)
     else:
         raise SystemExit(f"unknown child {args.child!r}")
     print(RESULT_TAG + json.dumps(result))
@@ -663,6 +668,7 @@ def parse(argv=None):
     parser.add_argument("--retries", type=int, default=2,
                         help="... at most this many times, keeping the run with the least other load")
     # internal: one measurement in this (fresh) process
+    gpu_bench.add_arguments(parser)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--framework", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -673,6 +679,8 @@ def main(argv=None):
     if args.child:
         return run_child(args)
     CORETYPE[0] = args.openblas_coretype
+    if args.device == "gpu":
+        return gpu_bench.main(args, spawn, log)
     if args.repeats is None:
         args.repeats = 1 if args.quick else 3
     if args.write is None:

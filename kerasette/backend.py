@@ -48,6 +48,31 @@ def set_array_module(name: str) -> None:
         ) from error
 
 
+#: the environment variable read once, when kerasette is imported, to pick the array module for a
+#: whole process (a test run on a GPU: ``KERASETTE_ARRAY_MODULE=cupy python -m pytest``); unset or
+#: empty leaves numpy, and ``set_array_module`` still switches afterwards
+ARRAY_MODULE_VARIABLE = "KERASETTE_ARRAY_MODULE"
+
+
+def _array_module_from_environment() -> None:
+    name = os.environ.get(ARRAY_MODULE_VARIABLE, "").strip()
+    if not name:
+        return
+    if name.lower() not in ("numpy", "cupy"):
+        raise ValueError(f"{ARRAY_MODULE_VARIABLE}={name!r}: expected 'numpy' or 'cupy' (or leave it unset).")
+    try:
+        set_array_module(name.lower())
+    except ImportError as error:
+        raise ImportError(
+            f"{ARRAY_MODULE_VARIABLE}={name} asks for the GPU backend, which needs cupy: "
+            "pip install 'kerasette[gpu]' (cupy-cuda12x, for an NVIDIA GPU with CUDA 12), "
+            f"or unset {ARRAY_MODULE_VARIABLE} to use numpy."
+        ) from error
+
+
+_array_module_from_environment()
+
+
 def floatx() -> str:
     """The default float type as a string, ``'float32'`` unless changed."""
     return _state["floatx"]
