@@ -77,10 +77,15 @@ run "$PY" -m pip install --upgrade pip || exit 2
 run "$PY" -m pip install -e "$ROOT[test,gpu]" || exit 2
 echo "+ $PY -c 'import torch; torch.cuda.is_available()'  (else a CUDA build of the same version from $TORCH_CUDA_INDEX)"
 if [ "$DRY_RUN" -eq 0 ] && ! "$PY" -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)"; then
-    TORCH_VERSION="$("$PY" -c 'import torch; print(torch.__version__.split("+")[0])')"
-    echo "PyTorch $TORCH_VERSION sees no GPU: trying a CUDA build from $TORCH_CUDA_INDEX"
-    run "$PY" -m pip install --force-reinstall --no-deps "torch==$TORCH_VERSION" --index-url "$TORCH_CUDA_INDEX" \
-        || echo "gpu_check.sh: no CUDA build of PyTorch $TORCH_VERSION there; PyTorch's column will say why it did not run."
+    TORCH_VERSION="$("$PY" -c 'import torch; print(torch.__version__.split("+")[0])' 2>/dev/null)"
+    TORCH="torch${TORCH_VERSION:+==$TORCH_VERSION}"
+    echo "PyTorch ${TORCH_VERSION:-(not importable)} sees no GPU: trying a CUDA build from $TORCH_CUDA_INDEX"
+    run "$PY" -m pip uninstall -y torch
+    if ! run "$PY" -m pip install "$TORCH" --index-url "$TORCH_CUDA_INDEX"; then
+        echo "gpu_check.sh: no CUDA build of $TORCH there (set TORCH_CUDA_INDEX to another index);" \
+             "the build from PyPI goes back and PyTorch's column will say why it did not run."
+        run "$PY" -m pip install "$TORCH"
+    fi
 fi
 
 step "3. cupy and kerasette's array module"

@@ -183,3 +183,29 @@ def test_stand_in_without_results_writes_nothing_and_gpu_batches_are_issue_20s()
     assert done.returncode == 0, done.stderr[-2000:]
     assert "| W2 MLP train (b1024, Adam) | " in done.stdout and "| not run |" in done.stdout
     assert "wrote" not in done.stdout
+
+
+@pytest.mark.skipif(HAVE_CUPY, reason="cupy is installed here: the run would go on to the whole test suite")
+def test_real_run_with_a_gpu_installs_then_stops_where_cupy_is_missing(tmp_path):
+    """The run past the GPU check, with pip stubbed (the venv's python records pip commands and runs
+    everything else with this interpreter): it installs kerasette[test,gpu], replaces a PyTorch without
+    CUDA from TORCH_CUDA_INDEX, then stops at the cupy check with exit status 4."""
+    venv_bin = tmp_path / "venv" / "bin"
+    venv_bin.mkdir(parents=True)
+    pip_log = tmp_path / "pip.log"
+    python = venv_bin / "python"
+    python.write_text(f'#!/bin/sh\nif [ "$1" = "-m" ] && [ "$2" = "pip" ]; then echo "$*" >> {pip_log}; exit 0; fi\n'
+                      f'exec {sys.executable} "$@"\n')
+    python.chmod(0o755)
+    done = run_script(tmp_path, gpu=True)
+    assert done.returncode == 4, done.stdout[-2000:] + done.stderr[-2000:]
+    pips = pip_log.read_text().splitlines()
+    assert pips[0] == "-m pip install --upgrade pip"
+    assert pips[1] == f"-m pip install -e {ROOT}[test,gpu]"
+    torch_has_cuda = subprocess.run([sys.executable, "-c", "import torch, sys; sys.exit(not torch.cuda.is_available())"],
+                                    capture_output=True).returncode == 0
+    if not torch_has_cuda:
+        assert pips[2] == "-m pip uninstall -y torch"
+        assert pips[3].startswith("-m pip install torch==") and "--index-url https://download.pytorch.org/whl/cu" in pips[3]
+    assert "No module named 'cupy'" in done.stderr
+    assert "== 4." not in done.stdout
