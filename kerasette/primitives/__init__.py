@@ -7,7 +7,7 @@ that no primitive goes without a gradient check.
 # each import registers its family in REGISTRY
 from . import (activations, adaptive_pooling, arithmetic, convolution, creation, ctc, elementwise,  # noqa: F401
                decompositions, introspection, linalg, losses, normalization, optimizer_steps, pooling, random, recurrent,
-               reduction, resampling, scatter, shape, sorting, ufuncs)
+               reduction, resampling, scatter, shape, sorting, tiling, ufuncs)
 from .base import REGISTRY, Primitive, ShapeError, Spec, get, register
 
 __all__ = ["REGISTRY", "Primitive", "ShapeError", "Spec", "get", "register"]
