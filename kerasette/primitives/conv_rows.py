@@ -1,0 +1,96 @@
+"""The row-windows path of 2-d stride-1 convolutions (split from ``convolution.py``).
+
+With stride 1 and no dilation, the kw taps of one kernel row read kw * C
+contiguous floats of a C-contiguous padded input, so a padded image row's
+windows are a strided view ``(rows, out_w, kw * C)`` and each kernel row is
+one matmul with inner dimension kw * C, run block by block through one reused
+buffer (see the comment above ``kernel_groups`` in ``convolution.py`` for
+when it is chosen and what it measured).
+"""
+from __future__ import annotations
+
+
+#: output positions per block of the row-windows path (measured 1024-4096 alike; 2048 best)
+ROW_WINDOW_BLOCK = 2048
+
+
+def row_windows(xp, padded_x, out_width):
+    """Read-only view ``(N * padded_height, out_width, kw * C)`` of a C-contiguous padded input.
+
+    Element ``[r, w]`` is the kw * C floats under a kernel row placed at padded
+    image row ``r`` and output column ``w`` (rows run across samples: the
+    sample stride is padded_height image rows).
+    """
+    if not padded_x.flags.c_contiguous:     # the strides below assume rows laid end to end
+        raise ValueError("row_windows needs a C-contiguous padded input (call xp.ascontiguousarray first)")
+    batch, height, width, channels = padded_x.shape
+    taps = width - out_width + 1
+    step = padded_x.strides
+    return xp.lib.stride_tricks.as_strided(
+        padded_x, (batch * height, out_width, taps * channels), (step[1], step[2], step[3]),
+        writeable=False)
+
+
+def row_blocks(lines, out_width):
+    """``(start, stop)`` image-row ranges of about ROW_WINDOW_BLOCK output positions each."""
+    step = max(1, ROW_WINDOW_BLOCK // out_width)
+    return [(start, min(start + step, lines)) for start in range(0, lines, step)], step
+
+
+def row_window_conv(xp, padded_x, weights, out, dtype):
+    """Stride-1 2-d correlation of ``padded_x`` (N, Hp, Wp, C) with ``weights`` (kh, kw * C, C_out).
+
+    Returns ``(N, *out, C_out)``, a view of a grid ``(N, Hp, out_w, C_out)``
+    whose rows past ``out[0]`` (which would mix two samples) are dropped.
+    """
+    padded_x = xp.ascontiguousarray(padded_x)
+    batch, height = padded_x.shape[:2]
+    kh, inner, per_out = weights.shape
+    out_h, out_w = out
+    windows = row_windows(xp, padded_x, out_w)
+    lines = batch * height - (kh - 1)
+    blocks, step = row_blocks(lines, out_w)
+    result = xp.empty((batch * height, out_w, per_out), dtype=dtype)
+    result[lines:] = 0        # rows never computed (cropped below); no garbage NaNs
+    buffer = xp.empty((step + kh - 1, out_w, inner), dtype=padded_x.dtype)
+    partial = xp.empty((step * out_w, per_out), dtype=dtype)
+    for start, stop in blocks:
+        count = (stop - start) * out_w
+        block = buffer[:stop - start + kh - 1]
+        xp.copyto(block, windows[start:stop + kh - 1])
+        block = block.reshape(-1, inner)
+        target = result[start:stop].reshape(count, per_out)
+        xp.matmul(block[:count], weights[0], out=target)
+        for row in range(1, kh):
+            xp.matmul(block[row * out_w:row * out_w + count], weights[row], out=partial[:count])
+            target += partial[:count]
+    return result.reshape(batch, height, out_w, per_out)[:, :out_h]
+
+
+def row_window_kernel_gradient(xp, padded_x, grad, kernel_shape, dtype):
+    """``conv_backprop_kernel`` of ``row_window_conv``: per block, windows^T @ grad, summed."""
+    padded_x = xp.ascontiguousarray(padded_x)
+    batch, height = padded_x.shape[:2]
+    kh, kw, per_in, per_out = kernel_shape
+    out_h, out_w = grad.shape[1:3]
+    inner = kw * per_in
+    windows = row_windows(xp, padded_x, out_w)
+    # the gradient on the same (N, Hp, out_w) grid, zero on the rows that are cropped away
+    grid = xp.zeros((batch, height, out_w, per_out), dtype=grad.dtype)
+    grid[:, :out_h] = grad
+    grid = grid.reshape(batch * height, out_w, per_out)
+    lines = batch * height - (kh - 1)
+    blocks, step = row_blocks(lines, out_w)
+    result = xp.zeros((kh, inner, per_out), dtype=dtype)
+    buffer = xp.empty((step + kh - 1, out_w, inner), dtype=padded_x.dtype)
+    partial = xp.empty((inner, per_out), dtype=dtype)
+    for start, stop in blocks:
+        count = (stop - start) * out_w
+        block = buffer[:stop - start + kh - 1]
+        xp.copyto(block, windows[start:stop + kh - 1])
+        block = block.reshape(-1, inner)
+        rows = grid[start:stop].reshape(count, per_out)
+        for row in range(kh):
+            xp.matmul(block[row * out_w:row * out_w + count].T, rows, out=partial)
+            result[row] += partial
+    return result.reshape(kernel_shape)
