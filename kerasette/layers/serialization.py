@@ -344,7 +344,7 @@ def keras3_layer_config(config: dict, class_name: str = "") -> dict:
 def _keras3_function(function) -> dict:
     """What Keras 3 stores for a Lambda's callable: bytecode for a lambda or closure, else its name."""
     from ..serialization.functions import func_dump
-    from .core import _is_importable_function
+    from .lambda_layer import _is_importable_function
     if not _is_importable_function(function):
         code, defaults, closure = func_dump(function)
         return {"class_name": "__lambda__", "config": {"code": code, "defaults": defaults, "closure": closure}}
