@@ -22,7 +22,10 @@ class Variable(Tensor):
     array([0., 0.], dtype=float32)
     """
 
-    __slots__ = ("name", "path", "trainable", "constraint")
+    # ``legacy_path``: the name legacy HDF5 files give the weight when it differs from ``path``
+    # (a layer's weights: ``<layer>/<weight>`` under the RNN and wrapper layers holding the layer,
+    # not Keras 3's path through every enclosing layer and model); None: ``path``
+    __slots__ = ("name", "path", "legacy_path", "trainable", "constraint")
 
     def __init__(self, value, name: str = "variable", trainable: bool = True, dtype=None,
                  constraint=None):
@@ -30,6 +33,7 @@ class Variable(Tensor):
         super().__init__(array, requires_grad=trainable and array.dtype.kind in "fc")
         self.name = name
         self.path = backend.scoped_path(name)
+        self.legacy_path = None
         self.trainable = trainable
         self.constraint = constraint
 

@@ -127,9 +127,11 @@ def test_histograms_images_and_graph(tmp_path):
             assert value.sum == pytest.approx(weight.sum(), abs=1e-5)
             assert sum(value.bucket) == weight.size
     # images: a (4, 8) kernel is one 4-high, 8-wide picture; a bias one row
-    kernel = train.Images("hidden/kernel/image")
+    # (tags named by the weights' paths, as Keras 3's: under the Sequential's name)
+    kernel = train.Images("clf/hidden/kernel/image")
     assert [(image.step, image.height, image.width) for image in kernel] == [(0, 4, 8), (2, 4, 8)]
-    assert (train.Images("probs/bias/image")[0].height, train.Images("probs/bias/image")[0].width) == (1, 2)
+    bias = train.Images("clf/probs/bias/image")[0]
+    assert (bias.height, bias.width) == (1, 2)
     # the graph: the model's JSON under "keras" (Keras 3's tag and plugin), step 0
     event = train.Tensors("keras")[0]
     assert event.step == 0

@@ -354,12 +354,10 @@ class ConvLSTM(RNN):
                              "or Input(shape, batch_size=batch)), or batch_input_shape= to the first layer of a "
                              "Sequential")
         shape = self._state_shape(int(batch_size))
-        self.states = []
-        for _ in range(2):
-            state = Variable(numpy.zeros(shape, dtype=self.cell.dtype or self.dtype), name="rnn_state",
-                             trainable=False)
-            state.path = f"{self.name}/rnn_state"
-            self.states.append(state)
+        # in the layer's name scope, as Keras makes them in build: ``sequential/conv_lstm2d/rnn_state``
+        with self._open_name_scope():
+            self.states = [Variable(numpy.zeros(shape, dtype=self.cell.dtype or self.dtype), name="rnn_state",
+                                    trainable=False) for _ in range(2)]
 
     def _initial_states(self, inputs, initial_state):
         if initial_state is None:

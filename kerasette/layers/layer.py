@@ -22,6 +22,7 @@ written once:
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import re
 
@@ -175,6 +176,10 @@ class Layer:
         if kwargs:
             raise TypeError(f"{type(self).__name__} got unexpected keyword arguments: {sorted(kwargs)}")
         self._tracking = True
+        # where the layer's weights live (Keras 3's variable paths): the path of the name scopes
+        # open where the layer first built or was called (``_parent_path``), then its own name
+        self._parent_path = getattr(self, "_parent_path", None)
+        self._path = getattr(self, "_path", None)
         self._layers = []
         self._own_weights = []
         self._calls = []
@@ -237,6 +242,27 @@ class Layer:
                     self._layers.append(item)
         object.__setattr__(self, name, value)
 
+    # ------------------------------------------------------- name scopes
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        build = getattr(cls, "build", None)
+        if callable(build) and not getattr(build, "_opens_name_scope", False):
+            cls.build = _build_in_name_scope(build)
+
+    def _open_name_scope(self):
+        """The layer's name scope (Keras 3's): under the path where it was first built or called."""
+        name = self.name.replace("/", ">")     # a name read from an old file may hold a "/"
+        if getattr(self, "_parent_path", None) is None:
+            parent = backend.current_path()
+            object.__setattr__(self, "_parent_path", parent)
+            object.__setattr__(self, "_path", f"{parent}/{name}" if parent else name)
+        return backend.name_scope(name, caller=self)
+
+    @property
+    def path(self):
+        """The layer's path, as in Keras 3 (``sequential/dense``): None until it is built."""
+        return getattr(self, "_path", None)
+
     # ----------------------------------------------------------- weights
     def add_weight(self, name=None, shape=None, initializer=None, regularizer=None,
                    trainable=True, constraint=None, dtype=None) -> Variable:
@@ -246,10 +272,15 @@ class Layer:
         if initializer is None:
             initializer = "glorot_uniform" if str(dtype).startswith("float") else "zeros"
         value = initializers.get(initializer)(tuple(shape), dtype=dtype)
-        variable = Variable(value, name=name or f"variable_{len(self._own_weights)}",
-                            trainable=trainable, dtype=dtype,
-                            constraint=constraints.get(constraint))
-        variable.path = backend.scoped_path(f"{self.name}/{variable.name}")
+        # the path: inside the layer's scope (Keras 3's ``sequential/dense/kernel``)
+        with backend.name_scope(self.name.replace("/", ">"), caller=self):
+            variable = Variable(value, name=name or f"variable_{len(self._own_weights)}",
+                                trainable=trainable, dtype=dtype,
+                                constraint=constraints.get(constraint))
+        # legacy HDF5 files name it by layer and weight, under the scopes the user opened
+        user_scopes = [scope.name for scope in backend._state.get("name_scopes", ())
+                       if not isinstance(scope.caller, Layer)]
+        variable.legacy_path = "/".join(user_scopes + [self.name, variable.name])
         self._own_weights.append(variable)
         regularizer = regularizers.get(regularizer)
         if regularizer is not None:
@@ -360,6 +391,12 @@ class Layer:
     def __call__(self, *args, **kwargs):
         if not args:
             raise TypeError(f"Layer '{self.name}' was called without inputs")
+        # the layer builds and runs inside its name scope: layers it builds or calls first, and
+        # weights it makes, get paths under its own
+        with self._open_name_scope():
+            return self._call_in_scope(args, kwargs)
+
+    def _call_in_scope(self, args, kwargs):
         inputs = args[0]
         leaves = flatten(inputs)
         symbolic = any(isinstance(x, Node) for x in leaves)
@@ -553,6 +590,21 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _build_in_name_scope(build):
+    """``build`` run inside the layer's name scope (as Keras 3's build wrapper does), however it is
+    reached: a first call, ``layer.build(shape)`` by hand, or an outer layer's build."""
+    @functools.wraps(build)
+    def build_in_name_scope(self, *args, **kwargs):
+        with self._open_name_scope():
+            object.__setattr__(self, "_path", backend.current_path())
+            return build(self, *args, **kwargs)
+    build_in_name_scope._opens_name_scope = True
+    return build_in_name_scope
+
+
+Layer.build = _build_in_name_scope(Layer.build)
 
 
 def _unwrap(value):

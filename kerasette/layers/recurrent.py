@@ -36,13 +36,15 @@ from .structure import map_structure
 __all__ = ["RNN", "SimpleRNN", "SimpleRNNCell", "LSTM", "LSTMCell", "GRU", "GRUCell", "StackedRNNCells"]
 
 
-def prefix_weight_paths(owner, layers):
-    """Weights of ``layers`` (built inside ``owner``) get ``owner.name/`` in front of their
-    paths, as Keras names them: ``lstm/lstm_cell/kernel``, ``bidirectional/forward_lstm/...``."""
+def prefix_legacy_paths(owner, layers):
+    """The weights of ``layers`` (held by ``owner``) get ``owner.name/`` in front of the names
+    legacy HDF5 files give them, as tf.keras names them: ``lstm/lstm_cell/kernel:0``,
+    ``bidirectional/forward_lstm/lstm_cell/kernel:0`` (their ``path`` is Keras 3's already)."""
     for layer in layers:
         for variable in layer.weights:
-            if not variable.path.startswith(owner.name + "/"):
-                variable.path = f"{owner.name}/{variable.path}"
+            current = variable.legacy_path or variable.path
+            if not current.startswith(owner.name + "/"):
+                variable.legacy_path = f"{owner.name}/{current}"
 
 
 class InitialStateInputs:
@@ -102,7 +104,7 @@ class RNN(InitialStateInputs, Layer):
         if not self.cell.built:
             self.cell.build((input_shape[0], input_shape[-1]))
             self.cell.built = True
-        prefix_weight_paths(self, [self.cell])
+        prefix_legacy_paths(self, [self.cell])
         if self.stateful:
             if self.states is not None:
                 self.reset_state()
@@ -119,11 +121,10 @@ class RNN(InitialStateInputs, Layer):
                              "layer of a Sequential")
         dtype = getattr(self.cell, "dtype", None) or self.dtype
         # not weights (Keras does not track them either): neither trained, saved nor in get_weights()
-        self.states = []
-        for size in state_sizes(self.cell):
-            state = Variable(numpy.zeros((int(batch_size), size), dtype=dtype), name="rnn_state", trainable=False)
-            state.path = f"{self.name}/rnn_state"
-            self.states.append(state)
+        # in the layer's name scope, as Keras makes them in build: ``sequential/lstm/rnn_state``
+        with self._open_name_scope():
+            self.states = [Variable(numpy.zeros((int(batch_size), size), dtype=dtype), name="rnn_state",
+                                    trainable=False) for size in state_sizes(self.cell)]
 
     def reset_state(self, states=None):
         """Set the carried states to zeros (or to ``states``, arrays in ``layer.states`` order)."""

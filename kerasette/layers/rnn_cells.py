@@ -340,8 +340,10 @@ class StackedRNNCells(Layer):
                 cell.build(tuple(input_shape))
                 cell.built = True
             for variable in getattr(cell, "weights", []):
-                if not variable.path.startswith(self.name + "/"):
-                    variable.path = f"{self.name}/{variable.path}"
+                # legacy HDF5 names: under this layer's name (tf.keras'); paths are Keras 3's already
+                current = variable.legacy_path or variable.path
+                if not current.startswith(self.name + "/"):
+                    variable.legacy_path = f"{self.name}/{current}"
             size = getattr(cell, "output_size", None)
             input_shape = (batch, size if size is not None else state_sizes(cell)[0])
         self.built = True

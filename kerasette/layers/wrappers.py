@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .. import ops
 from .layer import Layer
-from .recurrent import InitialStateInputs, prefix_weight_paths, state_sizes
+from .recurrent import InitialStateInputs, prefix_legacy_paths, state_sizes
 from .serialization import deserialize_layer, serialize_layer
 
 __all__ = ["Bidirectional", "TimeDistributed", "Wrapper"]
@@ -55,7 +55,7 @@ class Wrapper(Layer):
         if not self.layer.built:
             self.layer.build(input_shape)
             self.layer.built = True
-        prefix_weight_paths(self, (self.layer,))
+        prefix_legacy_paths(self, (self.layer,))
         self.built = True
 
     def get_config(self):
@@ -119,7 +119,7 @@ class Bidirectional(InitialStateInputs, Layer):
             if not inner.built:
                 inner.build(input_shape)
                 inner.built = True
-        prefix_weight_paths(self, (self.forward_layer, self.backward_layer))
+        prefix_legacy_paths(self, (self.forward_layer, self.backward_layer))
         self.built = True
 
     @property
@@ -238,7 +238,7 @@ class TimeDistributed(Wrapper):
         if not self.layer.built:
             self.layer.build(self._child_shape(input_shape))
             self.layer.built = True
-        prefix_weight_paths(self, (self.layer,))
+        prefix_legacy_paths(self, (self.layer,))
         self.built = True
 
     def call(self, inputs, training=None, mask=None):

@@ -192,7 +192,9 @@ class Metric:
         dtype = dtype or self.dtype
         value = initializers.get(initializer)(shape, dtype=dtype)
         variable = Variable(value, name=name or "variable", trainable=False, dtype=dtype)
-        variable.path = f"{self.name}/{variable.name}"
+        # under the open name scopes, as Keras 3 names them (``my_layer/mean/total`` for a metric
+        # a layer makes in build)
+        variable.path = backend.scoped_path(f"{self.name.replace('/', '>')}/{variable.name}")
         self._variables.append(variable)
         return variable
 

@@ -38,6 +38,7 @@ class Model(Trainer, Layer):
             if inputs is None or outputs is None:
                 raise ValueError("A functional Model needs both inputs and outputs")
             self._init_graph(inputs, outputs)
+            self._open_name_scope()     # where it was made is its path, as Keras' Functional builds then
 
     # --------------------------------------------------- functional graph
     @property

@@ -49,7 +49,8 @@ class Sequential(Model):
                 self._start_graph(batch_shape, layer)
                 return
         if self._input_node is not None and not isinstance(layer, InputLayer):
-            self._outputs_so_far.append(layer(self._outputs_so_far[-1]))
+            with self._open_name_scope():   # its weights: ``sequential/dense/kernel``, as in Keras
+                self._outputs_so_far.append(layer(self._outputs_so_far[-1]))
             if not self._extend_graph(self._outputs_so_far[-1]):
                 self._init_graph(self._input_node, self._outputs_so_far[-1])
 
@@ -76,9 +77,10 @@ class Sequential(Model):
         else:
             self._input_node = Input(batch_shape=tuple(batch_shape), name=f"{first.name}_input")
         self._outputs_so_far = [self._input_node]
-        for layer in self._stack:
-            if not isinstance(layer, InputLayer):
-                self._outputs_so_far.append(layer(self._outputs_so_far[-1]))
+        with self._open_name_scope():       # the layers build under the model's name, as in Keras
+            for layer in self._stack:
+                if not isinstance(layer, InputLayer):
+                    self._outputs_so_far.append(layer(self._outputs_so_far[-1]))
         if len(self._outputs_so_far) > 1:
             self._init_graph(self._input_node, self._outputs_so_far[-1])
 

@@ -41,6 +41,11 @@ from . import schedules as schedules_module
 __all__ = ["Optimizer", "clip_by_global_norm", "global_norm", "to_program_updates"]
 
 
+def _slot_name(reference: str, slot: str) -> str:
+    """A slot's name: ``<the weight's path with _>_<slot>`` (``sequential_dense_kernel_momentum``)."""
+    return reference.replace("/", "_").replace(":", "_") + "_" + slot
+
+
 def _snake_case(name: str) -> str:
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
@@ -176,11 +181,14 @@ class Optimizer:
 
     def add_variable_from_reference(self, reference_variable, name=None, initializer="zeros"):
         """A variable shaped like ``reference_variable``, named ``<its path with _>_<name>``."""
-        name = name or "var"
+        slot = name or "var"
         reference = getattr(reference_variable, "path", None) or str(reference_variable.name)
-        name = reference.replace("/", "_").replace(":", "_") + "_" + name
-        return self.add_variable(reference_variable.shape, initializer=initializer,
-                                 dtype=reference_variable.dtype, name=name)
+        variable = self.add_variable(reference_variable.shape, initializer=initializer,
+                                     dtype=reference_variable.dtype, name=_slot_name(reference, slot))
+        legacy = getattr(reference_variable, "legacy_path", None)
+        if legacy is not None:      # legacy HDF5 files name the slot after the weight's name there
+            variable.legacy_path = f"{self.name}/{_slot_name(legacy, slot)}"
+        return variable
 
     def add_optimizer_variables(self, trainable_variables, name, initializer="zeros"):
         """One slot per variable for each of ``name`` (a name or a list of names).

@@ -56,7 +56,9 @@ def legacy_weight_names(layer, weights) -> list:
     model_class, _ = model_classes()
     names, used = [], {}
     for index, variable in enumerate(weights):
-        path = getattr(variable, "path", None) or getattr(variable, "name", None) or f"param_{index}"
+        # legacy_path: tf.keras' layer/weight name where Keras 3's path differs
+        path = (getattr(variable, "legacy_path", None) or getattr(variable, "path", None)
+                or getattr(variable, "name", None) or f"param_{index}")
         path = str(path).lstrip("/")
         if not isinstance(layer, model_class) and not path.startswith(layer.name + "/"):
             path = f"{layer.name}/{path}"

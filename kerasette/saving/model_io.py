@@ -125,7 +125,7 @@ def _save_optimizer_weights(group, optimizer) -> None:
     variables = optimizer.variables
     names, used = [], set()
     for variable in variables:
-        name = str(getattr(variable, "path", None) or variable.name)
+        name = str(getattr(variable, "legacy_path", None) or getattr(variable, "path", None) or variable.name)
         stem, suffix = name, 1
         while name in used:
             name = f"{stem}_{suffix}"

@@ -48,10 +48,10 @@ def trained_model():
 def test_four_adam_steps_give_keras_losses_and_weights():
     model, losses = trained_model()
     np.testing.assert_allclose(losses, DATA["losses"], rtol=1e-4)
-    # the same weights in the same order: Keras 3's paths also name the enclosing custom layer
-    # (``transformer_block/multi_head_attention/query/kernel``), kerasette's end at the owning layer
+    # the same weights in the same order, under Keras 3's full paths (the enclosing custom layers'
+    # names too: ``transformer_block/multi_head_attention/query/kernel``)
     keras_paths = json.loads(str(DATA["paths"]))
-    assert [w.path for w in model.weights] == ["/".join(path.split("/")[-2:]) for path in keras_paths]
+    assert [w.path for w in model.weights] == keras_paths
     for weight, final in zip(model.get_weights(), numbered("final")):
         np.testing.assert_allclose(weight, final, rtol=1e-3, atol=1e-5)
     np.testing.assert_allclose(np.asarray(model.predict(DATA["predict.x"], verbose=0)), DATA["predict.y"],

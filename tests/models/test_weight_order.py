@@ -58,9 +58,10 @@ def check_order(model, data, prefix, parts=2):
 def test_dense_batch_norm_dense_takes_keras_weights(data):
     model = keras.Sequential([keras.Input((3,)), L.Dense(4, name="hidden"), L.BatchNormalization(name="norm"),
                               L.Dense(2, name="top")])
-    assert [w.path for w in model.weights] == [
+    # Keras 3's paths: under the Sequential's name
+    assert [w.path for w in model.weights] == [f"{model.name}/{path}" for path in (
         "hidden/kernel", "hidden/bias", "norm/gamma", "norm/beta", "norm/moving_mean", "norm/moving_variance",
-        "top/kernel", "top/bias"]
+        "top/kernel", "top/bias")]
     check_order(model, data, "order_bn")
 
 
@@ -72,8 +73,9 @@ def test_nested_model_and_frozen_layer(data):
     inputs = keras.Input((3,))
     model = keras.Model(inputs, L.Dense(2, name="outer_dense")(frozen(inner(inputs))))
     check_order(model, data, "order_nested")
-    assert [w.path for w in inner.weights] == ["inner_dense/kernel", "inner_dense/bias", "inner_bn/gamma",
-                                               "inner_bn/beta", "inner_bn/moving_mean", "inner_bn/moving_variance"]
+    assert [w.path for w in inner.weights] == ["inner/inner_dense/kernel", "inner/inner_dense/bias",
+                                               "inner/inner_bn/gamma", "inner/inner_bn/beta",
+                                               "inner/inner_bn/moving_mean", "inner/inner_bn/moving_variance"]
     assert frozen.trainable_weights == [] and len(frozen.non_trainable_weights) == 4
 
 
