@@ -81,6 +81,8 @@ class Augment:
 
 def run_child(folder, workers, processes, epochs, source_size):
     import kerasette
+    if os.environ.get("PIPELINE_STEP_SHARDS"):
+        kerasette.backend.set_parallel_shards(os.environ["PIPELINE_STEP_SHARDS"])
     dataset = kerasette.utils.image_dataset_from_directory(
         folder, image_size=(32, 32), batch_size=64, seed=1, verbose=False, workers=workers,
         use_multiprocessing=processes, max_queue_size=4).map(Augment())
@@ -114,11 +116,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--images", type=int, default=640)
-    parser.add_argument("--source-size", type=int, default=256)
+    parser.add_argument("--images", type=int, default=1920)
+    parser.add_argument("--source-size", type=int, default=320)
     parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--blas-threads", default="1,2",
-                        help="BLAS threads of the training step, one table per value (comma-separated)")
+    parser.add_argument("--step-threads", default="1,2",
+                        help="cores the training step may use, one table per value (comma-separated): 1 is one "
+                             "BLAS thread and one batch shard, 2 is two BLAS threads and kerasette's automatic "
+                             "batch shards")
     parser.add_argument("--child", nargs=5)
     args = parser.parse_args()
     if args.child:
@@ -132,13 +136,17 @@ def main():
              f"{args.images} PNG files of {args.source_size}x{args.source_size} random pixels, decoded, resized to "
              "32x32 and augmented per batch of 64, training W4's CNN with Adam; "
              f"{args.epochs} epochs per run, median of {args.repeats} runs, each in a fresh process, the loaders "
-             "interleaved. With one BLAS thread the training step leaves the second core to the loaders (the "
-             "case the issue's figure is about: loading one batch costs about one step); with two, the step "
-             "itself already spreads its GEMMs over both cores, so loading in parallel can only take the time "
-             "the step leaves idle."]
-    for threads in [int(value) for value in str(args.blas_threads).split(",")]:
+             "interleaved. On one core the training step leaves the second core to the loaders (the case the "
+             "issue's figure is about: loading one batch costs about one step); on two, the step itself already "
+             "spreads its GEMMs and batch shards over both cores, so loading in parallel can only take the "
+             "time the step leaves idle."]
+    for threads in [int(value) for value in str(args.step_threads).split(",")]:
         env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
                    MKL_NUM_THREADS=str(threads))
+        if threads == 1:
+            env["PIPELINE_STEP_SHARDS"] = "1"
+        else:
+            env.pop("PIPELINE_STEP_SHARDS", None)
         env.pop("OPENBLAS_CORETYPE", None)
         env.pop("OPENBLAS_L2_SIZE", None)
         results = {name: [] for name, _, _ in configs}
@@ -153,14 +161,16 @@ def main():
                     line = [row for row in out.splitlines() if row.startswith("RESULT")][-1].split()
                     results[name].append(float(line[1]))
                     details[name] = (float(line[2]), float(line[3]))
-                    print(f"BLAS x{threads}, {name}: {line[1]} samples/s (one batch loads in {line[2]} s, "
+                    print(f"step on {threads} core(s), {name}: {line[1]} samples/s (one batch loads in {line[2]} s, "
                           f"one step trains in {line[3]} s)", flush=True)
         base = statistics.median(results["workers=1"])
         kernel_text = subprocess.run([sys.executable, "-c", "import numpy, sys; sys.path.insert(0, %r); "
                                       "from benchmarks.pipeline import kernel; print(kernel())" % ROOT],
                                      env=env, capture_output=True, text=True).stdout.strip()
         load, step = details["workers=1"]
-        lines += ["", f"### {threads} BLAS thread{'s' if threads > 1 else ''} (OpenBLAS kernel: {kernel_text})", "",
+        what = ("the training step on one core: one BLAS thread, one batch shard" if threads == 1 else
+                f"the training step on {threads} cores: {threads} BLAS threads, kerasette's automatic batch shards")
+        lines += ["", f"### {what} (OpenBLAS kernel: {kernel_text})", "",
                   "| loader | samples/s (median, min-max) | speed-up over workers=1 |", "|---|---|---|"]
         for name, _, _ in configs:
             values = results[name]
