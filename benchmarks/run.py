@@ -374,7 +374,7 @@ def sweep(plan, sweep_index, args, results):
             else:
                 log(f"  memory w4_train {framework:9s} step peak {mib(result['step_peak_bytes'])} MiB, "
                     f"first steps {mib(result['first_steps_peak_bytes'])} MiB")
-    for module in args.import_modules:
+    for module in (args.import_modules if args.import_runs > 0 else ()):
         for _ in range(args.import_runs):
             seconds = time_import(module, args.threads)
             results["imports"].setdefault(module, []).append(seconds)
