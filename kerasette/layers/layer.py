@@ -26,15 +26,16 @@ import functools
 import inspect
 import re
 
-import numpy
 
-from .. import backend, dtype_policies, eager
+from .. import backend, eager
 from ..eager import Tensor
 from ..engine import Node
 from ..ops.core import building_graph
 from ..ops.masking import get_mask, set_mask  # noqa: F401 (layers' public path to them)
 from ..primitives.base import ShapeError, format_shape
 from ..variables import Variable
+from .autocast import _call_autocast, _policy_of
+from .masked_outputs import ArrayWithMask, _attach_masks, _unwrap  # noqa: F401 (their old home)
 from .structure import flatten, map_structure
 
 _recording = [True]
@@ -56,62 +57,6 @@ def not_recording():
         yield
     finally:
         _recording[0] = previous
-
-
-def _policy_of(value):
-    """A ``DTypePolicy`` from a layer's ``dtype=``: None (the global policy), a policy, its name,
-    a numpy dtype or a Keras 3 record (one of a policy kerasette lacks gives its name's policy)."""
-    if isinstance(value, dict) and value.get("class_name") not in (
-            "DTypePolicy", "FloatDTypePolicy", "DTypePolicyMap"):
-        value = (value.get("config") or {}).get("name")
-    policy = dtype_policies.get(value)
-    if isinstance(policy, dtype_policies.DTypePolicyMap):
-        policy = policy.default_policy
-    return policy
-
-
-def _call_autocast(layer, args, kwargs):
-    """``layer.call`` under a policy other than floatx's: float inputs are cast to the compute
-    dtype, as Keras 3's autocast does (a floatx layer leaves its inputs as they come, kerasette's
-    long-standing rule); under a mixed policy the float trainable weights are read in the
-    compute dtype too (through a cast, so gradients reach the float32 variables) and are the
-    layer's own again afterwards."""
-    from .. import engine, ops
-    compute = layer.compute_dtype
-
-    def cast(x):
-        if x is not None and hasattr(x, "dtype") and numpy.dtype(x.dtype).kind == "f" \
-                and numpy.dtype(x.dtype).name != compute:
-            return ops.cast(x, compute)
-        return x
-
-    symbolic = any(isinstance(x, Node) for x in flatten(list(args)))
-    args = (map_structure(cast, args[0]),) + tuple(args[1:])
-    swapped = []
-    if layer._dtype_policy.is_mixed:
-        # the layer's own weights and those of the layers it holds (an RNN reads its cell's
-        # kernels directly, never calling the cell): a layer it calls re-casts nothing twice
-        holders, seen = [layer], set()
-        while holders:
-            holder = holders.pop()
-            if id(holder) in seen:
-                continue
-            seen.add(id(holder))
-            holders.extend(getattr(holder, "_layers", ()))
-            policy = getattr(holder, "_dtype_policy", None)
-            if policy is None or not policy.is_mixed or policy.compute_dtype != compute:
-                continue        # a layer of another policy (a float32 head) keeps its weights
-            own = {id(w) for w in holder._own_weights if w.trainable and numpy.dtype(w.dtype).kind == "f"}
-            for name, value in list(vars(holder).items()):
-                if isinstance(value, Variable) and id(value) in own and value.dtype != compute:
-                    source = engine.variable_from_holder(value, value.name) if symbolic else value
-                    object.__setattr__(holder, name, ops.cast(source, compute))
-                    swapped.append((holder, name, value))
-    try:
-        return layer.call(*args, **kwargs)
-    finally:
-        for holder, name, value in swapped:
-            object.__setattr__(holder, name, value)
 
 
 def to_snake_case(name: str) -> str:
@@ -605,56 +550,6 @@ def _build_in_name_scope(build):
 
 
 Layer.build = _build_in_name_scope(Layer.build)
-
-
-def _unwrap(value):
-    if isinstance(value, Tensor) and not isinstance(value, Variable):
-        value = value.data
-    # a view of a masked input (x[:, 0], a reshape) is a plain array again
-    return value.view(numpy.ndarray) if isinstance(value, ArrayWithMask) else value
-
-
-def _attach_masks(outputs, output_mask, plain):
-    """Attach the masks ``compute_mask`` gave to the outputs, pairing them as Keras
-    does (flattened, in order; a single mask goes to the first output).  Arrays
-    that get a mask come back as ``ArrayWithMask``s so that ``_keras_mask`` reads it."""
-    flat_outputs = flatten(outputs)
-    masks = flatten(output_mask) if isinstance(output_mask, (list, tuple)) else [output_mask]
-    replaced = {}
-    for output, mask in zip(flat_outputs, masks):
-        if mask is None:
-            continue
-        if plain and type(output) is numpy.ndarray:
-            replaced[id(output)] = output = output.view(ArrayWithMask)
-        set_mask(output, mask)
-    if not replaced:
-        return outputs
-    return map_structure(lambda x: replaced.get(id(x), x), outputs)
-
-
-class ArrayWithMask(numpy.ndarray):
-    """A layer's array output that carries a Keras mask (a layer called on arrays):
-    ``_keras_mask`` reads it, as on Keras' tensors.  Arithmetic on it gives plain
-    arrays without a mask, as in Keras."""
-
-    @property
-    def _keras_mask(self):
-        return get_mask(self)
-
-    @_keras_mask.setter
-    def _keras_mask(self, mask):
-        set_mask(self, mask)
-
-    def __array_wrap__(self, array, context=None, return_scalar=False):
-        if return_scalar:
-            return array[()]
-        return array.view(numpy.ndarray) if isinstance(array, numpy.ndarray) else array
-
-
-# the masks layers attach (``ops.masking``), read and written the Keras way:
-# ``output._keras_mask``, on eager Tensors and symbolic nodes alike
-Tensor._keras_mask = Node._keras_mask = property(get_mask, set_mask, doc="""The Keras mask a layer attached to
-this tensor (``Embedding(mask_zero=True)``, ``Masking``, ...), or None.""")
 
 
 def apply_identity(node):
