@@ -240,6 +240,7 @@ def test_same_edges_as_keras3():
     """Keras 3's model_to_dot on the same functional model: the same boxes and the same edges."""
     os.environ.setdefault("KERAS_BACKEND", "jax")
     keras = pytest.importorskip("keras")
+    keras.backend.clear_session()   # Keras' op names count per session: another test's ops made `multiply_12`
     a = keras.Input((4,), name="a")
     b = keras.Input((4,), name="b")
     shared = keras.layers.Dense(5, name="shared")
@@ -304,6 +305,7 @@ def test_nested_edges_as_keras3():
     name) and edges, nested edges resolved to the same inner boxes."""
     os.environ.setdefault("KERAS_BACKEND", "jax")
     keras = pytest.importorskip("keras")
+    keras.backend.clear_session()   # Keras' op names count per session: another test's ops made `multiply_12`
 
     def by_name(dot):
         names, edges = {}, set()
