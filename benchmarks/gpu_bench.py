@@ -289,11 +289,5 @@ def report(plan, results, devices, missing, args, repeats):
 
 def write_section(path, section):
     """Replace the GPU section of ``path`` (between BEGIN and END); other sections are kept."""
-    text = open(path).read() if os.path.exists(path) else "# Benchmark results\n"
-    block = f"{BEGIN}\n{section}{END}"
-    if BEGIN in text and END in text:
-        text = text[:text.index(BEGIN)] + block + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    with open(path, "w") as f:
-        f.write(text)
+    from results_section import write_section as write_between_markers
+    write_between_markers(path, BEGIN, END, f"{BEGIN}\n{section}{END}")

@@ -182,14 +182,8 @@ def main():
     text = "\n".join(lines)
     print(text)
     if not args.quick:
-        path = os.path.join(HERE, "RESULTS.md")
-        current = open(path).read()
-        if BEGIN in current and END in current:
-            current = current[:current.index(BEGIN)] + text + current[current.index(END) + len(END):]
-        else:
-            current = current.rstrip("\n") + "\n\n" + text + "\n"
-        with open(path, "w") as handle:
-            handle.write(current)
+        from benchmarks.results_section import write_section
+        write_section(os.path.join(HERE, "RESULTS.md"), BEGIN, END, text)
 
 
 if __name__ == "__main__":

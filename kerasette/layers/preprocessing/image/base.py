@@ -53,11 +53,18 @@ from __future__ import annotations
 import math
 import numbers
 
-from .... import backend, ops
+from .... import backend, ops, random
 from ....random import SeedGenerator
 from ...layer import Layer
 
-__all__ = ["BaseImagePreprocessingLayer"]
+__all__ = ["BaseImagePreprocessingLayer", "draw_apply"]
+
+
+def draw_apply(layer, batch, seed):
+    """Keras' per-image coin: a probability drawn in ``layer.factor``, a threshold below it."""
+    probability = random.uniform((batch,), layer.factor[0], layer.factor[1], seed=seed)
+    threshold = random.uniform((batch,), 0.0, 1.0, seed=seed)
+    return ops.less(threshold, probability)
 
 
 def _is_number(value) -> bool:

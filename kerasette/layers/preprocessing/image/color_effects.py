@@ -14,6 +14,7 @@ import numbers
 import numpy
 
 from .... import ops, random
+from .base import draw_apply
 from .color_tone import ColorLayer, batch_size_of, images_of, per_image, spatial_axes
 
 __all__ = ["RandomSharpness", "RandomGaussianBlur", "RandomPosterization", "RandomInvert", "RandomErasing"]
@@ -39,13 +40,6 @@ def named_factor(layer, value, name, bounds=(0, 1)):
         value = abs(value)
         return (max(-value, bounds[0]), value)
     raise ValueError(message)
-
-
-def draw_apply(layer, batch, seed):
-    """Keras' per-image coin: a probability drawn in ``layer.factor``, a threshold below it."""
-    probability = random.uniform((batch,), layer.factor[0], layer.factor[1], seed=seed)
-    threshold = random.uniform((batch,), 0.0, 1.0, seed=seed)
-    return ops.less(threshold, probability)
 
 
 class RandomSharpness(ColorLayer):

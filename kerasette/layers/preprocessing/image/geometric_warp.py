@@ -11,7 +11,7 @@ from __future__ import annotations
 import numbers
 
 from .... import ops, random
-from .base import BaseImagePreprocessingLayer
+from .base import BaseImagePreprocessingLayer, draw_apply
 from .geometric_affine import INTERPOLATIONS, back_to_format, channels_last, pixel_grid, sample
 
 __all__ = ["RandomPerspective", "RandomElasticTransform"]
@@ -85,8 +85,7 @@ class RandomPerspective(BaseImagePreprocessingLayer):
         height, width = self._size(images)
         batch = ops.shape(images)[0]
         seed = self._draw_seed(seed)
-        probability = random.uniform((batch,), self.factor[0], self.factor[1], seed=seed)
-        threshold = random.uniform((batch,), 0.0, 1.0, seed=seed)
+        apply = draw_apply(self, batch, seed)
         moves = random.uniform((batch, 4, 2), -0.5 * self.scale, 0.5 * self.scale, seed=seed,
                                dtype=self.compute_dtype)
         right, bottom = ops.subtract(_float(width), 1.0), ops.subtract(_float(height), 1.0)
@@ -94,7 +93,7 @@ class RandomPerspective(BaseImagePreprocessingLayer):
         corners = ops.cast(ops.stack([ops.stack([zero, zero]), ops.stack([right, zero]), ops.stack([zero, bottom]),
                                       ops.stack([right, bottom])]), self.compute_dtype)
         start_points = ops.add(ops.zeros_like(moves), corners)
-        return {"apply_perspective": ops.less(threshold, probability), "start_points": start_points,
+        return {"apply_perspective": apply, "start_points": start_points,
                 "end_points": ops.add(start_points, ops.multiply(start_points, moves))}
 
     @staticmethod
@@ -175,11 +174,10 @@ class RandomElasticTransform(BaseImagePreprocessingLayer):
         height, width = self._size(images)
         batch = ops.shape(images)[0]
         seed = self._draw_seed(seed)
-        probability = random.uniform((batch,), self.factor[0], self.factor[1], seed=seed)
-        threshold = random.uniform((batch,), 0.0, 1.0, seed=seed)
+        apply = draw_apply(self, batch, seed)
         distortion = random.uniform((), self.scale[0], self.scale[1], seed=seed, dtype="float32")
         noise = random.normal((2, batch, height, width), seed=seed, dtype="float32")
-        return {"apply_transform": ops.less(threshold, probability), "distortion_factor": distortion,
+        return {"apply_transform": apply, "distortion_factor": distortion,
                 "noise": noise}
 
     @staticmethod
