@@ -12,7 +12,7 @@ class runs that function in two ways:
   symbolic gradient nodes: it feeds the variables' graph nodes and returns
   ``(Variable, new_value_node)`` pairs for the model variables, the slots and
   ``iterations`` (+1), so forward, loss, gradients and updates compile into
-  one ``engine.Program``.
+  one ``engine.Program`` (``program_updates.py``).
 
 Because both go through the same function, a model trained eagerly and one
 trained by a compiled program take exactly the same steps.
@@ -23,7 +23,7 @@ in a float variable (so a compiled program reads the value set later by
 schedule, and per-variable slots named like Keras' ``add_variable_from_reference``
 (``adam/dense_kernel_momentum``), created in Keras' order (which decides
 optimizer weight files).  Clipping (``clipnorm`` per variable, ``clipvalue``,
-``global_clipnorm``), decoupled ``weight_decay``, ``loss_scale_factor`` and
+``global_clipnorm``: ``clipping.py``), decoupled ``weight_decay``, ``loss_scale_factor`` and
 EMA (``use_ema``) follow ``keras/src/optimizers/base_optimizer.py``.
 """
 from __future__ import annotations
@@ -36,7 +36,11 @@ from .. import backend, engine, initializers, ops
 from ..eager import Tensor
 from ..engine import Node
 from ..variables import Variable
+from . import program_updates
 from . import schedules as schedules_module
+# clipping.py and program_updates.py were split from here; their names still import from here
+from .clipping import clip_by_global_norm, clip_by_norm, global_norm
+from .program_updates import _as_node, _node_of, _unwrap, to_program_updates  # noqa: F401
 
 __all__ = ["Optimizer", "clip_by_global_norm", "global_norm", "to_program_updates"]
 
@@ -50,28 +54,6 @@ def _snake_case(name: str) -> str:
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
-
-def global_norm(values):
-    """sqrt of the sum of squares of every element of every tensor (None skipped)."""
-    squared = [ops.sum(ops.square(v)) for v in values if v is not None]
-    return ops.sqrt(ops.sum(ops.stack(squared)))
-
-
-def clip_by_global_norm(values, clip_norm):
-    """Scale all ``values`` together so that their global norm is at most ``clip_norm``.
-
-    A non-finite norm makes the scale NaN, as in Keras (the step is then visibly broken).
-    """
-    norm = global_norm(values)
-    scale_for_finite = ops.multiply(clip_norm, ops.minimum(ops.divide(1.0, norm), 1.0 / clip_norm))
-    scale = ops.add(scale_for_finite, ops.subtract(norm, norm))
-    return [None if v is None else ops.multiply(v, scale) for v in values]
-
-
-def to_program_updates(pairs):
-    """``(Variable, node)`` pairs as the ``(variable_node, node)`` pairs ``engine.Program`` takes."""
-    return [(engine.variable_from_holder(variable, getattr(variable, "name", "Variable")), value)
-            for variable, value in pairs]
 
 
 class Optimizer:
@@ -317,12 +299,7 @@ class Optimizer:
         return shared
 
     def _clip_by_norm(self, values):
-        l2sum = ops.sum(ops.square(values), keepdims=True)
-        positive = ops.greater(l2sum, 0)
-        # two-sided where: a zero gradient must not give a NaN through sqrt'(0)
-        l2sum_safe = ops.where(positive, l2sum, ops.ones_like(l2sum))
-        l2norm = ops.where(positive, ops.sqrt(l2sum_safe), l2sum)
-        return ops.divide(ops.multiply(values, self.clipnorm), ops.maximum(l2norm, self.clipnorm))
+        return clip_by_norm(values, self.clipnorm)
 
     def _clip_gradients(self, grads):
         if self.clipnorm and self.clipnorm > 0:
@@ -501,53 +478,10 @@ class Optimizer:
 
     # -------------------------------------------------------------- graph
     def get_updates(self, variables, grads):
-        """The symbolic step: ``[(Variable, new_value_node), ...]`` for a compiled program.
+        """The symbolic step: ``[(Variable, new_value_node), ...]`` for a compiled program
+        (``program_updates.get_updates``: the pairs, their order, Keras 2's ``(loss, params)``)."""
+        return program_updates.get_updates(self, variables, grads)
 
-        ``variables`` are kerasette Variables, ``grads`` the matching symbolic
-        nodes (``engine.gradients``; None where a variable has no gradient: it
-        is left alone).  The pairs cover, in this order: each model variable
-        that has a gradient, then its slots, then the optimizer-wide state
-        (Nadam's ``u_product``), and last ``iterations`` (+1).  Every value is
-        computed from the variables as they are when the program starts (the
-        compiler writes all updates after the run).  Wrap with
-        ``to_program_updates`` for ``engine.Program(fetches, feeds, updates)``.
-
-        Keras 2's ``get_updates(loss, params)`` also works: a loss node first
-        computes the gradients.
-        """
-        if isinstance(variables, Node):
-            loss, variables = variables, list(grads)
-            grads = engine.gradients(loss, [engine.variable_from_holder(v, v.name) for v in variables])
-        variables = list(variables)
-        grads = list(grads)
-        variables = self._prepare(grads, variables)
-        grads, variables = self._filter_empty_gradients(grads, variables)
-        grads = [g if isinstance(g, Node) else engine.constant(_unwrap(g)) for g in grads]
-        indices = [self._get_variable_index(v) for v in variables]
-        node = _node_of
-        values = [node(v) for v in variables]
-        slot_values = [{k: node(s) for k, s in self._slots[i].items()} for i in indices]
-        shared_values = {k: node(v) for k, v in self._shared.items()}
-        iterations = node(self._iterations)
-        new_values, new_slots, new_shared = self._step_values(
-            variables, grads, values, slot_values, shared_values, iterations)
-        updates = []
-        slot_updates = []
-        for variable, value, index, old_slots, slots in zip(variables, new_values, indices,
-                                                            slot_values, new_slots):
-            if getattr(variable, "constraint", None) is not None:
-                value = variable.constraint(value)
-            updates.append((variable, value))
-            for slot_name, slot_value in slots.items():
-                # a slot the rule left as it was needs no write
-                if slot_value is not old_slots.get(slot_name):
-                    slot_updates.append((self._slots[index][slot_name], slot_value))
-        updates += slot_updates
-        for shared_name, shared_value in new_shared.items():
-            if shared_value is not shared_values[shared_name]:
-                updates.append((self._shared[shared_name], shared_value))
-        updates.append((self._iterations, ops.add(iterations, 1)))
-        return [(variable, _as_node(value, variable)) for variable, value in updates]
 
     # ---------------------------------------------------------- EMA, state
     def finalize_variable_values(self, var_list):
@@ -633,18 +567,3 @@ class Optimizer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
-
-
-def _unwrap(value):
-    return value.data if isinstance(value, Tensor) else value
-
-
-def _node_of(variable):
-    return engine.variable_from_holder(variable, getattr(variable, "name", "Variable"))
-
-
-def _as_node(value, like):
-    """A symbolic value for an update (a constant if the rule gave a plain value)."""
-    if isinstance(value, Node):
-        return value
-    return engine.constant(_unwrap(value), dtype=like.dtype)
