@@ -247,22 +247,42 @@ def allgather_rows(array):
     return result
 
 
-def reduce_scatter_sum(buffer, counts):
+def reduce_scatter_sum(buffer, counts, tail=0):
     """Sum a flat contiguous array over every rank and return this rank's segment of
-    the sum (``counts[r]`` elements for rank ``r``, in rank order): one
-    ``MPI_Reduce_scatter`` (the sharded optimizer update's gradients)."""
+    the sum (``counts[r]`` elements for rank ``r``, in rank order, from the start of
+    ``buffer``); the last ``tail`` elements of ``buffer`` (after the segments) are
+    summed on every rank, in place.  In shared memory where every rank runs on this
+    machine (one barrier), else ``MPI_Reduce_scatter`` and an allreduce of the tail
+    (the sharded optimizer update's gradients, then the step's losses and counts)."""
     comm = world()
-    if comm is None or comm.Get_size() == 1:
-        return buffer.copy()
-    mine = numpy.empty(int(counts[comm.Get_rank()]), buffer.dtype)
     counts = [int(c) for c in counts]
+    if comm is None or comm.Get_size() == 1:
+        return buffer[:counts[0]].copy()
+    rank = comm.Get_rank()
+    low = sum(counts[:rank])
+    high = low + counts[rank]
     started = time.perf_counter()
     limit = timeout()
-    MPI = _mpi()
-    if limit is None:
-        comm.Reduce_scatter(buffer, mine, counts, op=MPI.SUM)
+    reducer = reducer_for(comm, _mpi())
+    if reducer is not None:
+        reducer.reduce_scatter_(buffer, low, high, tail, None if limit is None else
+                                (lambda request: _wait_or_abort(request, comm, limit)))
+        mine = buffer[low:high]
     else:
-        _wait_or_abort(comm.Ireduce_scatter(buffer, mine, counts, op=MPI.SUM), comm, limit)
+        head = buffer[:sum(counts)]
+        mine = numpy.empty(counts[rank], buffer.dtype)
+        MPI = _mpi()
+        if limit is None:
+            comm.Reduce_scatter(head, mine, counts, op=MPI.SUM)
+        else:
+            _wait_or_abort(comm.Ireduce_scatter(head, mine, counts, op=MPI.SUM), comm, limit)
+        if tail:
+            rest = numpy.ascontiguousarray(buffer[buffer.size - tail:])
+            if limit is None:
+                comm.Allreduce(MPI.IN_PLACE, rest, op=MPI.SUM)
+            else:
+                _wait_or_abort(comm.Iallreduce(MPI.IN_PLACE, rest, op=MPI.SUM), comm, limit)
+            buffer[buffer.size - tail:] = rest
     stats["allreduce_seconds"] += time.perf_counter() - started
     stats["allreduce_calls"] += 1
     stats["allreduce_bytes"] += buffer.nbytes
@@ -271,19 +291,30 @@ def reduce_scatter_sum(buffer, counts):
 
 def allgather_segments(mine, counts, out):
     """Every rank's flat segment (``counts[r]`` elements from rank ``r``) into ``out``,
-    in rank order: one ``MPI_Allgatherv``; returns ``out``."""
+    in rank order (in shared memory where every rank runs on this machine, else one
+    ``MPI_Allgatherv``); returns ``out``.  ``mine`` may be this rank's segment of ``out``."""
     comm = world()
     if comm is None or comm.Get_size() == 1:
         out[:] = mine
         return out
     counts = [int(c) for c in counts]
     offsets = [sum(counts[:r]) for r in range(len(counts))]
+    rank = comm.Get_rank()
     started = time.perf_counter()
     limit = timeout()
-    if limit is None:
-        comm.Allgatherv(mine, [out, (counts, offsets)])
+    reducer = reducer_for(comm, _mpi())
+    if reducer is not None and out.flags.c_contiguous:
+        low = offsets[rank]
+        if not numpy.may_share_memory(mine, out):
+            out[low:low + counts[rank]] = mine
+        reducer.allgather_(out.reshape(-1), low, low + counts[rank], None if limit is None else
+                           (lambda request: _wait_or_abort(request, comm, limit)))
     else:
-        _wait_or_abort(comm.Iallgatherv(mine, [out, (counts, offsets)]), comm, limit)
+        mine = numpy.ascontiguousarray(mine).copy() if numpy.may_share_memory(mine, out) else mine
+        if limit is None:
+            comm.Allgatherv(mine, [out, (counts, offsets)])
+        else:
+            _wait_or_abort(comm.Iallgatherv(mine, [out, (counts, offsets)]), comm, limit)
     stats["allreduce_seconds"] += time.perf_counter() - started
     stats["allreduce_calls"] += 1
     stats["allreduce_bytes"] += out.nbytes

@@ -13,7 +13,11 @@ shared window (``MPI_Win_allocate_shared``) instead:
 3. barrier; every rank copies the whole result row back into its buffer.
 
 So each number is summed once, by one rank, and every rank reads the same
-bits.  The window holds two sets of rows used in turn, so a rank may start
+bits.  The sharded optimizer update (models/sharded_update.py) uses the two
+halves apart, one barrier each: ``reduce_scatter_`` (steps 1-2, each rank
+keeping its own segment's sums; a tail every rank needs, the step's losses
+and counts, is summed by every rank) and ``allgather_`` (each rank writes its
+segment of the result row, barrier, every rank copies the whole row).  The window holds two sets of rows used in turn, so a rank may start
 the next reduction while another still reads the last result.  It grows
 (a collective step) when a larger buffer comes; every rank passes buffers of
 the same size, as ``MPI_Allreduce`` requires too.  ``KERASETTE_MPI_SHARED_MEMORY=0``
@@ -82,6 +86,40 @@ class SharedReducer:
                 result[low:high] += row[low:high]
         self._barrier(wait)
         buffer[:] = result
+
+    def _rows(self, buffer):
+        """This turn's rows (one per rank) and result row, as arrays like ``buffer``."""
+        self._grow(buffer.nbytes)
+        base = self.turn * (self.size + 1) * self.capacity
+        self.turn ^= 1
+        rows = [self.area[base + k * self.capacity:base + k * self.capacity + buffer.nbytes].view(buffer.dtype)
+                for k in range(self.size)]
+        start = base + self.size * self.capacity
+        return rows, self.area[start:start + buffer.nbytes].view(buffer.dtype)
+
+    def reduce_scatter_(self, buffer, low, high, tail, wait=None):
+        """Sum ``buffer`` (flat, C-contiguous) over the ranks: ``buffer[low:high]`` (this
+        rank's segment) and the last ``tail`` elements get the sums, in place; the rest
+        of ``buffer`` is left as it was.  One barrier: the rows of a turn are written
+        again two collectives later, when every rank has passed the barrier between."""
+        rows, _ = self._rows(buffer)
+        rows[self.rank][:] = buffer
+        self._barrier(wait)
+        parts = [slice(low, high)] + ([slice(buffer.size - tail, buffer.size)] if tail else [])
+        for part in parts:
+            numpy.add(rows[0][part], rows[1][part], out=buffer[part])
+            for row in rows[2:]:
+                buffer[part] += row[part]
+        return buffer
+
+    def allgather_(self, buffer, low, high, wait=None):
+        """Every rank's segment of ``buffer`` (rank ``r`` holds ``buffer[low_r:high_r]``, the
+        segments tiling it) into every rank's ``buffer``, in place.  One barrier."""
+        _, result = self._rows(buffer)
+        result[low:high] = buffer[low:high]
+        self._barrier(wait)
+        buffer[:] = result
+        return buffer
 
 
 _state = {"checked": False, "reducer": None}

@@ -20,6 +20,19 @@ optimizer's state is the same everywhere again.  The weights are the same on
 every rank after every step, and equal to one process's (each variable's
 update is the same arithmetic on the same summed gradient).
 
+How the variables are split: where the optimizer's update is elementwise
+(SGD, RMSprop, Adagrad, Adadelta, Adam, AdamW, Adamax, Nadam, Lion, Ftrl,
+with no ``clipnorm`` and no constraints on the weights) the flat buffer of
+all gradients is cut into N equal segments whatever the variables' sizes
+(``ElementShardedUpdate``: a segment may hold pieces of variables, each
+updated as a flat vector with its slots; the slots' pieces stay with their
+owner between steps and are written back to the optimizer's slot variables
+at the end of each epoch).  Otherwise whole variables are dealt out, in
+order (``ShardedUpdate``), which balances badly when one variable holds
+most of the weights.  Where every rank runs on one machine the
+reduce-scatter and the allgather go through shared memory (one barrier
+each, distribution/shared_memory.py).
+
 Optimizers whose step looks at all gradients together (``global_clipnorm``,
 gradient accumulation, a ``LossScaleOptimizer``) and models with fewer
 trainable variables than ranks keep the plain update (``plan_for`` returns
@@ -52,7 +65,24 @@ def plan_for(model, program, rank, size):
             warnings.warn(f"DataParallel(sharded_update=True): the optimizer update is not sharded ({reason}); "
                           "every rank updates every weight", stacklevel=5)
         return None
+    if _elementwise(optimizer, program):
+        return ElementShardedUpdate(model, program, rank, size)
     return ShardedUpdate(model, program, rank, size)
+
+
+def _elementwise(optimizer, program):
+    """Whether each number's update reads only that number's gradient and slots (and
+    optimizer-wide scalars), so that any contiguous piece of a variable can be updated alone."""
+    from .. import optimizers
+    kinds = (optimizers.SGD, optimizers.RMSprop, optimizers.Adagrad, optimizers.Adadelta, optimizers.Adam,
+             optimizers.AdamW, optimizers.Adamax, optimizers.Nadam, optimizers.Lion, optimizers.Ftrl)
+    if type(optimizer) not in kinds or getattr(optimizer, "clipnorm", None):
+        return False
+    if any(getattr(v, "constraint", None) is not None for v in program.variables):
+        return False
+    if any(numpy.dtype(dtype) != numpy.dtype(program.buffer_dtype) for _, dtype in program.grad_specs):
+        return False
+    return len({tuple(optimizer._slots[optimizer._get_variable_index(v)]) for v in program.variables}) == 1
 
 
 def _split(sizes, parts):
@@ -90,11 +120,7 @@ class ShardedUpdate:
     def reduce(self, flat):
         """Sum ``flat`` (the gradients, then the step's other numbers) over the ranks: this
         rank's group of summed gradients comes back, the rest is summed in place."""
-        mine = mpi.reduce_scatter_sum(flat[:self.gradient_length], self.counts)
-        tail = numpy.ascontiguousarray(flat[self.gradient_length:])
-        mpi.allreduce_sum_(tail)
-        flat[self.gradient_length:] = tail
-        return mine
+        return mpi.reduce_scatter_sum(flat, self.counts, tail=flat.size - self.gradient_length)
 
     def apply_and_gather(self, mine, divisor):
         """Run the optimizer on this rank's summed gradients (divided by ``divisor`` unless 1),
@@ -145,4 +171,114 @@ class ShardedUpdate:
                 offset += n
 
 
-__all__ = ["ShardedUpdate", "plan_for"]
+class ElementShardedUpdate:
+    """One rank's part of the sharded update when the optimizer is elementwise: rank
+    ``r`` owns the ``r``-th of N equal segments of the flat gradient buffer, whatever
+    variables (or pieces of them) it holds; see the module docstring."""
+
+    def __init__(self, model, program, rank, size):
+        from ..optimizers.base import _node_of
+        self.model, self.rank, self.size = model, rank, size
+        self.optimizer = optimizer = model.optimizer
+        self.variables = list(program.variables)
+        self.specs = program.grad_specs
+        self.dtype = numpy.dtype(program.buffer_dtype)
+        self.sizes = [int(numpy.prod(shape)) for shape, _ in self.specs]
+        self.gradient_length = total = sum(self.sizes)
+        self.counts = [total * (r + 1) // size - total * r // size for r in range(size)]
+        self.low = total * rank // size
+        high = self.low + self.counts[rank]
+        # the pieces this rank updates: (variable index, start, stop) within the variable's flat values
+        self.pieces, start = [], 0
+        for index, count in enumerate(self.sizes):
+            a, b = max(self.low, start) - start, min(high, start + count) - start
+            if b > a:
+                self.pieces.append((index, a, b))
+            start += count
+        self.slot_names = list(optimizer._slots[optimizer._get_variable_index(self.variables[0])])
+        self.state = None           # the pieces' slot values, {name: flat array}, between steps
+        self.weights = numpy.empty(total, self.dtype)
+        self.apply = self._program(_node_of)      # plan_for: at least one number per rank
+
+    def _program(self, node):
+        """A program taking the pieces' gradients, values and slots and returning their new
+        values and slots, with the optimizer-wide state it changes (the same step as the
+        optimizer's own program, on flat pieces)."""
+        optimizer = self.optimizer
+        variables = [self.variables[i] for i, _, _ in self.pieces]
+        grads = [engine.placeholder(self.dtype, (b - a,), name=f"grad_{i}") for i, a, b in self.pieces]
+        values = [engine.placeholder(self.dtype, (b - a,), name=f"value_{i}") for i, a, b in self.pieces]
+        slots = [{name: engine.placeholder(self.dtype, (b - a,), name=f"{name}_{i}") for name in self.slot_names}
+                 for i, a, b in self.pieces]
+        shared = {k: node(v) for k, v in optimizer._shared.items()}
+        self.shared_names = list(shared)
+        new_values, new_slots, new_shared = optimizer._step_values(variables, grads, values, slots, shared,
+                                                                   node(optimizer._iterations))
+        fetches = list(new_values) + [new[name] for new in new_slots for name in self.slot_names]
+        fetches += [new_shared[k] for k in self.shared_names]
+        feeds = grads + values + [piece[name] for piece in slots for name in self.slot_names]
+        return engine.Program(fetches, feeds)
+
+    def reduce(self, flat):
+        """Sum ``flat`` (the gradients, then the step's other numbers) over the ranks: this
+        rank's segment of summed gradients comes back, the rest is summed in place."""
+        return mpi.reduce_scatter_sum(flat, self.counts, tail=flat.size - self.gradient_length)
+
+    def _slot_values(self):
+        if self.state is None:      # from the optimizer's slots (rank 0's, broadcast before the first step)
+            optimizer = self.optimizer
+            self.state = [{name: numpy.ravel(optimizer._slots[optimizer._get_variable_index(self.variables[i])]
+                                             [name].numpy())[a:b].copy() for name in self.slot_names}
+                          for i, a, b in self.pieces]
+        return self.state
+
+    def apply_and_gather(self, mine, divisor):
+        """Run the optimizer on this rank's summed gradients (divided by ``divisor`` unless 1),
+        then put every rank's new weights into every rank's variables."""
+        optimizer = self.optimizer
+        own = self.weights[self.low:self.low + self.counts[self.rank]]
+        state = self._slot_values()
+        grads, values, offset = [], [], 0
+        for i, a, b in self.pieces:
+            grad = mine[offset:offset + b - a]
+            grads.append(grad if divisor == 1 else (grad / divisor).astype(self.dtype, copy=False))
+            values.append(numpy.ravel(self.variables[i].numpy())[a:b])
+            offset += b - a
+        results = self.apply(*grads, *values, *[piece[name] for piece in state for name in self.slot_names])
+        count = len(self.pieces)
+        offset = 0
+        for new, (i, a, b) in zip(results[:count], self.pieces):
+            own[offset:offset + b - a] = numpy.ravel(new)
+            offset += b - a
+        slots = iter(results[count:count + count * len(self.slot_names)])
+        self.state = [{name: numpy.ravel(next(slots)) for name in self.slot_names} for _ in self.pieces]
+        for name, value in zip(self.shared_names, results[count + count * len(self.slot_names):]):
+            optimizer._shared[name].assign(value)
+        optimizer._iterations.assign(optimizer._iterations.numpy() + 1)
+        mpi.allgather_segments(own, self.counts, self.weights)
+        offset = 0
+        for variable, (shape, _), n in zip(self.variables, self.specs, self.sizes):
+            variable.assign(self.weights[offset:offset + n].reshape(shape).copy())
+            offset += n
+
+    def gather_slots(self):
+        """Every variable's optimizer slots, assembled from their owners' pieces, on every rank."""
+        state = self._slot_values()
+        optimizer = self.optimizer
+        for k, name in enumerate(self.slot_names):
+            full = numpy.empty(self.gradient_length, self.dtype)
+            own = full[self.low:self.low + self.counts[self.rank]]
+            offset = 0
+            for piece, (i, a, b) in zip(state, self.pieces):
+                own[offset:offset + b - a] = piece[name]
+                offset += b - a
+            mpi.allgather_segments(own, self.counts, full)
+            offset = 0
+            for variable, n in zip(self.variables, self.sizes):
+                slot = optimizer._slots[optimizer._get_variable_index(variable)][name]
+                slot.assign(full[offset:offset + n].reshape(slot.shape).astype(slot.dtype))
+                offset += n
+        self.state = None           # read back from the slots at the next step (a callback may set them)
+
+
+__all__ = ["ElementShardedUpdate", "ShardedUpdate", "plan_for"]

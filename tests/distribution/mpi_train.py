@@ -55,7 +55,7 @@ class Batches(utils.PyDataset):
 
 def data(model_name):
     rng = np.random.default_rng(7)
-    if model_name in ("mlp", "source", "own", "sharded", "sharded_source"):
+    if model_name in ("mlp", "source", "own", "sharded", "sharded_source", "sharded_nadam"):
         x = rng.standard_normal((101, 6)).astype("float32")
         y = (x[:, :3].sum(axis=1) > 0).astype("int64") + (x[:, 3] > 1)
         weights = rng.uniform(0.5, 2.0, 101).astype("float32")
@@ -66,7 +66,7 @@ def data(model_name):
 
 
 def build(model_name):
-    if model_name in ("mlp", "source", "own", "sharded", "sharded_source"):
+    if model_name in ("mlp", "source", "own", "sharded", "sharded_source", "sharded_nadam"):
         inputs = Input(shape=(6,))
         hidden = Dense(16, activation="tanh")(inputs)
         outputs = Dense(3, activation="softmax")(hidden)
@@ -199,7 +199,9 @@ def main():
     backend.set_seed(1 if rank == 0 else 100 + rank)   # rank 0's weights must win
     x, y, weights = data(model_name)
     model = build(model_name)
-    model.compile(optimizer=optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
+    # sharded_nadam: an optimizer with optimizer-wide state (Nadam's u_product) and weight decay
+    optimizer = optimizers.Nadam(0.01, weight_decay=0.05) if model_name == "sharded_nadam" else optimizers.Adam(0.01)
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"], weighted_metrics=["accuracy"])
     if model_name == "own":
         return train_own_parts(model, x, y, rank, out)
@@ -223,7 +225,7 @@ def main():
     else:
         # a global batch of 25 (or 10) samples: shards of 12 and 13 (5 and 5); the last batch is short
         # syncbn: batches of 11 (shards of 5 and 6), the last one of 1 sample (rank 0 has none)
-        batch_size = {"mlp": 25, "syncbn": 11}.get(model_name, 10)   # (bn: the CNN's data)
+        batch_size = {"mlp": 25, "syncbn": 11, "sharded_nadam": 25}.get(model_name, 10)   # (bn: the CNN's data)
         history = model.fit(x, y, sample_weight=weights, batch_size=batch_size, epochs=6, shuffle=True,
                             validation_data=(x[:37], y[:37]), verbose=0, callbacks=extra)
     # one global step each: 25 samples, 12 and 13 on 2 ranks

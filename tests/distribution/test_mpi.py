@@ -98,7 +98,8 @@ def _compare(tmp_path, model_name, transport=(), extra_env=None):
 
 
 @needs_mpi
-@pytest.mark.parametrize("model_name", ["mlp", "cnn", "source", "own", "more", "syncbn", "sharded", "sharded_source"])
+@pytest.mark.parametrize("model_name", ["mlp", "cnn", "source", "own", "more", "syncbn", "sharded", "sharded_source",
+                                        "sharded_nadam"])
 def test_two_ranks_train_the_weights_of_one_process(tmp_path, model_name):
     _compare(tmp_path, model_name)
 
@@ -124,6 +125,10 @@ def test_two_ranks_over_tcp_only(tmp_path):
     # the TCP transport alone (no shared memory: MPI_Allreduce, not the shared window that ranks
     # on one machine use), standing in for two machines
     _compare(tmp_path, "mlp", ("--mca", "pml", "ob1", "--mca", "btl", "tcp,self"),
+             extra_env={"KERASETTE_MPI_SHARED_MEMORY": "0"})
+    # the sharded update's reduce-scatter and allgather through MPI (not the shared window)
+    (tmp_path / "sharded").mkdir()
+    _compare(tmp_path / "sharded", "sharded", ("--mca", "pml", "ob1", "--mca", "btl", "tcp,self"),
              extra_env={"KERASETTE_MPI_SHARED_MEMORY": "0"})
     # and run to run, whatever the transport and the reduction (the shared window here): the
     # very same numbers (one reduction in a fixed order)
@@ -366,6 +371,44 @@ def test_sharded_update_splits_the_variables_into_contiguous_groups():
         distribution.DataParallel(sharded_update=True, devices=["cpu:0", "cpu:1"])   # one process, two devices
     assert distribution.DataParallel(sharded_update=True).sharded_update is True
 
+
+
+def test_an_elementwise_optimizer_is_sharded_by_numbers_not_by_variables():
+    # W2's shapes: one kernel holds 60% of the numbers, so whole variables split badly; Adam's
+    # update is elementwise, so each rank takes half of the numbers, pieces of variables
+    from types import SimpleNamespace
+
+    from kerasette.models.sharded_update import ElementShardedUpdate, ShardedUpdate, plan_for
+    inputs = Input(shape=(784,))
+    hidden = Dense(512, activation="relu")(Dense(512, activation="relu")(inputs))
+    model = Model(inputs, Dense(10, activation="softmax")(hidden))
+
+    def program_of(model):
+        model.optimizer.build(model.trainable_weights)
+        return SimpleNamespace(variables=model.trainable_weights, buffer_dtype="float32",
+                               grad_specs=[(tuple(v.shape), "float32") for v in model.trainable_weights])
+
+    model.compile(optimizer=kerasette.optimizers.Adam(), loss="sparse_categorical_crossentropy")
+    plans = [plan_for(model, program_of(model), rank, 2) for rank in range(2)]
+    assert all(isinstance(plan, ElementShardedUpdate) for plan in plans)
+    assert [plan.counts for plan in plans] == [[334853, 334853]] * 2
+    assert plans[0].pieces == [(0, 0, 334853)]
+    assert plans[1].pieces == [(0, 334853, 401408), (1, 0, 512), (2, 0, 262144), (3, 0, 512), (4, 0, 5120),
+                               (5, 0, 10)]
+    # the pieces' update is the optimizer's own: one rank's half of the first kernel moves as Adam moves it
+    gradient = np.linspace(-1, 1, 334853, dtype="float32")
+    before = np.ravel(model.trainable_weights[0].numpy())[:334853].copy()
+    results = plans[0].apply(gradient, before, np.zeros(334853, "float32"), np.zeros(334853, "float32"))
+    # Adam's first step: alpha * m / (sqrt(v) + eps) with m = 0.1 g, v = 0.001 g^2 and alpha = lr * sqrt(0.001) / 0.1
+    expected = before - (1e-3 * np.sqrt(0.001) / 0.1) * (0.1 * gradient) / (np.sqrt(0.001 * gradient ** 2) + 1e-7)
+    np.testing.assert_allclose(results[0], expected, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(results[1], 0.1 * gradient, rtol=1e-6)
+    np.testing.assert_allclose(results[2], 0.001 * gradient ** 2, rtol=1e-5, atol=1e-12)
+    # an update that reads a whole variable (its norm, its rows) keeps whole variables per rank
+    for optimizer in (kerasette.optimizers.Adam(clipnorm=1.0), kerasette.optimizers.Adafactor(),
+                      kerasette.optimizers.Lamb()):
+        model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy")
+        assert type(plan_for(model, program_of(model), 0, 2)) is ShardedUpdate
 
 
 @pytest.mark.parametrize("optimizer, reason", [
