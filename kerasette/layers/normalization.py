@@ -27,10 +27,10 @@ import warnings
 import numpy
 
 from .. import constraints, eager, initializers, ops, regularizers
-from ..distribution import mesh, mpi
+from ..distribution import mesh
 from ..engine import Node, variable_from_holder
 from ..ops.core import apply as apply_primitive
-from ..primitives.base import Primitive, ShapeError, Spec, format_shape
+from ..primitives.base import ShapeError, format_shape
 from .layer import InputSpec, Layer
 
 __all__ = [
@@ -178,7 +178,7 @@ class BatchNormalization(Layer):
         mean = ops.divide(ops.sum(ops.multiply(weights, x), axis=axes, keepdims=True), ops.maximum(count, 1.0))
         squares = ops.sum(ops.multiply(weights, ops.square(ops.subtract(x, mean))), axis=axes)
         rows = ops.stack([ops.squeeze(count, axis=axes), ops.squeeze(mean, axis=axes), squares])
-        gathered = apply_primitive(_ALLGATHER_ROWS, rows, rank=rank, size=size)         # (ranks, 3, C)
+        gathered = apply_primitive("allgather_rows", rows, rank=rank, size=size)         # (ranks, 3, C)
         counts, means, sums = (ops.take(gathered, i, axis=1) for i in range(3))
         total = ops.sum(counts, axis=0)
         global_mean = ops.divide(ops.sum(ops.multiply(counts, means), axis=0), ops.maximum(total, 1.0))
@@ -245,56 +245,6 @@ class BatchNormalization(Layer):
             "synchronized": self.synchronized,
         })
         return config
-
-
-class _AllgatherRows(Primitive):
-    """Every rank's array stacked in rank order (``mpi.allgather_rows``); its gradient
-    is this rank's row of the sum of every rank's gradient (``_GatheredGradient``)."""
-
-    name = "allgather_rows"
-
-    def infer(self, x, rank, size) -> Spec:
-        return Spec((size,) + tuple(x.shape), numpy.dtype(x.dtype))
-
-    def forward(self, xp, array, rank, size):
-        gathered = mpi.allgather_rows(numpy.asarray(array))
-        if gathered.shape[0] != size:
-            raise RuntimeError(f"BatchNormalization(synchronized=True): the graph was built for {size} ranks, "
-                               f"MPI runs {gathered.shape[0]}")
-        return xp.asarray(gathered)
-
-    def gradient(self, ops_, inputs, output, grad, rank, size):
-        return [apply_primitive(_GATHERED_GRADIENT, grad, rank=rank, size=size)]
-
-
-class _GatheredGradient(Primitive):
-    """The backward of ``_AllgatherRows``: every rank's gradient of the gathered rows,
-    each weighted by its rank's share of the global batch (``mpi.gradient_share``:
-    data_parallel.py scales a rank's gradients by it after the backward pass), summed
-    by one allreduce; this rank's row, divided by its own share."""
-
-    name = "allgather_rows_gradient"
-    differentiable = False
-
-    def infer(self, grad, rank, size) -> Spec:
-        return Spec(tuple(grad.shape)[1:], numpy.dtype(grad.dtype))
-
-    def forward(self, xp, grad, rank, size):
-        share = mpi.gradient_share()
-        grad = numpy.asarray(grad)
-        buffer = numpy.zeros(grad.shape, grad.dtype)      # C-ordered: reduced in place
-        if share:
-            numpy.multiply(grad, share, out=buffer, casting="unsafe")
-        mpi.allreduce_sum_(buffer)
-        row = buffer[rank]
-        return xp.asarray(row / share if share else row)
-
-    def gradient(self, ops_, inputs, output, grad, **attrs):
-        return [None]
-
-
-_ALLGATHER_ROWS = _AllgatherRows()
-_GATHERED_GRADIENT = _GatheredGradient()
 
 
 class LayerNormalization(Layer):

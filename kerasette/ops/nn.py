@@ -30,12 +30,20 @@ __all__ = ["moments", "batch_normalization", "dropout", "categorical_crossentrop
 # --------------------------------------------------------------- batch norm
 
 def moments(x: TensorLike, axes, keepdims: bool = False, synchronized: bool = False):
-    """Mean and variance of ``x`` over ``axes``: ``mean, variance = moments(x, [0, 1, 2])``."""
+    """Mean and variance of ``x`` over ``axes``: ``mean, variance = moments(x, [0, 1, 2])``.
+
+    ``synchronized=True`` under a data-parallel distribution over several processes
+    (``kerasette.distribution``): the statistics of every rank's ``x`` together (the
+    global batch), the same on every rank, with the gradient of the whole batch's
+    statistics; elsewhere the statistics of ``x`` (as Keras' TensorFlow backend does
+    outside a distribution strategy)."""
     from . import math, reduction, shape_ops
-    if synchronized:
-        raise NotImplementedError("moments(synchronized=True) needs several devices; "
-                                  "kerasette runs on one")
     axes = normalize_axis(axes, len(shape_of(x)), "moments")
+    if synchronized:
+        from ..distribution import mesh
+        world = mesh.data_parallel_world()
+        if world is not None:
+            return _synchronized_moments(x, axes, keepdims, world[0], world[1])
     dtype = numpy.dtype(dtype_of(x))
     if dtype == numpy.float16:
         # float16's range is too small for sums of squares, as Keras notes
@@ -48,6 +56,33 @@ def moments(x: TensorLike, axes, keepdims: bool = False, synchronized: bool = Fa
     if dtype == numpy.float16:
         mean, variance = math.cast(mean, "float16"), math.cast(variance, "float16")
     return mean, variance
+
+
+def _synchronized_moments(x, axes, keepdims, rank, size):
+    """Each rank's count, mean and centred sum of squares, gathered from every rank (one
+    allgather inside the step, primitives/collectives.py) and combined as Chan et al.'s
+    parallel variance does: as exact as one process's two-pass variance."""
+    from . import core, creation, math, reduction, shape_ops
+    dtype = numpy.dtype(dtype_of(x))
+    if dtype == numpy.float16:
+        x = math.cast(x, "float32")
+    ones = creation.ones_like(x)
+    count = reduction.sum(ones, axis=axes, keepdims=True)
+    mean = math.divide(reduction.sum(x, axis=axes, keepdims=True), math.maximum(count, 1.0))
+    squares = reduction.sum(math.square(x - mean), axis=axes, keepdims=True)
+    rows = shape_ops.stack([count, mean, squares])
+    gathered = core.apply("allgather_rows", rows, rank=rank, size=size)            # (ranks, 3, ...)
+    counts, means, sums = (shape_ops.take(gathered, i, axis=1) for i in range(3))
+    total = reduction.sum(counts, axis=0)
+    global_mean = math.divide(reduction.sum(math.multiply(counts, means), axis=0), math.maximum(total, 1.0))
+    spread = reduction.sum(math.multiply(counts, math.square(means - global_mean)), axis=0)
+    variance = math.divide(reduction.sum(sums, axis=0) + spread, math.maximum(total, 1.0))
+    if not keepdims:
+        global_mean = shape_ops.squeeze(global_mean, axis=axes)
+        variance = shape_ops.squeeze(variance, axis=axes)
+    if dtype == numpy.float16:
+        global_mean, variance = math.cast(global_mean, "float16"), math.cast(variance, "float16")
+    return global_mean, variance
 
 
 def batch_normalization(x: TensorLike, mean: TensorLike, variance: TensorLike, axis: int,

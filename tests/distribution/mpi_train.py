@@ -25,7 +25,8 @@ import time
 
 import numpy as np
 
-from kerasette import Input, Model, Sequential, backend, callbacks, distribution, metrics, optimizers, utils
+from kerasette import (Input, Model, Sequential, backend, callbacks, distribution, layers, metrics, ops, optimizers,
+                       utils)
 from kerasette.layers import (Activation, BatchNormalization, Concatenate, Conv2D, Dense, Dropout, Flatten,
                               MaxPooling2D)
 
@@ -83,12 +84,24 @@ def build(model_name):
         hidden = Dense(8, use_bias=False)(Flatten()(MaxPooling2D(2)(hidden)))
         hidden = Activation("tanh")(BatchNormalization(synchronized=True, momentum=0.8)(hidden))
         outputs = Dense(3, activation="softmax")(hidden)
+    elif model_name == "syncmoments":   # ops.moments(synchronized=True) in a layer: the global batch's
+        inputs = Input(shape=(8, 8, 2))
+        hidden = Activation("relu")(Standardize()(Conv2D(4, 3, use_bias=False)(inputs)))
+        outputs = Dense(3, activation="softmax")(Flatten()(MaxPooling2D(2)(hidden)))
     else:
         inputs = Input(shape=(8, 8, 2))
         hidden = Conv2D(4, 3, activation="relu")(inputs)
         hidden = MaxPooling2D(2)(hidden)
         outputs = Dense(3, activation="softmax")(Flatten()(hidden))
     return Model(inputs, outputs)
+
+
+class Standardize(layers.Layer):
+    """Each channel standardized by the statistics of the whole global batch."""
+
+    def call(self, inputs):
+        mean, variance = ops.moments(inputs, axes=[0, 1, 2], keepdims=True, synchronized=True)
+        return (inputs - mean) / ops.sqrt(variance + 1e-3)
 
 
 class FailOnRankOne(callbacks.Callback):

@@ -99,7 +99,7 @@ def _compare(tmp_path, model_name, transport=(), extra_env=None):
 
 @needs_mpi
 @pytest.mark.parametrize("model_name", ["mlp", "cnn", "source", "own", "more", "syncbn", "sharded", "sharded_source",
-                                        "sharded_nadam"])
+                                        "sharded_nadam", "syncmoments"])
 def test_two_ranks_train_the_weights_of_one_process(tmp_path, model_name):
     _compare(tmp_path, model_name)
 
@@ -456,3 +456,33 @@ def test_the_shared_memory_allreduce_sums_as_mpi_does_on_three_ranks():
     done = subprocess.run(command, env=_env(), capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
     assert sorted(done.stdout.split()) == sorted("ok 0 ok 1 ok 2".split())
+
+
+@needs_mpi
+def test_synchronized_moments_are_the_global_batch_statistics_on_every_rank():
+    # uneven shards (5 and 9 rows), float32 and float16, keepdims both ways: every rank gets the
+    # statistics of all 14 rows, the same bits on both
+    code = (
+        "import numpy as np\n"
+        "from kerasette import distribution, ops\n"
+        "from kerasette.distribution import mpi\n"
+        "distribution.initialize()\n"
+        "distribution.set_distribution(distribution.DataParallel())\n"
+        "rank = mpi.rank()\n"
+        "full = np.random.default_rng(3).standard_normal((14, 4, 3)).astype('float32') * 3 + 1\n"
+        "part = full[:5] if rank == 0 else full[5:]\n"
+        "for keepdims in (False, True):\n"
+        "    mean, variance = ops.moments(part, axes=[0, 1], keepdims=keepdims, synchronized=True)\n"
+        "    mean, variance = np.asarray(mean), np.asarray(variance)\n"
+        "    assert mean.shape == ((1, 1, 3) if keepdims else (3,)), mean.shape\n"
+        "    np.testing.assert_allclose(mean.ravel(), full.mean(axis=(0, 1)), rtol=1e-5)\n"
+        "    np.testing.assert_allclose(variance.ravel(), full.var(axis=(0, 1)), rtol=1e-5)\n"
+        "    assert all(np.array_equal(mean, other) for other in mpi.allgather(mean))\n"
+        "half_mean, half_variance = ops.moments(part.astype('float16'), axes=[0, 1], synchronized=True)\n"
+        "assert np.asarray(half_mean).dtype == np.float16\n"
+        "np.testing.assert_allclose(np.asarray(half_variance, 'float32'), full.var(axis=(0, 1)), rtol=2e-3)\n"
+        "print('ok', rank)\n")
+    command = [_mpiexec(), "-n", "2", "--oversubscribe", "--bind-to", "none", sys.executable, "-c", code]
+    done = subprocess.run(command, env=_env(), capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert sorted(done.stdout.split()) == sorted("ok 0 ok 1".split())

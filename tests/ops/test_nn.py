@@ -53,9 +53,12 @@ def test_moments_graph_gradient_matches_eager():
     np.testing.assert_allclose(value_g, expected, rtol=1e-5, atol=1e-6)
 
 
-def test_moments_synchronized_is_refused():
-    with pytest.raises(NotImplementedError):
-        ops.moments(rand((2, 3)), axes=[0], synchronized=True)
+def test_moments_synchronized_on_one_process_are_the_moments():
+    # several processes: tests/distribution; one: the statistics of x
+    x = rand((2, 3))
+    mean, variance = ops.moments(x, axes=[0], synchronized=True)
+    np.testing.assert_allclose(mean, x.mean(0), rtol=1e-6)
+    np.testing.assert_allclose(variance, x.var(0), rtol=1e-5)
 
 
 # ------------------------------------------------------- batch normalization
