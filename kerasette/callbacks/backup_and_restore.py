@@ -16,6 +16,13 @@ cover only the batches trained after the restart.
 
 A metadata file written by Keras 3 (no batch count, no generator state)
 resumes at its epoch, as Keras does.
+
+Under data-parallel training over several processes (``kerasette.distribution``)
+rank 0 alone writes the backup and reads it back; the restored epoch and resume
+point reach the other ranks by a broadcast, the weights and optimizer state by
+the broadcast that starts every data-parallel ``fit``, so ``backup_dir`` need not
+be on a file system the ranks share.  With ``DataParallel(sharded_update=True)``
+the optimizer's slots are gathered to rank 0 before each save.
 """
 from __future__ import annotations
 
@@ -64,7 +71,33 @@ class BackupAndRestore(Callback):
         self._epoch_rng_state = None
 
     # ------------------------------------------------------------ restore
+    @staticmethod
+    def _rank():
+        """``(rank, size)`` under data-parallel training over several processes, else None."""
+        from ..distribution import mesh
+        world = mesh.data_parallel_world()
+        return None if world is None else world[:2]
+
     def on_train_begin(self, logs=None):
+        world = self._rank()
+        if world is None:
+            return self._restore()
+        from ..distribution import mpi
+        restored = None
+        if world[0] == 0:
+            self._restore()
+            restored = {"epoch": self._current_epoch, "steps_done": self._steps_done,
+                        "resume": getattr(self.model, "_resume_point", None)}
+        restored = mpi.broadcast(restored)
+        if world[0] != 0:     # rank 0's weights and optimizer reach this rank at the first step
+            self._current_epoch = self.model._initial_epoch = restored["epoch"]
+            self._steps_done = restored["steps_done"]
+            self._last_batch_seen = self._steps_done - 1 if self._steps_done else 0
+            self.model._resume_point = restored["resume"]
+            if not restored["epoch"] and not restored["steps_done"]:
+                self.model._initial_epoch = None
+
+    def _restore(self):
         try:
             self._load_model()
         except (OSError, ValueError):
@@ -141,6 +174,13 @@ class BackupAndRestore(Callback):
         return False
 
     def _save_model(self):
+        world = self._rank()
+        if world is not None:
+            replicas = getattr(self.model, "_replicas", None)
+            if replicas is not None:    # a collective on every rank: a sharded update's slots to rank 0
+                replicas.gather_optimizer_state()
+            if world[0] != 0:
+                return
         os.makedirs(self.backup_dir, exist_ok=True)
         if self.double_checkpoint:
             for latest, previous in ((self._weights_path, self._prev_weights_path),
@@ -160,5 +200,8 @@ class BackupAndRestore(Callback):
         os.replace(partial, self._training_metadata_path)
 
     def on_train_end(self, logs=None):
+        world = self._rank()
+        if world is not None and world[0] != 0:
+            return
         if self.delete_checkpoint and os.path.exists(self.backup_dir):
             shutil.rmtree(self.backup_dir)

@@ -251,6 +251,13 @@ class Replicas:
             self.plans[id(program)] = plan_for(model, program, self.rank, self.size)
         return self.plans[id(program)]
 
+    def gather_optimizer_state(self):
+        """With a sharded update, every optimizer slot from its owner to every rank (a
+        collective: every rank calls it at the same step); nothing otherwise."""
+        for plan in self.plans.values():
+            if plan is not None:
+                plan.gather_slots()
+
     def average_non_trainable(self, model):
         """Average float non-trainable weights (moving statistics) over the ranks; with a
         sharded update, gather the optimizer's slots from their owners."""

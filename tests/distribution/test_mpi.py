@@ -486,3 +486,31 @@ def test_synchronized_moments_are_the_global_batch_statistics_on_every_rank():
     done = subprocess.run(command, env=_env(), capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
     assert sorted(done.stdout.split()) == sorted("ok 0 ok 1".split())
+
+
+@needs_mpi
+@pytest.mark.parametrize("sharded, save_freq", [("0", "epoch"), ("1", "epoch"), ("0", "1"), ("1", "1")])
+def test_backup_and_restore_on_two_ranks_writes_on_rank_zero_and_resumes_everywhere(tmp_path, sharded, save_freq):
+    script = SCRIPT.with_name("mpi_backup.py")
+
+    def launch(mode):
+        command = [_mpiexec(), "-n", "2", "--oversubscribe", "--bind-to", "none", sys.executable, str(script), mode,
+                   str(tmp_path / mode), str(tmp_path / "backup"), sharded, save_freq]
+        done = subprocess.run(command, env=_env(), capture_output=True, text=True, timeout=120, cwd=ROOT)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return [np.load(tmp_path / f"{mode}.{rank}.npz") for rank in range(2)]
+
+    straight = launch("straight")
+    interrupted = launch("interrupted")
+    # each rank had its own folder (no shared file system): only rank 0's was written
+    assert bool(interrupted[0]["wrote"]) and not bool(interrupted[1]["wrote"])
+    resumed = launch("resumed")
+    assert not bool(resumed[0]["wrote"])          # deleted at the end of the finished run
+    for name in straight[0].files:
+        if name == "wrote":
+            continue
+        # rank 1 never read a file: the epoch, the resume point, the weights and the optimizer's
+        # state came from rank 0, and the resumed run ends where the straight one does
+        np.testing.assert_array_equal(resumed[0][name], resumed[1][name], err_msg=name)
+        np.testing.assert_allclose(resumed[0][name], straight[0][name], rtol=1e-5, atol=1e-6, err_msg=name)
+    assert not np.allclose(interrupted[0]["weight_0"], straight[0]["weight_0"])
