@@ -37,7 +37,7 @@ from ..eager import Tensor
 from ..layers.layer import not_recording
 from ..layers.structure import flatten, map_structure
 from ..metrics.base import capture_symbolic_updates
-from .sharding import (LANE_MINIMUM_WEIGHTS, RANDOM_PRIMITIVES, SHARD_WORTHY_PRIMITIVES, ShardedForward,
+from .sharding import (LANE_MINIMUM_WEIGHTS, RANDOM_PRIMITIVES, ShardedForward, shard_worthy,
                        ShardedStep, threads_allowed)
 
 
@@ -211,9 +211,9 @@ class ProgramBuilder:
         """Whether the training step runs as two half-batch shards on two threads.
 
         It pays where numpy's one-threaded elementwise work dominates
-        (convolutions and pooling of few channels) and hurts where BLAS
-        already uses both cores (large matmuls), so 'auto' shards programs
-        that convolve or pool.  Never when a step draws random numbers
+        (convolutions and pooling of few channels, attention) and hurts where
+        BLAS already uses both cores (large matmuls), so 'auto' shards programs
+        that convolve, pool or attend (``sharding.shard_worthy``).  Never when a step draws random numbers
         (one generator, two threads) or updates batch statistics (each shard
         would see half a batch).
         """
@@ -222,10 +222,10 @@ class ProgramBuilder:
             return False
         if any(getattr(layer, "_pending_updates", None) for layer in _all_layers(self)):
             return False
-        names = {node.op.name for node in engine.topological_order(fetches) if node.kind == "op"}
-        if names & RANDOM_PRIMITIVES:
+        nodes = [node for node in engine.topological_order(fetches) if node.kind == "op"]
+        if {node.op.name for node in nodes} & RANDOM_PRIMITIVES:
             return False
-        return setting == 2 or bool(names & SHARD_WORTHY_PRIMITIVES)
+        return setting == 2 or any(shard_worthy(node) for node in nodes)
 
     def _update_lanes(self) -> int:
         """How many threads run the optimizer's update: 2 when there are

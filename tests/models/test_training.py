@@ -365,6 +365,47 @@ def test_auto_sharding_only_where_it_is_safe_and_pays():
     assert kinds == [False, True, False, False]
 
 
+def test_attention_models_train_on_two_shards_with_the_whole_batch_numbers():
+    # self-attention with layer normalization (W5's block): 'auto' runs it as two half-batch shards
+    # (small batched products and elementwise work, one BLAS thread each), with the whole batch's
+    # losses and weights; a softmax over 2-D logits alone (a classifier head) does not shard
+    from kerasette.layers import GlobalAveragePooling1D, LayerNormalization, MultiHeadAttention
+    from kerasette.models.training import ShardedStep
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((32, 12, 16)).astype(np.float32)
+    y = rng.integers(0, 2, 32)
+
+    def build():
+        inputs = Input(shape=(12, 16))
+        hidden = LayerNormalization()(inputs + MultiHeadAttention(2, 8)(inputs, inputs))
+        return Model(inputs, Dense(2, activation="softmax")(GlobalAveragePooling1D()(hidden)))
+
+    reference = build().get_weights()
+    results = []
+    for setting in (1, "auto"):
+        backend.set_parallel_shards(setting)
+        try:
+            model = build()
+            model.set_weights(reference)
+            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+            losses = [model.train_on_batch(x, y) for _ in range(3)]
+            program = next(p for key, p in model._programs.items() if key[0] == "train")
+            assert isinstance(program, ShardedStep) == (setting == "auto")
+            results.append((losses, model.get_weights()))
+        finally:
+            backend.set_parallel_shards("auto")
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-5)
+    for a, b in zip(results[0][1], results[1][1]):
+        # (the key projection's bias has a zero gradient up to rounding, which Adam turns into
+        # steps of ~1e-6 that differ with the order of the sums: hence the absolute tolerance)
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    inputs = Input(shape=(16,))
+    head = Model(inputs, Dense(2, activation="softmax")(inputs))
+    head.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    head.train_on_batch(x[:, 0], y)
+    assert not isinstance(next(p for key, p in head._programs.items() if key[0] == "train"), ShardedStep)
+
+
 def test_optimizer_update_in_two_lanes_gives_the_same_bits(monkeypatch):
     # (lanes also need OpenBLAS's spinning shortened, which depends on the process: forced here)
     monkeypatch.setattr(backend, "blas_spinning_is_short", lambda: True)
