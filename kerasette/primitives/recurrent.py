@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from .activations import sigmoid_array
 from .base import Primitive, ShapeError, Spec, format_shape, register, result_dtype
+from .recurrent_lstm import lstm_backward, lstm_forward
 
 CELLS = ("simple", "lstm", "gru")
 
@@ -164,13 +165,22 @@ def _check(name, xw, kernel, state0, bias, mask, cell, units):
         raise ShapeError(f"{name}: mask must be (batch, time), got {format_shape(mask.shape)}")
 
 
+def _fast(cell, mask, dtype):
+    """Whether the time-major loops of ``recurrent_lstm`` run this recurrence."""
+    return cell == "lstm" and mask is None and dtype in ("float32", "float64")
+
+
 def _run(xp, xw, kernel, state0, bias, mask, attrs):
     """The forward loop: the packed output (batch, time, state + saved)."""
     cell, units = attrs["cell"], attrs["units"]
+    dtype = result_dtype(xw.dtype, kernel.dtype, state0.dtype)
+    if _fast(cell, mask, dtype):
+        return lstm_forward(xp, xw, kernel, state0, bias, ACTIVATIONS[attrs["activation"]][0],
+                            ACTIVATIONS[attrs["recurrent_activation"]][0], dtype,
+                            tanh=attrs["activation"] == "tanh")
     step = _Step(xp, cell, units, kernel, bias, attrs["activation"], attrs["recurrent_activation"],
                  attrs["reset_after"])
     batch, time = xw.shape[:2]
-    dtype = result_dtype(xw.dtype, kernel.dtype, state0.dtype)
     width = state_width(cell, units)
     out = xp.empty((batch, time, width + saved_width(cell, units)), dtype=dtype)
     state = state0.astype(dtype, copy=False)
@@ -284,6 +294,9 @@ class RecurrenceBackward(_Recurrent):
         gates = gate_count(cell) * u
         width = state_width(cell, u)
         dtype = states.dtype
+        if _fast(cell, mask, dtype):
+            return lstm_backward(xp, kernel, state0, states, grad, (activation, act_grad),
+                                 (recurrent_activation, ract_grad), dtype)
         out = xp.zeros((batch, time + 1, backward_width(cell, u, reset_after)), dtype=dtype)
         carried = xp.zeros((batch, width), dtype=dtype)      # d(state after step t) from step t + 1
         keep = None if mask is None else mask.astype(dtype)[:, :, None]

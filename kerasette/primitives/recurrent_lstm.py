@@ -1,0 +1,183 @@
+"""The LSTM time loop of ``recurrence`` / ``recurrence_backward`` on time-major blocks.
+
+The packed output (batch, time, 7 * units) has each step's row ``h | c | i f g o |
+tanh(c)`` strided by the whole sequence: numpy's elementwise loops on such
+slices, and on the gate columns of a (batch, 4 * units) row, run 2-4 times
+slower than on contiguous blocks.  Here every step works on contiguous
+(batch, units) blocks of time-major buffers laid out (time, slot, batch, units),
+and the packed arrays are formed (or read) with one copy per block for the whole
+sequence.
+
+Forward: the gates live in the order i, f, o, g, so that the three gates under
+the recurrent activation are one contiguous (3, batch, units) block; ``h @ U``
+is one stacked product into the step's four gate blocks.  With the sigmoid,
+those three gates are computed negated (``h @ -U + -x + -b``, exactly ``-z``:
+negation is exact and rounding symmetric), so that the sigmoid is
+``1 / (1 + exp(-z))`` in three passes without a negation, the same numbers
+as ``sigmoid_array``.  The order of operations is Keras' (``(x + h @ U) + b``,
+``c = f * c_prev + i * g``, ``h = o * act(c)``).
+
+Backward: everything that does not depend on the carried gradient is formed
+for all steps at once before the loop, from the saved activations
+(``o * act'(s)``, ``g * ract'(i)``, ``c_prev * ract'(f)``, ``i * act'(g)``,
+``s * ract'(o)``); a step is then ``dh = g_h + dz_next @ U.T``,
+``dc = g_c + dc_next * f_next + dh * o * act'(s)`` and
+``dz = [dc, dc, dc, dh] * factors``.  Products are associated differently
+from the step-by-step formula: the gradients agree to rounding.
+
+Masks fall back to the general loop in ``recurrent``.
+"""
+from __future__ import annotations
+
+from .activations import quiet_overflow, sigmoid_array
+
+#: the time-major work buffers hold about this many bytes of step slots
+CHUNK_BYTES = 1 << 20
+
+
+def chunk_steps(time, batch, units, itemsize):
+    """Steps per chunk of the time-major work buffers: about 1 MiB of step slots."""
+    return max(1, min(time, CHUNK_BYTES // (11 * batch * units * itemsize)))
+
+
+def lstm_forward(xp, xw, kernel, state0, bias, act, ract, dtype, tanh=False):
+    """The packed output (batch, time, 7 * units) of an LSTM over the sequence, no mask;
+    ``tanh`` says that ``act`` is tanh (computed in place)."""
+    batch, time = xw.shape[:2]
+    units = kernel.shape[0]
+    sig = ract is sigmoid_array
+    kernel4 = xp.ascontiguousarray(kernel.reshape(units, 4, units).transpose(1, 0, 2), dtype=dtype)
+    inputs = xw.reshape(batch, time, 4, units).transpose(1, 2, 0, 3)       # (time, 4, batch, units) view
+    bias4 = None
+    if bias is not None:
+        bias4 = xp.empty((4, batch, units), dtype)
+        bias4[...] = bias.reshape(4, 1, units)
+    out = xp.empty((batch, time, 7, units), dtype)
+    steps = out.transpose(1, 2, 0, 3)                                        # (time, 7, batch, units) view
+    # two steps' slots (h, c, i, f, g, o, tanh(c)), each a contiguous (batch, units) block
+    work = xp.empty((2, 7, batch, units), dtype)
+    h = xp.ascontiguousarray(state0[:, :units], dtype=dtype)
+    c = xp.ascontiguousarray(state0[:, units:], dtype=dtype)
+    product = xp.empty((batch, units), dtype)
+    with quiet_overflow(xp):
+        for t in range(time):
+            step = work[t % 2]
+            z = step[2:6]
+            xp.matmul(h, kernel4, out=z)
+            z += inputs[t]
+            if bias4 is not None:
+                z += bias4
+            i, f, g, o = z
+            if sig:
+                for gates in (z[:2], o):
+                    xp.negative(gates, out=gates)
+                    xp.exp(gates, out=gates)
+                    gates += 1
+                    xp.reciprocal(gates, out=gates)
+            else:
+                z[:2] = ract(xp, z[:2])
+                o[...] = ract(xp, o)
+            if tanh:
+                xp.tanh(g, out=g)
+            else:
+                g[...] = act(xp, g)
+            new_c = step[1]
+            xp.multiply(f, c, out=new_c)
+            xp.multiply(i, g, out=product)
+            new_c += product
+            squashed = step[6]
+            if tanh:
+                xp.tanh(new_c, out=squashed)
+            else:
+                squashed[...] = act(xp, new_c)
+            xp.multiply(o, squashed, out=step[0])
+            h, c = step[0], new_c
+            steps[t] = step
+    return out.reshape(batch, time, 7 * units)
+
+
+def _derivative(xp, name, derivative, y, out):
+    """``derivative(y)`` (an activation's derivative from its output) into ``out``."""
+    if name == "sigmoid":           # y * (1 - y)
+        xp.subtract(1, y, out=out)
+        out *= y
+    elif name == "tanh":            # 1 - y * y
+        xp.multiply(y, y, out=out)
+        xp.subtract(1, out, out=out)
+    else:
+        out[...] = derivative(xp, y)
+
+
+def lstm_backward(xp, kernel, state0, states, grad, activation, recurrent_activation, dtype):
+    """Back-propagation through time of ``lstm_forward``: (batch, time + 1, 4 * units), the
+    layout of ``recurrence_backward``.  ``activation`` and ``recurrent_activation`` are
+    (name, derivative from the output) pairs."""
+    batch, time = states.shape[:2]
+    units = kernel.shape[0]
+    packed = states.reshape(batch, time, 7, units).transpose(1, 2, 0, 3)    # (time, 7, batch, units) views
+    state_grads = grad.reshape(batch, time, -1, units).transpose(1, 2, 0, 3)
+    kernel_t = xp.ascontiguousarray(kernel.reshape(units, 4, units).transpose(1, 2, 0), dtype=dtype)
+    chunk = chunk_steps(time, batch, units, xp.dtype(dtype).itemsize)
+    # per step of a chunk: i, f, g, o, tanh(c), the previous c, d(h) and d(c) from the outputs
+    saved = xp.empty((chunk, 5, batch, units), dtype)
+    c_prev = xp.empty((chunk, batch, units), dtype)
+    given = xp.empty((chunk, 2, batch, units), dtype)
+    # the factors of each step that do not depend on the carried gradient: d(z_i, z_f, z_g) per
+    # unit of d(c), d(z_o) per unit of d(h), then d(c) per unit of d(h)
+    recurrent = xp.empty((chunk, 4, batch, units), dtype)     # ract' of i, f, (g), o
+    activated = xp.empty((chunk, 3, batch, units), dtype)     # act' of g, (o), tanh(c)
+    factors = xp.empty((chunk, 5, batch, units), dtype)
+    d_gates = xp.empty((chunk, 4, batch, units), dtype)
+    blocks = xp.empty((4, batch, units), dtype)
+    d_h = xp.empty((batch, units), dtype)
+    d_c = xp.empty((batch, units), dtype)
+    product = xp.empty((batch, units), dtype)
+    out = xp.empty((batch, time + 1, 4, units), dtype)
+    f_next = dz_next = None
+    for stop in range(time, 0, -chunk):
+        start = max(0, stop - chunk)
+        steps = stop - start
+        saved[:steps] = packed[start:stop, 2:7]
+        i, f, g, o, squashed = (saved[:steps, k] for k in range(5))
+        _derivative(xp, *recurrent_activation, saved[:steps, :4], recurrent[:steps])
+        _derivative(xp, *activation, saved[:steps, 2:5], activated[:steps])
+        if start == 0:
+            c_prev[0] = state0[:, units:]
+            c_prev[1:steps] = packed[0:stop - 1, 1]
+        else:
+            c_prev[:steps] = packed[start - 1:stop - 1, 1]
+        given[:steps] = state_grads[start:stop, :2]
+        xp.multiply(g, recurrent[:steps, 0], out=factors[:steps, 0])
+        xp.multiply(c_prev[:steps], recurrent[:steps, 1], out=factors[:steps, 1])
+        xp.multiply(i, activated[:steps, 0], out=factors[:steps, 2])
+        xp.multiply(squashed, recurrent[:steps, 3], out=factors[:steps, 3])
+        xp.multiply(o, activated[:steps, 2], out=factors[:steps, 4])
+        for k in range(steps - 1, -1, -1):
+            if dz_next is None:
+                d_h[...] = given[k, 0]
+                d_c[...] = given[k, 1]
+            else:
+                xp.matmul(dz_next, kernel_t, out=blocks)
+                xp.add(blocks[0], blocks[1], out=d_h)
+                d_h += blocks[2]
+                d_h += blocks[3]
+                d_h += given[k, 0]
+                d_c *= f_next
+                d_c += given[k, 1]
+            xp.multiply(d_h, factors[k, 4], out=product)
+            d_c += product
+            dz_next = d_gates[k]
+            xp.multiply(d_c, factors[k, :3], out=dz_next[:3])
+            xp.multiply(d_h, factors[k, 3], out=dz_next[3])
+            f_next = f[k]
+        out[:, start:stop] = d_gates[:steps].transpose(2, 0, 1, 3)
+        if start > 0:                 # the next chunk overwrites the buffers
+            f_next, dz_next = xp.copy(f_next), xp.copy(dz_next)
+    last = out[:, time].reshape(batch, 4 * units)
+    xp.matmul(dz_next, kernel_t, out=blocks)
+    xp.add(blocks[0], blocks[1], out=last[:, :units])
+    last[:, :units] += blocks[2]
+    last[:, :units] += blocks[3]
+    xp.multiply(d_c, f_next, out=last[:, units:2 * units])
+    last[:, 2 * units:] = 0
+    return out.reshape(batch, time + 1, 4 * units)
