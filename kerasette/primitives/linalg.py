@@ -18,6 +18,8 @@ from __future__ import annotations
 import functools
 import string
 
+import numpy
+
 from .base import (Primitive, ShapeError, Spec, broadcast_shapes, format_shape, register,
                    result_dtype)
 
@@ -263,6 +265,10 @@ def _pair_as_matmul(xp, subs, out, x, y):
         y_mat = y.transpose([y_subs.index(c) for c in contract + right]).reshape(volume(contract), volume(right))
         result = gemm(xp, x_mat, y_mat).reshape([size[c] for c in left + right])
         return _in_order(xp, result, left + right, out)
+    if isinstance(x, numpy.ndarray) and isinstance(y, numpy.ndarray) and x.dtype == y.dtype:
+        result = _batched_in_place(xp, x_subs, y_subs, out, batch, left, right, contract, x, y)
+        if result is not None:
+            return result
     x_mat = x.transpose([x_subs.index(c) for c in batch + left + contract]).reshape(
         volume(batch), volume(left), volume(contract))
     y_mat = y.transpose([y_subs.index(c) for c in batch + contract + right]).reshape(
@@ -281,6 +287,151 @@ def _in_order(xp, result, order, out):
     if not out or list(order) == list(out):
         return result
     return xp.ascontiguousarray(result.transpose([order.index(c) for c in out]))
+
+
+# Batched products without layout copies.  numpy's matmul hands BLAS any stack of
+# matrices whose rows or columns are one stride apart (a "blasable" matrix), so an
+# operand such as (B, T, N, H) seen as (B, N) stacks of (T, H) needs no copy, and the
+# result can be written straight into the output's own layout through ``out=``.
+# Measured on attention's products (W5, benchmarks/NOTES.md, session 6): views cost
+# the product nothing against contiguous copies, while a copy costs 0.2-0.5 ms per
+# 2 MB and BLAS's small-matrix path is ~50% slower when both operands hold the
+# contracted index innermost ("A @ B.T"): that form is the one avoided, by copying
+# the operand that is cheaper to copy.
+
+#: relative cost of copying one element: keeping the source's innermost axis innermost,
+#: or moving it (an inner transpose, strided reads), and of one flop of a small product
+_COPY_KEEPS_INNER, _COPY_MOVES_INNER, _FLOP = 0.5, 0.9, 0.01
+#: extra time of the ``A @ B.T`` form in BLAS's small-matrix path, as a share of the product
+_BOTH_INNER_PENALTY = 0.5
+
+
+def _merged(shape, strides):
+    """``(size, stride)`` of axes read as one, or None when they are not one stride apart
+    (size-1 axes drop out; no axis at all gives ``(1, None)``)."""
+    axes = [(n, s) for n, s in zip(shape, strides) if n != 1]
+    if not axes:
+        return 1, None
+    size, stride = axes[-1]
+    for n, s in reversed(axes[:-1]):
+        if s != stride * size:
+            return None
+        size *= n
+    return size, stride
+
+
+def _matrix_kind(rows, cols, itemsize):
+    """'cols' when the (rows, cols) matrix reads along its columns (C-like), 'rows' when
+    along its rows (F-like), None when BLAS cannot take it as it is."""
+    (r, sr), (c, sc) = rows, cols
+    if r == 1 or c == 1 or sr is None or sc is None:
+        return None
+    if sc == itemsize and sr % itemsize == 0 and sr >= c * itemsize:
+        return "cols"
+    if sr == itemsize and sc % itemsize == 0 and sc >= r * itemsize:
+        return "rows"
+    return None
+
+
+def _view_kind(shape, strides, subs, batch, rows, cols, itemsize):
+    """The kind of the operand seen as (batch..., rows, cols) without a copy, or None."""
+    index = {c: i for i, c in enumerate(subs)}
+    merged = [_merged([shape[index[c]] for c in group], [strides[index[c]] for c in group])
+              for group in (rows, cols)]
+    if merged[0] is None or merged[1] is None:
+        return None
+    return _matrix_kind(merged[0], merged[1], itemsize)
+
+
+def _copy_cost(shape, strides, subs, order):
+    """Cost of copying an operand into ``order`` (C-contiguous)."""
+    size = 1
+    for n in shape:
+        size *= n
+    axes = [(abs(s), c) for n, s, c in zip(shape, strides, subs) if n != 1]
+    inner = min(axes)[1] if axes else None
+    return size * (_COPY_KEEPS_INNER if inner is None or order[-1] == inner else _COPY_MOVES_INNER)
+
+
+@functools.lru_cache(maxsize=1024)
+def _batched_plan(x_subs, y_subs, out, batch, left, right, contract, x_shape, x_strides,
+                  y_shape, y_strides, itemsize):
+    """How to run ``x . y`` as one stacked matmul: ``(x_form, y_form, out_form)``, or None.
+
+    ``x_form`` is ``None`` (use the operand as it is) or the axis order to copy it into,
+    with a flag saying whether the copy is then read transposed; ``out_form`` is
+    ``None`` (write into the output's layout) or the order the product comes out in.
+    """
+    size = dict(zip(x_subs, x_shape))
+    size.update(zip(y_subs, y_shape))
+    flops = 2
+    for c in set(batch + left + right + contract):
+        flops *= size[c]
+    # x is the (left, contract) matrix: "inner" is True when the contracted index is innermost
+    x_options, y_options = [], []
+    kind = _view_kind(x_shape, x_strides, x_subs, batch, left, contract, itemsize)
+    if kind is not None:
+        x_options.append((0.0, kind == "cols", None))
+    for order, inner in ((batch + left + contract, True), (batch + contract + left, False)):
+        x_options.append((_copy_cost(x_shape, x_strides, x_subs, order), inner, (order, not inner)))
+    kind = _view_kind(y_shape, y_strides, y_subs, batch, contract, right, itemsize)
+    if kind is not None:
+        y_options.append((0.0, kind == "rows", None))
+    for order, inner in ((batch + contract + right, False), (batch + right + contract, True)):
+        y_options.append((_copy_cost(y_shape, y_strides, y_subs, order), inner, (order, inner)))
+    best = None
+    for x_cost, x_inner, x_form in x_options:
+        for y_cost, y_inner, y_form in y_options:
+            cost = x_cost + y_cost + (_BOTH_INNER_PENALTY * flops * _FLOP if x_inner and y_inner else 0.0)
+            if best is None or cost < best[0]:
+                best = (cost, x_form, y_form)
+    # the output, C-contiguous in ``out``'s order, seen as (batch..., left, right)
+    out_shape = tuple(size[c] for c in out)
+    out_strides = [itemsize] * len(out)
+    for i in range(len(out) - 2, -1, -1):
+        out_strides[i] = out_strides[i + 1] * out_shape[i + 1]
+    out_kind = _view_kind(out_shape, tuple(out_strides), out, batch, left, right, itemsize)
+    out_form = None if out_kind is not None else batch + left + right
+    return best[1], best[2], out_form, out_shape
+
+
+def _batched_in_place(xp, x_subs, y_subs, out, batch, left, right, contract, x, y):
+    """The stacked product of ``_pair_as_matmul`` by views and ``out=`` (see above), or None."""
+    if x.itemsize != y.itemsize or len(set(out)) != len(out):
+        return None
+    plan = _batched_plan(x_subs, y_subs, out, tuple(batch), tuple(left), tuple(right),
+                         tuple(contract), x.shape, x.strides, y.shape, y.strides, x.itemsize)
+    if plan is None:
+        return None
+    x_form, y_form, out_form, out_shape = plan
+    size = dict(zip(x_subs, x.shape))
+    size.update(zip(y_subs, y.shape))
+
+    def stacked(a, subs, rows, cols, form):
+        lead = [size[c] for c in batch]
+        volume = [1, 1]
+        for i, group in enumerate((rows, cols)):
+            for c in group:
+                volume[i] *= size[c]
+        if form is None:
+            return a.transpose([subs.index(c) for c in batch + rows + cols]).reshape(lead + volume)
+        order, transposed = form
+        copy = xp.ascontiguousarray(a.transpose([subs.index(c) for c in order]))
+        if transposed:
+            return copy.reshape(lead + volume[::-1]).swapaxes(-1, -2)
+        return copy.reshape(lead + volume)
+
+    x_mat = stacked(x, x_subs, left, contract, x_form)
+    y_mat = stacked(y, y_subs, contract, right, y_form)
+    if out_form is None:
+        result = xp.empty(out_shape, dtype=x.dtype)
+        target = stacked(result, out, left, right, None)
+        if xp.may_share_memory(target, result):
+            xp.matmul(x_mat, y_mat, out=target)
+            return result
+        out_form = batch + left + right
+    product = xp.matmul(x_mat, y_mat).reshape([size[c] for c in out_form])
+    return _in_order(xp, product, list(out_form), out)
 
 
 def einsum_gradient(ops, equation, inputs, grad, needed=None):
