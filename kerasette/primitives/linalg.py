@@ -16,10 +16,12 @@ element-by-element ``c_einsum``.
 from __future__ import annotations
 
 import functools
+import os
 import string
 
 import numpy
 
+from .. import backend
 from .base import (Primitive, ShapeError, Spec, broadcast_shapes, format_shape, register,
                    result_dtype)
 
@@ -406,6 +408,9 @@ def _batched_in_place(xp, x_subs, y_subs, out, batch, left, right, contract, x, 
     x_form, y_form, out_form, out_shape = plan
     size = dict(zip(x_subs, x.shape))
     size.update(zip(y_subs, y.shape))
+    flops = 2
+    for c in set(batch + left + right + contract):
+        flops *= size[c]
 
     def stacked(a, subs, rows, cols, form):
         lead = [size[c] for c in batch]
@@ -427,11 +432,47 @@ def _batched_in_place(xp, x_subs, y_subs, out, batch, left, right, contract, x, 
         result = xp.empty(out_shape, dtype=x.dtype)
         target = stacked(result, out, left, right, None)
         if xp.may_share_memory(target, result):
-            xp.matmul(x_mat, y_mat, out=target)
+            _stacked_matmul(xp, x_mat, y_mat, target, flops)
             return result
         out_form = batch + left + right
-    product = xp.matmul(x_mat, y_mat).reshape([size[c] for c in out_form])
-    return _in_order(xp, product, list(out_form), out)
+    product = xp.empty(x_mat.shape[:-1] + y_mat.shape[-1:], dtype=x.dtype)
+    _stacked_matmul(xp, x_mat, y_mat, product, flops)
+    return _in_order(xp, product.reshape([size[c] for c in out_form]), list(out_form), out)
+
+
+#: stacked products of at least this many flops may run in two threads (``_stacked_matmul``)
+SPLIT_FLOPS = 1 << 24
+
+
+def _two_threads() -> bool:
+    """Whether a product may use kerasette's helper thread beside the caller's: BLAS is
+    allowed two threads (not inside a two-shard step, which limits it to one), the
+    machine has two cores, the caller is not the helper, and idle BLAS threads do not
+    spin on the second core (``backend.blas_spinning_is_short``)."""
+    return (backend.parallel_shards() != 1 and not backend.on_helper_thread()
+            and (os.cpu_count() or 1) >= 2 and (backend.blas_threads() or 1) >= 2
+            and backend.blas_spinning_is_short())
+
+
+def _stacked_matmul(xp, a, b, out, flops):
+    """``matmul(a, b, out=out)`` on stacks with the same leading axis.
+
+    BLAS runs each small product of a stack (attention's (128 x 32) @ (32 x 128)) on
+    the calling thread whatever its thread count, so a stack uses one core; with two
+    BLAS threads allowed, the two halves of a large stack run on the caller's thread and
+    kerasette's helper thread.  Every product is computed as it is alone: the numbers
+    do not depend on the split.
+    """
+    count = a.shape[0]
+    if count < 2 or flops < SPLIT_FLOPS or xp is not numpy or not _two_threads():
+        return xp.matmul(a, b, out=out)
+    half = count // 2
+    other = backend.helper_thread().submit(xp.matmul, a[half:], b[half:], out=out[half:])
+    try:
+        xp.matmul(a[:half], b[:half], out=out[:half])
+    finally:
+        other.result()
+    return out
 
 
 def einsum_gradient(ops, equation, inputs, grad, needed=None):

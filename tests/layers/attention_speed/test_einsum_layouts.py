@@ -90,3 +90,22 @@ def test_attention_products_need_no_output_copy_or_both_inner_form():
         assert (x_form, y_form, out_form) == (None, None, None), equation
     x_form, y_form, out_form, _ = plan("BTNH,BSNH->BNTS", heads, heads)
     assert out_form is None and (x_form is not None) != (y_form is not None)
+
+
+@pytest.mark.parametrize("equation", ["BTNH,BSNH->BNTS", "BNTS,BSNH->BTNH", "BTNH,BNTS->BSNH"])
+def test_two_thread_split_gives_the_same_bits(monkeypatch, equation):
+    """A large stack's halves on the caller's and the helper thread: every product is the
+    one computed alone, so the result is bit for bit the one-thread result."""
+    rng = numpy.random.default_rng(3)
+    subs = equation.split("->")[0].split(",")
+    x = _operand(rng, subs[0], "c")
+    y = _operand(rng, subs[1], "permuted")
+    monkeypatch.setattr(linalg, "_two_threads", lambda: False)
+    alone = get("einsum").forward(numpy, x, y, equation=equation)
+    calls = []
+    monkeypatch.setattr(linalg, "_two_threads", lambda: calls.append(1) or True)
+    monkeypatch.setattr(linalg, "SPLIT_FLOPS", 1)
+    split = get("einsum").forward(numpy, x, y, equation=equation)
+    assert calls, "the split was not tried"
+    numpy.testing.assert_array_equal(split, alone)
+    assert split.flags.c_contiguous
