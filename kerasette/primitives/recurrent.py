@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from .activations import sigmoid_array
 from .base import Primitive, ShapeError, Spec, format_shape, register, result_dtype
+from .recurrent_gru import gru_forward
 from .recurrent_lstm import lstm_backward, lstm_forward
 
 CELLS = ("simple", "lstm", "gru")
@@ -166,8 +167,9 @@ def _check(name, xw, kernel, state0, bias, mask, cell, units):
 
 
 def _fast(cell, mask, dtype):
-    """Whether the time-major loops of ``recurrent_lstm`` run this recurrence."""
-    return cell == "lstm" and mask is None and dtype in ("float32", "float64")
+    """Whether the loops on contiguous blocks (``recurrent_lstm``, ``recurrent_gru``) run this
+    recurrence: LSTM and GRU without a mask, in float32 or float64."""
+    return cell in ("lstm", "gru") and mask is None and dtype in ("float32", "float64")
 
 
 def _run(xp, xw, kernel, state0, bias, mask, attrs):
@@ -175,9 +177,11 @@ def _run(xp, xw, kernel, state0, bias, mask, attrs):
     cell, units = attrs["cell"], attrs["units"]
     dtype = result_dtype(xw.dtype, kernel.dtype, state0.dtype)
     if _fast(cell, mask, dtype):
-        return lstm_forward(xp, xw, kernel, state0, bias, ACTIVATIONS[attrs["activation"]][0],
-                            ACTIVATIONS[attrs["recurrent_activation"]][0], dtype,
-                            tanh=attrs["activation"] == "tanh")
+        act, ract = ACTIVATIONS[attrs["activation"]][0], ACTIVATIONS[attrs["recurrent_activation"]][0]
+        tanh = attrs["activation"] == "tanh"
+        if cell == "lstm":
+            return lstm_forward(xp, xw, kernel, state0, bias, act, ract, dtype, tanh=tanh)
+        return gru_forward(xp, xw, kernel, state0, bias, act, ract, dtype, attrs["reset_after"], tanh=tanh)
     step = _Step(xp, cell, units, kernel, bias, attrs["activation"], attrs["recurrent_activation"],
                  attrs["reset_after"])
     batch, time = xw.shape[:2]
@@ -294,7 +298,7 @@ class RecurrenceBackward(_Recurrent):
         gates = gate_count(cell) * u
         width = state_width(cell, u)
         dtype = states.dtype
-        if _fast(cell, mask, dtype):
+        if cell == "lstm" and _fast(cell, mask, dtype):
             return lstm_backward(xp, kernel, state0, states, grad, (activation, act_grad),
                                  (recurrent_activation, ract_grad), dtype)
         out = xp.zeros((batch, time + 1, backward_width(cell, u, reset_after)), dtype=dtype)

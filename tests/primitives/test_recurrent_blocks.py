@@ -1,4 +1,4 @@
-"""The LSTM recurrence on time-major blocks (recurrent_lstm) gives the general step loop's numbers."""
+"""The LSTM and GRU recurrences on contiguous blocks (recurrent_lstm, recurrent_gru) give the general step loop's numbers."""
 import numpy as np
 import pytest
 
@@ -86,3 +86,36 @@ def test_mixed_dtypes_and_strided_inputs(monkeypatch):
     assert fast.dtype == slow.dtype == np.float64
     np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(fast_back, slow_back, rtol=1e-10, atol=1e-12)
+
+
+def gru_inputs(batch=3, time=7, units=4, bias=True, dtype=np.float64, seed=0):
+    rng = np.random.default_rng(seed)
+    inputs = [rng.standard_normal((batch, time, 3 * units)), 0.5 * rng.standard_normal((units, 3 * units)),
+              rng.standard_normal((batch, units))]
+    if bias:
+        inputs.append(rng.standard_normal(3 * units))
+    return [x.astype(dtype) for x in inputs]
+
+
+@pytest.mark.parametrize("activation, recurrent_activation", [
+    ("tanh", "sigmoid"), ("relu", "hard_sigmoid"), ("linear", "tanh")])
+@pytest.mark.parametrize("reset_after, bias", [(True, True), (True, False), (False, False)])
+def test_gru_matches_general_loop(monkeypatch, activation, recurrent_activation, reset_after, bias):
+    """The GRU's forward on contiguous blocks, and the backward that reads its packed rows."""
+    units = 4
+    inputs = gru_inputs(bias=bias, seed=11)
+    attrs = dict(cell="gru", units=units, activation=activation, recurrent_activation=recurrent_activation,
+                 reset_after=reset_after, has_bias=bias, has_mask=False)
+    grad = np.random.default_rng(12).standard_normal((3, 7, 7 * units))
+    (fast, fast_back), (slow, slow_back) = run_both(monkeypatch, inputs, attrs, lambda out: grad)
+    np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(fast_back, slow_back, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_gru_float32_forward_is_bit_for_bit(monkeypatch, reset_after):
+    inputs = gru_inputs(batch=5, time=9, units=6, bias=reset_after, dtype=np.float32, seed=13)
+    attrs = dict(cell="gru", units=6, activation="tanh", recurrent_activation="sigmoid",
+                 reset_after=reset_after, has_bias=reset_after, has_mask=False)
+    (fast, _), (slow, _) = run_both(monkeypatch, inputs, attrs, lambda out: np.ones_like(out))
+    np.testing.assert_array_equal(fast, slow)
