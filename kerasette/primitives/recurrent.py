@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from .activations import sigmoid_array
 from .base import Primitive, ShapeError, Spec, format_shape, register, result_dtype
-from .recurrent_gru import gru_forward
+from .recurrent_gru import gru_backward, gru_forward
 from .recurrent_lstm import lstm_backward, lstm_forward
 
 CELLS = ("simple", "lstm", "gru")
@@ -298,9 +298,10 @@ class RecurrenceBackward(_Recurrent):
         gates = gate_count(cell) * u
         width = state_width(cell, u)
         dtype = states.dtype
-        if cell == "lstm" and _fast(cell, mask, dtype):
-            return lstm_backward(xp, kernel, state0, states, grad, (activation, act_grad),
-                                 (recurrent_activation, ract_grad), dtype)
+        if _fast(cell, mask, dtype) and (cell == "lstm" or reset_after):
+            backward = lstm_backward if cell == "lstm" else gru_backward
+            return backward(xp, kernel, state0, states, grad, (activation, act_grad),
+                            (recurrent_activation, ract_grad), dtype)
         out = xp.zeros((batch, time + 1, backward_width(cell, u, reset_after)), dtype=dtype)
         carried = xp.zeros((batch, width), dtype=dtype)      # d(state after step t) from step t + 1
         keep = None if mask is None else mask.astype(dtype)[:, :, None]

@@ -1,5 +1,5 @@
-"""The GRU time loop of ``recurrence`` on contiguous blocks (the forward; its backward is
-the general loop in ``recurrent``, which reads the same packed row).
+"""The GRU time loop of ``recurrence`` and ``recurrence_backward`` on contiguous blocks
+(the backward with ``reset_after``; without it, the general loop in ``recurrent``).
 
 As in ``recurrent_lstm``: each step works on contiguous (batch, units) slots of a small
 work buffer, ``h @ U`` is one stacked product into its gate blocks, and the step's packed
@@ -9,6 +9,7 @@ are the general step's (``_Step`` in ``recurrent``): the same numbers.
 from __future__ import annotations
 
 from .activations import quiet_overflow, sigmoid_array
+from .recurrent_lstm import _derivative, chunk_steps
 
 
 def _blocks(xp, kernel, count, units, dtype):
@@ -81,3 +82,81 @@ def gru_forward(xp, xw, kernel, state0, bias, act, ract, dtype, reset_after, tan
             h = new_h
             steps[t] = step
     return out.reshape(batch, time, 7 * units)
+
+
+def gru_backward(xp, kernel, state0, states, grad, activation, recurrent_activation, dtype):
+    """Back-propagation through time of a GRU with ``reset_after`` (layout of
+    ``recurrence_backward``: (batch, time + 1, 6 * units)), on contiguous blocks as
+    ``lstm_backward``.  Per step, with ``d`` the gradient of the state after it:
+    ``d(x) = d * [(h_prev - candidate) * ract'(z), P * inner_c * ract'(r), P]`` with
+    ``P = (1 - z) * act'(candidate)``, ``d(inner) = [d(x_z), d(x_r), d * P * r]``, and the
+    previous state's ``d * z + d(inner) @ U.T``; the factors come per chunk of steps before
+    its loop.  ``activation`` and ``recurrent_activation`` are (name, derivative) pairs."""
+    batch, time = states.shape[:2]
+    units = kernel.shape[0]
+    packed = states.reshape(batch, time, 7, units).transpose(1, 2, 0, 3)    # (time, 7, batch, units) views
+    given_all = grad[:, :, :units].transpose(1, 0, 2)                        # (time, batch, units)
+    kernel_t = xp.ascontiguousarray(kernel.reshape(units, 3, units).transpose(1, 2, 0), dtype=dtype)
+    chunk = chunk_steps(time, batch, units, xp.dtype(dtype).itemsize)
+    # per step of a chunk: z, r, candidate, inner_c | the previous h | d(h) from the outputs
+    saved = xp.empty((chunk, 4, batch, units), dtype)
+    h_prev = xp.empty((chunk, batch, units), dtype)
+    given = xp.empty((chunk, batch, units), dtype)
+    recurrent = xp.empty((chunk, 2, batch, units), dtype)     # ract' of z, r
+    activated = xp.empty((chunk, batch, units), dtype)        # act' of the candidate
+    factors = xp.empty((chunk, 4, batch, units), dtype)       # per unit of d: d(x_z), d(x_r), d(x_c), d(inner_c)
+    d_steps = xp.empty((chunk, 6, batch, units), dtype)       # d(x) z r c, d(inner) z r c
+    blocks = xp.empty((3, batch, units), dtype)
+    d = xp.empty((batch, units), dtype)
+    product = xp.empty((batch, units), dtype)
+    out = xp.empty((batch, time + 1, 6, units), dtype)
+    z_next = d_inner_next = None
+    for stop in range(time, 0, -chunk):
+        start = max(0, stop - chunk)
+        steps = stop - start
+        saved[:steps, :3] = packed[start:stop, 1:4]
+        saved[:steps, 3] = packed[start:stop, 6]
+        if start == 0:
+            h_prev[0] = state0
+            h_prev[1:steps] = packed[0:stop - 1, 0]
+        else:
+            h_prev[:steps] = packed[start - 1:stop - 1, 0]
+        given[:steps] = given_all[start:stop]
+        z, r, candidate, inner_c = (saved[:steps, k] for k in range(4))
+        _derivative(xp, *recurrent_activation, saved[:steps, :2], recurrent[:steps])
+        _derivative(xp, *activation, candidate, activated[:steps])
+        common = factors[:steps, 2]
+        xp.subtract(1, z, out=common)
+        common *= activated[:steps]
+        xp.subtract(h_prev[:steps], candidate, out=factors[:steps, 0])
+        factors[:steps, 0] *= recurrent[:steps, 0]
+        xp.multiply(common, inner_c, out=factors[:steps, 1])
+        factors[:steps, 1] *= recurrent[:steps, 1]
+        xp.multiply(common, r, out=factors[:steps, 3])
+        for k in range(steps - 1, -1, -1):
+            if d_inner_next is None:
+                d[...] = given[k]
+            else:
+                xp.multiply(d, z_next, out=product)
+                xp.matmul(d_inner_next, kernel_t, out=blocks)
+                xp.add(blocks[0], blocks[1], out=d)
+                d += blocks[2]
+                d += product
+                d += given[k]
+            step = d_steps[k]
+            xp.multiply(d, factors[k, :3], out=step[:3])
+            step[3:5] = step[:2]
+            xp.multiply(d, factors[k, 3], out=step[5])
+            d_inner_next, z_next = step[3:], z[k]
+        out[:, start:stop] = d_steps[:steps].transpose(2, 0, 1, 3)
+        if start > 0:                 # the next chunk overwrites the buffers
+            d_inner_next, z_next = xp.copy(d_inner_next), xp.copy(z_next)
+    last = out[:, time].reshape(batch, 6 * units)
+    xp.multiply(d, z_next, out=product)
+    xp.matmul(d_inner_next, kernel_t, out=blocks)
+    first = last[:, :units]
+    xp.add(blocks[0], blocks[1], out=first)
+    first += blocks[2]
+    first += product
+    last[:, units:] = 0
+    return out.reshape(batch, time + 1, 6 * units)
