@@ -6,6 +6,8 @@ Compiling does all the graph work up front:
   need (everything else is pruned), with feeds acting as leaves;
 * slots: every value lives in one slot of a flat list; constants are filled
   in when compiling, variables are read when a run starts;
+* rewrites: schedule changes that give the same bits for less work
+  (rewrites.py: a max pool moved before the relu and bias add that feed it);
 * lifetimes: after the last step that reads a slot, the slot is cleared so the
   array can be freed while the run goes on.
 
@@ -18,6 +20,7 @@ from .. import backend
 from ..primitives.base import format_shape
 from .autodiff import topological_order
 from .node import Node
+from .rewrites import pool_first
 
 
 class FeedError(ValueError):
@@ -104,6 +107,9 @@ class Program:
         self.update_writes = [(variable.holder, slot_of[id(value)]) for variable, value in self.updates]
         self.update_writes += self.assign_writes
         kept = set(self.fetch_slots) | {slot for _, slot in self.update_writes}
+        steps = [list(step) for step in steps]
+        self.rewrites = pool_first(steps, order, kept)     # the same bits for less work: rewrites.py
+        steps = [tuple(step) for step in steps]
         lanes = []
         if update_lanes > 1 and self.updates:
             lane_of = _update_lanes(order, self.fetches, self.updates, self.feeds, update_lanes)
