@@ -35,6 +35,11 @@ sigmoid, hard_sigmoid, relu, linear; each derivative is taken from its output.
 """
 from __future__ import annotations
 
+import os
+
+import numpy
+
+from .. import backend
 from .activations import sigmoid_array
 from .base import Primitive, ShapeError, Spec, format_shape, register, result_dtype
 from .recurrent_gru import gru_backward, gru_forward
@@ -172,6 +177,40 @@ def _fast(cell, mask, dtype):
     return cell in ("lstm", "gru") and mask is None and dtype in ("float32", "float64")
 
 
+#: batches of at least this many rows run their two halves on two threads, when allowed;
+#: None: never.  Off until measured on a quiet two-core machine: it costs ~25% more CPU time
+#: (W3, one LSTM of 64 units, batch 64: 4.4 against 3.5 ms forward), and on a loaded machine
+#: the halves did not overlap (benchmarks/NOTES.md, session 6)
+SPLIT_ROWS = None
+
+
+def _two_threads(xp, batch) -> bool:
+    """Whether the loops on contiguous blocks may run two halves of the batch at once, on the
+    caller's and kerasette's helper thread: numpy, BLAS allowed two threads (not inside a
+    two-shard step, which limits it to one), two cores, the caller not the helper, BLAS
+    threads that do not spin on the second core.  The per-step products (64-row blocks and
+    smaller) are ones BLAS runs on one thread anyway; each row's numbers are the same."""
+    return (xp is numpy and SPLIT_ROWS is not None and batch >= SPLIT_ROWS and backend.parallel_shards() != 1
+            and not backend.on_helper_thread() and (os.cpu_count() or 1) >= 2
+            and (backend.blas_threads() or 1) >= 2 and backend.blas_spinning_is_short())
+
+
+def _by_halves(xp, shape, dtype, run):
+    """``run(rows, out)`` writes the result's rows ``rows`` into ``out``; with two threads
+    allowed, the two halves of the batch run at once."""
+    batch = shape[0]
+    if not _two_threads(xp, batch):
+        return run(slice(None), None)
+    out = xp.empty(shape, dtype)
+    half = batch // 2
+    other = backend.helper_thread().submit(run, slice(half, None), out[half:])
+    try:
+        run(slice(0, half), out[:half])
+    finally:
+        other.result()
+    return out
+
+
 def _run(xp, xw, kernel, state0, bias, mask, attrs):
     """The forward loop: the packed output (batch, time, state + saved)."""
     cell, units = attrs["cell"], attrs["units"]
@@ -180,8 +219,14 @@ def _run(xp, xw, kernel, state0, bias, mask, attrs):
         act, ract = ACTIVATIONS[attrs["activation"]][0], ACTIVATIONS[attrs["recurrent_activation"]][0]
         tanh = attrs["activation"] == "tanh"
         if cell == "lstm":
-            return lstm_forward(xp, xw, kernel, state0, bias, act, ract, dtype, tanh=tanh)
-        return gru_forward(xp, xw, kernel, state0, bias, act, ract, dtype, attrs["reset_after"], tanh=tanh)
+            def run(rows, out):
+                return lstm_forward(xp, xw[rows], kernel, state0[rows], bias, act, ract, dtype, tanh=tanh, out=out)
+        else:
+            def run(rows, out):
+                return gru_forward(xp, xw[rows], kernel, state0[rows], bias, act, ract, dtype, attrs["reset_after"],
+                                   tanh=tanh, out=out)
+        width = state_width(cell, units) + saved_width(cell, units)
+        return _by_halves(xp, (xw.shape[0], xw.shape[1], width), dtype, run)
     step = _Step(xp, cell, units, kernel, bias, attrs["activation"], attrs["recurrent_activation"],
                  attrs["reset_after"])
     batch, time = xw.shape[:2]
@@ -300,8 +345,11 @@ class RecurrenceBackward(_Recurrent):
         dtype = states.dtype
         if _fast(cell, mask, dtype) and (cell == "lstm" or reset_after):
             backward = lstm_backward if cell == "lstm" else gru_backward
-            return backward(xp, kernel, state0, states, grad, (activation, act_grad),
-                            (recurrent_activation, ract_grad), dtype)
+
+            def run(rows, out):
+                return backward(xp, kernel, state0[rows], states[rows], grad[rows], (activation, act_grad),
+                                (recurrent_activation, ract_grad), dtype, out=out)
+            return _by_halves(xp, (batch, time + 1, backward_width(cell, u, reset_after)), dtype, run)
         out = xp.zeros((batch, time + 1, backward_width(cell, u, reset_after)), dtype=dtype)
         carried = xp.zeros((batch, width), dtype=dtype)      # d(state after step t) from step t + 1
         keep = None if mask is None else mask.astype(dtype)[:, :, None]

@@ -17,7 +17,7 @@ def _blocks(xp, kernel, count, units, dtype):
     return xp.ascontiguousarray(kernel.reshape(units, count, units).transpose(1, 0, 2), dtype=dtype)
 
 
-def gru_forward(xp, xw, kernel, state0, bias, act, ract, dtype, reset_after, tanh=False):
+def gru_forward(xp, xw, kernel, state0, bias, act, ract, dtype, reset_after, tanh=False, out=None):
     """The packed output (batch, time, 7 * units) of a GRU over the sequence, no mask;
     ``tanh`` says that ``act`` is tanh (computed in place)."""
     batch, time = xw.shape[:2]
@@ -34,7 +34,7 @@ def gru_forward(xp, xw, kernel, state0, bias, act, ract, dtype, reset_after, tan
     else:
         kernel_blocks = _blocks(xp, kernel[:, :2 * units], 2, units, dtype)
         candidate_kernel = xp.ascontiguousarray(kernel[:, 2 * units:], dtype=dtype)
-    out = xp.empty((batch, time, 7, units), dtype)
+    out = (xp.empty((batch, time, 7 * units), dtype) if out is None else out).reshape(batch, time, 7, units)
     steps = out.transpose(1, 2, 0, 3)                                        # (time, 7, batch, units) view
     # two steps' slots: h, z, r, candidate, inner (3 blocks, or 2 and r * h)
     work = xp.empty((2, 7, batch, units), dtype)
@@ -84,7 +84,7 @@ def gru_forward(xp, xw, kernel, state0, bias, act, ract, dtype, reset_after, tan
     return out.reshape(batch, time, 7 * units)
 
 
-def gru_backward(xp, kernel, state0, states, grad, activation, recurrent_activation, dtype):
+def gru_backward(xp, kernel, state0, states, grad, activation, recurrent_activation, dtype, out=None):
     """Back-propagation through time of a GRU with ``reset_after`` (layout of
     ``recurrence_backward``: (batch, time + 1, 6 * units)), on contiguous blocks as
     ``lstm_backward``.  Per step, with ``d`` the gradient of the state after it:
@@ -109,7 +109,7 @@ def gru_backward(xp, kernel, state0, states, grad, activation, recurrent_activat
     blocks = xp.empty((3, batch, units), dtype)
     d = xp.empty((batch, units), dtype)
     product = xp.empty((batch, units), dtype)
-    out = xp.empty((batch, time + 1, 6, units), dtype)
+    out = (xp.empty((batch, time + 1, 6 * units), dtype) if out is None else out).reshape(batch, time + 1, 6, units)
     z_next = d_inner_next = None
     for stop in range(time, 0, -chunk):
         start = max(0, stop - chunk)

@@ -40,7 +40,7 @@ def chunk_steps(time, batch, units, itemsize):
     return max(1, min(time, CHUNK_BYTES // (11 * batch * units * itemsize)))
 
 
-def lstm_forward(xp, xw, kernel, state0, bias, act, ract, dtype, tanh=False):
+def lstm_forward(xp, xw, kernel, state0, bias, act, ract, dtype, tanh=False, out=None):
     """The packed output (batch, time, 7 * units) of an LSTM over the sequence, no mask;
     ``tanh`` says that ``act`` is tanh (computed in place)."""
     batch, time = xw.shape[:2]
@@ -52,7 +52,7 @@ def lstm_forward(xp, xw, kernel, state0, bias, act, ract, dtype, tanh=False):
     if bias is not None:
         bias4 = xp.empty((4, batch, units), dtype)
         bias4[...] = bias.reshape(4, 1, units)
-    out = xp.empty((batch, time, 7, units), dtype)
+    out = (xp.empty((batch, time, 7 * units), dtype) if out is None else out).reshape(batch, time, 7, units)
     steps = out.transpose(1, 2, 0, 3)                                        # (time, 7, batch, units) view
     # two steps' slots (h, c, i, f, g, o, tanh(c)), each a contiguous (batch, units) block
     work = xp.empty((2, 7, batch, units), dtype)
@@ -108,7 +108,7 @@ def _derivative(xp, name, derivative, y, out):
         out[...] = derivative(xp, y)
 
 
-def lstm_backward(xp, kernel, state0, states, grad, activation, recurrent_activation, dtype):
+def lstm_backward(xp, kernel, state0, states, grad, activation, recurrent_activation, dtype, out=None):
     """Back-propagation through time of ``lstm_forward``: (batch, time + 1, 4 * units), the
     layout of ``recurrence_backward``.  ``activation`` and ``recurrent_activation`` are
     (name, derivative from the output) pairs."""
@@ -132,7 +132,7 @@ def lstm_backward(xp, kernel, state0, states, grad, activation, recurrent_activa
     d_h = xp.empty((batch, units), dtype)
     d_c = xp.empty((batch, units), dtype)
     product = xp.empty((batch, units), dtype)
-    out = xp.empty((batch, time + 1, 4, units), dtype)
+    out = (xp.empty((batch, time + 1, 4 * units), dtype) if out is None else out).reshape(batch, time + 1, 4, units)
     f_next = dz_next = None
     for stop in range(time, 0, -chunk):
         start = max(0, stop - chunk)

@@ -119,3 +119,25 @@ def test_gru_float32_forward_is_bit_for_bit(monkeypatch, reset_after):
                  reset_after=reset_after, has_bias=reset_after, has_mask=False)
     (fast, _), (slow, _) = run_both(monkeypatch, inputs, attrs, lambda out: np.ones_like(out))
     np.testing.assert_array_equal(fast, slow)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("batch", [16, 17])
+def test_two_halves_on_two_threads_are_bit_for_bit(monkeypatch, cell, batch):
+    """The batch's halves on the caller's and the helper thread give the one-thread bits."""
+    units = 5
+    inputs = (lstm_inputs if cell == "lstm" else gru_inputs)(batch=batch, time=6, units=units,
+                                                            dtype=np.float32, seed=21)
+    attrs = dict(cell=cell, units=units, activation="tanh", recurrent_activation="sigmoid",
+                 reset_after=True, has_bias=True, has_mask=False)
+    grad = np.random.default_rng(22).standard_normal((batch, 6, 7 * units)).astype(np.float32)
+    results = []
+    for split in (False, True):
+        calls = []
+        monkeypatch.setattr(recurrent, "_two_threads", lambda xp, rows: calls.append(rows) or split)
+        out = get("recurrence").forward(np, *inputs, **attrs)
+        back = get("recurrence_backward").forward(np, *inputs, out, grad, **attrs)
+        assert calls == [batch, batch]
+        results.append((out, back))
+    for one, two in zip(*results):
+        np.testing.assert_array_equal(one, two)
