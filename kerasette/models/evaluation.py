@@ -178,7 +178,8 @@ class EvaluationLoops:
             logs = self._logs(trackers)
         if return_dict:
             return logs
-        values = [logs[name] for name in self.metrics_names if name in logs]
+        # the layers' metrics as _reset_metrics found them at the start of this batch
+        values = [logs[name] for name in self._names_with(self._tracked_metrics) if name in logs]
         return values[0] if len(values) == 1 else values
 
 

@@ -129,7 +129,11 @@ class Trainer(EvaluationLoops, ProgramBuilder):
     @property
     def metrics_names(self) -> list:
         """``loss``, each output's loss, the compiled metrics, then the metrics the layers hold."""
-        tracked = [metric.name for metric in self._layer_metrics()]
+        return self._names_with(self._layer_metrics())
+
+    def _names_with(self, layer_metrics) -> list:
+        """``metrics_names`` with the layers' metrics already found (``_reset_metrics``)."""
+        tracked = [metric.name for metric in layer_metrics]
         if not self._resolved:
             return ["loss"] + tracked
         return list(self._loss_names) + [metric.name for _, metric, _ in self._metric_objects] + tracked
