@@ -304,6 +304,11 @@ def _in_order(xp, result, order, out):
 #: relative cost of copying one element: keeping the source's innermost axis innermost,
 #: or moving it (an inner transpose, strided reads), and of one flop of a small product
 _COPY_KEEPS_INNER, _COPY_MOVES_INNER, _FLOP = 0.5, 0.9, 0.01
+#: extra cost per element of reading an operand whose matrices' rows lie apart (a view
+#: such as (B, T, N, H) read as (B, N) stacks of (T, H)) rather than packed: in the W5 step
+#: such views cost between nothing (in isolation) and what a copy keeping the innermost axis
+#: costs (cold caches in the step; the measurements cannot tell within +-0.2 ms)
+_SPREAD_VIEW = 0.25
 #: extra time of the ``A @ B.T`` form in BLAS's small-matrix path, as a share of the product
 _BOTH_INNER_PENALTY = 0.5
 
@@ -335,14 +340,26 @@ def _matrix_kind(rows, cols, itemsize):
     return None
 
 
-def _view_kind(shape, strides, subs, batch, rows, cols, itemsize):
-    """The kind of the operand seen as (batch..., rows, cols) without a copy, or None."""
+def _view_kind(shape, strides, subs, batch, rows, cols, itemsize, packed=False):
+    """The kind of the operand seen as (batch..., rows, cols) without a copy, or None;
+    with ``packed``, ``(kind, whether each matrix's elements are one block)``."""
     index = {c: i for i, c in enumerate(subs)}
     merged = [_merged([shape[index[c]] for c in group], [strides[index[c]] for c in group])
               for group in (rows, cols)]
     if merged[0] is None or merged[1] is None:
-        return None
-    return _matrix_kind(merged[0], merged[1], itemsize)
+        return (None, False) if packed else None
+    kind = _matrix_kind(merged[0], merged[1], itemsize)
+    if not packed:
+        return kind
+    (r, sr), (c, sc) = merged
+    return kind, (kind == "cols" and sr == c * itemsize) or (kind == "rows" and sc == r * itemsize)
+
+
+def _view_cost(shape, packed):
+    size = 1
+    for n in shape:
+        size *= n
+    return 0.0 if packed else size * _SPREAD_VIEW
 
 
 def _copy_cost(shape, strides, subs, order):
@@ -371,14 +388,14 @@ def _batched_plan(x_subs, y_subs, out, batch, left, right, contract, x_shape, x_
         flops *= size[c]
     # x is the (left, contract) matrix: "inner" is True when the contracted index is innermost
     x_options, y_options = [], []
-    kind = _view_kind(x_shape, x_strides, x_subs, batch, left, contract, itemsize)
+    kind, packed = _view_kind(x_shape, x_strides, x_subs, batch, left, contract, itemsize, True)
     if kind is not None:
-        x_options.append((0.0, kind == "cols", None))
+        x_options.append((_view_cost(x_shape, packed), kind == "cols", None))
     for order, inner in ((batch + left + contract, True), (batch + contract + left, False)):
         x_options.append((_copy_cost(x_shape, x_strides, x_subs, order), inner, (order, not inner)))
-    kind = _view_kind(y_shape, y_strides, y_subs, batch, contract, right, itemsize)
+    kind, packed = _view_kind(y_shape, y_strides, y_subs, batch, contract, right, itemsize, True)
     if kind is not None:
-        y_options.append((0.0, kind == "rows", None))
+        y_options.append((_view_cost(y_shape, packed), kind == "rows", None))
     for order, inner in ((batch + contract + right, False), (batch + right + contract, True)):
         y_options.append((_copy_cost(y_shape, y_strides, y_subs, order), inner, (order, inner)))
     best = None
