@@ -171,10 +171,12 @@ def _check(name, xw, kernel, state0, bias, mask, cell, units):
         raise ShapeError(f"{name}: mask must be (batch, time), got {format_shape(mask.shape)}")
 
 
-def _fast(cell, mask, dtype):
+def _fast(xp, cell, mask, dtype, shape):
     """Whether the loops on contiguous blocks (``recurrent_lstm``, ``recurrent_gru``) run this
-    recurrence: LSTM and GRU without a mask, in float32 or float64."""
-    return cell in ("lstm", "gru") and mask is None and dtype in ("float32", "float64")
+    recurrence: LSTM and GRU without a mask, in float32 or float64, on numpy (not yet tried on
+    cupy), with at least one sample and one step (``shape``: the projected input's)."""
+    return (xp is numpy and cell in ("lstm", "gru") and mask is None and dtype in ("float32", "float64")
+            and all(shape))
 
 
 #: batches of at least this many rows run their two halves on two threads, when allowed;
@@ -215,7 +217,7 @@ def _run(xp, xw, kernel, state0, bias, mask, attrs):
     """The forward loop: the packed output (batch, time, state + saved)."""
     cell, units = attrs["cell"], attrs["units"]
     dtype = result_dtype(xw.dtype, kernel.dtype, state0.dtype)
-    if _fast(cell, mask, dtype):
+    if _fast(xp, cell, mask, dtype, xw.shape):
         act, ract = ACTIVATIONS[attrs["activation"]][0], ACTIVATIONS[attrs["recurrent_activation"]][0]
         tanh = attrs["activation"] == "tanh"
         if cell == "lstm":
@@ -343,7 +345,7 @@ class RecurrenceBackward(_Recurrent):
         gates = gate_count(cell) * u
         width = state_width(cell, u)
         dtype = states.dtype
-        if _fast(cell, mask, dtype) and (cell == "lstm" or reset_after):
+        if _fast(xp, cell, mask, dtype, xw.shape) and (cell == "lstm" or reset_after):
             backward = lstm_backward if cell == "lstm" else gru_backward
 
             def run(rows, out):

@@ -141,3 +141,15 @@ def test_two_halves_on_two_threads_are_bit_for_bit(monkeypatch, cell, batch):
         results.append((out, back))
     for one, two in zip(*results):
         np.testing.assert_array_equal(one, two)
+
+
+@pytest.mark.parametrize("batch, time", [(0, 4), (3, 0)])
+def test_empty_batch_or_sequence(batch, time):
+    inputs = lstm_inputs(batch=max(batch, 1), time=max(time, 1), units=4)
+    inputs[0] = inputs[0][:batch, :time]
+    inputs[2] = inputs[2][:batch]
+    attrs = attrs_for(4, True)
+    out = get("recurrence").forward(np, *inputs, **attrs)
+    assert out.shape == (batch, time, 28)
+    back = get("recurrence_backward").forward(np, *inputs, out, np.ones_like(out), **attrs)
+    assert back.shape == (batch, time + 1, 16)
