@@ -32,6 +32,12 @@ arithmetic run per step, in Keras' order of operations.
 
 Activations inside are the ones Keras' recurrent layers use by name: tanh,
 sigmoid, hard_sigmoid, relu, linear; each derivative is taken from its output.
+
+LSTM and GRU without a mask, in float32 or float64 on numpy, run the loops of
+``recurrent_lstm`` and ``recurrent_gru`` instead of the general one here: each step
+on contiguous (batch, units) blocks, the same packed layouts, the forward's numbers
+bit for bit and the gradients to rounding (the GRU's backward only with
+``reset_after``).
 """
 from __future__ import annotations
 

@@ -1,31 +1,30 @@
-"""The LSTM time loop of ``recurrence`` / ``recurrence_backward`` on time-major blocks.
+"""The LSTM time loop of ``recurrence`` / ``recurrence_backward`` on contiguous blocks.
 
 The packed output (batch, time, 7 * units) has each step's row ``h | c | i f g o |
-tanh(c)`` strided by the whole sequence: numpy's elementwise loops on such
-slices, and on the gate columns of a (batch, 4 * units) row, run 2-4 times
-slower than on contiguous blocks.  Here every step works on contiguous
-(batch, units) blocks of time-major buffers laid out (time, slot, batch, units),
-and the packed arrays are formed (or read) with one copy per block for the whole
-sequence.
+tanh(c)`` strided by the whole sequence: numpy's elementwise loops on such rows,
+and on the gate columns of a (batch, 4 * units) row, run 2-4 times slower than on
+contiguous blocks (benchmarks/NOTES.md, session 6).  Here a step works on
+contiguous (batch, units) blocks, laid out (slot, batch, units), and the packed
+arrays are written (or read) with one copy per step or per chunk of steps.
 
-Forward: the gates live in the order i, f, o, g, so that the three gates under
-the recurrent activation are one contiguous (3, batch, units) block; ``h @ U``
-is one stacked product into the step's four gate blocks.  With the sigmoid,
-those three gates are computed negated (``h @ -U + -x + -b``, exactly ``-z``:
-negation is exact and rounding symmetric), so that the sigmoid is
-``1 / (1 + exp(-z))`` in three passes without a negation, the same numbers
-as ``sigmoid_array``.  The order of operations is Keras' (``(x + h @ U) + b``,
-``c = f * c_prev + i * g``, ``h = o * act(c)``).
+Forward: a step's slots are h, c, i, f, g, o, tanh(c) in a buffer of its own (two
+buffers in turn, so that the previous step's h and c stay in place); ``h @ U`` is
+one stacked product ``(batch, u) @ (4, u, u)`` into the four gate blocks, each
+activation runs in place, and the row is copied into the packed output once.  The
+arithmetic and its order are the general step's (``(x + h @ U) + b``, the sigmoid
+as ``1 / (1 + exp(-z))``, ``c = f * c_prev + i * g``, ``h = o * act(c)``): the same
+numbers bit for bit.  The stacked products (u x u blocks) are small enough that
+BLAS runs them on one thread whatever its thread count.
 
-Backward: everything that does not depend on the carried gradient is formed
-for all steps at once before the loop, from the saved activations
-(``o * act'(s)``, ``g * ract'(i)``, ``c_prev * ract'(f)``, ``i * act'(g)``,
-``s * ract'(o)``); a step is then ``dh = g_h + dz_next @ U.T``,
-``dc = g_c + dc_next * f_next + dh * o * act'(s)`` and
-``dz = [dc, dc, dc, dh] * factors``.  Products are associated differently
-from the step-by-step formula: the gradients agree to rounding.
+Backward: per chunk of steps (``CHUNK_BYTES`` of slots), the saved activations are
+copied into blocks and every factor that does not depend on the carried gradient is
+formed for the whole chunk (``o * act'(s)``, ``g * ract'(i)``, ``c_prev * ract'(f)``,
+``i * act'(g)``, ``s * ract'(o)``, with ``s = tanh(c)``); a step is then
+``dh = g_h + sum(dz_next @ U.T)``, ``dc = g_c + dc_next * f_next + dh * o * act'(s)``
+and ``dz = [dc, dc, dc, dh] * factors``.  Products are associated differently from
+the step-by-step formula: the gradients agree to rounding.
 
-Masks fall back to the general loop in ``recurrent``.
+Masks, other dtypes and cupy arrays take the general loop in ``recurrent``.
 """
 from __future__ import annotations
 
