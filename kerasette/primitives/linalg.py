@@ -295,11 +295,12 @@ def _in_order(xp, result, order, out):
 # matrices whose rows or columns are one stride apart (a "blasable" matrix), so an
 # operand such as (B, T, N, H) seen as (B, N) stacks of (T, H) needs no copy, and the
 # result can be written straight into the output's own layout through ``out=``.
-# Measured on attention's products (W5, benchmarks/NOTES.md, session 6): views cost
-# the product nothing against contiguous copies, while a copy costs 0.2-0.5 ms per
-# 2 MB and BLAS's small-matrix path is ~50% slower when both operands hold the
-# contracted index innermost ("A @ B.T"): that form is the one avoided, by copying
-# the operand that is cheaper to copy.
+# Measured on attention's products (W5, benchmarks/NOTES.md, session 6: W5 attention):
+# in isolation views cost the product nothing against packed copies, in a training step
+# (cold caches) some of what the copy would; a copy costs 0.2-0.5 ms per 2 MB, more when
+# it moves the innermost axis; and BLAS's small-matrix path is 40-100% slower when both
+# operands hold the contracted index innermost ("A @ B.T"), the form avoided by packing
+# whichever operand is cheaper to pack.
 
 #: relative cost of copying one element: keeping the source's innermost axis innermost,
 #: or moving it (an inner transpose, strided reads), and of one flop of a small product
@@ -375,11 +376,12 @@ def _copy_cost(shape, strides, subs, order):
 @functools.lru_cache(maxsize=1024)
 def _batched_plan(x_subs, y_subs, out, batch, left, right, contract, x_shape, x_strides,
                   y_shape, y_strides, itemsize):
-    """How to run ``x . y`` as one stacked matmul: ``(x_form, y_form, out_form)``, or None.
+    """How to run ``x . y`` as one stacked matmul: ``(x_form, y_form, out_form, out_shape)``.
 
-    ``x_form`` is ``None`` (use the operand as it is) or the axis order to copy it into,
-    with a flag saying whether the copy is then read transposed; ``out_form`` is
-    ``None`` (write into the output's layout) or the order the product comes out in.
+    ``x_form`` (``y_form``) is ``None`` (use the operand as it is) or ``(order, transposed)``:
+    the axis order to copy it into and whether the copy is then read transposed;
+    ``out_form`` is ``None`` (write into the output's layout) or the order the product
+    comes out in before it is copied into ``out``'s.
     """
     size = dict(zip(x_subs, x_shape))
     size.update(zip(y_subs, y_shape))
@@ -418,11 +420,9 @@ def _batched_in_place(xp, x_subs, y_subs, out, batch, left, right, contract, x, 
     """The stacked product of ``_pair_as_matmul`` by views and ``out=`` (see above), or None."""
     if x.itemsize != y.itemsize or len(set(out)) != len(out):
         return None
-    plan = _batched_plan(x_subs, y_subs, out, tuple(batch), tuple(left), tuple(right),
-                         tuple(contract), x.shape, x.strides, y.shape, y.strides, x.itemsize)
-    if plan is None:
-        return None
-    x_form, y_form, out_form, out_shape = plan
+    x_form, y_form, out_form, out_shape = _batched_plan(
+        x_subs, y_subs, out, tuple(batch), tuple(left), tuple(right), tuple(contract),
+        x.shape, x.strides, y.shape, y.strides, x.itemsize)
     size = dict(zip(x_subs, x.shape))
     size.update(zip(y_subs, y.shape))
     flops = 2
