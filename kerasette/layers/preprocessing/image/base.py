@@ -47,6 +47,12 @@ The role of Keras 3's ``BaseImagePreprocessingLayer``; the contract for a subcla
   set); a subclass adds its own arguments, ``seed``, ``value_range``, ...
 * ``compute_output_shape`` returns the input shape; a layer that changes the
   image size overrides it.
+
+Module-level helpers the layers share: ``images_of`` / ``batch_size_of`` /
+``image_size`` / ``spatial_axes`` / ``per_image`` (sizes and broadcasting of a
+4-d batch), ``factor_bounds`` (Keras' factor ranges), ``draw_apply`` (the
+per-image coin of a probability ``factor``), ``random_boxes`` / ``box_masks``
+(the random rectangles of RandomErasing and CutMix).
 """
 from __future__ import annotations
 
@@ -60,6 +66,67 @@ from ...layer import Layer
 __all__ = ["BaseImagePreprocessingLayer", "draw_apply"]
 
 
+# ------------------------------------------------------------------ shared helpers
+
+def is_number(value) -> bool:
+    """A real number, not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def factor_bounds(value, bounds, message):
+    """Keras' ``_set_factor``: a number ``f`` in ``bounds`` gives ``(max(-|f|, low), |f|)``; a pair of numbers
+    overlapping ``bounds`` is sorted; anything else raises ``ValueError(message)``."""
+    low_bound, high_bound = bounds
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2 or not all(is_number(v) for v in value):
+            raise ValueError(message)
+        if value[0] > high_bound or value[1] < low_bound:
+            raise ValueError(message)
+        return tuple(sorted(value))
+    if is_number(value):
+        if value < low_bound or value > high_bound:
+            raise ValueError(message)
+        value = abs(value)
+        return (max(-value, low_bound), value)
+    raise ValueError(message)
+
+
+def images_of(data):
+    """The image batch of a layer input (a dict's ``"images"``)."""
+    return data["images"] if isinstance(data, dict) else data
+
+
+def batch_size_of(images):
+    """The batch size of 4-d images: an int, or a run-time node inside a graph."""
+    return ops.shape(images)[0]
+
+
+def spatial_axes(data_format):
+    """The (height, width) axes of a 4-d batch."""
+    return (1, 2) if data_format == "channels_last" else (2, 3)
+
+
+def image_size(images, data_format):
+    """``(height, width)`` of a 4-d batch: ints, or run-time nodes in a graph where unknown."""
+    shape = ops.shape(images)
+    h_axis, w_axis = spatial_axes(data_format)
+    return shape[h_axis], shape[w_axis]
+
+
+def known_image_size(layer, images):
+    """``(height, width)`` of a 4-d batch as ints; refused (a ``ValueError``) where only known at run time."""
+    height, width = image_size(images, layer.data_format)
+    if not isinstance(height, int) or not isinstance(width, int):
+        raise ValueError(f"{type(layer).__name__} needs images of known height and width. "
+                         f"Received: images.shape={tuple(ops.shape(images))}")
+    return height, width
+
+
+def per_image(values):
+    """A ``(batch,)`` tensor reshaped to broadcast over ``(batch, h, w, c)`` images."""
+    return ops.reshape(values, (-1, 1, 1, 1))
+
+
 def draw_apply(layer, batch, seed):
     """Keras' per-image coin: a probability drawn in ``layer.factor``, a threshold below it."""
     probability = random.uniform((batch,), layer.factor[0], layer.factor[1], seed=seed)
@@ -67,8 +134,33 @@ def draw_apply(layer, batch, seed):
     return ops.less(threshold, probability)
 
 
-def _is_number(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+def _crop_bounds(batch, length, ratio, seed, dtype):
+    crop = ops.cast(ops.multiply(ratio, float(length)), dtype)
+    start = ops.multiply(random.uniform((batch,), 0.0, 1.0, dtype=dtype, seed=seed),
+                         ops.subtract(float(length), crop))
+    return start, ops.add(start, crop)
+
+
+def random_boxes(batch, height, width, width_ratio, height_ratio, seed, dtype):
+    """Per image a box ``(x0, x1, y0, y1)`` (``(batch,)`` each) of sides ``ratio * size`` at a random place
+    inside the image (Keras' RandomErasing and CutMix boxes: the x draw first, then the y draw)."""
+    x0, x1 = _crop_bounds(batch, width, width_ratio, seed, dtype)
+    y0, y1 = _crop_bounds(batch, height, height_ratio, seed, dtype)
+    return x0, x1, y0, y1
+
+
+def box_masks(height, width, box, data_format, dtype):
+    """Boolean masks, True inside each image's ``box = (x0, x1, y0, y1)``: ``(batch, h, w, 1)``
+    (``(batch, 1, h, w)`` channels-first), shared by the channels."""
+    rows = ops.arange(height, dtype=dtype)
+    cols = ops.arange(width, dtype=dtype)
+    if data_format == "channels_last":
+        rows, cols = ops.reshape(rows, (1, -1, 1, 1)), ops.reshape(cols, (1, 1, -1, 1))
+    else:
+        rows, cols = ops.reshape(rows, (1, 1, -1, 1)), ops.reshape(cols, (1, 1, 1, -1))
+    x0, x1, y0, y1 = (per_image(v) for v in box)
+    return ops.logical_and(ops.logical_and(ops.greater_equal(cols, x0), ops.less(cols, x1)),
+                           ops.logical_and(ops.greater_equal(rows, y0), ops.less(rows, y1)))
 
 
 class BaseImagePreprocessingLayer(Layer):
@@ -92,24 +184,11 @@ class BaseImagePreprocessingLayer(Layer):
         low_bound, high_bound = self._FACTOR_BOUNDS
         message = ("The `factor` argument should be a number (or a list of two numbers) in the range "
                    f"[{low_bound}, {high_bound}]. Received: factor={factor}")
-        if isinstance(factor, (tuple, list)):
-            if len(factor) != 2 or not all(_is_number(f) for f in factor):
-                raise ValueError(message)
-            if factor[0] > high_bound or factor[1] < low_bound:
-                raise ValueError(message)
-            lower, upper = sorted(factor)
-        elif _is_number(factor):
-            if factor < low_bound or factor > high_bound:
-                raise ValueError(message)
-            factor = abs(factor)
-            lower, upper = max(-factor, low_bound), factor
-        else:
-            raise ValueError(message)
-        self.factor = (lower, upper)
+        self.factor = factor_bounds(factor, self._FACTOR_BOUNDS, message)
 
     def _set_value_range(self, value_range):
         if (not isinstance(value_range, (tuple, list)) or len(value_range) != 2
-                or not all(_is_number(v) for v in value_range) or value_range[0] > value_range[1]):
+                or not all(is_number(v) for v in value_range) or value_range[0] > value_range[1]):
             raise ValueError("The `value_range` argument should be a list of two numbers (low, high) with "
                              f"low <= high. Received: value_range={value_range}")
         self.value_range = tuple(value_range)

@@ -9,37 +9,21 @@ threshold is below the probability, as Keras does: ``factor=1.0`` (the range
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy
 
 from .... import ops, random
-from .base import draw_apply
-from .color_tone import ColorLayer, batch_size_of, images_of, per_image, spatial_axes
+from .base import (batch_size_of, box_masks, draw_apply, factor_bounds, images_of, is_number, known_image_size, per_image,
+                   random_boxes)
+from .color_tone import ColorLayer
 
 __all__ = ["RandomSharpness", "RandomGaussianBlur", "RandomPosterization", "RandomInvert", "RandomErasing"]
-
-
-def _is_number(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def named_factor(layer, value, name, bounds=(0, 1)):
     """Keras' ``_set_factor_by_name``: a number ``f`` gives ``(max(-f, low), f)``, a pair is sorted."""
     message = (f"{type(layer).__name__}: the `{name}` argument should be a number (or a list of two numbers) "
                f"in the range [{bounds[0]}, {bounds[1]}]. Received: {name}={value!r}")
-    if isinstance(value, (tuple, list)):
-        if len(value) != 2 or not all(_is_number(v) for v in value):
-            raise ValueError(message)
-        if value[0] > bounds[1] or value[1] < bounds[0]:
-            raise ValueError(message)
-        return tuple(sorted(value))
-    if _is_number(value):
-        if value < bounds[0] or value > bounds[1]:
-            raise ValueError(message)
-        value = abs(value)
-        return (max(-value, bounds[0]), value)
-    raise ValueError(message)
+    return factor_bounds(value, bounds, message)
 
 
 class RandomSharpness(ColorLayer):
@@ -87,11 +71,11 @@ class RandomSharpness(ColorLayer):
 def _kernel_size(layer, value):
     name = "kernel_size"
     if isinstance(value, (tuple, list)):
-        if len(value) != 2 or not all(_is_number(v) for v in value):
+        if len(value) != 2 or not all(is_number(v) for v in value):
             raise ValueError(f"{type(layer).__name__}: the `{name}` argument should be a number (or a list of two "
                              f"numbers). Received: {name}={value!r}")
         sizes = tuple(value)
-    elif _is_number(value):
+    elif is_number(value):
         sizes = (value, value)
     else:
         raise ValueError(f"{type(layer).__name__}: {name} must be an odd number. Received: {name}={value!r}")
@@ -254,35 +238,12 @@ class RandomErasing(ColorLayer):
         super().__init__(value_range=value_range, seed=seed, data_format=data_format, **kwargs)
         self._set_factor(factor)
         self.scale = named_factor(self, scale, "scale")
-        if fill_value is not None and not _is_number(fill_value) and not (
+        if fill_value is not None and not is_number(fill_value) and not (
                 isinstance(fill_value, (tuple, list)) and len(fill_value) == 3
-                and all(_is_number(v) for v in fill_value)):
+                and all(is_number(v) for v in fill_value)):
             raise ValueError(f"{type(self).__name__}: the `fill_value` argument should be a number (or a list of "
                              f"three numbers). Received: fill_value={fill_value!r}")
         self.fill_value = list(fill_value) if isinstance(fill_value, tuple) else fill_value
-
-    def _crop_bounds(self, batch, length, ratio, seed):
-        dtype = self.compute_dtype
-        crop = ops.cast(ops.multiply(ratio, float(length)), dtype)
-        start = ops.multiply(random.uniform((batch,), 0.0, 1.0, dtype=dtype, seed=seed),
-                             ops.subtract(float(length), crop))
-        return start, ops.add(start, crop)
-
-    def _box_masks(self, shape, x0, x1, y0, y1):
-        """Boolean masks, True inside each image's box."""
-        h_axis, w_axis = spatial_axes(self.data_format)
-        dtype = self.compute_dtype
-        rows = ops.arange(shape[h_axis], dtype=dtype)
-        cols = ops.arange(shape[w_axis], dtype=dtype)
-        if self.data_format == "channels_last":
-            rows, cols = ops.reshape(rows, (1, -1, 1, 1)), ops.reshape(cols, (1, 1, -1, 1))
-        else:
-            rows, cols = ops.reshape(rows, (1, 1, -1, 1)), ops.reshape(cols, (1, 1, 1, -1))
-        x0, x1, y0, y1 = (per_image(v) for v in (x0, x1, y0, y1))
-        inside = ops.logical_and(
-            ops.logical_and(ops.greater_equal(cols, x0), ops.less(cols, x1)),
-            ops.logical_and(ops.greater_equal(rows, y0), ops.less(rows, y1)))
-        return inside  # (batch, h, w, 1) or (batch, 1, h, w): shared by the channels
 
     def _fill(self, images, seed):
         dtype = self.compute_dtype
@@ -300,19 +261,13 @@ class RandomErasing(ColorLayer):
         if not training:
             return None
         images = images_of(data)
-        shape = ops.shape(images)
-        batch = shape[0]
-        h_axis, w_axis = spatial_axes(self.data_format)
-        height, width = shape[h_axis], shape[w_axis]
-        if not isinstance(height, int) or not isinstance(width, int):
-            raise ValueError(f"{type(self).__name__} needs images of known height and width. "
-                             f"Received: images.shape={tuple(shape)}")
+        batch = batch_size_of(images)
+        height, width = known_image_size(self, images)
         seed = self._draw_seed(seed)
-        sides = ops.sqrt(random.uniform((batch, 2), self.scale[0], self.scale[1], dtype=self.compute_dtype,
-                                        seed=seed))
-        x0, x1 = self._crop_bounds(batch, width, sides[:, 0], seed)
-        y0, y1 = self._crop_bounds(batch, height, sides[:, 1], seed)
-        masks = self._box_masks(shape, x0, x1, y0, y1)
+        dtype = self.compute_dtype
+        sides = ops.sqrt(random.uniform((batch, 2), self.scale[0], self.scale[1], dtype=dtype, seed=seed))
+        box = random_boxes(batch, height, width, sides[:, 0], sides[:, 1], seed, dtype)
+        masks = box_masks(height, width, box, self.data_format, dtype)
         apply = draw_apply(self, batch, seed)
         return {"apply_erasing": apply, "batch_masks": masks, "fill_value": self._fill(images, seed)}
 

@@ -9,10 +9,8 @@ Keras 3.15's; ``value_range`` is the range the pixels live in.
 """
 from __future__ import annotations
 
-import numbers
-
 from .... import ops, random
-from .base import BaseImagePreprocessingLayer
+from .base import BaseImagePreprocessingLayer, batch_size_of, images_of, is_number, per_image, spatial_axes
 
 __all__ = ["RandomContrast", "RandomBrightness", "RandomGrayscale", "RandomHue", "RandomSaturation",
            "RandomColorDegeneration", "RandomColorJitter"]
@@ -21,26 +19,6 @@ _EPSILON = 1e-7  # Keras' backend epsilon, in RandomSaturation's factor / (1 - f
 
 
 # ------------------------------------------------------------------ shared helpers
-
-def images_of(data):
-    """The image batch of a layer input (a dict's ``"images"``)."""
-    return data["images"] if isinstance(data, dict) else data
-
-
-def batch_size_of(images):
-    """The batch size of 4-d images: an int, or a run-time node inside a graph."""
-    return ops.shape(images)[0]
-
-
-def spatial_axes(data_format):
-    """The (height, width) axes of a 4-d batch."""
-    return (1, 2) if data_format == "channels_last" else (2, 3)
-
-
-def per_image(values):
-    """A ``(batch,)`` tensor reshaped to broadcast over ``(batch, h, w, c)`` images."""
-    return ops.reshape(values, (-1, 1, 1, 1))
-
 
 def channel_planes(images, data_format):
     """The channel planes of 4-d images, each ``(batch, h, w)``."""
@@ -57,14 +35,14 @@ def stack_planes(planes, data_format):
 def check_value_range(layer, value_range):
     """Keras' check of ``value_range`` (two numbers), kept sorted."""
     if (not isinstance(value_range, (tuple, list)) or len(value_range) != 2
-            or not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value_range)):
+            or not all(is_number(v) for v in value_range)):
         raise ValueError(f"{type(layer).__name__}: the `value_range` argument should be a list of two numbers. "
                          f"Received: value_range={value_range!r}")
     layer.value_range = tuple(sorted(value_range))
 
 
 def check_probability(layer, name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value <= 1:
+    if not is_number(value) or not 0 <= value <= 1:
         raise ValueError(f"{type(layer).__name__}: `{name}` should be a number between 0 and 1. "
                          f"Received: {name}={value!r}")
     return value

@@ -27,18 +27,14 @@ import numbers
 import numpy
 
 from .... import ops, random
-from .base import BaseImagePreprocessingLayer
+from .base import BaseImagePreprocessingLayer, batch_size_of, images_of, is_number
 from .geometric_affine import affine_warp, check_fill_and_interpolation
 
 __all__ = ["RandomShear", "ContrastLimitedAdaptiveHistogramEqualization", "MaxNumBoundingBoxes"]
 
 
-def _is_number(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
 def _is_integer(value) -> bool:
-    return _is_number(value) and float(value).is_integer()
+    return is_number(value) and float(value).is_integer()
 
 
 def _autocast(layer, images):
@@ -87,7 +83,7 @@ class RandomShear(BaseImagePreprocessingLayer):
         self.x_factor = self._shear_range(x_factor, "x_factor")
         self.y_factor = self._shear_range(y_factor, "y_factor")
         check_fill_and_interpolation(fill_mode, interpolation)
-        if not _is_number(fill_value):
+        if not is_number(fill_value):
             raise ValueError(f"RandomShear: argument `fill_value` must be a number. Received: fill_value={fill_value!r}")
         self.fill_mode = fill_mode
         self.interpolation = interpolation
@@ -101,18 +97,17 @@ class RandomShear(BaseImagePreprocessingLayer):
         message = (f"The `{name}` argument should be a number in the range [0, 1.0] (or a list of two numbers in "
                    f"[-1.0, 1.0]). Received: {name}={factor!r}")
         if isinstance(factor, (tuple, list)):
-            if len(factor) != 2 or not all(_is_number(f) and -1.0 <= f <= 1.0 for f in factor):
+            if len(factor) != 2 or not all(is_number(f) and -1.0 <= f <= 1.0 for f in factor):
                 raise ValueError(message)
             return tuple(sorted(factor))
-        if not _is_number(factor) or not 0.0 <= factor <= 1.0:
+        if not is_number(factor) or not 0.0 <= factor <= 1.0:
             raise ValueError(message)
         return (-abs(factor), abs(factor))
 
     def get_random_transformation(self, data, training=True, seed=None):
         if not training:
             return None
-        images = data["images"] if isinstance(data, dict) else data
-        batch = ops.shape(images)[0]
+        batch = batch_size_of(images_of(data))
         seed = self._draw_seed(seed)
         dtype = self.compute_dtype
         coin = random.uniform((batch, 1), 0.0, 1.0, dtype=dtype, seed=seed)
@@ -205,7 +200,7 @@ class ContrastLimitedAdaptiveHistogramEqualization(BaseImagePreprocessingLayer):
     def __init__(self, value_range=(0, 255), clip_limit=4.0, tile_grid_size=(8, 8), data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
         self._set_value_range(value_range)
-        if not _is_number(clip_limit):
+        if not is_number(clip_limit):
             raise ValueError("ContrastLimitedAdaptiveHistogramEqualization: argument `clip_limit` must be a number. "
                              f"Received: clip_limit={clip_limit!r}")
         self.clip_limit = clip_limit

@@ -12,7 +12,7 @@ import numbers
 from .... import ops, random
 from ...layer import Layer
 from ...serialization import deserialize_layer, serialize_layer
-from .base import BaseImagePreprocessingLayer
+from .base import BaseImagePreprocessingLayer, batch_size_of, images_of, spatial_axes
 from .geometric_affine import RandomRotation, RandomTranslation, RandomZoom
 from .geometric_warp import RandomElasticTransform, RandomPerspective
 
@@ -121,7 +121,7 @@ class CenterCrop(BaseImagePreprocessingLayer):
     def transform_images(self, images, transformation=None, training=True):
         images = ops.cast(images, self.compute_dtype)
         shape = ops.shape(images)
-        h_axis, w_axis = (1, 2) if self.data_format == "channels_last" else (2, 3)
+        h_axis, w_axis = spatial_axes(self.data_format)
         height, width = shape[h_axis], shape[w_axis]
         if not isinstance(height, int) or not isinstance(width, int):
             # sizes known only at run time (a graph): the window is taken at the run-time centre
@@ -170,12 +170,9 @@ class RandomCrop(BaseImagePreprocessingLayer):
             # as Keras: the config keeps the seed the generator drew, so a reloaded layer repeats it
             self.seed = int(self.generator.state.data[0])
 
-    def _axes(self):
-        return (1, 2) if self.data_format == "channels_last" else (2, 3)
-
     def get_random_transformation(self, data, training=True, seed=None):
-        images = data["images"] if isinstance(data, dict) else data
-        h_axis, w_axis = self._axes()
+        images = images_of(data)
+        h_axis, w_axis = spatial_axes(self.data_format)
         shape = ops.core.shape_of(images)
         height, width = shape[h_axis], shape[w_axis]
         if height is None or width is None:
@@ -200,7 +197,7 @@ class RandomCrop(BaseImagePreprocessingLayer):
         images = ops.cast(images, self.compute_dtype)
         top, left = transformation["top"], transformation["left"]
         crop_height, crop_width = transformation["size"]
-        h_axis, w_axis = self._axes()
+        h_axis, w_axis = spatial_axes(self.data_format)
         if isinstance(top, int):
             key = [slice(None)] * 4
             key[h_axis], key[w_axis] = slice(top, top + crop_height), slice(left, left + crop_width)
@@ -249,8 +246,7 @@ class RandomFlip(BaseImagePreprocessingLayer):
     def get_random_transformation(self, data, training=True, seed=None):
         if not training:
             return None
-        images = data["images"] if isinstance(data, dict) else data
-        batch = ops.shape(images)[0]
+        batch = batch_size_of(images_of(data))
         draws = random.uniform((batch, 1, 1, 1), seed=self._draw_seed(seed))
         return {"flips": ops.less_equal(draws, 0.5)}
 

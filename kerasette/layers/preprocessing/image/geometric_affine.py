@@ -11,10 +11,8 @@ its numbers are those of ``ops.image.affine_transform``.
 """
 from __future__ import annotations
 
-import numbers
-
 from .... import ops, random
-from .base import BaseImagePreprocessingLayer
+from .base import BaseImagePreprocessingLayer, batch_size_of, image_size, images_of, is_number
 
 __all__ = ["RandomRotation", "RandomZoom", "RandomTranslation"]
 
@@ -30,10 +28,6 @@ def check_fill_and_interpolation(fill_mode, interpolation):
         raise NotImplementedError(f"Unknown `interpolation` {interpolation}. Expected of one {INTERPOLATIONS}.")
 
 
-def _number(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
 def factor_range(factor, name, open_low):
     """``(lower, upper)`` of a height/width factor: a number ``f`` is ``(-f, f)``; the bounds are
     ``[-1, 1]`` (``(-1, 1]`` when ``open_low``)."""
@@ -42,7 +36,7 @@ def factor_range(factor, name, open_low):
                f"Received: {name}={factor}")
 
     def check(value):
-        if not _number(value) or value > 1.0 or value < -1.0 or (open_low and value == -1.0):
+        if not is_number(value) or value > 1.0 or value < -1.0 or (open_low and value == -1.0):
             raise ValueError(message)
     if isinstance(factor, (tuple, list)):
         if len(factor) != 2:
@@ -137,11 +131,6 @@ def affine_warp(images, transform, interpolation, fill_mode, fill_value, data_fo
     return back_to_format(sample(batch, in_rows, in_cols, interpolation, fill_mode, fill_value), data_format)
 
 
-def _image_size(images, data_format):
-    shape = ops.shape(images)
-    return (shape[1], shape[2]) if data_format == "channels_last" else (shape[2], shape[3])
-
-
 def _column(x):
     return ops.reshape(x, (-1, 1))
 
@@ -180,9 +169,9 @@ class RandomRotation(_AffineLayer):
     def get_random_transformation(self, data, training=True, seed=None):
         if not training:
             return None
-        images = data["images"] if isinstance(data, dict) else data
-        height, width = _image_size(images, self.data_format)
-        batch = ops.shape(images)[0]
+        images = images_of(data)
+        height, width = image_size(images, self.data_format)
+        batch = batch_size_of(images)
         angle = random.uniform((batch,), self.factor[0] * 360.0, self.factor[1] * 360.0,
                                seed=self._draw_seed(seed))
         zeros, ones = ops.zeros_like(angle), ops.ones_like(angle)
@@ -226,8 +215,8 @@ class RandomZoom(_AffineLayer):
     def get_random_transformation(self, data, training=True, seed=None):
         if not training:
             return None
-        images = data["images"] if isinstance(data, dict) else data
-        batch = ops.shape(images)[0]
+        images = images_of(data)
+        batch = batch_size_of(images)
         seed = self._draw_seed(seed)
         height_zoom = random.uniform((batch, 1), 1.0 + self.height_lower, 1.0 + self.height_upper, seed=seed)
         width_zoom = height_zoom if self.width_factor is None else random.uniform(
@@ -237,7 +226,7 @@ class RandomZoom(_AffineLayer):
     def _transform_images(self, images, transformation, interpolation):
         if transformation is None:
             return images
-        height, width = _image_size(images, self.data_format)
+        height, width = image_size(images, self.data_format)
         zoom_w = ops.cast(transformation["width_zoom"], "float32")
         zoom_h = ops.cast(transformation["height_zoom"], "float32")
         x_offset = ops.multiply((ops.cast(width, "float32") - 1.0) / 2.0, ops.subtract(1.0, zoom_w))
@@ -278,9 +267,9 @@ class RandomTranslation(_AffineLayer):
     def get_random_transformation(self, data, training=True, seed=None):
         if not training:
             return None
-        images = data["images"] if isinstance(data, dict) else data
-        height, width = _image_size(images, self.data_format)
-        batch = ops.shape(images)[0]
+        images = images_of(data)
+        height, width = image_size(images, self.data_format)
+        batch = batch_size_of(images)
         seed = self._draw_seed(seed)
         shift_h = ops.multiply(random.uniform((batch, 1), self.height_lower, self.height_upper, seed=seed),
                                ops.cast(height, "float32"))

@@ -8,10 +8,9 @@ field is blurred by Gaussian matrices built from the drawn ``sigma``.
 """
 from __future__ import annotations
 
-import numbers
-
 from .... import ops, random
-from .base import BaseImagePreprocessingLayer, draw_apply
+from .base import (BaseImagePreprocessingLayer, batch_size_of, draw_apply, factor_bounds, image_size, images_of, is_number,
+                   per_image)
 from .geometric_affine import INTERPOLATIONS, back_to_format, channels_last, pixel_grid, sample
 
 __all__ = ["RandomPerspective", "RandomElasticTransform"]
@@ -22,29 +21,14 @@ ELASTIC_FILL_MODES = ("constant", "nearest", "wrap", "mirror", "reflect")
 def _check_unit(value, name):
     message = (f"The `{name}` argument should be a number (or a list of two numbers) in the range [0, 1]. "
                f"Received: {name}={value}")
-    if isinstance(value, (tuple, list)):
-        if len(value) != 2 or not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value):
-            raise ValueError(message)
-        if value[0] > 1 or value[1] < 0:
-            raise ValueError(message)
-        return tuple(sorted(value))
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value <= 1:
-        raise ValueError(message)
-    return 0.0 if value == 0 else max(-abs(value), 0), abs(value)
-
-
-def image_size(images, data_format):
-    """``(height, width)`` of a 4-d batch: ints, or run-time nodes in a graph where unknown."""
-    shape = ops.shape(images)
-    return (shape[1], shape[2]) if data_format == "channels_last" else (shape[2], shape[3])
+    lower, upper = factor_bounds(value, (0, 1), message)
+    if not isinstance(value, (tuple, list)) and value == 0:
+        lower = 0.0  # a plain 0 gives (0.0, 0), not (-0.0, 0)
+    return lower, upper
 
 
 def _float(size):
     return float(size) if isinstance(size, int) else ops.cast(size, "float32")
-
-
-def _apply_where(flags, warped, images):
-    return ops.where(ops.reshape(flags, (-1, 1, 1, 1)), warped, images)
 
 
 class RandomPerspective(BaseImagePreprocessingLayer):
@@ -66,7 +50,7 @@ class RandomPerspective(BaseImagePreprocessingLayer):
                  data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
         self._set_factor(factor)
-        if isinstance(scale, bool) or not isinstance(scale, numbers.Real) or not 0.0 <= scale <= 1.0:
+        if not is_number(scale) or not 0.0 <= scale <= 1.0:
             raise ValueError(f"The `scale` argument should be a number in the range [0,1]. Received: scale={scale}")
         if interpolation not in INTERPOLATIONS:
             raise NotImplementedError(f"Unknown `interpolation` {interpolation}. Expected of one {INTERPOLATIONS}.")
@@ -75,15 +59,12 @@ class RandomPerspective(BaseImagePreprocessingLayer):
         self.interpolation = interpolation
         self._make_seed_generator(seed)
 
-    def _size(self, images):
-        return image_size(images, self.data_format)
-
     def get_random_transformation(self, data, training=True, seed=None):
         if not training:
             return None
-        images = data["images"] if isinstance(data, dict) else data
-        height, width = self._size(images)
-        batch = ops.shape(images)[0]
+        images = images_of(data)
+        height, width = image_size(images, self.data_format)
+        batch = batch_size_of(images)
         seed = self._draw_seed(seed)
         apply = draw_apply(self, batch, seed)
         moves = random.uniform((batch, 4, 2), -0.5 * self.scale, 0.5 * self.scale, seed=seed,
@@ -112,7 +93,7 @@ class RandomPerspective(BaseImagePreprocessingLayer):
     def _transform_images(self, images, transformation, interpolation):
         if transformation is None:
             return images
-        height, width = self._size(images)
+        height, width = image_size(images, self.data_format)
         t = self._homography(transformation["start_points"], transformation["end_points"])
         t = [ops.reshape(t[:, i], (-1, 1, 1)) for i in range(8)]
         y, x = pixel_grid(height, width)
@@ -121,7 +102,7 @@ class RandomPerspective(BaseImagePreprocessingLayer):
         in_y = (t[3] * x + t[4] * y + t[5]) / denominator
         batch = channels_last(images, self.data_format)
         warped = back_to_format(sample(batch, in_y, in_x, interpolation, "constant", self.fill_value), self.data_format)
-        return _apply_where(transformation["apply_perspective"], warped, images)
+        return ops.where(per_image(transformation["apply_perspective"]), warped, images)
 
     def get_config(self):
         config = super().get_config()
@@ -164,15 +145,12 @@ class RandomElasticTransform(BaseImagePreprocessingLayer):
         self.fill_value = fill_value
         self._make_seed_generator(seed)
 
-    def _size(self, images):
-        return image_size(images, self.data_format)
-
     def get_random_transformation(self, data, training=True, seed=None):
         if not training or self.scale[1] == 0 or self.factor[1] == 0:
             return None
-        images = data["images"] if isinstance(data, dict) else data
-        height, width = self._size(images)
-        batch = ops.shape(images)[0]
+        images = images_of(data)
+        height, width = image_size(images, self.data_format)
+        batch = batch_size_of(images)
         seed = self._draw_seed(seed)
         apply = draw_apply(self, batch, seed)
         distortion = random.uniform((), self.scale[0], self.scale[1], seed=seed, dtype="float32")
@@ -197,7 +175,7 @@ class RandomElasticTransform(BaseImagePreprocessingLayer):
     def _transform_images(self, images, transformation, interpolation):
         if transformation is None:
             return images
-        height, width = self._size(images)
+        height, width = image_size(images, self.data_format)
         factor = transformation["distortion_factor"]
         alpha = ops.multiply(ops.multiply(factor, ops.maximum(_float(height), _float(width))), 0.1)
         sigma = ops.multiply(ops.multiply(factor, ops.minimum(_float(height), _float(width))), 0.05)
@@ -212,7 +190,7 @@ class RandomElasticTransform(BaseImagePreprocessingLayer):
         cols = ops.add(cols, ops.multiply(blurred[0], alpha))
         batch = channels_last(images, self.data_format)
         warped = back_to_format(sample(batch, rows, cols, interpolation, self.fill_mode, self.fill_value), self.data_format)
-        images = _apply_where(transformation["apply_transform"], warped, images)
+        images = ops.where(per_image(transformation["apply_transform"]), warped, images)
         images = ops.clip(images, self.value_range[0], self.value_range[1])
         return ops.cast(images, self.compute_dtype)
 

@@ -9,11 +9,9 @@ outside it; Keras 3.15's arguments and formulas.
 """
 from __future__ import annotations
 
-import numbers
-
 from .... import ops, random
-from .base import BaseImagePreprocessingLayer
-from .color_tone import batch_size_of, images_of, per_image, spatial_axes
+from .base import (BaseImagePreprocessingLayer, batch_size_of, box_masks, images_of, is_number, known_image_size,
+                   per_image, random_boxes)
 from .mixing_policies import AugMix, RandAugment
 
 __all__ = ["MixUp", "CutMix", "AugMix", "RandAugment"]
@@ -51,7 +49,7 @@ class MixUp(_MixingLayer):
 
     def __init__(self, alpha=0.2, data_format=None, seed=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
-        if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or alpha <= 0:
+        if not is_number(alpha) or alpha <= 0:
             raise ValueError(f"MixUp: argument `alpha` must be a positive number. Received: alpha={alpha!r}")
         self.alpha = alpha
         self._make_seed_generator(seed)
@@ -65,21 +63,22 @@ class MixUp(_MixingLayer):
         weight = random.beta((batch,), float(self.alpha), float(self.alpha), seed=seed)
         return {"mix_weight": weight, "permutation_order": order}
 
-    def transform_images(self, images, transformation, training=True):
-        images = ops.cast(images, self.compute_dtype)
-        if not training or transformation is None:
-            return images
+    def _blend(self, images, transformation):
+        """``w * x + (1 - w) * x[perm]`` per image (4-d ``images`` in the compute dtype)."""
         weight = per_image(ops.cast(transformation["mix_weight"], self.compute_dtype))
         others = ops.take(images, transformation["permutation_order"], axis=0)
         return ops.add(ops.multiply(weight, images), ops.multiply(ops.subtract(1.0, weight), others))
 
+    def transform_images(self, images, transformation, training=True):
+        images = ops.cast(images, self.compute_dtype)
+        if not training or transformation is None:
+            return images
+        return self._blend(images, transformation)
+
     def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
         if not training or transformation is None:
             return segmentation_masks
-        masks = ops.cast(segmentation_masks, self.compute_dtype)
-        weight = per_image(ops.cast(transformation["mix_weight"], self.compute_dtype))
-        others = ops.take(masks, transformation["permutation_order"], axis=0)
-        return ops.add(ops.multiply(weight, masks), ops.multiply(ops.subtract(1.0, weight), others))
+        return self._blend(ops.cast(segmentation_masks, self.compute_dtype), transformation)
 
     def get_config(self):
         config = super().get_config()
@@ -105,41 +104,22 @@ class CutMix(_MixingLayer):
         self._set_factor(factor)
         self._make_seed_generator(seed)
 
-    def _crop_bounds(self, batch, length, ratio, seed):
-        dtype = self.compute_dtype
-        crop = ops.cast(ops.multiply(ratio, float(length)), dtype)
-        start = ops.multiply(random.uniform((batch,), 0.0, 1.0, dtype=dtype, seed=seed),
-                             ops.subtract(float(length), crop))
-        return start, ops.add(start, crop)
-
     def get_random_transformation(self, data, training=True, seed=None):
         if not training:
             return None
         images = images_of(data)
-        shape = ops.shape(images)
-        batch = shape[0]
-        h_axis, w_axis = spatial_axes(self.data_format)
-        height, width = shape[h_axis], shape[w_axis]
-        if not isinstance(height, int) or not isinstance(width, int):
-            raise ValueError(f"CutMix needs images of known height and width. Received: images.shape={tuple(shape)}")
+        batch = batch_size_of(images)
+        height, width = known_image_size(self, images)
         seed = self._draw_seed(seed)
         dtype = self.compute_dtype
         alpha = ops.add(random.uniform((), self.factor[0], self.factor[1], dtype=dtype, seed=seed), 1e-6)
         weight = random.beta((batch,), alpha, alpha, dtype=dtype, seed=seed)
         ratio = ops.sqrt(ops.subtract(1.0, weight))
-        x0, x1 = self._crop_bounds(batch, width, ratio, seed)
-        y0, y1 = self._crop_bounds(batch, height, ratio, seed)
-        rows = ops.arange(height, dtype=dtype)
-        cols = ops.arange(width, dtype=dtype)
-        if self.data_format == "channels_last":
-            rows, cols = ops.reshape(rows, (1, -1, 1, 1)), ops.reshape(cols, (1, 1, -1, 1))
-        else:
-            rows, cols = ops.reshape(rows, (1, 1, -1, 1)), ops.reshape(cols, (1, 1, 1, -1))
-        x0, x1, y0, y1 = (per_image(v) for v in (x0, x1, y0, y1))
-        masks = ops.logical_and(ops.logical_and(ops.greater_equal(cols, x0), ops.less(cols, x1)),
-                                ops.logical_and(ops.greater_equal(rows, y0), ops.less(rows, y1)))
-        kept = ops.subtract(1.0, ops.divide(ops.multiply(ops.subtract(x1, x0), ops.subtract(y1, y0)),
-                                            float(width * height)))
+        x0, x1, y0, y1 = box = random_boxes(batch, height, width, ratio, ratio, seed, dtype)
+        masks = box_masks(height, width, box, self.data_format, dtype)
+        # the labels' weight: the area kept, (batch, 1, 1, 1)
+        kept = per_image(ops.subtract(1.0, ops.divide(ops.multiply(ops.subtract(x1, x0), ops.subtract(y1, y0)),
+                                                      float(width * height))))
         order = random_permutation(batch, seed)
         return {"permutation_order": order, "batch_masks": masks, "mix_weight": kept}
 

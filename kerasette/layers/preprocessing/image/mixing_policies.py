@@ -18,7 +18,7 @@ import numpy
 
 from .... import ops, random
 from ....eager import Tensor
-from .base import BaseImagePreprocessingLayer
+from .base import BaseImagePreprocessingLayer, is_number
 from .color_effects import RandomPosterization, RandomSharpness
 from .color_levels import AutoContrast, Equalization, Solarization
 from .color_tone import RandomBrightness, RandomColorDegeneration, RandomContrast, check_value_range
@@ -113,6 +113,21 @@ class _AugmentationPolicy(BaseImagePreprocessingLayer):
             out = ops.where(ops.equal(choice, index), run(name), out)
         return out
 
+    def _run(self, images, transformation, method):
+        """``images`` through the drawn augmentations, each layer's ``method`` (images or masks)."""
+        raise NotImplementedError
+
+    def transform_images(self, images, transformation, training=True):
+        images = ops.cast(images, self.compute_dtype)
+        if not training or transformation is None:
+            return images
+        return self._run(images, transformation, "transform_images")
+
+    def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
+        if not training or transformation is None:
+            return segmentation_masks
+        return self._run(segmentation_masks, transformation, "transform_segmentation_masks")
+
     def transform_labels(self, labels, transformation, training=True):
         return labels
 
@@ -138,7 +153,7 @@ class AugMix(_AugmentationPolicy):
         for name, value in (("num_chains", num_chains), ("chain_depth", chain_depth)):
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
                 raise ValueError(f"AugMix: argument `{name}` must be a positive integer. Received: {name}={value!r}")
-        if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or alpha <= 0:
+        if not is_number(alpha) or alpha <= 0:
             raise ValueError(f"AugMix: argument `alpha` must be a positive number. Received: alpha={alpha!r}")
         self.num_chains, self.chain_depth, self.alpha = int(num_chains), int(chain_depth), alpha
         self.all_ops = bool(all_ops)
@@ -161,7 +176,8 @@ class AugMix(_AugmentationPolicy):
             chains.append(steps)
         return {"chain_mixing_weights": weights, "weight_sample": blend, "chain_transforms": chains}
 
-    def _mix(self, images, transformation, method):
+    def _run(self, images, transformation, method):
+        """The chains mixed with their weights, blended with ``images``."""
         dtype = self.compute_dtype
         images = ops.cast(images, dtype)
         weights = ops.cast(transformation["chain_mixing_weights"], dtype)
@@ -175,16 +191,10 @@ class AugMix(_AugmentationPolicy):
         return ops.add(ops.multiply(blend, images), ops.multiply(ops.subtract(1.0, blend), mixed))
 
     def transform_images(self, images, transformation, training=True):
-        images = ops.cast(images, self.compute_dtype)
+        images = super().transform_images(images, transformation, training=training)
         if not training or transformation is None:
             return images
-        images = self._mix(images, transformation, "transform_images")
         return ops.clip(images, self.value_range[0], self.value_range[1])
-
-    def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
-        if not training or transformation is None:
-            return segmentation_masks
-        return self._mix(segmentation_masks, transformation, "transform_segmentation_masks")
 
     def get_config(self):
         config = super().get_config()
@@ -230,22 +240,12 @@ class RandAugment(_AugmentationPolicy):
                       for name in names}
         return {"transforms": transforms, "layer_idxes": choices}
 
-    def _chain(self, images, transformation, method):
+    def _run(self, images, transformation, method):
+        """The ``num_ops`` chosen layers in turn."""
         choices = transformation["layer_idxes"]
         for i in range(self.num_ops):
             images = self._apply(images, choices[i], transformation["transforms"], method)
         return images
-
-    def transform_images(self, images, transformation, training=True):
-        images = ops.cast(images, self.compute_dtype)
-        if not training or transformation is None:
-            return images
-        return self._chain(images, transformation, "transform_images")
-
-    def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
-        if not training or transformation is None:
-            return segmentation_masks
-        return self._chain(segmentation_masks, transformation, "transform_segmentation_masks")
 
     def get_config(self):
         config = super().get_config()
