@@ -4,8 +4,6 @@ The deterministic cases (fixed factors, fixed transformations, Equalization,
 AutoContrast) come from tests/fixtures/preprocessing/keras_image_color.npz,
 made by real Keras 3 (JAX) with tests/fixtures/make_image_color_fixtures.py.
 """
-import doctest
-import importlib
 import json
 import os
 
@@ -15,24 +13,22 @@ import pytest
 import kerasette
 from kerasette import layers
 
-HERE = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "preprocessing")
+from ._image_helpers import (PREPROCESSING as HERE, assert_config_matches_keras_and_round_trips,
+                             assert_docstring_examples, assert_fit_draws_afresh, assert_seed_repeats_and_calls_differ,
+                             assert_training_false_is_identity, load_npz, save_and_reload, spec_of)
+
 COLOR = ["RandomContrast", "RandomBrightness", "RandomGrayscale", "RandomHue", "RandomSaturation",
          "RandomColorDegeneration", "RandomColorJitter", "RandomSharpness", "RandomPosterization", "RandomErasing",
          "RandomGaussianBlur", "RandomInvert", "Solarization", "Equalization", "AutoContrast"]
 
 
-def _fixture():
-    with np.load(os.path.join(HERE, "keras_image_color.npz"), allow_pickle=False) as archive:
-        return {key: archive[key] for key in archive.files}
-
-
-DATA = _fixture()
+DATA = load_npz(os.path.join(HERE, "keras_image_color.npz"))
 CASES = json.loads(str(DATA["cases"]))
 COLOR_CASES = [c for c in CASES if json.loads(str(DATA[f"{c}.spec"]))["class_name"] in COLOR]
 
 
 def _spec(case):
-    return json.loads(str(DATA[f"{case}.spec"]))
+    return spec_of(DATA, case)
 
 
 def _transformation(case, spec):
@@ -72,13 +68,7 @@ def test_matches_keras(case):
 @pytest.mark.parametrize("case", COLOR_CASES)
 def test_config_matches_keras_and_round_trips(case):
     spec = _spec(case)
-    cls = getattr(layers, spec["class_name"])
-    config = json.loads(json.dumps(cls(**spec["kwargs"]).get_config()))
-    for key, value in spec["config"].items():
-        if key not in ("name", "dtype"):
-            assert config[key] == value, key
-    again = cls.from_config(config)
-    assert json.loads(json.dumps(again.get_config())) == config
+    assert_config_matches_keras_and_round_trips(getattr(layers, spec["class_name"]), spec["kwargs"], spec["config"])
 
 
 def test_keras_saved_model_loads_and_predicts_like_keras(tmp_path):
@@ -120,12 +110,8 @@ def test_model_of_every_layer_saves_and_loads(tmp_path):
     predicted = model.predict(images, verbose=0)
     # only AutoContrast acts in predict
     np.testing.assert_allclose(predicted, layers.AutoContrast()(images, training=False), atol=1e-4)
-    path = str(tmp_path / "color.keras")
-    model.save(path)
-    loaded = kerasette.saving.load_model(path)
+    loaded = save_and_reload(model, str(tmp_path / "color.keras"))
     assert [type(layer).__name__ for layer in loaded.layers] == [type(layer).__name__ for layer in model.layers]
-    for old, new in zip(model.layers, loaded.layers):
-        assert json.dumps(old.get_config(), default=str) == json.dumps(new.get_config(), default=str)
     np.testing.assert_allclose(loaded.predict(images, verbose=0), predicted, atol=1e-5)
 
 
@@ -133,10 +119,7 @@ def test_model_of_every_layer_saves_and_loads(tmp_path):
 
 @pytest.mark.parametrize("index", range(14))
 def test_training_false_is_identity(index):
-    layer = _every_layer()[index]
-    images = _images()
-    np.testing.assert_array_equal(layer(images, training=False), images)
-    assert np.abs(np.asarray(layer(images)) - images).max() > 0.5     # training defaults to True
+    assert_training_false_is_identity(_every_layer()[index], _images())
 
 
 def test_autocontrast_acts_whatever_training_is():
@@ -148,13 +131,7 @@ def test_autocontrast_acts_whatever_training_is():
 
 @pytest.mark.parametrize("index", range(13))
 def test_seed_repeats_and_calls_differ(index):
-    first, second = _every_layer()[index], _every_layer()[index]
-    images = _images(16)
-    a1, a2 = np.asarray(first(images)), np.asarray(first(images))
-    b1, b2 = np.asarray(second(images)), np.asarray(second(images))
-    np.testing.assert_array_equal(a1, b1)
-    np.testing.assert_array_equal(a2, b2)
-    assert not np.array_equal(a1, a2)
+    assert_seed_repeats_and_calls_differ(_every_layer()[index], _every_layer()[index], _images(16))
 
 
 @pytest.mark.parametrize("make", [
@@ -168,15 +145,7 @@ def test_seed_repeats_and_calls_differ(index):
     lambda: layers.RandomPosterization(7, seed=1),
 ], ids=["contrast", "brightness", "hue", "jitter", "erasing", "blur", "solarization", "posterization"])
 def test_in_a_compiled_model(make):
-    images, targets = _images(8), np.zeros((8, 1), "float32")
-    inputs = kerasette.Input((6, 7, 3))
-    outputs = layers.Dense(1, kernel_initializer="ones")(layers.GlobalAveragePooling2D()(make()(inputs)))
-    model = kerasette.Model(inputs, outputs)
-    model.compile(kerasette.optimizers.SGD(0.0), "mse")
-    losses = model.fit(images, targets, epochs=3, batch_size=8, verbose=0).history["loss"]
-    assert len(set(np.round(losses, 3))) == 3           # every step draws afresh
-    plain = np.asarray(layers.Dense(1, kernel_initializer="ones")(images.mean(axis=(1, 2))))
-    np.testing.assert_allclose(model.predict(images, verbose=0), plain, rtol=1e-5)
+    assert_fit_draws_afresh(make(), _images(8))
 
 
 def test_single_image_and_dict_inputs():
@@ -368,10 +337,7 @@ def test_bad_rank_is_refused():
 
 @pytest.mark.parametrize("module", ["color_tone", "color_effects", "color_levels"])
 def test_docstring_examples(module):
-    mod = importlib.import_module(f"kerasette.layers.preprocessing.image.{module}")
-    globs = {"numpy": np, **{name: getattr(layers, name) for name in COLOR}}
-    result = doctest.testmod(mod, globs=globs, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0
+    assert_docstring_examples(module, COLOR)
 
 
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])

@@ -5,8 +5,6 @@ The deterministic cases (fixed shear transformations, degeneration factors ``(f,
 come from tests/fixtures/preprocessing/keras_image_extra.npz, made by real Keras 3 (JAX) with
 tests/fixtures/make_image_extra_fixtures.py.
 """
-import doctest
-import importlib
 import json
 import os
 
@@ -16,22 +14,20 @@ import pytest
 import kerasette
 from kerasette import layers
 
-HERE = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "preprocessing")
+from ._image_helpers import (PREPROCESSING as HERE, assert_config_matches_keras_and_round_trips,
+                             assert_docstring_examples, assert_fit_draws_afresh, assert_seed_repeats_and_calls_differ,
+                             assert_training_false_is_identity, load_npz, save_and_reload, spec_of)
+
 EXTRA = ["RandomShear", "ContrastLimitedAdaptiveHistogramEqualization", "MaxNumBoundingBoxes"]
 CLAHE = layers.ContrastLimitedAdaptiveHistogramEqualization
 
 
-def _fixture():
-    with np.load(os.path.join(HERE, "keras_image_extra.npz"), allow_pickle=False) as archive:
-        return {key: archive[key] for key in archive.files}
-
-
-DATA = _fixture()
+DATA = load_npz(os.path.join(HERE, "keras_image_extra.npz"))
 CASES = json.loads(str(DATA["cases"]))
 
 
 def _spec(case):
-    return json.loads(str(DATA[f"{case}.spec"]))
+    return spec_of(DATA, case)
 
 
 def _images(count=8, height=8, width=9, low=0.0, high=255.0, seed=0):
@@ -80,13 +76,7 @@ def test_matches_keras(case):
 @pytest.mark.parametrize("case", CASES)
 def test_config_matches_keras_and_round_trips(case):
     spec = _spec(case)
-    cls = getattr(layers, spec["class_name"])
-    config = json.loads(json.dumps(cls(**spec["kwargs"]).get_config()))
-    for key, value in spec["config"].items():
-        if key not in ("name", "dtype"):
-            assert config[key] == value, key
-    again = cls.from_config(config)
-    assert json.loads(json.dumps(again.get_config())) == config
+    assert_config_matches_keras_and_round_trips(getattr(layers, spec["class_name"]), spec["kwargs"], spec["config"])
 
 
 def test_shear_with_fixed_amounts_gives_one_of_keras_two_signs():
@@ -139,12 +129,8 @@ def test_model_of_every_layer_saves_and_loads(tmp_path):
     images = _images()
     predicted = model.predict(images, verbose=0)
     np.testing.assert_allclose(predicted, CLAHE(tile_grid_size=(2, 3), clip_limit=2.5)(images), atol=1e-4)
-    path = str(tmp_path / "extra.keras")
-    model.save(path)
-    loaded = kerasette.saving.load_model(path)
+    loaded = save_and_reload(model, str(tmp_path / "extra.keras"))
     assert [type(layer).__name__ for layer in loaded.layers] == [type(layer).__name__ for layer in model.layers]
-    for old, new in zip(model.layers, loaded.layers):
-        assert json.dumps(old.get_config(), default=str) == json.dumps(new.get_config(), default=str)
     assert loaded.layers[4].fill_value == -2 and loaded.layers[1].fill_value == 3.0
     np.testing.assert_allclose(loaded.predict(images, verbose=0), predicted, atol=1e-5)
 
@@ -153,10 +139,7 @@ def test_model_of_every_layer_saves_and_loads(tmp_path):
 
 @pytest.mark.parametrize("index", [0, 1])
 def test_training_false_is_identity(index):
-    layer = _every_layer()[index]
-    images = _images()
-    np.testing.assert_array_equal(layer(images, training=False), images)
-    assert np.abs(np.asarray(layer(images)) - images).max() > 0.5     # training defaults to True
+    assert_training_false_is_identity(_every_layer()[index], _images())
 
 
 def test_clahe_and_max_boxes_act_whatever_training_is():
@@ -172,13 +155,7 @@ def test_clahe_and_max_boxes_act_whatever_training_is():
 
 @pytest.mark.parametrize("index", [0, 1])
 def test_seed_repeats_and_calls_differ(index):
-    first, second = _every_layer()[index], _every_layer()[index]
-    images = _images(16)
-    a1, a2 = np.asarray(first(images)), np.asarray(first(images))
-    b1, b2 = np.asarray(second(images)), np.asarray(second(images))
-    np.testing.assert_array_equal(a1, b1)
-    np.testing.assert_array_equal(a2, b2)
-    assert not np.array_equal(a1, a2)
+    assert_seed_repeats_and_calls_differ(_every_layer()[index], _every_layer()[index], _images(16))
 
 
 def test_shear_amounts_within_bounds_with_one_sign_per_image():
@@ -230,16 +207,9 @@ def test_shear_unknown_image_size_in_a_model():
                                   lambda: layers.RandomColorDegeneration((0.2, 1.0), seed=1)],
                          ids=["shear", "degeneration"])
 def test_in_a_compiled_model(make):
-    images, targets = _images(8), np.zeros((8, 1), "float32")
+    images = _images(8)
     images[:, :, :4] *= 0.1  # a dark left side, so shears change the mean
-    inputs = kerasette.Input((8, 9, 3))
-    outputs = layers.Dense(1, kernel_initializer="ones")(layers.GlobalAveragePooling2D()(make()(inputs)))
-    model = kerasette.Model(inputs, outputs)
-    model.compile(kerasette.optimizers.SGD(0.0), "mse")
-    losses = model.fit(images, targets, epochs=3, batch_size=8, verbose=0).history["loss"]
-    assert len(set(np.round(losses, 3))) == 3           # every step draws afresh
-    plain = np.asarray(layers.Dense(1, kernel_initializer="ones")(images.mean(axis=(1, 2))))
-    np.testing.assert_allclose(model.predict(images, verbose=0), plain, rtol=1e-5)
+    assert_fit_draws_afresh(make(), images)
 
 
 # ------------------------------------------------------------------ CLAHE behaviour
@@ -405,7 +375,4 @@ def test_bad_argument_is_named(make, argument, error):
 
 
 def test_docstring_examples():
-    mod = importlib.import_module("kerasette.layers.preprocessing.image.extra")
-    globs = {"numpy": np, **{name: getattr(layers, name) for name in EXTRA}}
-    result = doctest.testmod(mod, globs=globs, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0
+    assert_docstring_examples("extra", EXTRA)

@@ -12,17 +12,15 @@ import pytest
 import kerasette
 from kerasette import layers
 
-FIXTURE = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "keras_image_geometric.npz")
+from ._image_helpers import (FIXTURES, assert_docstring_examples, assert_fit_draws_afresh,
+                             assert_seed_repeats_and_calls_differ, load_npz)
+
+FIXTURE = os.path.join(FIXTURES, "keras_image_geometric.npz")
 GEOMETRIC = ["Resizing", "CenterCrop", "RandomCrop", "RandomFlip", "RandomRotation", "RandomZoom",
              "RandomTranslation", "RandomPerspective", "RandomElasticTransform", "Pipeline"]
 
 
-def _fixture():
-    with np.load(FIXTURE, allow_pickle=False) as archive:
-        return {key: archive[key] for key in archive.files}
-
-
-DATA = _fixture()
+DATA = load_npz(FIXTURE)
 CASES = sorted(key[:-5] for key in DATA if key.endswith(".spec"))
 
 
@@ -131,11 +129,7 @@ def test_flip_single_image_and_fresh_draws():
 def test_seed_reproducible_and_inference_identity(make):
     images = _images(6)
     first, second = make(11), make(11)
-    a1, a2 = first(images), first(images)
-    b1, b2 = second(images), second(images)
-    np.testing.assert_array_equal(a1, b1)
-    np.testing.assert_array_equal(a2, b2)
-    assert not np.array_equal(a1, a2)          # each call draws afresh
+    a1 = assert_seed_repeats_and_calls_differ(first, second, images)          # each call draws afresh
     assert not np.array_equal(a1, make(12)(images))
     np.testing.assert_array_equal(first(images, training=False), images)
 
@@ -225,18 +219,10 @@ def test_elastic_transform_statistics():
     lambda: layers.RandomCrop(5, 6, seed=1),
 ], ids=["rotation", "zoom", "translation", "perspective", "elastic", "crop"])
 def test_in_a_compiled_model(make):
-    images, targets = _images(8), np.zeros((8, 1), "float32")
-    inputs = kerasette.Input((8, 10, 3))
     augment = make()
-    outputs = layers.Dense(1, kernel_initializer="ones")(layers.GlobalAveragePooling2D()(augment(inputs)))
-    model = kerasette.Model(inputs, outputs)
-    model.compile(kerasette.optimizers.SGD(0.0), "mse")
-    losses = model.fit(images, targets, epochs=3, batch_size=8, verbose=0).history["loss"]
-    assert len(set(np.round(losses, 6))) == 3           # every step draws afresh
-    plain = np.asarray(layers.Dense(1, kernel_initializer="ones")(images.mean(axis=(1, 2))))
-    if not isinstance(augment, layers.RandomCrop):
-        # predict runs with training=False: the identity
-        np.testing.assert_allclose(model.predict(images, verbose=0), plain, rtol=1e-5)
+    # predict runs with training=False: the identity (RandomCrop's output has another size)
+    assert_fit_draws_afresh(augment, _images(8), decimals=6,
+                            predict_is_identity=not isinstance(augment, layers.RandomCrop))
 
 
 def test_pipeline_applies_in_order_and_passes_training():
@@ -391,12 +377,7 @@ def test_integer_images_are_cast_to_the_compute_dtype():
 
 @pytest.mark.parametrize("module", ["geometric", "geometric_affine", "geometric_warp"])
 def test_docstring_examples(module):
-    import doctest
-    import importlib
-    target = importlib.import_module(f"kerasette.layers.preprocessing.image.{module}")
-    globs = {"numpy": np, "Input": kerasette.Input, **{name: getattr(layers, name) for name in GEOMETRIC}}
-    result = doctest.testmod(target, globs=globs, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0
+    assert_docstring_examples(module, GEOMETRIC, Input=kerasette.Input)
 
 
 def test_loads_a_keras_saved_model():

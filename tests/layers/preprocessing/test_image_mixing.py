@@ -3,7 +3,6 @@
 Fixed-transformation cases come from tests/fixtures/preprocessing/keras_image_color.npz
 (made by real Keras 3 on JAX with tests/fixtures/make_image_color_fixtures.py).
 """
-import doctest
 import json
 import os
 
@@ -14,16 +13,10 @@ import kerasette
 from kerasette import layers
 from kerasette.layers.preprocessing.image import mixing_policies
 
-HERE = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "preprocessing")
+from ._image_helpers import PREPROCESSING as HERE, assert_docstring_examples, load_npz, save_and_reload, spec_of
+
 MIXING = ["MixUp", "CutMix", "AugMix", "RandAugment"]
-
-
-def _fixture():
-    with np.load(os.path.join(HERE, "keras_image_color.npz"), allow_pickle=False) as archive:
-        return {key: archive[key] for key in archive.files}
-
-
-DATA = _fixture()
+DATA = load_npz(os.path.join(HERE, "keras_image_color.npz"))
 
 
 def _images(count=8, height=8, width=8, seed=0):
@@ -41,7 +34,7 @@ def test_names_exported():
 
 @pytest.mark.parametrize("case", ["mixup_t", "cutmix_t"])
 def test_matches_keras(case):
-    spec = json.loads(str(DATA[f"{case}.spec"]))
+    spec = spec_of(DATA, case)
     layer = getattr(layers, spec["class_name"])(**spec["kwargs"])
     transformation = {key: DATA[f"{case}.t.{key}"] for key in spec["transformation_keys"]}
     images = np.asarray(layer.transform_images(DATA[f"{case}.x"], transformation, training=True))
@@ -65,7 +58,7 @@ def _tree(case, value):
 
 
 def test_shear_matches_keras_random_shear():
-    spec = json.loads(str(DATA["shear_t.spec"]))
+    spec = spec_of(DATA, "shear_t")
     layer = mixing_policies._shear_class()(**spec["kwargs"])
     assert (layer.x_factor, layer.y_factor) == ((-0.3, 0.3), (-0.2, 0.2))
     out = layer.transform_images(DATA["shear_t.x"], {"shear_factor": DATA["shear_t.t.shear_factor"]})
@@ -73,7 +66,7 @@ def test_shear_matches_keras_random_shear():
 
 
 def test_augmix_mixes_chains_like_keras():
-    spec = json.loads(str(DATA["augmix_t.spec"]))
+    spec = spec_of(DATA, "augmix_t")
     layer = layers.AugMix(**spec["kwargs"])
     keras_t = _tree("augmix_t", spec["tree"])
     names = layer._augment_layers
@@ -90,7 +83,7 @@ def test_augmix_mixes_chains_like_keras():
 
 
 def test_randaugment_chains_like_keras():
-    spec = json.loads(str(DATA["randaugment_t.spec"]))
+    spec = spec_of(DATA, "randaugment_t")
     layer = layers.RandAugment(**spec["kwargs"])
     out = layer.transform_images(DATA["randaugment_t.x"], _tree("randaugment_t", spec["tree"]))
     np.testing.assert_allclose(out, DATA["randaugment_t.y"], rtol=1e-5, atol=2e-4)
@@ -109,11 +102,7 @@ def test_keras_saved_model_loads_and_predicts_like_keras(tmp_path):
     assert (randaugment.num_ops, randaugment.factor) == (3, (0, 0.3))
     x = DATA["model_mixing.x"]
     np.testing.assert_allclose(model.predict(x, verbose=0), DATA["model_mixing.predict"], atol=1e-5)
-    path = str(tmp_path / "again.keras")
-    model.save(path)
-    loaded = kerasette.saving.load_model(path)
-    for old, new in zip(model.layers, loaded.layers):
-        assert json.dumps(old.get_config(), default=str) == json.dumps(new.get_config(), default=str)
+    loaded = save_and_reload(model, str(tmp_path / "again.keras"))
     out = np.asarray(loaded(x, training=True))
     assert out.shape == x.shape and not np.allclose(out, x)
 
@@ -249,15 +238,11 @@ def test_every_layer_in_a_saved_model(tmp_path):
                   layers.RandAugment(num_ops=1, factor=0.2, interpolation="nearest")):
         x = layer(x)
     model = kerasette.Model(inputs, x)
-    path = str(tmp_path / "mixing.keras")
-    model.save(path)
-    loaded = kerasette.saving.load_model(path)
+    loaded = save_and_reload(model, str(tmp_path / "mixing.keras"))
     assert [type(layer).__name__ for layer in loaded.layers[1:]] == MIXING
     assert loaded.layers[4].interpolation == "nearest" and loaded.layers[3].num_chains == 2
     images = _images(4)
     np.testing.assert_allclose(loaded.predict(images, verbose=0), images)
-    for old, new in zip(model.layers, loaded.layers):
-        assert json.dumps(old.get_config(), default=str) == json.dumps(new.get_config(), default=str)
 
 
 # ------------------------------------------------------------------ errors
@@ -286,8 +271,4 @@ def test_sparse_labels_are_refused():
 
 @pytest.mark.parametrize("module", ["mixing", "mixing_policies"])
 def test_docstring_examples(module):
-    import importlib
-    mod = importlib.import_module(f"kerasette.layers.preprocessing.image.{module}")
-    globs = {"numpy": np, **{name: getattr(layers, name) for name in MIXING}}
-    result = doctest.testmod(mod, globs=globs, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0
+    assert_docstring_examples(module, MIXING)
