@@ -17,6 +17,7 @@ caught by a timeout on the training steps' allreduce, where one is set
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -204,46 +205,61 @@ def timeout():
 stats = {"allreduce_calls": 0, "allreduce_seconds": 0.0, "allreduce_bytes": 0}
 
 
+def _waiter(comm):
+    """How a step's collective waits: None (blocking calls), or, with a timeout set,
+    ``wait(request)`` polling a non-blocking request and aborting every rank past the limit."""
+    limit = timeout()
+    return None if limit is None else (lambda request: _wait_or_abort(request, comm, limit))
+
+
+def _call(wait, blocking, nonblocking):
+    """Run one MPI collective: ``blocking()``, or ``wait(nonblocking())`` under a timeout."""
+    if wait is None:
+        blocking()
+    else:
+        wait(nonblocking())
+
+
+@contextlib.contextmanager
+def _counted(nbytes):
+    """Add a collective's wall time and bytes to ``stats``."""
+    started = time.perf_counter()
+    yield
+    stats["allreduce_seconds"] += time.perf_counter() - started
+    stats["allreduce_calls"] += 1
+    stats["allreduce_bytes"] += nbytes
+
+
 def allreduce_sum_(buffer):
     """Sum a flat contiguous array over every rank in place: one ``MPI_Allreduce``, or,
     where every rank runs on this machine, one reduction in shared memory
     (shared_memory.py; ``KERASETTE_MPI_SHARED_MEMORY=0`` turns it off)."""
     comm = world()
-    if comm is not None and comm.Get_size() > 1:
-        started = time.perf_counter()
-        limit = timeout()
-        reducer = reducer_for(comm, _mpi())
+    if comm is None or comm.Get_size() == 1:
+        return buffer
+    MPI, wait = _mpi(), _waiter(comm)
+    reducer = reducer_for(comm, MPI)
+    with _counted(buffer.nbytes):
         if reducer is not None:
-            reducer.allreduce_sum_(buffer, None if limit is None else
-                                   (lambda request: _wait_or_abort(request, comm, limit)))
-        elif limit is None:
-            comm.Allreduce(_mpi().IN_PLACE, buffer, op=_mpi().SUM)
+            reducer.allreduce_sum_(buffer, wait)
         else:
-            _wait_or_abort(comm.Iallreduce(_mpi().IN_PLACE, buffer, op=_mpi().SUM), comm, limit)
-        stats["allreduce_seconds"] += time.perf_counter() - started
-        stats["allreduce_calls"] += 1
-        stats["allreduce_bytes"] += buffer.nbytes
+            _call(wait, lambda: comm.Allreduce(MPI.IN_PLACE, buffer, op=MPI.SUM),
+                  lambda: comm.Iallreduce(MPI.IN_PLACE, buffer, op=MPI.SUM))
     return buffer
 
 
 def allgather_rows(array):
     """Every rank's ``array`` (the same shape and dtype on each), stacked in rank
     order: shape ``(size,) + array.shape``; one ``MPI_Allgather`` (synchronized
-    BatchNormalization's statistics)."""
+    statistics, primitives/collectives.py)."""
     send = numpy.ascontiguousarray(array)
     comm = world()
     if comm is None or comm.Get_size() == 1:
         return send[None].copy()
     result = numpy.empty((comm.Get_size(),) + send.shape, send.dtype)
-    started = time.perf_counter()
-    limit = timeout()
-    if limit is None:
-        comm.Allgather(send, result)
-    else:
-        _wait_or_abort(comm.Iallgather(send, result), comm, limit)
-    stats["allreduce_seconds"] += time.perf_counter() - started
-    stats["allreduce_calls"] += 1
-    stats["allreduce_bytes"] += result.nbytes
+    wait = _waiter(comm)
+    with _counted(result.nbytes):
+        _call(wait, lambda: comm.Allgather(send, result), lambda: comm.Iallgather(send, result))
     return result
 
 
@@ -261,31 +277,21 @@ def reduce_scatter_sum(buffer, counts, tail=0):
     rank = comm.Get_rank()
     low = sum(counts[:rank])
     high = low + counts[rank]
-    started = time.perf_counter()
-    limit = timeout()
-    reducer = reducer_for(comm, _mpi())
-    if reducer is not None:
-        reducer.reduce_scatter_(buffer, low, high, tail, None if limit is None else
-                                (lambda request: _wait_or_abort(request, comm, limit)))
-        mine = buffer[low:high]
-    else:
+    MPI, wait = _mpi(), _waiter(comm)
+    reducer = reducer_for(comm, MPI)
+    with _counted(buffer.nbytes):
+        if reducer is not None:
+            reducer.reduce_scatter_(buffer, low, high, tail, wait)
+            return buffer[low:high]
         head = buffer[:sum(counts)]
         mine = numpy.empty(counts[rank], buffer.dtype)
-        MPI = _mpi()
-        if limit is None:
-            comm.Reduce_scatter(head, mine, counts, op=MPI.SUM)
-        else:
-            _wait_or_abort(comm.Ireduce_scatter(head, mine, counts, op=MPI.SUM), comm, limit)
+        _call(wait, lambda: comm.Reduce_scatter(head, mine, counts, op=MPI.SUM),
+              lambda: comm.Ireduce_scatter(head, mine, counts, op=MPI.SUM))
         if tail:
             rest = numpy.ascontiguousarray(buffer[buffer.size - tail:])
-            if limit is None:
-                comm.Allreduce(MPI.IN_PLACE, rest, op=MPI.SUM)
-            else:
-                _wait_or_abort(comm.Iallreduce(MPI.IN_PLACE, rest, op=MPI.SUM), comm, limit)
+            _call(wait, lambda: comm.Allreduce(MPI.IN_PLACE, rest, op=MPI.SUM),
+                  lambda: comm.Iallreduce(MPI.IN_PLACE, rest, op=MPI.SUM))
             buffer[buffer.size - tail:] = rest
-    stats["allreduce_seconds"] += time.perf_counter() - started
-    stats["allreduce_calls"] += 1
-    stats["allreduce_bytes"] += buffer.nbytes
     return mine
 
 
@@ -300,24 +306,18 @@ def allgather_segments(mine, counts, out):
     counts = [int(c) for c in counts]
     offsets = [sum(counts[:r]) for r in range(len(counts))]
     rank = comm.Get_rank()
-    started = time.perf_counter()
-    limit = timeout()
-    reducer = reducer_for(comm, _mpi())
-    if reducer is not None and out.flags.c_contiguous:
-        low = offsets[rank]
-        if not numpy.may_share_memory(mine, out):
-            out[low:low + counts[rank]] = mine
-        reducer.allgather_(out.reshape(-1), low, low + counts[rank], None if limit is None else
-                           (lambda request: _wait_or_abort(request, comm, limit)))
-    else:
-        mine = numpy.ascontiguousarray(mine).copy() if numpy.may_share_memory(mine, out) else mine
-        if limit is None:
-            comm.Allgatherv(mine, [out, (counts, offsets)])
+    MPI, wait = _mpi(), _waiter(comm)
+    reducer = reducer_for(comm, MPI)
+    with _counted(out.nbytes):
+        if reducer is not None and out.flags.c_contiguous:
+            low = offsets[rank]
+            if not numpy.may_share_memory(mine, out):
+                out[low:low + counts[rank]] = mine
+            reducer.allgather_(out.reshape(-1), low, low + counts[rank], wait)
         else:
-            _wait_or_abort(comm.Iallgatherv(mine, [out, (counts, offsets)]), comm, limit)
-    stats["allreduce_seconds"] += time.perf_counter() - started
-    stats["allreduce_calls"] += 1
-    stats["allreduce_bytes"] += out.nbytes
+            send = numpy.ascontiguousarray(mine).copy() if numpy.may_share_memory(mine, out) else mine
+            _call(wait, lambda: comm.Allgatherv(send, [out, (counts, offsets)]),
+                  lambda: comm.Iallgatherv(send, [out, (counts, offsets)]))
     return out
 
 

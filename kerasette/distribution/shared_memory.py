@@ -69,21 +69,11 @@ class SharedReducer:
         if not buffer.flags.c_contiguous:
             raise ValueError("allreduce_sum_: the buffer must be C-contiguous (it is summed in place)")
         buffer = buffer.reshape(-1)
-        self._grow(buffer.nbytes)
-        base = self.turn * (self.size + 1) * self.capacity
-        self.turn ^= 1
-        count = buffer.size
-        rows = [self.area[base + k * self.capacity:base + k * self.capacity + buffer.nbytes].view(buffer.dtype)
-                for k in range(self.size)]
-        start = base + self.size * self.capacity
-        result = self.area[start:start + buffer.nbytes].view(buffer.dtype)
+        rows, result = self._rows(buffer)
         rows[self.rank][:] = buffer
         self._barrier(wait)
-        low, high = count * self.rank // self.size, count * (self.rank + 1) // self.size
-        if high > low:
-            numpy.add(rows[0][low:high], rows[1][low:high], out=result[low:high])
-            for row in rows[2:]:
-                result[low:high] += row[low:high]
+        count = buffer.size
+        _sum_rows(rows, slice(count * self.rank // self.size, count * (self.rank + 1) // self.size), result)
         self._barrier(wait)
         buffer[:] = result
 
@@ -105,11 +95,9 @@ class SharedReducer:
         rows, _ = self._rows(buffer)
         rows[self.rank][:] = buffer
         self._barrier(wait)
-        parts = [slice(low, high)] + ([slice(buffer.size - tail, buffer.size)] if tail else [])
-        for part in parts:
-            numpy.add(rows[0][part], rows[1][part], out=buffer[part])
-            for row in rows[2:]:
-                buffer[part] += row[part]
+        _sum_rows(rows, slice(low, high), buffer)
+        if tail:
+            _sum_rows(rows, slice(buffer.size - tail, buffer.size), buffer)
         return buffer
 
     def allgather_(self, buffer, low, high, wait=None):
@@ -120,6 +108,15 @@ class SharedReducer:
         self._barrier(wait)
         buffer[:] = result
         return buffer
+
+
+def _sum_rows(rows, part, out):
+    """``out[part] = rows[0][part] + rows[1][part] + ...``, in rank order (the same bits on every
+    rank, run to run)."""
+    if part.stop > part.start:
+        numpy.add(rows[0][part], rows[1][part], out=out[part])
+        for row in rows[2:]:
+            out[part] += row[part]
 
 
 _state = {"checked": False, "reducer": None}

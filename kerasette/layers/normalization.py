@@ -24,12 +24,11 @@ from __future__ import annotations
 
 import warnings
 
-import numpy
 
 from .. import constraints, eager, initializers, ops, regularizers
 from ..distribution import mesh
 from ..engine import Node, variable_from_holder
-from ..ops.core import apply as apply_primitive
+from ..ops.nn import synchronized_moments
 from ..primitives.base import ShapeError, format_shape
 from .layer import InputSpec, Layer
 
@@ -145,11 +144,7 @@ class BatchNormalization(Layer):
     def _moments(self, inputs, mask):
         if mask is None:
             return ops.moments(inputs, self._reduction_axes)
-        # masked-out positions (mask over all axes but the last) do not count
-        weights = ops.cast(mask, inputs.dtype)
-        if len(weights.shape) < len(inputs.shape):
-            weights = ops.expand_dims(weights, -1)
-        weights = ops.multiply(weights, ops.ones_like(inputs))
+        weights = _mask_weights(inputs, mask)
         count = ops.add(ops.sum(weights, axis=self._reduction_axes, keepdims=True), 1e-7)
         mean = ops.divide(ops.sum(ops.multiply(weights, inputs), axis=self._reduction_axes,
                                   keepdims=True), count)
@@ -158,35 +153,10 @@ class BatchNormalization(Layer):
         return ops.squeeze(mean, axis=self._reduction_axes), ops.squeeze(variance, axis=self._reduction_axes)
 
     def _synchronized_moments(self, inputs, mask, rank, size):
-        """The global batch's mean and variance over every rank's part: each rank's
-        count, mean and centred sum of squares per channel, gathered from all ranks
-        (one allgather) and combined as Chan et al.'s parallel variance does, which is
-        as exact as the two-pass variance of one process.  The allgather's gradient
-        sums every rank's gradient of the gathered rows (one allreduce in the backward
-        pass), so the gradient is that of the whole batch's statistics."""
-        axes = self._reduction_axes
-        dtype = numpy.dtype(inputs.dtype)
-        x = ops.cast(inputs, "float32") if dtype == numpy.float16 else inputs
-        if mask is None:
-            weights = ops.ones_like(x)
-        else:
-            weights = ops.cast(mask, x.dtype)
-            if len(weights.shape) < len(x.shape):
-                weights = ops.expand_dims(weights, -1)
-            weights = ops.multiply(weights, ops.ones_like(x))
-        count = ops.sum(weights, axis=axes, keepdims=True)
-        mean = ops.divide(ops.sum(ops.multiply(weights, x), axis=axes, keepdims=True), ops.maximum(count, 1.0))
-        squares = ops.sum(ops.multiply(weights, ops.square(ops.subtract(x, mean))), axis=axes)
-        rows = ops.stack([ops.squeeze(count, axis=axes), ops.squeeze(mean, axis=axes), squares])
-        gathered = apply_primitive("allgather_rows", rows, rank=rank, size=size)         # (ranks, 3, C)
-        counts, means, sums = (ops.take(gathered, i, axis=1) for i in range(3))
-        total = ops.sum(counts, axis=0)
-        global_mean = ops.divide(ops.sum(ops.multiply(counts, means), axis=0), ops.maximum(total, 1.0))
-        spread = ops.sum(ops.multiply(counts, ops.square(ops.subtract(means, global_mean))), axis=0)
-        variance = ops.divide(ops.add(ops.sum(sums, axis=0), spread), ops.maximum(total, 1.0))
-        if dtype == numpy.float16:
-            global_mean, variance = ops.cast(global_mean, dtype), ops.cast(variance, dtype)
-        return global_mean, variance
+        """The global batch's mean and variance over every rank's part (ops.nn.synchronized_moments),
+        masked-out positions not counted."""
+        weights = None if mask is None else _mask_weights(inputs, mask)
+        return synchronized_moments(inputs, self._reduction_axes, rank, size, weights=weights)
 
     def call(self, inputs, training=None, mask=None):
         if training and self.trainable:
@@ -245,6 +215,15 @@ class BatchNormalization(Layer):
             "synchronized": self.synchronized,
         })
         return config
+
+
+def _mask_weights(inputs, mask):
+    """A mask (over all axes but the last, or all) as 0/1 weights shaped like ``inputs``:
+    masked-out positions do not count in the batch statistics."""
+    weights = ops.cast(mask, inputs.dtype)
+    if len(weights.shape) < len(inputs.shape):
+        weights = ops.expand_dims(weights, -1)
+    return ops.multiply(weights, ops.ones_like(inputs))
 
 
 class LayerNormalization(Layer):

@@ -261,9 +261,7 @@ class Replicas:
     def average_non_trainable(self, model):
         """Average float non-trainable weights (moving statistics) over the ranks; with a
         sharded update, gather the optimizer's slots from their owners."""
-        for plan in self.plans.values():
-            if plan is not None:
-                plan.gather_slots()
+        self.gather_optimizer_state()
         variables = [v for v in model.non_trainable_weights if numpy.dtype(v.dtype).kind == "f"]
         if not variables:
             return

@@ -98,8 +98,33 @@ def _split(sizes, parts):
     return bounds
 
 
-class ShardedUpdate:
-    """One rank's part of the sharded update; see the module docstring."""
+class _Plan:
+    """What both plans share: the reduce-scatter of the step's buffer, and the allgather of
+    the new weights into every rank's variables."""
+
+    def reduce(self, flat):
+        """Sum ``flat`` (the gradients, then the step's other numbers) over the ranks: this
+        rank's segment of summed gradients comes back, the rest is summed in place."""
+        return mpi.reduce_scatter_sum(flat, self.counts, tail=flat.size - self.gradient_length)
+
+    def _share_weights(self, low, fill, updated=()):
+        """Every rank's new weights in every rank's variables: ``fill(own)`` writes this
+        rank's segment (from ``low``), one allgather brings the others'.  The buffer is new
+        at each step, since the variables keep views of it (no second copy); variables in
+        ``updated`` already hold their new values."""
+        weights = numpy.empty(self.gradient_length, self.dtype)
+        own = weights[low:low + self.counts[self.rank]]
+        fill(own)
+        mpi.allgather_segments(own, self.counts, weights)
+        offset = 0
+        for index, (variable, (shape, _), n) in enumerate(zip(self.variables, self.specs, self.sizes)):
+            if index not in updated:
+                variable.assign(weights[offset:offset + n].reshape(shape))
+            offset += n
+
+
+class ShardedUpdate(_Plan):
+    """One rank's part of the sharded update by whole variables; see the module docstring."""
 
     def __init__(self, model, program, rank, size):
         self.model, self.rank, self.size = model, rank, size
@@ -115,12 +140,6 @@ class ShardedUpdate:
         owned = [self.variables[i] for i in self.owned]
         feeds = [engine.placeholder(v.dtype, v.shape, name=f"grad_{i}") for i, v in zip(self.owned, owned)]
         self.apply = engine.Program([], feeds, to_program_updates(model.optimizer.get_updates(owned, feeds)))
-        self.weights = numpy.empty(self.gradient_length, self.dtype)
-
-    def reduce(self, flat):
-        """Sum ``flat`` (the gradients, then the step's other numbers) over the ranks: this
-        rank's group of summed gradients comes back, the rest is summed in place."""
-        return mpi.reduce_scatter_sum(flat, self.counts, tail=flat.size - self.gradient_length)
 
     def apply_and_gather(self, mine, divisor):
         """Run the optimizer on this rank's summed gradients (divided by ``divisor`` unless 1),
@@ -133,22 +152,14 @@ class ShardedUpdate:
             grads.append(grad.reshape(shape).astype(dtype, copy=False))
             offset += n
         self.apply(*grads)
-        start = sum(self.counts[:self.rank])
-        own = self.weights[start:start + self.counts[self.rank]]
-        offset = 0
-        for i in self.owned:
-            n = self.sizes[i]
-            own[offset:offset + n] = numpy.ravel(self.variables[i].numpy())
-            offset += n
-        own = own.copy()
-        mpi.allgather_segments(own, self.counts, self.weights)
-        offset = 0
-        for i, variable in enumerate(self.variables):
-            n = self.sizes[i]
-            if i not in self.owned:
-                shape, dtype = self.specs[i]
-                variable.assign(self.weights[offset:offset + n].reshape(shape).astype(dtype, copy=False))
-            offset += n
+
+        def fill(own):
+            offset = 0
+            for i in self.owned:
+                own[offset:offset + self.sizes[i]] = numpy.ravel(self.variables[i].numpy())
+                offset += self.sizes[i]
+
+        self._share_weights(sum(self.counts[:self.rank]), fill, updated=self.owned)
 
     def gather_slots(self):
         """Every variable's optimizer slots from its owner, on every rank (the end of an epoch)."""
@@ -171,7 +182,7 @@ class ShardedUpdate:
                 offset += n
 
 
-class ElementShardedUpdate:
+class ElementShardedUpdate(_Plan):
     """One rank's part of the sharded update when the optimizer is elementwise: rank
     ``r`` owns the ``r``-th of N equal segments of the flat gradient buffer, whatever
     variables (or pieces of them) it holds; see the module docstring."""
@@ -197,7 +208,6 @@ class ElementShardedUpdate:
             start += count
         self.slot_names = list(optimizer._slots[optimizer._get_variable_index(self.variables[0])])
         self.state = None           # the pieces' slot values, {name: flat array}, between steps
-        self.weights = numpy.empty(total, self.dtype)
         self.apply = self._program(_node_of)      # plan_for: at least one number per rank
 
     def _program(self, node):
@@ -219,11 +229,6 @@ class ElementShardedUpdate:
         feeds = grads + values + [piece[name] for piece in slots for name in self.slot_names]
         return engine.Program(fetches, feeds)
 
-    def reduce(self, flat):
-        """Sum ``flat`` (the gradients, then the step's other numbers) over the ranks: this
-        rank's segment of summed gradients comes back, the rest is summed in place."""
-        return mpi.reduce_scatter_sum(flat, self.counts, tail=flat.size - self.gradient_length)
-
     def _slot_values(self):
         if self.state is None:      # from the optimizer's slots (rank 0's, broadcast before the first step)
             optimizer = self.optimizer
@@ -236,7 +241,6 @@ class ElementShardedUpdate:
         """Run the optimizer on this rank's summed gradients (divided by ``divisor`` unless 1),
         then put every rank's new weights into every rank's variables."""
         optimizer = self.optimizer
-        own = self.weights[self.low:self.low + self.counts[self.rank]]
         state = self._slot_values()
         grads, values, offset = [], [], 0
         for i, a, b in self.pieces:
@@ -246,20 +250,19 @@ class ElementShardedUpdate:
             offset += b - a
         results = self.apply(*grads, *values, *[piece[name] for piece in state for name in self.slot_names])
         count = len(self.pieces)
-        offset = 0
-        for new, (i, a, b) in zip(results[:count], self.pieces):
-            own[offset:offset + b - a] = numpy.ravel(new)
-            offset += b - a
         slots = iter(results[count:count + count * len(self.slot_names)])
         self.state = [{name: numpy.ravel(next(slots)) for name in self.slot_names} for _ in self.pieces]
         for name, value in zip(self.shared_names, results[count + count * len(self.slot_names):]):
             optimizer._shared[name].assign(value)
         optimizer._iterations.assign(optimizer._iterations.numpy() + 1)
-        mpi.allgather_segments(own, self.counts, self.weights)
-        offset = 0
-        for variable, (shape, _), n in zip(self.variables, self.specs, self.sizes):
-            variable.assign(self.weights[offset:offset + n].reshape(shape).copy())
-            offset += n
+
+        def fill(own):
+            offset = 0
+            for new, (_, a, b) in zip(results[:count], self.pieces):
+                own[offset:offset + b - a] = numpy.ravel(new)
+                offset += b - a
+
+        self._share_weights(self.low, fill)
 
     def gather_slots(self):
         """Every variable's optimizer slots, assembled from their owners' pieces, on every rank."""

@@ -43,7 +43,7 @@ def moments(x: TensorLike, axes, keepdims: bool = False, synchronized: bool = Fa
         from ..distribution import mesh
         world = mesh.data_parallel_world()
         if world is not None:
-            return _synchronized_moments(x, axes, keepdims, world[0], world[1])
+            return synchronized_moments(x, axes, world[0], world[1], keepdims=keepdims)
     dtype = numpy.dtype(dtype_of(x))
     if dtype == numpy.float16:
         # float16's range is too small for sums of squares, as Keras notes
@@ -58,18 +58,30 @@ def moments(x: TensorLike, axes, keepdims: bool = False, synchronized: bool = Fa
     return mean, variance
 
 
-def _synchronized_moments(x, axes, keepdims, rank, size):
-    """Each rank's count, mean and centred sum of squares, gathered from every rank (one
-    allgather inside the step, primitives/collectives.py) and combined as Chan et al.'s
-    parallel variance does: as exact as one process's two-pass variance."""
+def synchronized_moments(x, axes, rank, size, keepdims=False, weights=None):
+    """The mean and variance over ``axes`` of every rank's ``x`` together (rank ``rank`` of
+    ``size``): each rank's count, mean and centred sum of squares, gathered from every rank
+    (one allgather inside the step, primitives/collectives.py) and combined as Chan et al.'s
+    parallel variance does, as exact as one process's two-pass variance.  The allgather's
+    gradient sums every rank's gradient of the gathered rows (one allreduce in the backward
+    pass), so the gradient is that of the whole batch's statistics.  ``weights`` (shaped like
+    ``x``, e.g. a mask as 0/1) weigh each element; ``axes`` is a tuple of normalized axes.
+    ``ops.moments(synchronized=True)`` and ``BatchNormalization(synchronized=True)`` use it."""
     from . import core, creation, math, reduction, shape_ops
     dtype = numpy.dtype(dtype_of(x))
     if dtype == numpy.float16:
         x = math.cast(x, "float32")
-    ones = creation.ones_like(x)
-    count = reduction.sum(ones, axis=axes, keepdims=True)
-    mean = math.divide(reduction.sum(x, axis=axes, keepdims=True), math.maximum(count, 1.0))
-    squares = reduction.sum(math.square(x - mean), axis=axes, keepdims=True)
+    if weights is None:
+        count = reduction.sum(creation.ones_like(x), axis=axes, keepdims=True)
+        total_x = reduction.sum(x, axis=axes, keepdims=True)
+    else:
+        weights = math.cast(weights, dtype_of(x))
+        count = reduction.sum(weights, axis=axes, keepdims=True)
+        total_x = reduction.sum(math.multiply(weights, x), axis=axes, keepdims=True)
+    mean = math.divide(total_x, math.maximum(count, 1.0))
+    centred = math.square(x - mean)
+    squares = reduction.sum(centred if weights is None else math.multiply(weights, centred), axis=axes,
+                            keepdims=True)
     rows = shape_ops.stack([count, mean, squares])
     gathered = core.apply("allgather_rows", rows, rank=rank, size=size)            # (ranks, 3, ...)
     counts, means, sums = (shape_ops.take(gathered, i, axis=1) for i in range(3))

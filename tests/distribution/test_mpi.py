@@ -55,11 +55,23 @@ def _env():
     return env
 
 
-def _launch(arguments, transport=(), timeout=120, extra_env=None):
-    command = [_mpiexec(), "-n", "2", "--oversubscribe", "--bind-to", "none", *transport,
-               sys.executable, str(SCRIPT), *arguments]
+def _mpirun(python_arguments, ranks=2, transport=(), timeout=120, extra_env=None):
+    """``mpiexec -n ranks python *python_arguments`` from the repository root."""
+    command = [_mpiexec(), "-n", str(ranks), "--oversubscribe", "--bind-to", "none", *transport,
+               sys.executable, *python_arguments]
     return subprocess.run(command, env=dict(_env(), **(extra_env or {})), capture_output=True, text=True,
                           timeout=timeout, cwd=ROOT)
+
+
+def _launch(arguments, transport=(), timeout=120, extra_env=None):
+    return _mpirun([str(SCRIPT), *arguments], transport=transport, timeout=timeout, extra_env=extra_env)
+
+
+def _every_rank_passes(code, ranks):
+    """Run ``code`` on ``ranks`` ranks; each must exit 0 having printed ``ok <rank>``."""
+    done = _mpirun(["-c", code], ranks=ranks)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert sorted(done.stdout.split()) == sorted(" ".join(f"ok {rank}" for rank in range(ranks)).split())
 
 
 def _single(arguments):
@@ -345,8 +357,7 @@ def test_distributed_mnist_example_prints_the_accuracy_of_one_process():
     one = subprocess.run([sys.executable, str(example)], env=_env(), capture_output=True, text=True, timeout=300,
                          cwd=ROOT)
     assert one.returncode == 0, one.stderr
-    two = subprocess.run([_mpiexec(), "-n", "2", "--oversubscribe", "--bind-to", "none", sys.executable,
-                          str(example)], env=_env(), capture_output=True, text=True, timeout=300, cwd=ROOT)
+    two = _mpirun([str(example)], timeout=300)
     assert two.returncode == 0, two.stdout + two.stderr
 
     def report(text):
@@ -452,10 +463,7 @@ def test_the_shared_memory_allreduce_sums_as_mpi_does_on_three_ranks():
         "mpi.allreduce_sum_(grid)\n"
         "assert (grid == 6).all() and shared_memory._state['reducer'] is not None\n"
         "print('ok', rank)\n")
-    command = [_mpiexec(), "-n", "3", "--oversubscribe", "--bind-to", "none", sys.executable, "-c", code]
-    done = subprocess.run(command, env=_env(), capture_output=True, text=True, timeout=120, cwd=ROOT)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert sorted(done.stdout.split()) == sorted("ok 0 ok 1 ok 2".split())
+    _every_rank_passes(code, 3)
 
 
 @needs_mpi
@@ -482,10 +490,7 @@ def test_synchronized_moments_are_the_global_batch_statistics_on_every_rank():
         "assert np.asarray(half_mean).dtype == np.float16\n"
         "np.testing.assert_allclose(np.asarray(half_variance, 'float32'), full.var(axis=(0, 1)), rtol=2e-3)\n"
         "print('ok', rank)\n")
-    command = [_mpiexec(), "-n", "2", "--oversubscribe", "--bind-to", "none", sys.executable, "-c", code]
-    done = subprocess.run(command, env=_env(), capture_output=True, text=True, timeout=120, cwd=ROOT)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert sorted(done.stdout.split()) == sorted("ok 0 ok 1".split())
+    _every_rank_passes(code, 2)
 
 
 @needs_mpi
@@ -494,9 +499,7 @@ def test_backup_and_restore_on_two_ranks_writes_on_rank_zero_and_resumes_everywh
     script = SCRIPT.with_name("mpi_backup.py")
 
     def launch(mode):
-        command = [_mpiexec(), "-n", "2", "--oversubscribe", "--bind-to", "none", sys.executable, str(script), mode,
-                   str(tmp_path / mode), str(tmp_path / "backup"), sharded, save_freq]
-        done = subprocess.run(command, env=_env(), capture_output=True, text=True, timeout=120, cwd=ROOT)
+        done = _mpirun([str(script), mode, str(tmp_path / mode), str(tmp_path / "backup"), sharded, save_freq])
         assert done.returncode == 0, done.stdout + done.stderr
         return [np.load(tmp_path / f"{mode}.{rank}.npz") for rank in range(2)]
 
