@@ -37,6 +37,20 @@ def row_blocks(lines, out_width):
     return [(start, min(start + step, lines)) for start in range(0, lines, step)], step
 
 
+def window_blocks(xp, padded_x, out_width, kh, blocks, step):
+    """``(start, stop, block)`` for each image-row range of ``blocks`` (``row_blocks``, which
+    also gives ``step``): ``block`` is the windows of rows ``start`` .. ``stop + kh - 2``
+    (what kernel rows 0 .. kh - 1 read for output lines ``start`` .. ``stop - 1``), copied
+    into one buffer reused by every block, as ``((stop - start + kh - 1) * out_width, kw * C)``."""
+    windows = row_windows(xp, padded_x, out_width)
+    inner = windows.shape[2]
+    buffer = xp.empty((step + kh - 1, out_width, inner), dtype=padded_x.dtype)
+    for start, stop in blocks:
+        block = buffer[:stop - start + kh - 1]
+        xp.copyto(block, windows[start:stop + kh - 1])
+        yield start, stop, block.reshape(-1, inner)
+
+
 def row_window_conv(xp, padded_x, weights, out, dtype):
     """Stride-1 2-d correlation of ``padded_x`` (N, Hp, Wp, C) with ``weights`` (kh, kw * C, C_out).
 
@@ -47,18 +61,13 @@ def row_window_conv(xp, padded_x, weights, out, dtype):
     batch, height = padded_x.shape[:2]
     kh, inner, per_out = weights.shape
     out_h, out_w = out
-    windows = row_windows(xp, padded_x, out_w)
     lines = batch * height - (kh - 1)
     blocks, step = row_blocks(lines, out_w)
     result = xp.empty((batch * height, out_w, per_out), dtype=dtype)
     result[lines:] = 0        # rows never computed (cropped below); no garbage NaNs
-    buffer = xp.empty((step + kh - 1, out_w, inner), dtype=padded_x.dtype)
     partial = xp.empty((step * out_w, per_out), dtype=dtype)
-    for start, stop in blocks:
+    for start, stop, block in window_blocks(xp, padded_x, out_w, kh, blocks, step):
         count = (stop - start) * out_w
-        block = buffer[:stop - start + kh - 1]
-        xp.copyto(block, windows[start:stop + kh - 1])
-        block = block.reshape(-1, inner)
         target = result[start:stop].reshape(count, per_out)
         xp.matmul(block[:count], weights[0], out=target)
         for row in range(1, kh):
@@ -74,7 +83,6 @@ def row_window_kernel_gradient(xp, padded_x, grad, kernel_shape, dtype):
     kh, kw, per_in, per_out = kernel_shape
     out_h, out_w = grad.shape[1:3]
     inner = kw * per_in
-    windows = row_windows(xp, padded_x, out_w)
     # the gradient on the same (N, Hp, out_w) grid, zero on the rows that are cropped away
     grid = xp.zeros((batch, height, out_w, per_out), dtype=grad.dtype)
     grid[:, :out_h] = grad
@@ -82,13 +90,9 @@ def row_window_kernel_gradient(xp, padded_x, grad, kernel_shape, dtype):
     lines = batch * height - (kh - 1)
     blocks, step = row_blocks(lines, out_w)
     result = xp.zeros((kh, inner, per_out), dtype=dtype)
-    buffer = xp.empty((step + kh - 1, out_w, inner), dtype=padded_x.dtype)
     partial = xp.empty((inner, per_out), dtype=dtype)
-    for start, stop in blocks:
+    for start, stop, block in window_blocks(xp, padded_x, out_w, kh, blocks, step):
         count = (stop - start) * out_w
-        block = buffer[:stop - start + kh - 1]
-        xp.copyto(block, windows[start:stop + kh - 1])
-        block = block.reshape(-1, inner)
         rows = grid[start:stop].reshape(count, per_out)
         for row in range(kh):
             xp.matmul(block[row * out_w:row * out_w + count].T, rows, out=partial)

@@ -224,15 +224,14 @@ def _run(xp, xw, kernel, state0, bias, mask, attrs):
     cell, units = attrs["cell"], attrs["units"]
     dtype = result_dtype(xw.dtype, kernel.dtype, state0.dtype)
     if _fast(xp, cell, mask, dtype, xw.shape):
-        act, ract = ACTIVATIONS[attrs["activation"]][0], ACTIVATIONS[attrs["recurrent_activation"]][0]
-        tanh = attrs["activation"] == "tanh"
+        act, ract = ((name, ACTIVATIONS[name][0]) for name in (attrs["activation"], attrs["recurrent_activation"]))
         if cell == "lstm":
             def run(rows, out):
-                return lstm_forward(xp, xw[rows], kernel, state0[rows], bias, act, ract, dtype, tanh=tanh, out=out)
+                return lstm_forward(xp, xw[rows], kernel, state0[rows], bias, act, ract, dtype, out=out)
         else:
             def run(rows, out):
                 return gru_forward(xp, xw[rows], kernel, state0[rows], bias, act, ract, dtype, attrs["reset_after"],
-                                   tanh=tanh, out=out)
+                                   out=out)
         width = state_width(cell, units) + saved_width(cell, units)
         return _by_halves(xp, (xw.shape[0], xw.shape[1], width), dtype, run)
     step = _Step(xp, cell, units, kernel, bias, attrs["activation"], attrs["recurrent_activation"],

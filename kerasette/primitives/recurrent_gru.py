@@ -8,8 +8,8 @@ are the general step's (``_Step`` in ``recurrent``): the same numbers.
 """
 from __future__ import annotations
 
-from .activations import quiet_overflow, sigmoid_array
-from .recurrent_lstm import _derivative, chunk_steps
+from .activations import quiet_overflow
+from .recurrent_lstm import _derivative, activate, carried_sum, chunk_steps
 
 
 def _blocks(xp, kernel, count, units, dtype):
@@ -17,17 +17,15 @@ def _blocks(xp, kernel, count, units, dtype):
     return xp.ascontiguousarray(kernel.reshape(units, count, units).transpose(1, 0, 2), dtype=dtype)
 
 
-def gru_forward(xp, xw, kernel, state0, bias, act, ract, dtype, reset_after, tanh=False, out=None):
-    """The packed output (batch, time, 7 * units) of a GRU over the sequence, no mask;
-    ``tanh`` says that ``act`` is tanh (computed in place)."""
+def gru_forward(xp, xw, kernel, state0, bias, activation, recurrent_activation, dtype, reset_after, out=None):
+    """The packed output (batch, time, 7 * units) of a GRU over the sequence, no mask.
+    ``activation`` and ``recurrent_activation`` are (name, function) pairs."""
     batch, time = xw.shape[:2]
     units = kernel.shape[0]
-    sig = ract is sigmoid_array
     inputs = xw.reshape(batch, time, 3, units).transpose(1, 2, 0, 3)       # (time, 3, batch, units) view
+    inner_bias = None                       # the recurrent bias, added to h @ U with reset_after
     if reset_after:
         kernel_blocks = _blocks(xp, kernel, 3, units, dtype)
-        candidate_kernel = None
-        inner_bias = None
         if bias is not None:
             inner_bias = xp.empty((3, batch, units), dtype)
             inner_bias[...] = bias.reshape(3, 1, units)
@@ -46,22 +44,12 @@ def gru_forward(xp, xw, kernel, state0, bias, act, ract, dtype, reset_after, tan
             x = inputs[t]
             gates, candidate = step[1:3], step[3]
             z, r = gates
-            if reset_after:
-                inner = step[4:7]
-                xp.matmul(h, kernel_blocks, out=inner)
-                if inner_bias is not None:
-                    inner += inner_bias
-            else:
-                inner = step[4:6]
-                xp.matmul(h, kernel_blocks, out=inner)
+            inner = step[4:7] if reset_after else step[4:6]
+            xp.matmul(h, kernel_blocks, out=inner)
+            if inner_bias is not None:
+                inner += inner_bias
             xp.add(x[:2], inner[:2], out=gates)
-            if sig:
-                xp.negative(gates, out=gates)
-                xp.exp(gates, out=gates)
-                gates += 1
-                xp.reciprocal(gates, out=gates)
-            else:
-                gates[...] = ract(xp, gates)
+            activate(xp, *recurrent_activation, gates, gates)
             if reset_after:
                 xp.multiply(r, inner[2], out=product)
             else:
@@ -69,10 +57,7 @@ def gru_forward(xp, xw, kernel, state0, bias, act, ract, dtype, reset_after, tan
                 xp.multiply(r, h, out=reset_h)
                 xp.matmul(reset_h, candidate_kernel, out=product)
             xp.add(x[2], product, out=candidate)
-            if tanh:
-                xp.tanh(candidate, out=candidate)
-            else:
-                candidate[...] = act(xp, candidate)
+            activate(xp, *activation, candidate, candidate)
             # h = z * h + (1 - z) * candidate, in Keras' order of operations
             new_h = step[0]
             xp.multiply(z, h, out=new_h)
@@ -138,9 +123,7 @@ def gru_backward(xp, kernel, state0, states, grad, activation, recurrent_activat
                 d[...] = given[k]
             else:
                 xp.multiply(d, z_next, out=product)
-                xp.matmul(d_inner_next, kernel_t, out=blocks)
-                xp.add(blocks[0], blocks[1], out=d)
-                d += blocks[2]
+                carried_sum(xp, d_inner_next, kernel_t, blocks, d)
                 d += product
                 d += given[k]
             step = d_steps[k]
@@ -153,10 +136,8 @@ def gru_backward(xp, kernel, state0, states, grad, activation, recurrent_activat
             d_inner_next, z_next = xp.copy(d_inner_next), xp.copy(z_next)
     last = out[:, time].reshape(batch, 6 * units)
     xp.multiply(d, z_next, out=product)
-    xp.matmul(d_inner_next, kernel_t, out=blocks)
     first = last[:, :units]
-    xp.add(blocks[0], blocks[1], out=first)
-    first += blocks[2]
+    carried_sum(xp, d_inner_next, kernel_t, blocks, first)
     first += product
     last[:, units:] = 0
     return out.reshape(batch, time + 1, 6 * units)

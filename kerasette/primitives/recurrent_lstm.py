@@ -28,7 +28,7 @@ Masks, other dtypes and cupy arrays take the general loop in ``recurrent``.
 """
 from __future__ import annotations
 
-from .activations import quiet_overflow, sigmoid_array
+from .activations import quiet_overflow
 
 #: the time-major work buffers hold about this many bytes of step slots
 CHUNK_BYTES = 1 << 20
@@ -39,12 +39,25 @@ def chunk_steps(time, batch, units, itemsize):
     return max(1, min(time, CHUNK_BYTES // (11 * batch * units * itemsize)))
 
 
-def lstm_forward(xp, xw, kernel, state0, bias, act, ract, dtype, tanh=False, out=None):
-    """The packed output (batch, time, 7 * units) of an LSTM over the sequence, no mask;
-    ``tanh`` says that ``act`` is tanh (computed in place)."""
+def activate(xp, name, function, x, out):
+    """``function(x)`` (the activation ``name``) into ``out``, which may be ``x``: sigmoid as
+    ``1 / (1 + exp(-x))`` and tanh in ``out`` itself, the others through ``function``."""
+    if name == "sigmoid":
+        xp.negative(x, out=out)
+        xp.exp(out, out=out)
+        out += 1
+        xp.reciprocal(out, out=out)
+    elif name == "tanh":
+        xp.tanh(x, out=out)
+    else:
+        out[...] = function(xp, x)
+
+
+def lstm_forward(xp, xw, kernel, state0, bias, activation, recurrent_activation, dtype, out=None):
+    """The packed output (batch, time, 7 * units) of an LSTM over the sequence, no mask.
+    ``activation`` and ``recurrent_activation`` are (name, function) pairs."""
     batch, time = xw.shape[:2]
     units = kernel.shape[0]
-    sig = ract is sigmoid_array
     kernel4 = xp.ascontiguousarray(kernel.reshape(units, 4, units).transpose(1, 0, 2), dtype=dtype)
     inputs = xw.reshape(batch, time, 4, units).transpose(1, 2, 0, 3)       # (time, 4, batch, units) view
     bias4 = None
@@ -67,28 +80,15 @@ def lstm_forward(xp, xw, kernel, state0, bias, act, ract, dtype, tanh=False, out
             if bias4 is not None:
                 z += bias4
             i, f, g, o = z
-            if sig:
-                for gates in (z[:2], o):
-                    xp.negative(gates, out=gates)
-                    xp.exp(gates, out=gates)
-                    gates += 1
-                    xp.reciprocal(gates, out=gates)
-            else:
-                z[:2] = ract(xp, z[:2])
-                o[...] = ract(xp, o)
-            if tanh:
-                xp.tanh(g, out=g)
-            else:
-                g[...] = act(xp, g)
+            for gates in (z[:2], o):
+                activate(xp, *recurrent_activation, gates, gates)
+            activate(xp, *activation, g, g)
             new_c = step[1]
             xp.multiply(f, c, out=new_c)
             xp.multiply(i, g, out=product)
             new_c += product
             squashed = step[6]
-            if tanh:
-                xp.tanh(new_c, out=squashed)
-            else:
-                squashed[...] = act(xp, new_c)
+            activate(xp, *activation, new_c, squashed)
             xp.multiply(o, squashed, out=step[0])
             h, c = step[0], new_c
             steps[t] = step
@@ -105,6 +105,15 @@ def _derivative(xp, name, derivative, y, out):
         xp.subtract(1, out, out=out)
     else:
         out[...] = derivative(xp, y)
+
+
+def carried_sum(xp, d_blocks, kernel_t, blocks, out):
+    """``sum(d_blocks @ U.T)`` over the gate blocks, in order, into ``out``: the part of the
+    previous state's gradient that comes through the stacked recurrent product."""
+    xp.matmul(d_blocks, kernel_t, out=blocks)
+    xp.add(blocks[0], blocks[1], out=out)
+    for block in blocks[2:]:
+        out += block
 
 
 def lstm_backward(xp, kernel, state0, states, grad, activation, recurrent_activation, dtype, out=None):
@@ -156,10 +165,7 @@ def lstm_backward(xp, kernel, state0, states, grad, activation, recurrent_activa
                 d_h[...] = given[k, 0]
                 d_c[...] = given[k, 1]
             else:
-                xp.matmul(dz_next, kernel_t, out=blocks)
-                xp.add(blocks[0], blocks[1], out=d_h)
-                d_h += blocks[2]
-                d_h += blocks[3]
+                carried_sum(xp, dz_next, kernel_t, blocks, d_h)
                 d_h += given[k, 0]
                 d_c *= f_next
                 d_c += given[k, 1]
@@ -173,10 +179,7 @@ def lstm_backward(xp, kernel, state0, states, grad, activation, recurrent_activa
         if start > 0:                 # the next chunk overwrites the buffers
             f_next, dz_next = xp.copy(f_next), xp.copy(dz_next)
     last = out[:, time].reshape(batch, 4 * units)
-    xp.matmul(dz_next, kernel_t, out=blocks)
-    xp.add(blocks[0], blocks[1], out=last[:, :units])
-    last[:, :units] += blocks[2]
-    last[:, :units] += blocks[3]
+    carried_sum(xp, dz_next, kernel_t, blocks, last[:, :units])
     xp.multiply(d_c, f_next, out=last[:, units:2 * units])
     last[:, 2 * units:] = 0
     return out.reshape(batch, time + 1, 4 * units)

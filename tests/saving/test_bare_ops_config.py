@@ -271,6 +271,14 @@ def test_mapped_operations_match_keras_classes():
 
 # ------------------------------------------------------------------ applications
 
+def _perturbed_images(model, seed):
+    """Nudge ``model``'s weights (kerasette's or Keras') off their initial values and return two
+    32x32 images in [0, 255] for it, both drawn from one generator seeded with ``seed``."""
+    rng = np.random.default_rng(seed)
+    model.set_weights([w + rng.normal(scale=0.05, size=w.shape).astype(w.dtype) for w in model.get_weights()])
+    return rng.uniform(0, 255, size=(2, 32, 32, 3)).astype("float32")
+
+
 @pytest.mark.parametrize("name, kwargs", [
     ("MobileNetV3Small", dict(input_shape=(32, 32, 3), classes=10)),
     ("ConvNeXtTiny", dict(input_shape=(32, 32, 3), classes=10)),
@@ -278,9 +286,7 @@ def test_mapped_operations_match_keras_classes():
 def test_applications_with_bare_ops_save_whole(name, kwargs, tmp_path):
     backend.clear_session()
     model = getattr(kerasette.applications, name)(weights=None, **kwargs)
-    rng = np.random.default_rng(0)
-    model.set_weights([w + rng.normal(scale=0.05, size=w.shape).astype(w.dtype) for w in model.get_weights()])
-    x = rng.uniform(0, 255, size=(2, 32, 32, 3)).astype("float32")
+    x = _perturbed_images(model, 0)
     expected = model.predict(x, verbose=0)
     path = str(tmp_path / "m.keras")
     model.save(path)
@@ -293,9 +299,7 @@ def test_real_keras_reads_kerasette_mobilenet_v3(tmp_path):
     keras = real_keras("keras")
     backend.clear_session()
     model = kerasette.applications.MobileNetV3Small(weights=None, input_shape=(32, 32, 3), classes=10)
-    rng = np.random.default_rng(1)
-    model.set_weights([w + rng.normal(scale=0.05, size=w.shape).astype(w.dtype) for w in model.get_weights()])
-    x = rng.uniform(0, 255, size=(2, 32, 32, 3)).astype("float32")
+    x = _perturbed_images(model, 1)
     path = str(tmp_path / "m.keras")
     model.save(path)
     _assert_same(keras.models.load_model(path).predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5)
@@ -306,9 +310,7 @@ def test_real_keras_reads_kerasette_convnext(tmp_path):
     keras = real_keras("keras")
     backend.clear_session()
     model = kerasette.applications.ConvNeXtTiny(weights=None, input_shape=(32, 32, 3), classes=10)
-    rng = np.random.default_rng(2)
-    model.set_weights([w + rng.normal(scale=0.05, size=w.shape).astype(w.dtype) for w in model.get_weights()])
-    x = rng.uniform(0, 255, size=(2, 32, 32, 3)).astype("float32")
+    x = _perturbed_images(model, 2)
     path = str(tmp_path / "m.keras")
     model.save(path)
     assert {"Add", "LayerScale"} <= {entry["class_name"] for entry in _entries(path).values()}
@@ -319,10 +321,7 @@ def test_real_keras_reads_kerasette_convnext(tmp_path):
 def test_keras_application_files_load_with_keras_numbers(name, tmp_path):
     keras = real_keras("keras")
     keras_model = getattr(keras.applications, name)(weights=None, input_shape=(32, 32, 3), classes=10)
-    rng = np.random.default_rng(3)
-    keras_model.set_weights([w + rng.normal(scale=0.05, size=w.shape).astype(w.dtype)
-                             for w in keras_model.get_weights()])
-    x = rng.uniform(0, 255, size=(2, 32, 32, 3)).astype("float32")
+    x = _perturbed_images(keras_model, 3)
     path = str(tmp_path / "m.keras")
     keras_model.save(path)
     backend.clear_session()

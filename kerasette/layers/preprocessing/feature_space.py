@@ -133,6 +133,14 @@ class Feature:
                 f"output_mode={self.output_mode!r}>")
 
 
+def _preprocessed(kind, name, dtype, output_mode, layer_class, /, **layer_arguments):
+    """The ``Feature`` a ``FeatureSpace.<kind>(...)`` helper returns: a ``layer_class`` layer named
+    ``<name>_preprocessor``, ``name`` by default a fresh one made from ``kind``; ``dtype`` is the
+    column's (positional only: ``layer_arguments`` may hold the layer's own ``dtype``)."""
+    name = name or _unique_name(kind)
+    return Feature(dtype, layer_class(name=f"{name}_preprocessor", **layer_arguments), output_mode)
+
+
 def _from_record(value, kind, where):
     """A ``Feature`` or ``Cross`` from its Keras 3 entry (``{"class_name": ..., "config": ...}``)."""
     if not isinstance(value, dict) or value.get("class_name") != kind.__name__ or \
@@ -179,18 +187,15 @@ class FeatureSpace(Layer):
 
     @classmethod
     def float(cls, name=None):
-        name = name or _unique_name("float")
-        return Feature("float32", Identity(dtype="float32", name=f"{name}_preprocessor"), "float")
+        return _preprocessed("float", name, "float32", "float", Identity, dtype="float32")
 
     @classmethod
     def float_rescaled(cls, scale=1.0, offset=0.0, name=None):
-        name = name or _unique_name("float_rescaled")
-        return Feature("float32", Rescaling(scale=scale, offset=offset, name=f"{name}_preprocessor"), "float")
+        return _preprocessed("float_rescaled", name, "float32", "float", Rescaling, scale=scale, offset=offset)
 
     @classmethod
     def float_normalized(cls, name=None):
-        name = name or _unique_name("float_normalized")
-        return Feature("float32", Normalization(axis=-1, name=f"{name}_preprocessor"), "float")
+        return _preprocessed("float_normalized", name, "float32", "float", Normalization, axis=-1)
 
     @classmethod
     def float_discretized(cls, num_bins=None, bin_boundaries=None, output_mode="one_hot", name=None):
@@ -200,32 +205,26 @@ class FeatureSpace(Layer):
         elif num_bins is None:
             raise ValueError("FeatureSpace.float_discretized: pass `num_bins` (bins learned by adapt) or "
                              "`bin_boundaries`")
-        layer = Discretization(num_bins=num_bins, bin_boundaries=bin_boundaries, name=f"{name}_preprocessor")
-        return Feature("float32", layer, output_mode)
+        return _preprocessed("float_discretized", name, "float32", output_mode, Discretization,
+                             num_bins=num_bins, bin_boundaries=bin_boundaries)
 
     @classmethod
     def integer_categorical(cls, max_tokens=None, num_oov_indices=1, output_mode="one_hot", name=None):
-        name = name or _unique_name("integer_categorical")
-        layer = IntegerLookup(max_tokens=max_tokens, num_oov_indices=num_oov_indices,
-                              name=f"{name}_preprocessor")
-        return Feature("int32", layer, output_mode)
+        return _preprocessed("integer_categorical", name, "int32", output_mode, IntegerLookup,
+                             max_tokens=max_tokens, num_oov_indices=num_oov_indices)
 
     @classmethod
     def string_categorical(cls, max_tokens=None, num_oov_indices=1, output_mode="one_hot", name=None):
-        name = name or _unique_name("string_categorical")
-        layer = StringLookup(max_tokens=max_tokens, num_oov_indices=num_oov_indices,
-                             name=f"{name}_preprocessor")
-        return Feature("string", layer, output_mode)
+        return _preprocessed("string_categorical", name, "string", output_mode, StringLookup,
+                             max_tokens=max_tokens, num_oov_indices=num_oov_indices)
 
     @classmethod
     def string_hashed(cls, num_bins, output_mode="one_hot", name=None):
-        name = name or _unique_name("string_hashed")
-        return Feature("string", Hashing(num_bins=num_bins, name=f"{name}_preprocessor"), output_mode)
+        return _preprocessed("string_hashed", name, "string", output_mode, Hashing, num_bins=num_bins)
 
     @classmethod
     def integer_hashed(cls, num_bins, output_mode="one_hot", name=None):
-        name = name or _unique_name("integer_hashed")
-        return Feature("int32", Hashing(num_bins=num_bins, name=f"{name}_preprocessor"), output_mode)
+        return _preprocessed("integer_hashed", name, "int32", output_mode, Hashing, num_bins=num_bins)
 
     # ----------------------------------------------------------------- setup
     def __init__(self, features, output_mode="concat", crosses=None, crossing_dim=32, hashing_dim=32,
