@@ -302,10 +302,6 @@ class BaseImagePreprocessingLayer(Layer):
         unit = ops.divide(ops.subtract(images, low), ops.subtract(high, low))
         return ops.add(ops.multiply(unit, ops.subtract(target_high, target_low)), target_low)
 
-    def _unwrap_value_range(self, value_range, dtype="float32"):
-        low, high = value_range
-        return ops.cast(low, dtype), ops.cast(high, dtype)
-
     def _compute_affine_matrix(self, center_x, center_y, angle, translate_x, translate_y, scale, shear_x,
                                shear_y, height, width):
         """Keras' ``(batch, 8)`` transforms: scale, shear and rotation (degrees) about the centre

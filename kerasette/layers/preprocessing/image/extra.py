@@ -28,7 +28,7 @@ import numpy
 
 from .... import ops, random
 from .base import BaseImagePreprocessingLayer, batch_size_of, images_of, is_number
-from .geometric_affine import affine_warp, check_fill_and_interpolation
+from .geometric_affine import _AffineLayer, check_fill_and_interpolation
 
 __all__ = ["RandomShear", "ContrastLimitedAdaptiveHistogramEqualization", "MaxNumBoundingBoxes"]
 
@@ -56,7 +56,7 @@ def _static(value):
 
 # ---------------------------------------------------------------------------------------------- RandomShear
 
-class RandomShear(BaseImagePreprocessingLayer):
+class RandomShear(_AffineLayer):
     """Shears each image along x and y by random amounts, in training.
 
     ``x_factor`` / ``y_factor``: a number ``f`` in ``[0, 1]`` (amounts drawn in
@@ -124,8 +124,7 @@ class RandomShear(BaseImagePreprocessingLayer):
         shear_x, shear_y = shear[:, 0], shear[:, 1]
         ones, zeros = ops.ones_like(shear_x), ops.zeros_like(shear_x)
         matrix = ops.stack([ones, shear_x, zeros, shear_y, ones, zeros, zeros, zeros], axis=1)
-        warped = affine_warp(images, matrix, interpolation, self.fill_mode, self.fill_value, self.data_format)
-        return ops.cast(warped, self.compute_dtype)
+        return ops.cast(self._warp(images, matrix, interpolation), self.compute_dtype)
 
     def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
         """Masks move with their images (nearest pixels) and keep their dtype."""
@@ -136,8 +135,7 @@ class RandomShear(BaseImagePreprocessingLayer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"x_factor": self.x_factor, "y_factor": self.y_factor, "fill_mode": self.fill_mode,
-                       "interpolation": self.interpolation, "seed": self.seed, "fill_value": self.fill_value})
+        config.update({"x_factor": self.x_factor, "y_factor": self.y_factor, **self._common_config()})
         return config
 
 

@@ -18,7 +18,6 @@ __all__ = ["RandomRotation", "RandomZoom", "RandomTranslation"]
 
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 INTERPOLATIONS = ("nearest", "bilinear")
-ORDERS = {"nearest": 0, "bilinear": 1}
 
 
 def check_fill_and_interpolation(fill_mode, interpolation):
@@ -136,6 +135,9 @@ def _column(x):
 
 
 class _AffineLayer(BaseImagePreprocessingLayer):
+    """A layer that warps by Keras' ``(batch, 8)`` affine transforms with ``fill_mode``, ``fill_value`` and
+    ``interpolation`` (these three layers and ``extra.RandomShear``)."""
+
     def _setup(self, fill_mode, interpolation, fill_value, seed):
         check_fill_and_interpolation(fill_mode, interpolation)
         self.fill_mode = fill_mode
