@@ -110,16 +110,8 @@ def _get_source_inputs(tensor):
     order met walking back from it, each once (``[tensor]`` for an Input; a non-symbolic value as is)."""
     if not isinstance(tensor, engine.Node):
         return tensor
-    sources, seen, pending = [], set(), [tensor]
-    while pending:
-        node = pending.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if node.kind == "placeholder":
-            sources.append(node)
-        pending.extend(reversed(node.inputs))   # depth first, the first input's sources first
-    return sources
+    # the engine's depth-first walk meets the first input's sources first
+    return [node for node in engine.topological_order([tensor]) if node.kind == "placeholder"]
 
 
 backend.result_type = _result_type

@@ -28,7 +28,7 @@ import numpy
 
 from .. import activations, backend, ops
 from ..layers import GlobalAveragePooling2D, GlobalMaxPooling2D, Input
-from ..engine import Node
+from ..engine import Node, topological_order
 from .weights import fetch_file
 
 __all__ = ["preprocess_input", "decode_predictions", "obtain_input_shape", "correct_pad",
@@ -247,17 +247,8 @@ def source_inputs(input_tensor, img_input):
     from (so layers before it stay part of the model), else ``img_input``."""
     if input_tensor is None:
         return img_input
-    found, seen, pending = [], set(), [input_tensor]
-    while pending:
-        node = pending.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if node.kind == "placeholder":
-            found.append(node)
-        else:
-            pending.extend(reversed(node.inputs))
-    found.sort(key=lambda node: node.id)
+    found = sorted((node for node in topological_order([input_tensor]) if node.kind == "placeholder"),
+                   key=lambda node: node.id)
     return found[0] if len(found) == 1 else found
 
 
