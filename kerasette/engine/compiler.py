@@ -7,7 +7,8 @@ Compiling does all the graph work up front:
 * slots: every value lives in one slot of a flat list; constants are filled
   in when compiling, variables are read when a run starts;
 * rewrites: schedule changes that give the same bits for less work
-  (rewrites.py: a max pool moved before the relu and bias add that feed it);
+  (rewrites.py: a max pool moved before the relu and bias add that feed it;
+  elementwise ops writing into an input array nothing else holds);
 * lifetimes: after the last step that reads a slot, the slot is cleared so the
   array can be freed while the run goes on.
 
@@ -16,11 +17,16 @@ graph is looked at again.
 """
 from __future__ import annotations
 
+import sys
+from types import SimpleNamespace
+
+import numpy
+
 from .. import backend
 from ..primitives.base import format_shape
 from .autodiff import topological_order
 from .node import Node
-from .rewrites import pool_first
+from .rewrites import InPlace, in_place, pool_first
 
 
 class FeedError(ValueError):
@@ -109,6 +115,7 @@ class Program:
         kept = set(self.fetch_slots) | {slot for _, slot in self.update_writes}
         steps = [list(step) for step in steps]
         self.rewrites = pool_first(steps, order, kept)     # the same bits for less work: rewrites.py
+        self.in_place = in_place(steps, kept)
         steps = [tuple(step) for step in steps]
         lanes = []
         if update_lanes > 1 and self.updates:
@@ -169,6 +176,29 @@ class Program:
 
 def _identity(xp, value):
     return value
+
+
+class _Alone(InPlace):
+    """``InPlace``'s call, reporting the reference count of an input the program alone holds."""
+
+    def __init__(self):
+        self.candidates = (0,)
+
+    def __call__(self, xp, *arrays, **attrs):
+        for k in self.candidates:
+            out = arrays[k]
+            return sys.getrefcount(out)
+
+
+def _calibrate():
+    """``InPlace.alone``, measured through ``Program._run`` itself (the count depends on how
+    the interpreter passes ``*arrays``)."""
+    values = [numpy.empty(1), None]
+    Program._run(SimpleNamespace(xp=numpy), [(_Alone(), (0,), {}, 1, ())], values)
+    InPlace.alone = values[1]
+
+
+_calibrate()
 
 
 def _with_releases(steps, kept):

@@ -27,9 +27,25 @@ def promoted(*arrays):
 class Elementwise(Primitive):
     """Shape rule shared by ops that broadcast their inputs (dtypes promoted as Keras does)."""
 
+    #: the numpy ufunc of a binary op that may write its result into a dead input
+    #: (``forward_into``; the compiler's ``in_place`` rewrite decides when)
+    ufunc = None
+
     def infer(self, *inputs, **attrs):
         shape = broadcast_shapes(self.name, *(x.shape for x in inputs))
         return Spec(shape, promoted_dtype(*(x.dtype for x in inputs)))
+
+    def forward_into(self, xp, out, x, y):
+        """``forward(x, y)`` written into ``out`` (``x`` or ``y`` itself), or None where the
+        result would not fit it: another dtype (promotion) or a larger broadcast shape.  The
+        other operand may be boolean (a relu's mask in its gradient): numpy then runs the
+        loop of ``out``'s dtype on 0 and 1, as the promoted forward does."""
+        other = y if out is x else x
+        dtype = getattr(other, "dtype", None)
+        same = dtype == out.dtype or (getattr(dtype, "kind", None) == "b" and out.dtype.kind in "iuf")
+        if self.ufunc is None or not same or not fits_into(getattr(other, "shape", None), out.shape):
+            return None
+        return getattr(xp, self.ufunc)(x, y, out=out)
 
 
 class Unary(Primitive):
@@ -74,6 +90,13 @@ class BroadcastLike(Primitive):
     def gradient(self, ops, inputs, output, grad):
         x, _ = inputs
         return ops.sum_to_like(grad, x), None
+
+
+def fits_into(shape, target):
+    """Whether an operand of ``shape`` broadcasts to ``target`` without enlarging it."""
+    if shape is None or len(shape) > len(target):
+        return False
+    return shape == target or all(a == 1 or a == b for a, b in zip(reversed(shape), reversed(target)))
 
 
 def sum_to(xp, x, shape):
@@ -127,6 +150,8 @@ def sum_leading(x, count):
 @register
 class Add(Elementwise):
     name = "add"
+    ufunc = "add"
+    in_place_inputs = (0, 1)
 
     def forward(self, xp, x, y):
         x, y = promoted(x, y)
@@ -140,6 +165,8 @@ class Add(Elementwise):
 @register
 class Sub(Elementwise):
     name = "subtract"
+    ufunc = "subtract"
+    in_place_inputs = (0, 1)
     label = "sub"
 
     def forward(self, xp, x, y):
@@ -154,6 +181,8 @@ class Sub(Elementwise):
 @register
 class Mul(Elementwise):
     name = "multiply"
+    ufunc = "multiply"
+    in_place_inputs = (0, 1)
     label = "mul"
 
     def forward(self, xp, x, y):
@@ -169,6 +198,8 @@ class Mul(Elementwise):
 class Div(Elementwise):
     name = "divide"
     label = "truediv"
+    ufunc = "true_divide"
+    in_place_inputs = (0, 1)
 
     def infer(self, x, y):
         return Spec(broadcast_shapes(self.name, x.shape, y.shape), float_result(x.dtype, y.dtype))
@@ -176,6 +207,9 @@ class Div(Elementwise):
     def forward(self, xp, x, y):
         dtype = float_result(x.dtype, y.dtype)
         return xp.true_divide(x.astype(dtype, copy=False), y.astype(dtype, copy=False))
+
+    def forward_into(self, xp, out, x, y):
+        return super().forward_into(xp, out, x, y) if out.dtype.kind == "f" else None
 
     def gradient(self, ops, inputs, output, grad):
         x, y = inputs
@@ -190,6 +224,11 @@ class Neg(Unary):
 
     def forward(self, xp, x):
         return xp.negative(x)
+
+    in_place_inputs = (0,)
+
+    def forward_into(self, xp, out, x):
+        return xp.negative(x, out=out)
 
     def gradient(self, ops, inputs, output, grad):
         return (-grad,)

@@ -52,6 +52,10 @@ class Primitive:
     label = None
     #: False for comparisons, argmax, random draws and the like
     differentiable = True
+    #: inputs whose array may receive the output (``forward_into(xp, out, *arrays, **attrs)``,
+    #: which returns None where it cannot) when nothing else reads or holds it: the
+    #: compiler's ``in_place`` rewrite (engine/rewrites.py)
+    in_place_inputs = ()
 
     def infer(self, *inputs, **attrs) -> Spec:
         raise NotImplementedError(f"{type(self).__name__} has no shape rule")
