@@ -6,6 +6,16 @@ windows are a strided view ``(rows, out_w, kw * C)`` and each kernel row is
 one matmul with inner dimension kw * C, run block by block through one reused
 buffer (see the comment above ``kernel_groups`` in ``convolution.py`` for
 when it is chosen and what it measured).
+
+Column blocks (``columns`` = P > 1): a window then covers P neighbouring output
+columns, (P + kw - 1) * C floats, and each kernel row is a block-Toeplitz
+matrix ((P + kw - 1) * C, P * C_out) holding the kernel row P times, shifted
+by C rows each time (``column_blocked``).  Its product writes P outputs of
+C_out channels side by side: the (N, H, W / P, P * C_out) result is the
+(N, H, W, C_out) layout itself.  For one input channel (a first layer on
+grey images) the products are otherwise far too thin for BLAS ((rows, 5) @
+(5, 10) per kernel row for W1); with P = 4, (rows / 4, 8) @ (8, 40) does
+1.6x the multiplies and runs 1.1-1.8x faster (benchmarks/NOTES.md, session 7).
 """
 from __future__ import annotations
 
@@ -14,21 +24,38 @@ from __future__ import annotations
 ROW_WINDOW_BLOCK = 2048
 
 
-def row_windows(xp, padded_x, out_width):
-    """Read-only view ``(N * padded_height, out_width, kw * C)`` of a C-contiguous padded input.
+def row_windows(xp, padded_x, out_width, columns=1):
+    """Read-only view ``(N * padded_height, out_width / columns, span * C)`` of a C-contiguous
+    padded input, ``span`` = kw + columns - 1 (``out_width`` a multiple of ``columns``).
 
-    Element ``[r, w]`` is the kw * C floats under a kernel row placed at padded
-    image row ``r`` and output column ``w`` (rows run across samples: the
-    sample stride is padded_height image rows).
+    Element ``[r, w]`` is the span * C floats under a kernel row placed at padded
+    image row ``r`` and output columns ``w * columns`` .. ``w * columns + columns - 1``
+    (rows run across samples: the sample stride is padded_height image rows).
     """
     if not padded_x.flags.c_contiguous:     # the strides below assume rows laid end to end
         raise ValueError("row_windows needs a C-contiguous padded input (call xp.ascontiguousarray first)")
     batch, height, width, channels = padded_x.shape
-    taps = width - out_width + 1
-    step = padded_x.strides
+    span = width - out_width + columns
+    # strides from the shape: numpy calls an array with one channel C-contiguous whatever
+    # that axis' stride (a transposed NCHW batch keeps the stride of its channel axis)
+    item = padded_x.itemsize
     return xp.lib.stride_tricks.as_strided(
-        padded_x, (batch * height, out_width, taps * channels), (step[1], step[2], step[3]),
-        writeable=False)
+        padded_x, (batch * height, out_width // columns, span * channels),
+        (width * channels * item, columns * channels * item, item), writeable=False)
+
+
+def column_blocked(xp, weights, channels, columns):
+    """Kernel rows ``(kh, kw * C, C_out)`` as block-Toeplitz matrices ``(kh, (kw + columns - 1)
+    * C, columns * C_out)`` whose product with a ``row_windows(..., columns)`` window gives
+    ``columns`` neighbouring outputs side by side."""
+    if columns == 1:
+        return weights
+    kh, inner, per_out = weights.shape
+    kw = inner // channels
+    blocked = xp.zeros((kh, (kw + columns - 1) * channels, columns * per_out), dtype=weights.dtype)
+    for p in range(columns):
+        blocked[:, p * channels:(p + kw) * channels, p * per_out:(p + 1) * per_out] = weights
+    return blocked
 
 
 def row_blocks(lines, out_width):
@@ -37,12 +64,14 @@ def row_blocks(lines, out_width):
     return [(start, min(start + step, lines)) for start in range(0, lines, step)], step
 
 
-def window_blocks(xp, padded_x, out_width, kh, blocks, step):
+def window_blocks(xp, padded_x, out_width, kh, blocks, step, columns=1):
     """``(start, stop, block)`` for each image-row range of ``blocks`` (``row_blocks``, which
     also gives ``step``): ``block`` is the windows of rows ``start`` .. ``stop + kh - 2``
     (what kernel rows 0 .. kh - 1 read for output lines ``start`` .. ``stop - 1``), copied
-    into one buffer reused by every block, as ``((stop - start + kh - 1) * out_width, kw * C)``."""
-    windows = row_windows(xp, padded_x, out_width)
+    into one buffer reused by every block, as ``((stop - start + kh - 1) * out_width / columns,
+    span * C)`` (``row_windows``)."""
+    windows = row_windows(xp, padded_x, out_width, columns)
+    out_width //= columns
     inner = windows.shape[2]
     buffer = xp.empty((step + kh - 1, out_width, inner), dtype=padded_x.dtype)
     for start, stop in blocks:
@@ -51,29 +80,37 @@ def window_blocks(xp, padded_x, out_width, kh, blocks, step):
         yield start, stop, block.reshape(-1, inner)
 
 
-def row_window_conv(xp, padded_x, weights, out, dtype):
-    """Stride-1 2-d correlation of ``padded_x`` (N, Hp, Wp, C) with ``weights`` (kh, kw * C, C_out).
+def row_window_conv(xp, padded_x, weights, out, dtype, columns=1):
+    """Stride-1 2-d correlation of ``padded_x`` (N, Hp, Wp, C) with ``weights`` (kh, kw * C, C_out),
+    ``columns`` output columns per window (module docstring).
 
     Returns ``(N, *out, C_out)``, a view of a grid ``(N, Hp, out_w, C_out)``
     whose rows past ``out[0]`` (which would mix two samples) are dropped.
     """
+    out_h, out_w = out
+    channels = padded_x.shape[-1]
+    wide = -(-out_w // columns) * columns            # out_w rounded up to whole column blocks
+    if wide > out_w:                                 # zero columns on the right, cropped below
+        extra = wide - out_w
+        padded_x = xp.pad(padded_x, ((0, 0), (0, 0), (0, extra), (0, 0)))
     padded_x = xp.ascontiguousarray(padded_x)
+    weights = column_blocked(xp, weights, channels, columns)
     batch, height = padded_x.shape[:2]
     kh, inner, per_out = weights.shape
-    out_h, out_w = out
+    across = wide // columns                         # windows along a row
     lines = batch * height - (kh - 1)
-    blocks, step = row_blocks(lines, out_w)
-    result = xp.empty((batch * height, out_w, per_out), dtype=dtype)
+    blocks, step = row_blocks(lines, across)
+    result = xp.empty((batch * height, across, per_out), dtype=dtype)
     result[lines:] = 0        # rows never computed (cropped below); no garbage NaNs
-    partial = xp.empty((step * out_w, per_out), dtype=dtype)
-    for start, stop, block in window_blocks(xp, padded_x, out_w, kh, blocks, step):
-        count = (stop - start) * out_w
+    partial = xp.empty((step * across, per_out), dtype=dtype)
+    for start, stop, block in window_blocks(xp, padded_x, wide, kh, blocks, step, columns):
+        count = (stop - start) * across
         target = result[start:stop].reshape(count, per_out)
         xp.matmul(block[:count], weights[0], out=target)
         for row in range(1, kh):
-            xp.matmul(block[row * out_w:row * out_w + count], weights[row], out=partial[:count])
+            xp.matmul(block[row * across:row * across + count], weights[row], out=partial[:count])
             target += partial[:count]
-    return result.reshape(batch, height, out_w, per_out)[:, :out_h]
+    return result.reshape(batch, height, wide, per_out // columns)[:, :out_h, :out_w]
 
 
 def row_window_kernel_gradient(xp, padded_x, grad, kernel_shape, dtype):

@@ -172,6 +172,21 @@ def use_row_windows(strides, dilation_rate, in_channels, out_channels):
             and min(in_channels, out_channels) >= SHIFTED_ROWS_MIN_CHANNELS)
 
 
+#: output columns per window of a one-channel input's row-windows convolution (conv_rows.py)
+SINGLE_CHANNEL_COLUMNS = 4
+#: ... for kernels at least this wide and at most this many output channels.  Measured at one
+#: BLAS thread against the tap-major im2col below (benchmarks/NOTES.md, session 7): 5x5 and 7x7
+#: kernels with 6-12 filters 1.1-2.5x faster (W1's first layer, 10 filters: 0.81 -> 0.75 ms at
+#: batch 64, 8.5 -> 6.0 ms at 512); 3x3 kernels, or 16 filters and more, 1.3-2.6x slower
+SINGLE_CHANNEL_MIN_WIDTH, SINGLE_CHANNEL_MAX_OUT = 5, 12
+
+
+def use_column_blocks(kernel_size, strides, dilation_rate, out_channels):
+    """Whether a one-channel input convolves through column-blocked row windows."""
+    return (len(strides) == 2 and all(s == 1 for s in strides) and all(d == 1 for d in dilation_rate)
+            and kernel_size[1] >= SINGLE_CHANNEL_MIN_WIDTH and out_channels <= SINGLE_CHANNEL_MAX_OUT)
+
+
 def row_offsets(padded, kernel_size, dilation_rate):
     """How many rows of the flattened padded grid each kernel tap reads ahead."""
     steps = [math.prod(padded[i + 1:]) for i in range(len(padded))]
@@ -222,6 +237,10 @@ def conv_forward(xp, x, kernel, strides, padding, dilation_rate, groups, depthwi
             result[:count] += rows[offsets[tap]:offsets[tap] + count] @ weights[tap]
         result = result.reshape((batch,) + padded + (per_out,))
         return result[(slice(None),) + tuple(slice(0, o) for o in out)]
+    if groups == 1 and per_in == 1 and use_column_blocks(kernel_size, strides, dilation_rate, per_out):
+        weights = kernel.reshape(kernel_size[0], -1, per_out)
+        return row_window_conv(xp, padded_x, weights, out, xp.result_type(x, kernel),
+                               columns=SINGLE_CHANNEL_COLUMNS)
     if groups == 1 and per_in == 1:
         cols = single_channel_columns(xp, padded_x, out, kernel_size, strides, dilation_rate)
         result = cols.T @ kernel.reshape(taps, per_out)

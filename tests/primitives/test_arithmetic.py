@@ -30,3 +30,33 @@ CASES = [
 def test_primitive(case):
     check_case(case)
 
+
+
+@pytest.mark.parametrize("name", ["add", "subtract", "multiply", "true_divide"])
+@pytest.mark.parametrize("shape, small", [
+    ((64, 8, 8, 10), (10,)),               # a bias of few channels: rows of 8 * 8 * 10
+    ((3, 5, 4096), (1, 1, 4096),),          # too many channels: numpy's own broadcast
+    ((128, 24, 24, 10), (1, 1, 1, 10)),
+    ((700, 7), (7,)),
+])
+def test_channel_rows_give_numpys_bits(name, shape, small):
+    from kerasette.primitives.arithmetic import _channel_width, binary
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape).astype(np.float32)
+    x.flat[::5] = 0.0
+    x.flat[1::11] = -0.0
+    x.flat[2::97] = np.inf
+    x.flat[3::89] = np.nan
+    b = rng.standard_normal(small).astype(np.float32)
+    b.flat[0] = -0.0
+    assert (_channel_width(x, b) is not None) == (shape[-1] < 256)
+    ufunc = getattr(np, name)
+    with np.errstate(all="ignore"):
+        for first, second in ((x, b), (b, x)):
+            expected = ufunc(first, second)
+            got = binary(np, name, first, second)
+            assert got.shape == expected.shape and got.tobytes() == expected.tobytes()
+            into = x.copy()
+            operands = (into, second) if first is x else (first, into)
+            assert binary(np, name, *operands, out=into) is into
+            assert into.tobytes() == expected.tobytes()

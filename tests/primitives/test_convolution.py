@@ -246,3 +246,63 @@ def test_row_windows_need_wide_inputs_and_outputs():
     assert not convolution.use_row_windows((1, 1), (1, 1), 10, 20)
     assert not convolution.use_row_windows((1, 1), (1, 1), 20, 10)
     assert not convolution.use_row_windows((2, 2), (1, 1), 32, 32)
+
+
+@pytest.mark.parametrize("x_shape, kernel_shape, padding, dtype", [
+    ((4, 28, 28, 1), (5, 5, 1, 10), "valid", np.float32),     # W1's first layer: 24 columns, 6 blocks of 4
+    ((3, 13, 27, 1), (5, 5, 1, 6), "valid", np.float64),      # 23 columns: the last block padded and cropped
+    ((2, 11, 10, 1), (7, 5, 1, 12), "same", np.float32),      # 'same' padding, 10 columns
+    ((5, 9, 6, 1), (3, 7, 1, 8), "same", np.float64),         # a kernel wider than tall
+    ((40, 30, 30, 1), (5, 5, 1, 10), "same", np.float32),     # several row blocks
+])
+def test_column_blocked_row_windows_for_one_input_channel(x_shape, kernel_shape, padding, dtype):
+    from kerasette.primitives import convolution
+    x = random(x_shape).astype(dtype)
+    kernel = random(kernel_shape, 1).astype(dtype)
+    attrs = dict(strides=(1, 1), padding=padding, dilation_rate=(1, 1))
+    assert convolution.use_column_blocks(kernel_shape[:2], (1, 1), (1, 1), kernel_shape[-1])
+    fast = get("conv").forward(np, x, kernel, **attrs)
+    previous = convolution.SINGLE_CHANNEL_MAX_OUT
+    convolution.SINGLE_CHANNEL_MAX_OUT = 0
+    try:
+        slow = get("conv").forward(np, x, kernel, **attrs)
+    finally:
+        convolution.SINGLE_CHANNEL_MAX_OUT = previous
+    expected = naive_conv(x.astype(np.float64), kernel.astype(np.float64), (1, 1), padding)
+    assert fast.dtype == dtype and fast.shape == expected.shape == slow.shape
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(fast, expected, rtol=tolerance, atol=tolerance)
+    np.testing.assert_allclose(fast, slow, rtol=tolerance, atol=tolerance)
+
+
+def test_column_blocks_only_where_they_measured_faster():
+    from kerasette.primitives import convolution
+    assert convolution.use_column_blocks((5, 5), (1, 1), (1, 1), 10)
+    assert not convolution.use_column_blocks((3, 3), (1, 1), (1, 1), 10)     # 3x3: slower
+    assert not convolution.use_column_blocks((5, 5), (1, 1), (1, 1), 16)     # 16 filters: slower
+    assert not convolution.use_column_blocks((5, 5), (2, 2), (1, 1), 10)
+    assert not convolution.use_column_blocks((5, 5), (1, 1), (2, 2), 10)
+
+
+def test_column_blocked_weights_repeat_the_kernel_row_shifted():
+    from kerasette.primitives.conv_rows import column_blocked
+    weights = np.arange(2 * 3 * 2 * 4, dtype=np.float32).reshape(2, 3 * 2, 4)    # kh 2, kw 3, C 2, C_out 4
+    blocked = column_blocked(np, weights, channels=2, columns=3)
+    assert blocked.shape == (2, (3 + 2) * 2, 3 * 4)
+    for p in range(3):
+        np.testing.assert_array_equal(blocked[:, 2 * p:2 * p + 6, 4 * p:4 * p + 4], weights)
+        outside = np.ones(blocked.shape[1], bool)
+        outside[2 * p:2 * p + 6] = False
+        assert not blocked[:, outside, 4 * p:4 * p + 4].any()
+
+
+def test_column_blocks_read_a_one_channel_batch_transposed_from_nchw():
+    # numpy calls such a view C-contiguous (its one channel's stride is ignored): the
+    # windows must not take that stride for the channel axis
+    nchw = random((3, 1, 14, 14)).astype(np.float32)
+    x = nchw.transpose(0, 2, 3, 1)
+    assert x.flags.c_contiguous and x.strides[-1] != x.itemsize
+    kernel = random((5, 5, 1, 10), 1).astype(np.float32)
+    got = get("conv").forward(np, x, kernel, strides=(1, 1), padding="valid", dilation_rate=(1, 1))
+    expected = naive_conv(x.astype(np.float64), kernel.astype(np.float64), (1, 1), "valid")
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
