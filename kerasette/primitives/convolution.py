@@ -245,17 +245,44 @@ def conv_forward(xp, x, kernel, strides, padding, dilation_rate, groups, depthwi
         cols = single_channel_columns(xp, padded_x, out, kernel_size, strides, dilation_rate)
         result = cols.T @ kernel.reshape(taps, per_out)
         return result.reshape((batch,) + out + (per_out,))
-    cols = patches(xp, padded_x, out, kernel_size, strides, dilation_rate)
     if groups == 1:
-        # the im2col copy happens in this reshape; the matmul is the one BLAS call
-        result = cols.reshape(-1, taps * per_in) @ kernel.reshape(taps * per_in, per_out)
-        return result.reshape((batch,) + out + (per_out,))
+        return im2col_conv(xp, padded_x, kernel.reshape(taps * per_in, per_out), out, kernel_size, strides,
+                           dilation_rate, xp.result_type(x, kernel))
+    cols = patches(xp, padded_x, out, kernel_size, strides, dilation_rate)
     # grouped: one batched matmul with the group as the batch axis
     cols = cols.reshape((-1, taps, groups, per_in)).transpose(2, 0, 1, 3).reshape(groups, -1, taps * per_in)
     weights = kernel.reshape(taps, per_in, groups, per_out).transpose(2, 0, 1, 3).reshape(
         groups, taps * per_in, per_out)
     result = xp.matmul(cols, weights)                       # (groups, N*out, per_out)
     return result.transpose(1, 0, 2).reshape((batch,) + out + (groups * per_out,))
+
+
+#: bytes of im2col columns copied at once: larger batches go through a reused buffer in slices
+#: of samples (benchmarks/NOTES.md, session 7: W1's second layer on 512 samples 9.1 -> 5.9 ms,
+#: on 1024 23.6 -> 11.9 ms; one slice, as before, up to twice this)
+IM2COL_BYTES = 4 << 20
+
+
+def im2col_conv(xp, padded_x, weights, out, kernel_size, strides, dilation_rate, dtype):
+    """``conv`` as im2col and one matmul with ``weights`` (taps * C, C_out), slice by slice of
+    samples for large batches: each slice's columns stay in cache for their product."""
+    batch = padded_x.shape[0]
+    positions = math.prod(out)
+    inner, per_out = weights.shape
+    per_slice = max(1, IM2COL_BYTES // (positions * inner * padded_x.itemsize))
+    if batch <= 2 * per_slice:
+        # the im2col copy happens in this reshape; the matmul is the one BLAS call
+        cols = patches(xp, padded_x, out, kernel_size, strides, dilation_rate)
+        result = cols.reshape(-1, inner) @ weights
+        return result.reshape((batch,) + tuple(out) + (per_out,))
+    result = xp.empty((batch * positions, per_out), dtype=dtype)
+    buffer = xp.empty((per_slice,) + tuple(out) + tuple(kernel_size) + (padded_x.shape[-1],), dtype=padded_x.dtype)
+    for start in range(0, batch, per_slice):
+        stop = min(start + per_slice, batch)
+        block = buffer[:stop - start]
+        xp.copyto(block, patches(xp, padded_x[start:stop], out, kernel_size, strides, dilation_rate))
+        xp.matmul(block.reshape(-1, inner), weights, out=result[start * positions:stop * positions])
+    return result.reshape((batch,) + tuple(out) + (per_out,))
 
 
 def conv_input_gradient(xp, grad, kernel, spatial, strides, padding, dilation_rate, groups, depthwise):

@@ -306,3 +306,23 @@ def test_column_blocks_read_a_one_channel_batch_transposed_from_nchw():
     got = get("conv").forward(np, x, kernel, strides=(1, 1), padding="valid", dilation_rate=(1, 1))
     expected = naive_conv(x.astype(np.float64), kernel.astype(np.float64), (1, 1), "valid")
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("x_shape, kernel_shape, padding, strides", [
+    ((13, 12, 12, 10), (5, 5, 10, 20), "valid", (1, 1)),     # W1's second layer
+    ((9, 9, 11, 3), (3, 3, 3, 5), "same", (2, 1)),
+    ((7, 10, 4), (4, 4, 6), "same", (1,)),                   # 1-d
+])
+def test_im2col_in_slices_of_samples_gives_the_same_numbers(monkeypatch, x_shape, kernel_shape, padding, strides):
+    from kerasette.primitives import convolution
+    x = random(x_shape).astype(np.float32)
+    kernel = random(kernel_shape, 1).astype(np.float32)
+    attrs = dict(strides=strides, padding=padding, dilation_rate=(1,) * len(strides))
+    whole = get("conv").forward(np, x, kernel, **attrs)
+    columns_per_sample = 4 * np.prod(whole.shape[1:-1]) * np.prod(kernel_shape[:-1])
+    monkeypatch.setattr(convolution, "IM2COL_BYTES", int(2 * columns_per_sample))   # slices of 2 samples
+    sliced = get("conv").forward(np, x, kernel, **attrs)
+    assert sliced.shape == whole.shape and sliced.dtype == np.float32
+    np.testing.assert_allclose(sliced, whole, rtol=1e-5, atol=1e-5)     # BLAS may block rows differently
+    expected = naive_conv(x.astype(np.float64), kernel.astype(np.float64), strides, padding)
+    np.testing.assert_allclose(sliced, expected, rtol=1e-4, atol=1e-4)
