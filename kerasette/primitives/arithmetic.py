@@ -329,6 +329,21 @@ class ZerosLike(Unary):
 
 
 @register
+class Contiguous(Unary):
+    """The input's values in an array of their own, C-contiguous (the input itself when it
+    already is one): a strided slice read by several products is copied once here, not in
+    each of them (the recurrent layers' gradients of their projected inputs)."""
+
+    name = "contiguous"
+
+    def forward(self, xp, x):
+        return xp.ascontiguousarray(x)
+
+    def gradient(self, ops, inputs, output, grad):
+        return (grad,)
+
+
+@register
 class Identity(Unary):
     """The input itself, as a new node (a layer that passes its input through
     still needs an output of its own in the graph)."""

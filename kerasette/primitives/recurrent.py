@@ -299,12 +299,14 @@ class Recurrence(_Recurrent):
         gates = gate_count(cell) * units
         every = slice(None)
         steps = _part(ops, packed, every, slice(None, -1))
-        d_xw = _part(ops, steps, every, every, slice(0, gates))
+        # strided views of the packed rows, each read by two or three products and a sum:
+        # copied once (W3 -4%, W3-GRU -7% a step: benchmarks/NOTES.md, session 7)
+        d_xw = ops.contiguous(_part(ops, steps, every, every, slice(0, gates)))
         d_state0 = _part(ops, packed, every, -1, slice(0, state_width(cell, units)))
         # the recurrent product's left operand at each step: the previous state's h
         previous_h = ops.concatenate(ops.expand_dims(_part(ops, state0, every, slice(0, units)), axis=(1,)),
                                      _part(ops, output, every, slice(None, -1), slice(0, units)), axis=1)
-        d_inner = _part(ops, steps, every, every, slice(gates, 2 * gates)) if cell == "gru" else d_xw
+        d_inner = ops.contiguous(_part(ops, steps, every, every, slice(gates, 2 * gates))) if cell == "gru" else d_xw
         d_kernel = d_bias = None
         if needed[1]:
             if cell == "gru" and not reset_after:

@@ -12,6 +12,7 @@ CASES = [
     Case("divide", [random((2, 3)), random((2, 3), 1, 0.5, 2.0)], expected=np.divide),
     Case("divide", [random((2, 3)), random((3,), 1, 0.5, 2.0)], expected=np.divide, id="divide-broadcast"),
     Case("negative", [random((2, 3))], expected=np.negative),
+    Case("contiguous", [random((4, 3))], expected=lambda x: x),
     Case("power", [random((2, 3), 0, 0.5, 2.0), random((2, 3), 1)], expected=np.power),
     Case("power", [random((4,), 0, 0.5, 2.0), np.array(3.0)], expected=np.power, id="power-scalar"),
     Case("sum_to_like", [random((2, 3, 4)), random((3, 1), 1)], no_grad=(1,),
@@ -60,3 +61,14 @@ def test_channel_rows_give_numpys_bits(name, shape, small):
             operands = (into, second) if first is x else (first, into)
             assert binary(np, name, *operands, out=into) is into
             assert into.tobytes() == expected.tobytes()
+
+
+def test_contiguous_copies_a_strided_slice_and_keeps_a_contiguous_array():
+    from kerasette.primitives import get
+    packed = np.arange(2 * 5 * 4, dtype=np.float32).reshape(2, 5, 4)
+    view = packed[:, :-1]
+    copied = get("contiguous").forward(np, view)
+    assert copied.flags.c_contiguous and not np.shares_memory(copied, packed)
+    np.testing.assert_array_equal(copied, view)
+    whole = np.ones((3, 2), np.float32)
+    assert get("contiguous").forward(np, whole) is whole
