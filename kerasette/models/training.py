@@ -41,6 +41,8 @@ from .sharding import ShardedForward, ShardedStep
 #: a model's bookkeeping that holds metrics or layers but tracks none of its own
 _NOT_TRACKED = frozenset(("_metric_objects", "_tracked_metrics", "_programs", "_layers", "_graph_layers",
                           "_calls"))
+#: attribute types that are never a metric nor hold one
+_PLAIN = frozenset((type(None), bool, int, float, str, bytes, numpy.ndarray, numpy.dtype))
 
 
 class Trainer(EvaluationLoops, ProgramBuilder):
@@ -144,18 +146,25 @@ class Trainer(EvaluationLoops, ProgramBuilder):
         layer's, each metric once; the compiled metrics are not among them."""
         compiled = {id(metric) for _, metric, _ in getattr(self, "_metric_objects", [])}
         found, seen = [], set(compiled)
+
+        def keep(item):
+            if isinstance(item, Metric) and id(item) not in seen:
+                seen.add(id(item))
+                found.append(item)
+
+        # once per train_on_batch: plain values (numbers, strings, arrays, None) pass by type
         for layer in _all_layers(self):
             for name, value in vars(layer).items():
-                if name in _NOT_TRACKED:
+                if type(value) in _PLAIN or name in _NOT_TRACKED:
                     continue
                 if isinstance(value, dict):
-                    values = list(value.values())
+                    for item in value.values():
+                        keep(item)
+                elif isinstance(value, (list, tuple)):
+                    for item in value:
+                        keep(item)
                 else:
-                    values = list(value) if isinstance(value, (list, tuple)) else [value]
-                for item in values:
-                    if isinstance(item, Metric) and id(item) not in seen:
-                        seen.add(id(item))
-                        found.append(item)
+                    keep(value)
         return found
 
     # ------------------------------------------------------------ helpers
