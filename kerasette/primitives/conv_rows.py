@@ -19,6 +19,8 @@ grey images) the products are otherwise far too thin for BLAS ((rows, 5) @
 """
 from __future__ import annotations
 
+from .linalg import gemm
+
 
 #: output positions per block of the row-windows path (measured 1024-4096 alike; 2048 best)
 ROW_WINDOW_BLOCK = 2048
@@ -113,25 +115,41 @@ def row_window_conv(xp, padded_x, weights, out, dtype, columns=1):
     return result.reshape(batch, height, wide, per_out // columns)[:, :out_h, :out_w]
 
 
-def row_window_kernel_gradient(xp, padded_x, grad, kernel_shape, dtype):
-    """``conv_backprop_kernel`` of ``row_window_conv``: per block, windows^T @ grad, summed."""
-    padded_x = xp.ascontiguousarray(padded_x)
+def row_window_kernel_gradient(xp, padded_x, grad, kernel_shape, dtype, columns=1):
+    """``conv_backprop_kernel`` of ``row_window_conv``: per block, windows^T @ grad, summed.
+
+    With column blocks, each kernel row's sum is ((kw + columns - 1) * C, columns * C_out):
+    the kernel row's gradient is the sum of its ``columns`` shifted diagonal blocks, the
+    transpose of how ``column_blocked`` lays the kernel out."""
     batch, height = padded_x.shape[:2]
     kh, kw, per_in, per_out = kernel_shape
     out_h, out_w = grad.shape[1:3]
-    inner = kw * per_in
-    # the gradient on the same (N, Hp, out_w) grid, zero on the rows that are cropped away
-    grid = xp.zeros((batch, height, out_w, per_out), dtype=grad.dtype)
-    grid[:, :out_h] = grad
-    grid = grid.reshape(batch * height, out_w, per_out)
+    wide = -(-out_w // columns) * columns
+    if wide > out_w:                      # zero columns on the right, as in row_window_conv
+        padded_x = xp.pad(padded_x, ((0, 0), (0, 0), (0, wide - out_w), (0, 0)))
+    padded_x = xp.ascontiguousarray(padded_x)
+    across = wide // columns
+    inner = (kw + columns - 1) * per_in
+    # the gradient on the same (N, Hp, wide) grid, zero on the rows and columns cropped away
+    grid = xp.zeros((batch, height, wide, per_out), dtype=grad.dtype)
+    grid[:, :out_h, :out_w] = grad
+    grid = grid.reshape(batch * height, across, columns * per_out)
     lines = batch * height - (kh - 1)
-    blocks, step = row_blocks(lines, out_w)
-    result = xp.zeros((kh, inner, per_out), dtype=dtype)
-    partial = xp.empty((inner, per_out), dtype=dtype)
-    for start, stop, block in window_blocks(xp, padded_x, out_w, kh, blocks, step):
-        count = (stop - start) * out_w
-        rows = grid[start:stop].reshape(count, per_out)
+    blocks, step = row_blocks(lines, across)
+    result = xp.zeros((kh, inner, columns * per_out), dtype=dtype)
+    partial = xp.empty((inner, columns * per_out), dtype=dtype)
+    for start, stop, block in window_blocks(xp, padded_x, wide, kh, blocks, step, columns):
+        count = (stop - start) * across
+        rows = grid[start:stop].reshape(count, columns * per_out)
         for row in range(kh):
-            xp.matmul(block[row * out_w:row * out_w + count].T, rows, out=partial)
+            # dot, not matmul: a product of at most 500 outputs keeps the GIL in matmul,
+            # serialising the two shards of a training step (linalg.gemm)
+            gemm(xp, block[row * across:row * across + count].T, rows, out=partial)
             result[row] += partial
-    return result.reshape(kernel_shape)
+    if columns == 1:
+        return result.reshape(kernel_shape)
+    result = result.reshape(kh, kw + columns - 1, per_in, columns, per_out)
+    total = xp.array(result[:, :kw, :, 0])
+    for p in range(1, columns):
+        total += result[:, p:p + kw, :, p]
+    return total

@@ -179,12 +179,20 @@ SINGLE_CHANNEL_COLUMNS = 4
 #: kernels with 6-12 filters 1.1-2.5x faster (W1's first layer, 10 filters: 0.81 -> 0.75 ms at
 #: batch 64, 8.5 -> 6.0 ms at 512); 3x3 kernels, or 16 filters and more, 1.3-2.6x slower
 SINGLE_CHANNEL_MIN_WIDTH, SINGLE_CHANNEL_MAX_OUT = 5, 12
+#: ... and at least this many output positions (batch x height x width): the blocks' loop
+#: makes ~30 small products and adds per 2048 windows, Python that holds the GIL, and in a
+#: training step's two shards of 64 samples (36,864 positions each) the two threads then
+#: wait on each other (W1 train 10.9 -> 11.9 ms a step with it; W1 inference's shards of
+#: 512 samples gain 13%)
+SINGLE_CHANNEL_MIN_POSITIONS = 1 << 17
 
 
-def use_column_blocks(kernel_size, strides, dilation_rate, out_channels):
-    """Whether a one-channel input convolves through column-blocked row windows."""
+def use_column_blocks(kernel_size, strides, dilation_rate, out_channels, positions=SINGLE_CHANNEL_MIN_POSITIONS):
+    """Whether a one-channel input convolves through column-blocked row windows (``positions``:
+    the output positions, batch included)."""
     return (len(strides) == 2 and all(s == 1 for s in strides) and all(d == 1 for d in dilation_rate)
-            and kernel_size[1] >= SINGLE_CHANNEL_MIN_WIDTH and out_channels <= SINGLE_CHANNEL_MAX_OUT)
+            and kernel_size[1] >= SINGLE_CHANNEL_MIN_WIDTH and out_channels <= SINGLE_CHANNEL_MAX_OUT
+            and positions >= SINGLE_CHANNEL_MIN_POSITIONS)
 
 
 def row_offsets(padded, kernel_size, dilation_rate):
@@ -237,7 +245,8 @@ def conv_forward(xp, x, kernel, strides, padding, dilation_rate, groups, depthwi
             result[:count] += rows[offsets[tap]:offsets[tap] + count] @ weights[tap]
         result = result.reshape((batch,) + padded + (per_out,))
         return result[(slice(None),) + tuple(slice(0, o) for o in out)]
-    if groups == 1 and per_in == 1 and use_column_blocks(kernel_size, strides, dilation_rate, per_out):
+    if groups == 1 and per_in == 1 and use_column_blocks(kernel_size, strides, dilation_rate, per_out,
+                                                         batch * math.prod(out)):
         weights = kernel.reshape(kernel_size[0], -1, per_out)
         return row_window_conv(xp, padded_x, weights, out, xp.result_type(x, kernel),
                                columns=SINGLE_CHANNEL_COLUMNS)
@@ -368,6 +377,10 @@ def conv_kernel_gradient(xp, x, grad, kernel_shape, strides, padding, dilation_r
         for tap, offset in enumerate(offsets):
             gemm(xp, rows[offset:offset + count].T, grad_rows[:count], out=result[tap])
         return result.reshape(kernel_shape)
+    if groups == 1 and per_in == 1 and use_column_blocks(kernel_size, strides, dilation_rate, per_out,
+                                                         x.shape[0] * math.prod(out)):
+        return row_window_kernel_gradient(xp, padded_x, grad, tuple(kernel_shape), xp.result_type(x, grad),
+                                          columns=SINGLE_CHANNEL_COLUMNS)
     if groups == 1 and per_in == 1:
         cols = single_channel_columns(xp, padded_x, out, kernel_size, strides, dilation_rate)
         return gemm(xp, cols, grad.reshape(-1, per_out)).reshape(kernel_shape)

@@ -255,17 +255,21 @@ def test_row_windows_need_wide_inputs_and_outputs():
     ((5, 9, 6, 1), (3, 7, 1, 8), "same", np.float64),         # a kernel wider than tall
     ((40, 30, 30, 1), (5, 5, 1, 10), "same", np.float32),     # several row blocks
 ])
-def test_column_blocked_row_windows_for_one_input_channel(x_shape, kernel_shape, padding, dtype):
+def test_column_blocked_row_windows_for_one_input_channel(monkeypatch, x_shape, kernel_shape, padding, dtype):
     from kerasette.primitives import convolution
+    monkeypatch.setattr(convolution, "SINGLE_CHANNEL_MIN_POSITIONS", 0)     # these batches are small
     x = random(x_shape).astype(dtype)
     kernel = random(kernel_shape, 1).astype(dtype)
     attrs = dict(strides=(1, 1), padding=padding, dilation_rate=(1, 1))
     assert convolution.use_column_blocks(kernel_shape[:2], (1, 1), (1, 1), kernel_shape[-1])
     fast = get("conv").forward(np, x, kernel, **attrs)
+    g = random(fast.shape, 2).astype(dtype)
+    fast_kernel = get("conv_backprop_kernel").forward(np, x, g, kernel, **attrs)
     previous = convolution.SINGLE_CHANNEL_MAX_OUT
     convolution.SINGLE_CHANNEL_MAX_OUT = 0
     try:
         slow = get("conv").forward(np, x, kernel, **attrs)
+        slow_kernel = get("conv_backprop_kernel").forward(np, x, g, kernel, **attrs)
     finally:
         convolution.SINGLE_CHANNEL_MAX_OUT = previous
     expected = naive_conv(x.astype(np.float64), kernel.astype(np.float64), (1, 1), padding)
@@ -273,11 +277,21 @@ def test_column_blocked_row_windows_for_one_input_channel(x_shape, kernel_shape,
     tolerance = 1e-5 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(fast, expected, rtol=tolerance, atol=tolerance)
     np.testing.assert_allclose(fast, slow, rtol=tolerance, atol=tolerance)
+    # the kernel gradient: sum over positions of the input window times the output gradient
+    assert fast_kernel.dtype == dtype and fast_kernel.shape == kernel.shape
+    np.testing.assert_allclose(fast_kernel, slow_kernel, rtol=10 * tolerance, atol=10 * tolerance)
+    probe = random(kernel.shape, 3)
+    # <d conv / d kernel applied to g, probe> = <g, conv(x, probe)>: the adjoint identity
+    lhs = float((fast_kernel.astype(np.float64) * probe).sum())
+    rhs = float((g.astype(np.float64) * naive_conv(x.astype(np.float64), probe, (1, 1), padding)).sum())
+    assert abs(lhs - rhs) <= 1e-4 * max(1.0, abs(rhs))
 
 
 def test_column_blocks_only_where_they_measured_faster():
     from kerasette.primitives import convolution
     assert convolution.use_column_blocks((5, 5), (1, 1), (1, 1), 10)
+    assert convolution.use_column_blocks((5, 5), (1, 1), (1, 1), 10, 512 * 24 * 24)   # W1 inference's shard
+    assert not convolution.use_column_blocks((5, 5), (1, 1), (1, 1), 10, 64 * 24 * 24)   # W1 train's shard
     assert not convolution.use_column_blocks((3, 3), (1, 1), (1, 1), 10)     # 3x3: slower
     assert not convolution.use_column_blocks((5, 5), (1, 1), (1, 1), 16)     # 16 filters: slower
     assert not convolution.use_column_blocks((5, 5), (2, 2), (1, 1), 10)
@@ -296,10 +310,12 @@ def test_column_blocked_weights_repeat_the_kernel_row_shifted():
         assert not blocked[:, outside, 4 * p:4 * p + 4].any()
 
 
-def test_column_blocks_read_a_one_channel_batch_transposed_from_nchw():
+def test_column_blocks_read_a_one_channel_batch_transposed_from_nchw(monkeypatch):
     # numpy calls such a view C-contiguous (its one channel's stride is ignored): the
     # windows must not take that stride for the channel axis
-    nchw = random((3, 1, 14, 14)).astype(np.float32)
+    from kerasette.primitives import convolution
+    monkeypatch.setattr(convolution, "SINGLE_CHANNEL_MIN_POSITIONS", 0)
+    nchw = random((3, 1, 16, 16)).astype(np.float32)      # 12 output columns: 3 blocks, no padding
     x = nchw.transpose(0, 2, 3, 1)
     assert x.flags.c_contiguous and x.strides[-1] != x.itemsize
     kernel = random((5, 5, 1, 10), 1).astype(np.float32)
