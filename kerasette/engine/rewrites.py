@@ -92,7 +92,7 @@ class InPlace:
     """A step's forward that writes into one of its inputs when that array is free to take it."""
 
     #: what ``sys.getrefcount`` gives for an input array held by the program's slot alone
-    #: (measured once, through the program's own call: ``calibrate``)
+    #: (measured once, through the program's own call: ``compiler._calibrate``)
     alone = None
 
     def __init__(self, op, candidates):
