@@ -42,6 +42,10 @@ from .sharding import (LANE_MINIMUM_WEIGHTS, RANDOM_PRIMITIVES, ShardedForward, 
 
 
 
+#: the smallest shard of a matmul model's prediction or evaluation run as two shards
+MATMUL_SHARD_ROWS = 512
+
+
 def _all_layers(layer):
     """``layer`` and every layer nested in it, each once."""
     seen, stack, result = set(), [layer], []
@@ -167,8 +171,9 @@ class ProgramBuilder:
             if kind == "predict":
                 program = engine.Program(outputs, inputs)
                 program.loss_count = 0
-                if self._should_shard(outputs):
-                    program = ShardedForward(program, 0)
+                shard = self._forward_shard(outputs)
+                if shard:
+                    program = ShardedForward(program, 0, minimum_shard=shard)
             else:
                 self._check_targets(ys, outputs)
                 targets, weights = self._target_placeholders(ys, outputs) if ys is not None else ([], [])
@@ -201,8 +206,9 @@ class ProgramBuilder:
                 program.loss_count = len(loss_fetches)
                 program.output_count = len(outputs)
                 program.metric_updates, program.metric_nodes = records, metric_nodes
-                if kind == "evaluate" and shardable and self._should_shard(loss_fetches + outputs):
-                    program = ShardedForward(program, len(loss_fetches))
+                shard = self._forward_shard(loss_fetches + outputs) if kind == "evaluate" and shardable else None
+                if shard:
+                    program = ShardedForward(program, len(loss_fetches), minimum_shard=shard)
             program.output_shapes = [tuple(node.shape) for node in outputs]
         self._programs[signature] = program
         return program
@@ -217,15 +223,34 @@ class ProgramBuilder:
         (one generator, two threads) or updates batch statistics (each shard
         would see half a batch).
         """
-        setting = backend.parallel_shards()
+        nodes = self._shardable_nodes(fetches)
+        return nodes is not None and (backend.parallel_shards() == 2 or any(shard_worthy(node) for node in nodes))
+
+    def _forward_shard(self, fetches):
+        """The smallest shard (rows) of a prediction or evaluation program run as two half-batch
+        shards, or None: as for training steps (``_should_shard``), and besides, for programs
+        with matmuls, batches of 1024 rows or more.  There one BLAS thread per shard on half
+        the rows runs the products as fast as two threads on all of them, and the bias adds
+        and activations in between run on both cores (W2 inference, 1024 rows: 9.1 -> 8.5 ms;
+        2048: 17.3 -> 15.6 ms; but 768 rows +4%, 512 +18%: benchmarks/NOTES.md, session 7)."""
+        if self._should_shard(fetches):
+            return 64
+        nodes = self._shardable_nodes(fetches)
+        if nodes is not None and any(node.op.name == "matmul" for node in nodes):
+            return MATMUL_SHARD_ROWS
+        return None
+
+    def _shardable_nodes(self, fetches):
+        """The op nodes of a program that may run as shards, or None: threads allowed, no layer
+        updating batch statistics, nothing drawing random numbers."""
         if not threads_allowed():
-            return False
+            return None
         if any(getattr(layer, "_pending_updates", None) for layer in _all_layers(self)):
-            return False
+            return None
         nodes = [node for node in engine.topological_order(fetches) if node.kind == "op"]
         if {node.op.name for node in nodes} & RANDOM_PRIMITIVES:
-            return False
-        return setting == 2 or any(shard_worthy(node) for node in nodes)
+            return None
+        return nodes
 
     def _update_lanes(self) -> int:
         """How many threads run the optimizer's update: 2 when there are

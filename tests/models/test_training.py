@@ -365,6 +365,38 @@ def test_auto_sharding_only_where_it_is_safe_and_pays():
     assert kinds == [False, True, False, False]
 
 
+def test_dense_models_predict_and_evaluate_large_batches_on_two_shards(monkeypatch):
+    from kerasette.models import sharding
+    x, y = blobs(1100)
+    model = mlp(hidden=64)
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    calls = []
+    original = sharding._run_shards
+
+    def counted(program, feeds, minimum_shard):
+        results, shares = original(program, feeds, minimum_shard)
+        calls.append((len(feeds[0]), len(results)))
+        return results, shares
+    monkeypatch.setattr(sharding, "_run_shards", counted)
+    sharded = model.predict_on_batch(x)
+    small = model.predict_on_batch(x[:1000])
+    loss, accuracy = model.evaluate(x, y, batch_size=1100, verbose=0)
+    # 1100 rows: two shards; 1000 rows: fewer than twice the 512-row minimum, run whole
+    assert calls[:2] == [(1100, 2), (1000, 1)] and calls[2] == (1100, 2)
+    backend.set_parallel_shards(1)
+    try:
+        whole = mlp(hidden=64)
+        whole.set_weights(model.get_weights())
+        whole.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        reference = whole.predict_on_batch(x)
+        reference_loss, reference_accuracy = whole.evaluate(x, y, batch_size=1100, verbose=0)
+    finally:
+        backend.set_parallel_shards("auto")
+    np.testing.assert_allclose(sharded, reference, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(small, reference[:1000], rtol=1e-6, atol=1e-7)
+    assert abs(loss - reference_loss) < 1e-6 and accuracy == reference_accuracy
+
+
 def test_attention_models_train_on_two_shards_with_the_whole_batch_numbers():
     # self-attention with layer normalization (W5's block): 'auto' runs it as two half-batch shards
     # (small batched products and elementwise work, one BLAS thread each), with the whole batch's
