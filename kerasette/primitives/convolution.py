@@ -33,7 +33,7 @@ import itertools
 import math
 
 from .base import Primitive, ShapeError, Spec, format_shape, register, result_dtype
-from .conv_rows import row_window_conv, row_window_kernel_gradient
+from .conv_rows import SINGLE_CHANNEL_COLUMNS, row_window_conv, row_window_kernel_gradient, use_column_blocks
 from .linalg import gemm
 
 PADDINGS = ("valid", "same", "causal")
@@ -170,29 +170,6 @@ def use_row_windows(strides, dilation_rate, in_channels, out_channels):
     return (len(strides) == 2 and all(s == 1 for s in strides)
             and all(d == 1 for d in dilation_rate)
             and min(in_channels, out_channels) >= SHIFTED_ROWS_MIN_CHANNELS)
-
-
-#: output columns per window of a one-channel input's row-windows convolution (conv_rows.py)
-SINGLE_CHANNEL_COLUMNS = 4
-#: ... for kernels at least this wide and at most this many output channels.  Measured at one
-#: BLAS thread against the tap-major im2col below (benchmarks/NOTES.md, session 7): 5x5 and 7x7
-#: kernels with 6-12 filters 1.1-2.5x faster (W1's first layer, 10 filters: 0.81 -> 0.75 ms at
-#: batch 64, 8.5 -> 6.0 ms at 512); 3x3 kernels, or 16 filters and more, 1.3-2.6x slower
-SINGLE_CHANNEL_MIN_WIDTH, SINGLE_CHANNEL_MAX_OUT = 5, 12
-#: ... and at least this many output positions (batch x height x width): the blocks' loop
-#: makes ~30 small products and adds per 2048 windows, Python that holds the GIL, and in a
-#: training step's two shards of 64 samples (36,864 positions each) the two threads then
-#: wait on each other (W1 train 10.9 -> 11.9 ms a step with it; W1 inference's shards of
-#: 512 samples gain 13%)
-SINGLE_CHANNEL_MIN_POSITIONS = 1 << 17
-
-
-def use_column_blocks(kernel_size, strides, dilation_rate, out_channels, positions=SINGLE_CHANNEL_MIN_POSITIONS):
-    """Whether a one-channel input convolves through column-blocked row windows (``positions``:
-    the output positions, batch included)."""
-    return (len(strides) == 2 and all(s == 1 for s in strides) and all(d == 1 for d in dilation_rate)
-            and kernel_size[1] >= SINGLE_CHANNEL_MIN_WIDTH and out_channels <= SINGLE_CHANNEL_MAX_OUT
-            and positions >= SINGLE_CHANNEL_MIN_POSITIONS)
 
 
 def row_offsets(padded, kernel_size, dilation_rate):

@@ -256,22 +256,22 @@ def test_row_windows_need_wide_inputs_and_outputs():
     ((40, 30, 30, 1), (5, 5, 1, 10), "same", np.float32),     # several row blocks
 ])
 def test_column_blocked_row_windows_for_one_input_channel(monkeypatch, x_shape, kernel_shape, padding, dtype):
-    from kerasette.primitives import convolution
-    monkeypatch.setattr(convolution, "SINGLE_CHANNEL_MIN_POSITIONS", 0)     # these batches are small
+    from kerasette.primitives import conv_rows
+    monkeypatch.setattr(conv_rows, "SINGLE_CHANNEL_MIN_POSITIONS", 0)     # these batches are small
     x = random(x_shape).astype(dtype)
     kernel = random(kernel_shape, 1).astype(dtype)
     attrs = dict(strides=(1, 1), padding=padding, dilation_rate=(1, 1))
-    assert convolution.use_column_blocks(kernel_shape[:2], (1, 1), (1, 1), kernel_shape[-1])
+    assert conv_rows.use_column_blocks(kernel_shape[:2], (1, 1), (1, 1), kernel_shape[-1])
     fast = get("conv").forward(np, x, kernel, **attrs)
     g = random(fast.shape, 2).astype(dtype)
     fast_kernel = get("conv_backprop_kernel").forward(np, x, g, kernel, **attrs)
-    previous = convolution.SINGLE_CHANNEL_MAX_OUT
-    convolution.SINGLE_CHANNEL_MAX_OUT = 0
+    previous = conv_rows.SINGLE_CHANNEL_MAX_OUT
+    conv_rows.SINGLE_CHANNEL_MAX_OUT = 0
     try:
         slow = get("conv").forward(np, x, kernel, **attrs)
         slow_kernel = get("conv_backprop_kernel").forward(np, x, g, kernel, **attrs)
     finally:
-        convolution.SINGLE_CHANNEL_MAX_OUT = previous
+        conv_rows.SINGLE_CHANNEL_MAX_OUT = previous
     expected = naive_conv(x.astype(np.float64), kernel.astype(np.float64), (1, 1), padding)
     assert fast.dtype == dtype and fast.shape == expected.shape == slow.shape
     tolerance = 1e-5 if dtype == np.float32 else 1e-12
@@ -288,14 +288,14 @@ def test_column_blocked_row_windows_for_one_input_channel(monkeypatch, x_shape, 
 
 
 def test_column_blocks_only_where_they_measured_faster():
-    from kerasette.primitives import convolution
-    assert convolution.use_column_blocks((5, 5), (1, 1), (1, 1), 10)
-    assert convolution.use_column_blocks((5, 5), (1, 1), (1, 1), 10, 512 * 24 * 24)   # W1 inference's shard
-    assert not convolution.use_column_blocks((5, 5), (1, 1), (1, 1), 10, 64 * 24 * 24)   # W1 train's shard
-    assert not convolution.use_column_blocks((3, 3), (1, 1), (1, 1), 10)     # 3x3: slower
-    assert not convolution.use_column_blocks((5, 5), (1, 1), (1, 1), 16)     # 16 filters: slower
-    assert not convolution.use_column_blocks((5, 5), (2, 2), (1, 1), 10)
-    assert not convolution.use_column_blocks((5, 5), (1, 1), (2, 2), 10)
+    from kerasette.primitives import conv_rows
+    assert conv_rows.use_column_blocks((5, 5), (1, 1), (1, 1), 10)
+    assert conv_rows.use_column_blocks((5, 5), (1, 1), (1, 1), 10, 512 * 24 * 24)   # W1 inference's shard
+    assert not conv_rows.use_column_blocks((5, 5), (1, 1), (1, 1), 10, 64 * 24 * 24)   # W1 train's shard
+    assert not conv_rows.use_column_blocks((3, 3), (1, 1), (1, 1), 10)     # 3x3: slower
+    assert not conv_rows.use_column_blocks((5, 5), (1, 1), (1, 1), 16)     # 16 filters: slower
+    assert not conv_rows.use_column_blocks((5, 5), (2, 2), (1, 1), 10)
+    assert not conv_rows.use_column_blocks((5, 5), (1, 1), (2, 2), 10)
 
 
 def test_column_blocked_weights_repeat_the_kernel_row_shifted():
@@ -313,8 +313,8 @@ def test_column_blocked_weights_repeat_the_kernel_row_shifted():
 def test_column_blocks_read_a_one_channel_batch_transposed_from_nchw(monkeypatch):
     # numpy calls such a view C-contiguous (its one channel's stride is ignored): the
     # windows must not take that stride for the channel axis
-    from kerasette.primitives import convolution
-    monkeypatch.setattr(convolution, "SINGLE_CHANNEL_MIN_POSITIONS", 0)
+    from kerasette.primitives import conv_rows
+    monkeypatch.setattr(conv_rows, "SINGLE_CHANNEL_MIN_POSITIONS", 0)
     nchw = random((3, 1, 16, 16)).astype(np.float32)      # 12 output columns: 3 blocks, no padding
     x = nchw.transpose(0, 2, 3, 1)
     assert x.flags.c_contiguous and x.strides[-1] != x.itemsize
