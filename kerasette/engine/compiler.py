@@ -17,7 +17,6 @@ graph is looked at again.
 """
 from __future__ import annotations
 
-import sys
 from types import SimpleNamespace
 
 import numpy
@@ -178,24 +177,23 @@ def _identity(xp, value):
     return value
 
 
-class _Alone(InPlace):
-    """``InPlace``'s call, reporting the reference count of an input the program alone holds."""
+class _Calibration(InPlace):
+    """An ``InPlace`` step that records the reference count its call sees, and never writes."""
 
     def __init__(self):
         self.candidates = (0,)
+        self.forward = _identity
 
-    def __call__(self, xp, *arrays, **attrs):
-        for k in self.candidates:
-            out = arrays[k]
-            return sys.getrefcount(out)
+    def takes(self, array, count, xp):
+        InPlace.alone = count
+        return False
 
 
 def _calibrate():
-    """``InPlace.alone``, measured through ``Program._run`` itself (the count depends on how
-    the interpreter passes ``*arrays``)."""
-    values = [numpy.empty(1), None]
-    Program._run(SimpleNamespace(xp=numpy), [(_Alone(), (0,), {}, 1, ())], values)
-    InPlace.alone = values[1]
+    """``InPlace.alone``: the count ``InPlace.__call__`` sees for an array that only the
+    program's value list holds, measured by running such a step through ``Program._run``
+    (the count depends on how the interpreter passes ``*arrays``)."""
+    Program._run(SimpleNamespace(xp=numpy), [(_Calibration(), (0,), {}, 1, ())], [numpy.empty(1), None])
 
 
 _calibrate()

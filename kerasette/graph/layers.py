@@ -66,6 +66,18 @@ def _initializer(value, default):
     return default if value is None else value
 
 
+def _weight_arguments(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                      bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, trainable):
+    """The keyword arguments ``dense`` and ``conv2d`` pass alike to their Keras layer (TensorFlow
+    1's ``None`` initializers read as Keras' defaults)."""
+    return dict(activation=activation, use_bias=use_bias,
+                kernel_initializer=_initializer(kernel_initializer, "glorot_uniform"),
+                bias_initializer=_initializer(bias_initializer, "zeros"),
+                kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+                activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
+                bias_constraint=bias_constraint, trainable=trainable)
+
+
 def _channels_last(data_format):
     if data_format not in (None, "channels_last"):
         raise ValueError(f"kerasette.graph.layers works channels-last, got data_format={data_format!r}")
@@ -83,14 +95,12 @@ def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid", data_f
     from ..layers import Conv2D
     _channels_last(data_format)
 
+    weights = _weight_arguments(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                                bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, trainable)
+
     def make(layer_name):
         return Conv2D(filters, kernel_size, strides=strides, padding=padding.lower(), data_format="channels_last",
-                      dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
-                      kernel_initializer=_initializer(kernel_initializer, "glorot_uniform"),
-                      bias_initializer=_initializer(bias_initializer, "zeros"),
-                      kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
-                      activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
-                      bias_constraint=bias_constraint, trainable=trainable, name=layer_name)
+                      dilation_rate=dilation_rate, name=layer_name, **weights)
 
     return _apply_layer(make, inputs, name, reuse)[1]
 
@@ -102,13 +112,11 @@ def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None
     """A fully connected layer (Keras' ``Dense``) over the last axis of ``inputs``."""
     from ..layers import Dense
 
+    weights = _weight_arguments(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                                bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, trainable)
+
     def make(layer_name):
-        return Dense(units, activation=activation, use_bias=use_bias,
-                     kernel_initializer=_initializer(kernel_initializer, "glorot_uniform"),
-                     bias_initializer=_initializer(bias_initializer, "zeros"),
-                     kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
-                     activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
-                     bias_constraint=bias_constraint, trainable=trainable, name=layer_name)
+        return Dense(units, name=layer_name, **weights)
 
     return _apply_layer(make, inputs, name, reuse)[1]
 

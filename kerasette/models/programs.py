@@ -46,6 +46,12 @@ from .sharding import (LANE_MINIMUM_WEIGHTS, RANDOM_PRIMITIVES, ShardedForward, 
 MATMUL_SHARD_ROWS = 512
 
 
+def _worth_shards(nodes) -> bool:
+    """Whether shardable op ``nodes`` (None: not shardable) pay for two shards: forced by
+    ``set_parallel_shards(2)``, or an op ``sharding.shard_worthy``."""
+    return nodes is not None and (backend.parallel_shards() == 2 or any(shard_worthy(node) for node in nodes))
+
+
 def _all_layers(layer):
     """``layer`` and every layer nested in it, each once."""
     seen, stack, result = set(), [layer], []
@@ -223,8 +229,7 @@ class ProgramBuilder:
         (one generator, two threads) or updates batch statistics (each shard
         would see half a batch).
         """
-        nodes = self._shardable_nodes(fetches)
-        return nodes is not None and (backend.parallel_shards() == 2 or any(shard_worthy(node) for node in nodes))
+        return _worth_shards(self._shardable_nodes(fetches))
 
     def _forward_shard(self, fetches):
         """The smallest shard (rows) of a prediction or evaluation program run as two half-batch
@@ -233,9 +238,9 @@ class ProgramBuilder:
         the rows runs the products as fast as two threads on all of them, and the bias adds
         and activations in between run on both cores (W2 inference, 1024 rows: 9.1 -> 8.5 ms;
         2048: 17.3 -> 15.6 ms; but 768 rows +4%, 512 +18%: benchmarks/NOTES.md, session 7)."""
-        if self._should_shard(fetches):
-            return 64
         nodes = self._shardable_nodes(fetches)
+        if _worth_shards(nodes):
+            return 64
         if nodes is not None and any(node.op.name == "matmul" for node in nodes):
             return MATMUL_SHARD_ROWS
         return None

@@ -31,6 +31,10 @@ class Elementwise(Primitive):
     #: (``forward_into``; the compiler's ``in_place`` rewrite decides when)
     ufunc = None
 
+    @property
+    def in_place_inputs(self):
+        return (0, 1) if self.ufunc else ()
+
     def infer(self, *inputs, **attrs):
         shape = broadcast_shapes(self.name, *(x.shape for x in inputs))
         return Spec(shape, promoted_dtype(*(x.dtype for x in inputs)))
@@ -101,8 +105,21 @@ def fits_into(shape, target):
 
 #: channel counts below which a per-channel operand is tiled along wide rows (``binary``)
 CHANNEL_LIMIT = 256
-#: the widest row ``binary`` views an array as (elements)
+#: the widest row an array is viewed as for a row-long numpy loop (elements: ``binary``,
+#: ``activations.maximum_with_zero``)
 ROW_LIMIT = 16384
+
+
+def trailing_width(shape, limit=ROW_LIMIT):
+    """The size of the longest run of trailing axes of ``shape`` holding at most ``limit``
+    elements (1 when the last axis alone is larger): the rows a C-contiguous array is
+    viewed as, so that a numpy loop runs along a whole row."""
+    width = 1
+    for size in reversed(shape):
+        if width * size > limit:
+            break
+        width *= size
+    return width
 
 
 def _channel_width(big, small):
@@ -116,11 +133,7 @@ def _channel_width(big, small):
     if (not small_shape or len(small_shape) > len(shape) or small_shape[-1] != channels
             or small.size != channels or small.dtype != big.dtype):
         return None
-    width = channels
-    for size in reversed(shape[:-1]):
-        if width * size > ROW_LIMIT:
-            break
-        width *= size
+    width = trailing_width(shape)
     return width if width > channels else None
 
 
@@ -203,11 +216,10 @@ def sum_leading(x, count):
 class Add(Elementwise):
     name = "add"
     ufunc = "add"
-    in_place_inputs = (0, 1)
 
     def forward(self, xp, x, y):
         x, y = promoted(x, y)
-        return binary(xp, "add", x, y)
+        return binary(xp, self.ufunc, x, y)
 
     def gradient(self, ops, inputs, output, grad):
         x, y = inputs
@@ -218,12 +230,11 @@ class Add(Elementwise):
 class Sub(Elementwise):
     name = "subtract"
     ufunc = "subtract"
-    in_place_inputs = (0, 1)
     label = "sub"
 
     def forward(self, xp, x, y):
         x, y = promoted(x, y)
-        return binary(xp, "subtract", x, y)
+        return binary(xp, self.ufunc, x, y)
 
     def gradient(self, ops, inputs, output, grad):
         x, y = inputs
@@ -234,12 +245,11 @@ class Sub(Elementwise):
 class Mul(Elementwise):
     name = "multiply"
     ufunc = "multiply"
-    in_place_inputs = (0, 1)
     label = "mul"
 
     def forward(self, xp, x, y):
         x, y = promoted(x, y)
-        return binary(xp, "multiply", x, y)
+        return binary(xp, self.ufunc, x, y)
 
     def gradient(self, ops, inputs, output, grad):
         x, y = inputs
@@ -251,7 +261,6 @@ class Div(Elementwise):
     name = "divide"
     label = "truediv"
     ufunc = "true_divide"
-    in_place_inputs = (0, 1)
 
     def infer(self, x, y):
         return Spec(broadcast_shapes(self.name, x.shape, y.shape), float_result(x.dtype, y.dtype))
@@ -273,11 +282,10 @@ class Div(Elementwise):
 class Neg(Unary):
     name = "negative"
     label = "neg"
+    in_place_inputs = (0,)
 
     def forward(self, xp, x):
         return xp.negative(x)
-
-    in_place_inputs = (0,)
 
     def forward_into(self, xp, out, x):
         return xp.negative(x, out=out)

@@ -32,8 +32,9 @@ SINGLE_CHANNEL_MIN_WIDTH, SINGLE_CHANNEL_MAX_OUT = 5, 12
 #: ... and at least this many output positions (batch x height x width): the blocks' loop
 #: makes ~30 small products and adds per 2048 windows, Python that holds the GIL while a
 #: training step's other shard waits; in W1's training shards of 64 samples (36,864
-#: positions) no gain could be shown within the machine's drift, W1 inference's shards of
-#: 512 samples gain 13%
+#: positions) no gain could be shown within the machine's drift; W1 inference's shards of
+#: 512 samples: 25.6 -> 22.3 ms a call in one A/B, 25.0 -> 24.8 ms in a later, noisier one
+#: (with im2col already in slices of samples)
 SINGLE_CHANNEL_MIN_POSITIONS = 1 << 17
 
 
@@ -105,6 +106,16 @@ def window_blocks(xp, padded_x, out_width, kh, blocks, step, columns=1):
         yield start, stop, block.reshape(-1, inner)
 
 
+def whole_column_blocks(xp, padded_x, out_width, columns):
+    """``(padded_x, wide)``: the padded input C-contiguous, with zero columns on the right
+    so that its ``wide`` output columns (``out_width`` rounded up to whole blocks of
+    ``columns``) all have windows; the extra outputs are cropped by the caller."""
+    wide = -(-out_width // columns) * columns
+    if wide > out_width:
+        padded_x = xp.pad(padded_x, ((0, 0), (0, 0), (0, wide - out_width), (0, 0)))
+    return xp.ascontiguousarray(padded_x), wide
+
+
 def row_window_conv(xp, padded_x, weights, out, dtype, columns=1):
     """Stride-1 2-d correlation of ``padded_x`` (N, Hp, Wp, C) with ``weights`` (kh, kw * C, C_out),
     ``columns`` output columns per window (module docstring).
@@ -114,11 +125,7 @@ def row_window_conv(xp, padded_x, weights, out, dtype, columns=1):
     """
     out_h, out_w = out
     channels = padded_x.shape[-1]
-    wide = -(-out_w // columns) * columns            # out_w rounded up to whole column blocks
-    if wide > out_w:                                 # zero columns on the right, cropped below
-        extra = wide - out_w
-        padded_x = xp.pad(padded_x, ((0, 0), (0, 0), (0, extra), (0, 0)))
-    padded_x = xp.ascontiguousarray(padded_x)
+    padded_x, wide = whole_column_blocks(xp, padded_x, out_w, columns)
     weights = column_blocked(xp, weights, channels, columns)
     batch, height = padded_x.shape[:2]
     kh, inner, per_out = weights.shape
@@ -147,10 +154,7 @@ def row_window_kernel_gradient(xp, padded_x, grad, kernel_shape, dtype, columns=
     batch, height = padded_x.shape[:2]
     kh, kw, per_in, per_out = kernel_shape
     out_h, out_w = grad.shape[1:3]
-    wide = -(-out_w // columns) * columns
-    if wide > out_w:                      # zero columns on the right, as in row_window_conv
-        padded_x = xp.pad(padded_x, ((0, 0), (0, 0), (0, wide - out_w), (0, 0)))
-    padded_x = xp.ascontiguousarray(padded_x)
+    padded_x, wide = whole_column_blocks(xp, padded_x, out_w, columns)
     across = wide // columns
     inner = (kw + columns - 1) * per_in
     # the gradient on the same (N, Hp, wide) grid, zero on the rows and columns cropped away

@@ -1,8 +1,6 @@
 """The in-place rewrite (engine/rewrites.py ``in_place``): elementwise ops write into an
 input array that nothing else reads or holds, with the same bits, and never into one
 that something does (a fetched value, a variable, a fed array, a view of any of them)."""
-import sys
-
 import numpy as np
 import pytest
 
@@ -26,22 +24,28 @@ def no_in_place(monkeypatch):
 
 
 def test_calibrated_count_is_what_a_slot_alone_gives():
-    # an array in one slot of the program's value list, passed through the step's call
+    # an array in one slot of the program's value list, passed through the step's call,
+    # is written into; the same with one more reference held elsewhere is not
     assert InPlace.alone is not None and InPlace.alone >= 2
-    seen = []
+    negative = get("negative")
+    for extra_reference in (False, True):
+        taken = []
 
-    class Probe(InPlace):
-        def __init__(self):
-            self.candidates = (0,)
+        class Spy:
+            name = "negative"
+            forward = negative.forward
 
-        def __call__(self, xp, *arrays, **attrs):
-            out = arrays[0]
-            seen.append(sys.getrefcount(out))
-            return out
+            def forward_into(self, xp, out, x):
+                taken.append(out)
+                return negative.forward_into(xp, out, x)
 
-    values = [np.ones(3), None]
-    compiler.Program._run(type("P", (), {"xp": np})(), [(Probe(), (0,), {}, 1, ())], values)
-    assert seen == [InPlace.alone]
+        values = [np.ones(3), None]
+        held = values[0] if extra_reference else None
+        compiler.Program._run(type("P", (), {"xp": np})(), [(InPlace(Spy(), (0,)), (0,), {}, 1, ())], values)
+        np.testing.assert_array_equal(values[1], [-1.0, -1.0, -1.0])
+        assert len(taken) == (0 if extra_reference else 1)
+        if extra_reference:
+            np.testing.assert_array_equal(held, [1.0, 1.0, 1.0])
 
 
 def test_bias_add_and_relu_write_into_the_product():
