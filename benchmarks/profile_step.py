@@ -141,7 +141,7 @@ def node_table(net, program):
     return nodes, phases
 
 
-def timed_call(program, feeds, times, dtypes=None):
+def timed_call(program, feeds, times, dtypes=None, shapes=None):
     """``Program.__call__`` with a timer around every step (adds to ``times[i]``)."""
     from kerasette.engine.compiler import check_feed
     values = list(program.template)
@@ -159,6 +159,7 @@ def timed_call(program, feeds, times, dtypes=None):
         times[i] += clock() - start
         if dtypes is not None:
             dtypes[i] = getattr(values[out_slot], "dtype", type(values[out_slot]))
+            shapes[i] = getattr(values[out_slot], "shape", None)
         for slot in release:
             values[slot] = None
     for holder, slot in program.update_writes:
@@ -193,14 +194,23 @@ def op_profile(workload, net, program, xs, ys, steps):
         timed_call(program, program_feeds(workload, x, y), times)
         instrumented.append(time.perf_counter() - start)
     per_step = [t / steps for t in times]
-    dtypes = [None] * len(program.steps)
-    timed_call(program, program_feeds(workload, xs[0], ys[0]), [0.0] * len(program.steps), dtypes)
+    dtypes, shapes = [None] * len(program.steps), [None] * len(program.steps)
+    timed_call(program, program_feeds(workload, xs[0], ys[0]), [0.0] * len(program.steps), dtypes, shapes)
     return {
-        "dtypes": dtypes,
+        "dtypes": dtypes, "shapes": shapes,
         "full": statistics.median(full), "bare": statistics.median(bare),
         "instrumented": statistics.median(instrumented), "per_node": per_step,
-        "nodes": nodes, "phases": phases,
+        "nodes": nodes, "phases": phases, "names": [step_name(step[0], node) for step, node in zip(program.steps, nodes)],
     }
+
+
+def step_name(forward, node):
+    """The primitive a step runs: the one its forward is bound to (after the compiler's rewrites,
+    ``pool_first`` moves a max pool onto the step of the add or relu it skips), else the node's."""
+    op = getattr(forward, "__self__", None)
+    if getattr(op, "name", None):
+        return op.name
+    return node.op.name if node.kind == "op" else node.kind
 
 
 def shape_text(shape, batch):
@@ -211,7 +221,6 @@ def report_ops(workload, result, out):
     nodes, phases, per_node = result["nodes"], result["phases"], result["per_node"]
     full, bare = result["full"], result["bare"]
     summed = sum(per_node)
-    name = lambda n: n.op.name if n.kind == "op" else n.kind  # noqa: E731
     out.append(f"### {workload.label}: one step = {1e3 * full:.2f} ms "
                f"({workload.batch / full:,.0f} samples/s, median of the profiled steps)\n")
     api = "train_on_batch" if workload.train else "predict_on_batch"
@@ -223,8 +232,9 @@ def report_ops(workload, result, out):
                f"({100 * max(bare - summed, 0) / full:.1f}%)\n")
 
     by_prim = collections.defaultdict(lambda: [0, 0.0, collections.Counter()])
-    for node, phase, t in zip(nodes, phases, per_node):
-        entry = by_prim[name(node)]
+    names = result["names"]
+    for prim_name, phase, t in zip(names, phases, per_node):
+        entry = by_prim[prim_name]
         entry[0] += 1
         entry[1] += t
         entry[2][phase] += t
@@ -235,8 +245,8 @@ def report_ops(workload, result, out):
                    f"{1e3 * ph['forward']:.2f} / {1e3 * ph['backward']:.2f} / {1e3 * ph['update']:.2f} |")
 
     by_cat = collections.Counter()
-    for node, t in zip(nodes, per_node):
-        by_cat[CATEGORIES.get(name(node), "other")] += t
+    for prim_name, t in zip(names, per_node):
+        by_cat[CATEGORIES.get(prim_name, "other")] += t
     by_phase = collections.Counter()
     for phase, t in zip(phases, per_node):
         by_phase[phase] += t
@@ -260,13 +270,17 @@ def report_ops(workload, result, out):
     out.append("float64 step outputs: " + (", ".join(f"{n} ({d})" for n, d in wide) if wide else
                                             "none (every float step computes in float32)") + "\n")
     out.append("Slowest steps:\n")
+    out.append("(a step the compiler rewrote runs another primitive than its graph node's: both are named; "
+               "the output shape is the one measured, the inputs are the node's)\n")
     out.append("| step | primitive | phase | output shape | inputs | ms |")
     out.append("|---|---|---|---|---|---:|")
-    ranked = sorted(zip(nodes, phases, per_node), key=lambda item: -item[2])
-    for node, phase, t in ranked[:18]:
+    ranked = sorted(zip(nodes, names, phases, result["shapes"], per_node), key=lambda item: -item[4])
+    for node, prim_name, phase, shape, t in ranked[:18]:
         ins = ", ".join(shape_text(p.shape, workload.batch) for p in node.inputs)
-        out.append(f"| {node.name} | {name(node)} | {phase} | {shape_text(node.shape, workload.batch)} | "
-                   f"{ins} | {1e3 * t:.3f} |")
+        planned = node.op.name if node.kind == "op" else node.kind
+        label = prim_name if prim_name == planned else f"{prim_name} (node: {planned})"
+        shown = "x".join(map(str, shape)) if shape is not None else shape_text(node.shape, workload.batch)
+        out.append(f"| {node.name} | {label} | {phase} | {shown} | {ins} | {1e3 * t:.3f} |")
     out.append("")
 
 
