@@ -73,3 +73,30 @@ def test_run_py_unsets_the_openblas_overrides_for_every_child(monkeypatch):
     assert env["OPENBLAS_NUM_THREADS"] == "2"
     assert "removed for every child" in run.openblas_env_text()
     assert run.kernel_of({"threads": [{"internal_api": "openblas", "architecture": "SkylakeX"}]}) == "openblas SkylakeX"
+
+
+def test_profile_step_names_a_rewritten_step_by_the_primitive_it_runs():
+    # W1 inference: pool_first moves each max pool onto the step of the bias add in front of
+    # it, so the op table must count those steps as max_pool, and the measured shape is pooled
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+    try:
+        import profile_step
+    finally:
+        sys.path.pop(0)
+    from kerasette import backend
+    before = backend.parallel_shards()
+    try:
+        workload, net, program, xs, ys = profile_step.build("w1_infer")     # sets one shard
+        result = profile_step.op_profile(workload, net, program, xs, ys, steps=1)
+    finally:
+        backend.set_parallel_shards(before)
+    rows = {node.name: (name, shape) for node, name, shape in
+            zip(result["nodes"], result["names"], result["shapes"])}
+    assert rows["add"] == ("max_pool", (1024, 12, 12, 10))
+    assert rows["add_1"] == ("max_pool", (1024, 4, 4, 20))
+    assert rows["Conv"] == ("conv", (1024, 24, 24, 10))
+    assert sorted(result["names"]).count("max_pool") == 2
+    out = []
+    profile_step.report_ops(workload, result, out)
+    table = "\n".join(out)
+    assert "| max_pool | 2 |" in table and "max_pool (node: add) | forward | 1024x12x12x10 |" in table
