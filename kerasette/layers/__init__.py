@@ -12,7 +12,8 @@ from .core import *  # noqa: F401,F403
 from .einsum_dense import EinsumDense
 from .identity import Identity
 from .input_layer import Input, InputLayer
-from .layer import InputSpec, Layer
+from .input_spec import InputSpec
+from .layer import Layer
 from .merging import *  # noqa: F401,F403
 from .noise import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403

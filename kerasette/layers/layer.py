@@ -35,6 +35,7 @@ from ..ops.masking import get_mask, set_mask  # noqa: F401 (layers' public path 
 from ..primitives.base import ShapeError, format_shape
 from ..variables import Variable
 from .autocast import _call_autocast, _policy_of
+from .input_spec import InputSpec, assert_input_compatibility  # noqa: F401 (InputSpec: layers import it from here)
 from .masked_outputs import ArrayWithMask, _attach_masks, _unwrap  # noqa: F401 (their old home)
 from .structure import flatten, map_structure
 
@@ -81,35 +82,6 @@ class LayerCall:
 
     def __repr__(self):
         return f"<LayerCall {self.layer.name}[{self.index}]>"
-
-
-class InputSpec:
-    """What a layer accepts: rank limits and fixed sizes of some axes."""
-
-    def __init__(self, ndim=None, min_ndim=None, max_ndim=None, axes=None):
-        self.ndim = ndim
-        self.min_ndim = min_ndim
-        self.max_ndim = max_ndim
-        self.axes = dict(axes or {})
-
-    def check(self, layer, shape, index=0):
-        rank = len(shape)
-        where = f"{type(layer).__name__} '{layer.name}'"
-        if self.ndim is not None and rank != self.ndim:
-            raise ShapeError(f"{where} expects an input of rank {self.ndim}, got shape {format_shape(shape)}")
-        if self.min_ndim is not None and rank < self.min_ndim:
-            raise ShapeError(f"{where} expects an input of rank at least {self.min_ndim}, "
-                             f"got shape {format_shape(shape)}")
-        if self.max_ndim is not None and rank > self.max_ndim:
-            raise ShapeError(f"{where} expects an input of rank at most {self.max_ndim}, "
-                             f"got shape {format_shape(shape)}")
-        for axis, size in self.axes.items():
-            if size is None or -rank > axis or axis >= rank:
-                continue
-            if shape[axis] is not None and shape[axis] != size:
-                axis_name = "last axis" if axis == -1 else f"axis {axis}"
-                raise ShapeError(f"{where} expects an input with {axis_name} {size}, "
-                                 f"got {format_shape(shape)}")
 
 
 class Layer:
@@ -364,7 +336,7 @@ class Layer:
             self._build_on_call(shapes)
             self.built = True
         if self.input_spec is not None:
-            self._check_input_spec(shapes)
+            self._check_input_spec(inputs)
 
         call_kwargs = dict(kwargs)
         for argument in ("training", "mask"):
@@ -409,14 +381,8 @@ class Layer:
             self._calls.append(LayerCall(self, args, recorded, outputs))
         return outputs
 
-    def _check_input_spec(self, shapes):
-        if isinstance(self.input_spec, InputSpec):
-            pairs = [(self.input_spec, shapes)]
-        else:
-            pairs = zip(self.input_spec, shapes)
-        for index, (spec, shape) in enumerate(pairs):
-            if spec is not None and shape is not None:
-                spec.check(self, shape, index)
+    def _check_input_spec(self, inputs):
+        assert_input_compatibility(self.input_spec, inputs, self)
 
     def _checked_call(self, args, kwargs, shapes):
         _call_depth[0] += 1

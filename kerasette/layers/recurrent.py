@@ -61,8 +61,8 @@ class InitialStateInputs:
             inputs = [inputs] + states
         return super().__call__(inputs, **kwargs)
 
-    def _check_input_spec(self, shapes):
-        super()._check_input_spec(shapes[0] if isinstance(shapes, list) else shapes)
+    def _check_input_spec(self, inputs):
+        super()._check_input_spec(inputs[0] if isinstance(inputs, list) else inputs)
 
 
 class RNN(InitialStateInputs, Layer):
