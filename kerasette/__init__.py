@@ -126,8 +126,10 @@ for _module, _names in ((config, ("dtype_policy", "set_dtype_policy", "enable_un
         _module.__all__.extend(n for n in _names if n not in _module.__all__)
 del _module, _names
 
-# keras.tree (nested structures) lives on the utils floor
+# keras.tree (nested structures) lives on the utils floor; `import kerasette.tree` finds it too
 from .utils import tree  # noqa: E402
+
+sys.modules[__name__ + ".tree"] = tree
 
 # keras.preprocessing: the dataset builders (and Keras 2's preprocessing.sequence), top floor
 from . import preprocessing  # noqa: E402

@@ -194,6 +194,14 @@ def unique_object_name(base: str, zero_based: bool = True) -> str:
     return f"{base}_{count + 1}"
 
 
+def get_uid(prefix: str = "") -> int:
+    """The next number for ``prefix`` (1, 2, ...), from the counters layer names use
+    (``keras.backend.get_uid``): after a first ``Dense``, ``get_uid("dense")`` is 2;
+    ``clear_session`` starts them again."""
+    _name_counts[prefix] = _name_counts.get(prefix, 0) + 1
+    return _name_counts[prefix]
+
+
 def on_clear_session(hook) -> None:
     """Register a function that ``clear_session`` calls (higher floors reset their state)."""
     _clear_session_hooks.append(hook)

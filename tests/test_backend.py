@@ -94,3 +94,34 @@ def test_blas_spinning_is_left_alone_while_another_thread_could_be_in_blas():
     assert run_python(THREAD_CODE.format(daemon=False)).split() == ["False", "True"]
     # daemon threads (notebook and progress-bar services) do not count
     assert run_python(THREAD_CODE.format(daemon=True)).split() == ["True", "True"]
+
+
+def test_get_uid_counts_with_layer_names_as_keras3_does():
+    import os
+
+    import pytest
+
+    import kerasette as K
+    K.backend.clear_session()
+    K.layers.Dense(2)
+    ours = [K.backend.get_uid("dense"), K.backend.get_uid("dense"), K.backend.get_uid("fresh"), K.backend.get_uid()]
+    assert ours == [2, 3, 1, 1]
+    assert K.layers.Dense(2).name == "dense_3"          # the names go on after the numbers handed out
+    K.backend.clear_session()
+    assert K.backend.get_uid("dense") == 1
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    keras.backend.clear_session()
+    keras.layers.Dense(2)
+    theirs = [keras.backend.get_uid("dense"), keras.backend.get_uid("dense"), keras.backend.get_uid("fresh"),
+              keras.backend.get_uid()]
+    assert theirs == ours and keras.layers.Dense(2).name == "dense_3"
+
+
+def test_kerasette_tree_imports_as_a_module():
+    import importlib
+
+    import kerasette as K
+    tree = importlib.import_module("kerasette.tree")
+    assert tree is K.tree
+    assert tree.flatten({"b": [1, 2], "a": 3}) == [3, 1, 2]
