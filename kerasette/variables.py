@@ -59,5 +59,6 @@ class Variable(Tensor):
         return self.assign(self.data - backend.as_array(delta, dtype=self.data.dtype))
 
     def __repr__(self):
+        # Keras 3's form: path, shape, dtype and the current values (numpy's printout)
         return (f"<Variable path={self.path}, shape={format_shape(self.shape)}, "
-                f"dtype={self.dtype.name}, trainable={self.trainable}>")
+                f"dtype={self.dtype.name}, value={self.data}>")
