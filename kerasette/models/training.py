@@ -60,11 +60,18 @@ class Trainer(EvaluationLoops, ProgramBuilder):
         """Configure training: optimizer, loss(es) and metrics, by name or object."""
         from .. import optimizers
         self.optimizer = optimizers.get(optimizer)
-        self.loss = loss
-        self._loss_spec = loss
-        self._loss_weights_spec = loss_weights
-        self._metrics_spec = metrics
-        self._weighted_metrics_spec = weighted_metrics
+        # what compile() was given, for get_compile_config(); Keras 3 keeps the loss (and its
+        # weights) of an earlier compile when this one names none, and the metrics when this
+        # one names neither metrics nor weighted_metrics
+        self._compile_given = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
+                               "weighted_metrics": weighted_metrics}
+        if loss is not None or self._loss_spec is None:
+            self.loss = loss
+            self._loss_spec = loss
+            self._loss_weights_spec = loss_weights
+        if metrics is not None or weighted_metrics is not None or not self.compiled:
+            self._metrics_spec = metrics
+            self._weighted_metrics_spec = weighted_metrics
         self.run_eagerly = bool(run_eagerly)
         self.compiled = True
         self.stop_training = False
@@ -90,9 +97,12 @@ class Trainer(EvaluationLoops, ProgramBuilder):
                 if unknown:
                     raise ValueError(f"Unknown output names {unknown} in {what}; the outputs are {names}")
                 return [spec.get(name) for name in names]
-            if isinstance(spec, (list, tuple)) and output_count > 1 and what != "metrics":
+            if isinstance(spec, (list, tuple)) and what != "metrics" and \
+                    (output_count > 1 or what == "loss_weights" or len(spec) == 1):
+                # a one-entry list for a one-output model is its loss / weight, as in Keras 3
                 if len(spec) != output_count:
-                    raise ValueError(f"{what} has {len(spec)} entries for a model with {output_count} outputs")
+                    raise ValueError(f"{what} has {len(spec)} entries for a model with {output_count} "
+                                     f"output{'s' if output_count > 1 else ''} ({names}): give one per output")
                 return list(spec)
             if what == "metrics" and isinstance(spec, (list, tuple)) and output_count > 1 and spec and \
                     all(isinstance(item, (list, tuple)) for item in spec):
