@@ -97,8 +97,7 @@ class Trainer(EvaluationLoops, ProgramBuilder):
                 if unknown:
                     raise ValueError(f"Unknown output names {unknown} in {what}; the outputs are {names}")
                 return [spec.get(name) for name in names]
-            if isinstance(spec, (list, tuple)) and what != "metrics" and \
-                    (output_count > 1 or what == "loss_weights" or len(spec) == 1):
+            if isinstance(spec, (list, tuple)) and what != "metrics":
                 # a one-entry list for a one-output model is its loss / weight, as in Keras 3
                 if len(spec) != output_count:
                     raise ValueError(f"{what} has {len(spec)} entries for a model with {output_count} "

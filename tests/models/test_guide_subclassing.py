@@ -77,3 +77,6 @@ def test_too_many_loss_weights_for_the_outputs_is_refused_with_the_counts():
     model = keras.Model(inputs, keras.layers.Dense(3, name="out")(inputs))
     with pytest.raises(ValueError, match=r"loss_weights has 2 entries for a model with 1 output \(\['out'\]\)"):
         model.compile(optimizer="sgd", loss="mse", loss_weights=[0.5, 0.5])
+    # Keras 3.15.1 takes this one and reports a zero 'out_loss' beside the first loss; refused here
+    with pytest.raises(ValueError, match=r"loss has 2 entries for a model with 1 output \(\['out'\]\)"):
+        model.compile(optimizer="sgd", loss=["mse", "mae"])
