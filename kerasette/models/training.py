@@ -50,6 +50,7 @@ class Trainer(EvaluationLoops, ProgramBuilder):
 
     compiled = False
     run_eagerly = False
+    loss = None             # Keras 3: None until a compile names one (there is no optimizer yet)
     _resolved = None
     _loss_spec = None
 
@@ -59,6 +60,7 @@ class Trainer(EvaluationLoops, ProgramBuilder):
                 jit_compile="auto", auto_scale_loss=True):
         """Configure training: optimizer, loss(es) and metrics, by name or object."""
         from .. import optimizers
+        saved = {key: self.__dict__[key] for key in self._COMPILE_STATE if key in self.__dict__}
         self.optimizer = optimizers.get(optimizer)
         # what compile() was given, for get_compile_config(); Keras 3 keeps the loss (and its
         # weights) of an earlier compile when this one names none, and the metrics when this
@@ -78,7 +80,24 @@ class Trainer(EvaluationLoops, ProgramBuilder):
         self._programs = {}
         self._resolved = None
         if self.is_functional:
-            self._resolve_compile(len(self.outputs))
+            try:
+                self._resolve_compile(len(self.outputs))
+            except Exception:
+                self._restore_compile_state(saved)
+                raise
+
+    _COMPILE_STATE = ("optimizer", "_compile_given", "loss", "_loss_spec", "_loss_weights_spec",
+                      "_metrics_spec", "_weighted_metrics_spec", "run_eagerly", "compiled", "stop_training",
+                      "_programs", "_resolved", "_output_count", "_loss_objects", "_loss_weights",
+                      "_metric_objects", "_loss_names")
+
+    def _restore_compile_state(self, saved) -> None:
+        """Undo a compile() that refused its arguments: the model is as it was before."""
+        for key in self._COMPILE_STATE:
+            if key in saved:
+                self.__dict__[key] = saved[key]
+            else:
+                self.__dict__.pop(key, None)
 
     def _output_names(self, count):
         if self.is_functional:

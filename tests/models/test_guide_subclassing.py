@@ -80,3 +80,25 @@ def test_too_many_loss_weights_for_the_outputs_is_refused_with_the_counts():
     # Keras 3.15.1 takes this one and reports a zero 'out_loss' beside the first loss; refused here
     with pytest.raises(ValueError, match=r"loss has 2 entries for a model with 1 output \(\['out'\]\)"):
         model.compile(optimizer="sgd", loss=["mse", "mae"])
+
+
+def test_a_refused_compile_leaves_the_model_as_it_was():
+    inputs = keras.Input(shape=(3,))
+    model = keras.Model(inputs, keras.layers.Dense(3, kernel_initializer="ones", name="out")(inputs))
+    optimizer = keras.optimizers.SGD(0.1)
+    model.compile(optimizer=optimizer, loss="mae", metrics=["mse"])
+    x = np.random.default_rng(0).random((4, 3)).astype("float32")
+    before = model.evaluate(x, x, verbose=0, return_dict=True)
+    with pytest.raises(ValueError, match="loss has 2 entries"):
+        model.compile(optimizer="adam", loss=["mse", "mae"], metrics=["mae"], run_eagerly=True)
+    assert model.optimizer is optimizer and model.loss == "mae" and model.run_eagerly is False
+    assert model.get_compile_config()["metrics"] == ["mse"]
+    assert model.evaluate(x, x, verbose=0, return_dict=True) == before
+    fresh = keras.Model(inputs, model.outputs)
+    with pytest.raises(ValueError, match="loss_weights has 2 entries"):
+        fresh.compile(optimizer="sgd", loss="mse", loss_weights=[1.0, 2.0])
+    assert fresh.compiled is False and fresh.loss is None and not hasattr(fresh, "optimizer")
+    k = _keras()
+    their_inputs = k.Input(shape=(3,))
+    theirs = k.Model(their_inputs, k.layers.Dense(3)(their_inputs))
+    assert (theirs.compiled, theirs.loss, hasattr(theirs, "optimizer")) == (False, None, False)
