@@ -192,7 +192,7 @@ class Layer:
         # the path: inside the layer's scope (Keras 3's ``sequential/dense/kernel``)
         with backend.name_scope(self.name.replace("/", ">"), caller=self):
             # unnamed: Keras 3's session-unique automatic name ("variable", "variable_1", ...)
-            variable = Variable(value, name=name or backend.unique_object_name("variable"),
+            variable = Variable(value, name=name,
                                 trainable=trainable, dtype=dtype,
                                 constraint=constraints.get(constraint))
         # legacy HDF5 files name it by layer and weight, under the scopes the user opened
