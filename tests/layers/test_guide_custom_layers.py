@@ -53,3 +53,57 @@ def test_unnamed_weights_take_session_unique_automatic_names():
                          "mlp_block/linear_2/variable_4", "mlp_block/linear_2/variable_5"]
     assert _paths(keras) == ours                 # clear_session starts the numbers again
     assert _paths(_keras()) == ours
+
+
+def _auto_configs(k):
+    """Configs of layers whose classes define no get_config(), and a functional round trip."""
+    class CustomDense(k.layers.Layer):
+        def __init__(self, units=32, activation=None, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="ones")
+
+        def call(self, inputs):
+            return k.ops.matmul(inputs, self.w)
+
+    class Pair(k.layers.Layer):                       # no name, no **kwargs: the name is left out
+        def __init__(self, a, b=(1, [2.5, "x"]), c=None):
+            super().__init__()
+
+    class Explicit(CustomDense):                      # a config of its own: used as it is
+        def get_config(self):
+            return {"units": self.units}
+
+    def strip(config):
+        return {key: value for key, value in config.items() if key != "dtype"}
+
+    configs = [strip(CustomDense(10).get_config()),
+               strip(CustomDense(7, "relu", name="named", trainable=False).get_config()),
+               strip(Pair(5, c={"k": True}).get_config()),
+               Explicit(3).get_config()]
+    refusals = []
+    for make in (lambda: Pair(np.ones(2)), lambda: Pair(k.layers.Dense(2))):
+        try:
+            make().get_config()
+        except NotImplementedError:
+            refusals.append(True)
+    inputs = k.Input((4,))
+    model = k.Model(inputs, CustomDense(10)(inputs))
+    rebuilt = k.Model.from_config(model.get_config(), custom_objects={"CustomDense": CustomDense})
+    return configs, refusals, rebuilt.layers[1].units, rebuilt.output_shape
+
+
+def test_a_layer_without_get_config_configs_its_constructor_arguments():
+    ours = _auto_configs(keras)
+    assert ours[0][0] == {"name": ours[0][0]["name"], "units": 10, "activation": None, "trainable": True}
+    assert list(ours[0][1]) == ["name", "units", "activation", "trainable"] and ours[0][1]["name"] == "named"
+    assert ours[0][2] == {"a": 5, "b": (1, [2.5, "x"]), "c": {"k": True}, "trainable": True}
+    assert ours[0][3] == {"units": 3}
+    assert ours[1] == [True, True]
+    assert ours[2:] == (10, (None, 10))       # was rebuilt with the default units=32
+    theirs = _auto_configs(_keras())
+    assert [dict(c, name=None) for c in ours[0]] == [dict(c, name=None) for c in theirs[0]]
+    assert [c.get("name") == "named" for c in ours[0]] == [c.get("name") == "named" for c in theirs[0]]
+    assert ours[1:] == theirs[1:]
