@@ -27,10 +27,12 @@ class Variable(Tensor):
     # not Keras 3's path through every enclosing layer and model); None: ``path``
     __slots__ = ("name", "path", "legacy_path", "trainable", "constraint")
 
-    def __init__(self, value, name: str = "variable", trainable: bool = True, dtype=None,
+    def __init__(self, value, name: str | None = None, trainable: bool = True, dtype=None,
                  constraint=None):
         array = backend.as_array(value, dtype=dtype or (None if backend.is_array(value) else backend.floatx()))
         super().__init__(array, requires_grad=trainable and array.dtype.kind in "fc")
+        # unnamed: Keras 3's session-unique automatic name ("variable", "variable_1", ...)
+        name = name or backend.unique_object_name("variable")
         self.name = name
         self.path = backend.scoped_path(name)
         self.legacy_path = None
@@ -59,5 +61,6 @@ class Variable(Tensor):
         return self.assign(self.data - backend.as_array(delta, dtype=self.data.dtype))
 
     def __repr__(self):
+        # Keras 3's form: path, shape, dtype and the current values (numpy's printout)
         return (f"<Variable path={self.path}, shape={format_shape(self.shape)}, "
-                f"dtype={self.dtype.name}, trainable={self.trainable}>")
+                f"dtype={self.dtype.name}, value={self.data}>")

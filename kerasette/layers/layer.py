@@ -34,6 +34,7 @@ from ..ops.core import building_graph
 from ..ops.masking import get_mask, set_mask  # noqa: F401 (layers' public path to them)
 from ..primitives.base import ShapeError, format_shape
 from ..variables import Variable
+from .auto_config import automatic_config, record
 from .autocast import _call_autocast, _policy_of
 from .input_spec import InputSpec, assert_input_compatibility  # noqa: F401 (InputSpec: layers import it from here)
 from .masked_outputs import ArrayWithMask, _attach_masks, _unwrap  # noqa: F401 (their old home)
@@ -191,7 +192,8 @@ class Layer:
         value = initializers.get(initializer)(tuple(shape), dtype=dtype)
         # the path: inside the layer's scope (Keras 3's ``sequential/dense/kernel``)
         with backend.name_scope(self.name.replace("/", ">"), caller=self):
-            variable = Variable(value, name=name or f"variable_{len(self._own_weights)}",
+            # unnamed: Keras 3's session-unique automatic name ("variable", "variable_1", ...)
+            variable = Variable(value, name=name,
                                 trainable=trainable, dtype=dtype,
                                 constraint=constraints.get(constraint))
         # legacy HDF5 files name it by layer and weight, under the scopes the user opened
@@ -489,10 +491,20 @@ class Layer:
         return map_structure(lambda n: n.shape, self._only_call("output_shape").outputs)
 
     # ------------------------------------------------------------- config
+    def __new__(cls, *args, **kwargs):
+        layer = super().__new__(cls)
+        # the constructor's arguments, for the config of a layer whose class defines none (Keras 3)
+        recorded = record(cls, args, kwargs)
+        if recorded is not None:
+            object.__setattr__(layer, "_auto_config", recorded)
+        return layer
+
     def get_config(self) -> dict:
         config = {"name": self.name, "trainable": self.trainable, "dtype": self._dtype_policy.name}
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = self._batch_input_shape
+        if type(self).get_config is Layer.get_config:
+            return automatic_config(self, config) or config
         return config
 
     @classmethod

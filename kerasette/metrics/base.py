@@ -191,7 +191,7 @@ class Metric:
         shape = tuple(shape) if isinstance(shape, (tuple, list)) else ((shape,) if shape else ())
         dtype = dtype or self.dtype
         value = initializers.get(initializer)(shape, dtype=dtype)
-        variable = Variable(value, name=name or "variable", trainable=False, dtype=dtype)
+        variable = Variable(value, name=name, trainable=False, dtype=dtype)   # unnamed: Keras' automatic name
         # under the open name scopes, as Keras 3 names them (``my_layer/mean/total`` for a metric
         # a layer makes in build)
         variable.path = backend.scoped_path(f"{self.name.replace('/', '>')}/{variable.name}")

@@ -48,6 +48,10 @@ class Sequential(Model):
             if batch_shape is not None:
                 self._start_graph(batch_shape, layer)
                 return
+            batch_shape = self._model_input_shape(self._stack[0])
+            if batch_shape is not None and len(self._stack) > 1:
+                self._start_graph(batch_shape, self._stack[0])
+                return
         if self._input_node is not None and not isinstance(layer, InputLayer):
             with self._open_name_scope():   # its weights: ``sequential/dense/kernel``, as in Keras
                 self._outputs_so_far.append(layer(self._outputs_so_far[-1]))
@@ -70,6 +74,21 @@ class Sequential(Model):
                 self._schedule = None
                 self.built = False
         return layer
+
+    @staticmethod
+    def _model_input_shape(first):
+        """The input shape of a model put first in the stack (a functional or built Sequential
+        model with one input), or None: Keras 3 builds the Sequential from it once a second
+        layer is added, as ``Sequential([base_model, Dense(10)])`` in the transfer-learning guide."""
+        if not isinstance(first, Model) or isinstance(first, InputLayer):
+            return None
+        try:
+            shape = first.input_shape
+        except (AttributeError, ValueError):
+            return None
+        if not isinstance(shape, tuple) or not all(dim is None or isinstance(dim, int) for dim in shape):
+            return None
+        return shape
 
     def _start_graph(self, batch_shape, first):
         if isinstance(first, InputLayer):

@@ -50,6 +50,7 @@ class Trainer(EvaluationLoops, ProgramBuilder):
 
     compiled = False
     run_eagerly = False
+    loss = None             # Keras 3: None until a compile names one (there is no optimizer yet)
     _resolved = None
     _loss_spec = None
 
@@ -59,19 +60,44 @@ class Trainer(EvaluationLoops, ProgramBuilder):
                 jit_compile="auto", auto_scale_loss=True):
         """Configure training: optimizer, loss(es) and metrics, by name or object."""
         from .. import optimizers
+        saved = {key: self.__dict__[key] for key in self._COMPILE_STATE if key in self.__dict__}
         self.optimizer = optimizers.get(optimizer)
-        self.loss = loss
-        self._loss_spec = loss
-        self._loss_weights_spec = loss_weights
-        self._metrics_spec = metrics
-        self._weighted_metrics_spec = weighted_metrics
+        # what compile() was given, for get_compile_config(); Keras 3 keeps the loss (and its
+        # weights) of an earlier compile when this one names none, and the metrics when this
+        # one names neither metrics nor weighted_metrics
+        self._compile_given = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
+                               "weighted_metrics": weighted_metrics}
+        if loss is not None or self._loss_spec is None:
+            self.loss = loss
+            self._loss_spec = loss
+            self._loss_weights_spec = loss_weights
+        if metrics is not None or weighted_metrics is not None or not self.compiled:
+            self._metrics_spec = metrics
+            self._weighted_metrics_spec = weighted_metrics
         self.run_eagerly = bool(run_eagerly)
         self.compiled = True
         self.stop_training = False
         self._programs = {}
         self._resolved = None
         if self.is_functional:
-            self._resolve_compile(len(self.outputs))
+            try:
+                self._resolve_compile(len(self.outputs))
+            except Exception:
+                self._restore_compile_state(saved)
+                raise
+
+    _COMPILE_STATE = ("optimizer", "_compile_given", "loss", "_loss_spec", "_loss_weights_spec",
+                      "_metrics_spec", "_weighted_metrics_spec", "run_eagerly", "compiled", "stop_training",
+                      "_programs", "_resolved", "_output_count", "_loss_objects", "_loss_weights",
+                      "_metric_objects", "_loss_names")
+
+    def _restore_compile_state(self, saved) -> None:
+        """Undo a compile() that refused its arguments: the model is as it was before."""
+        for key in self._COMPILE_STATE:
+            if key in saved:
+                self.__dict__[key] = saved[key]
+            else:
+                self.__dict__.pop(key, None)
 
     def _output_names(self, count):
         if self.is_functional:
@@ -90,9 +116,11 @@ class Trainer(EvaluationLoops, ProgramBuilder):
                 if unknown:
                     raise ValueError(f"Unknown output names {unknown} in {what}; the outputs are {names}")
                 return [spec.get(name) for name in names]
-            if isinstance(spec, (list, tuple)) and output_count > 1 and what != "metrics":
+            if isinstance(spec, (list, tuple)) and what != "metrics":
+                # a one-entry list for a one-output model is its loss / weight, as in Keras 3
                 if len(spec) != output_count:
-                    raise ValueError(f"{what} has {len(spec)} entries for a model with {output_count} outputs")
+                    raise ValueError(f"{what} has {len(spec)} entries for a model with {output_count} "
+                                     f"output{'s' if output_count > 1 else ''} ({names}): give one per output")
                 return list(spec)
             if what == "metrics" and isinstance(spec, (list, tuple)) and output_count > 1 and spec and \
                     all(isinstance(item, (list, tuple)) for item in spec):

@@ -203,12 +203,16 @@ def compile_config(model):
     optimizer = getattr(model, "optimizer", None)
     if not getattr(model, "compiled", False) or optimizer is None:
         return None
+    given = getattr(model, "_compile_given", None) or {
+        "loss": getattr(model, "_loss_spec", None), "loss_weights": getattr(model, "_loss_weights_spec", None),
+        "metrics": getattr(model, "_metrics_spec", None),
+        "weighted_metrics": getattr(model, "_weighted_metrics_spec", None)}
     return {
         "optimizer": serialize_keras_object(optimizer),
-        "loss": serialize_keras_object(getattr(model, "_loss_spec", None)),
-        "loss_weights": serialize_keras_object(getattr(model, "_loss_weights_spec", None)),
-        "metrics": serialize_keras_object(getattr(model, "_metrics_spec", None)),
-        "weighted_metrics": serialize_keras_object(getattr(model, "_weighted_metrics_spec", None)),
+        "loss": serialize_keras_object(given["loss"]),
+        "loss_weights": serialize_keras_object(given["loss_weights"]),
+        "metrics": serialize_keras_object(given["metrics"]),
+        "weighted_metrics": serialize_keras_object(given["weighted_metrics"]),
         "run_eagerly": bool(getattr(model, "run_eagerly", False)),
         "steps_per_execution": int(getattr(model, "steps_per_execution", 1) or 1),
         # kerasette compiles to its own programs; there is no XLA to switch on

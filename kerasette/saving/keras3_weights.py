@@ -51,7 +51,7 @@ _SKIP = {
     "_output_structure", "inputs", "outputs", "_outputs_so_far", "_input_node", "_regularized",
     "_call_losses", "_pending_updates", "_programs", "_resolved", "_loss_objects", "_metric_objects",
     "input_spec", "activity_regularizer", "history", "_last_output_shape", "loss", "_loss_spec",
-    "_metrics_spec", "_weighted_metrics_spec", "_loss_weights_spec", "_loss_weights",
+    "_metrics_spec", "_weighted_metrics_spec", "_loss_weights_spec", "_loss_weights", "_compile_given",
 }
 
 
