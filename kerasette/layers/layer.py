@@ -149,6 +149,20 @@ class Layer:
         ``mixed_float16``, its float trainable weights) are cast to it when it is called."""
         return self._dtype_policy.compute_dtype
 
+    # ------------------------------------------------------------ freezing
+    @property
+    def trainable(self) -> bool:
+        """Whether the optimizer may update the layer's weights.  Setting it sets it on every
+        layer nested in this one too (Keras 3's freezing: ``model.trainable = False`` leaves
+        ``inner_model.trainable`` False); a nested layer may be set back on its own afterwards."""
+        return self.__dict__.get("_trainable", True)
+
+    @trainable.setter
+    def trainable(self, value):
+        value = bool(value)
+        for layer in _nested_layers(self):
+            object.__setattr__(layer, "_trainable", value)
+
     # ---------------------------------------------------------- tracking
     def __setattr__(self, name, value):
         # layers assigned as attributes (also private ones, also inside lists and
@@ -220,8 +234,9 @@ class Layer:
         """The weights the optimizer updates, in ``weights`` order; none if the layer is frozen."""
         if not self.trainable:
             return []
-        # a weight is trainable here if some chain of trainable layers leads to its own layer
-        trainable = {id(w) for layer in _nested_layers(self, only_trainable=True)
+        # as in Keras 3, a weight made trainable is trainable here while the layer holding it is
+        # (freezing a layer freezes those it holds; one set back on counts again)
+        trainable = {id(w) for layer in _nested_layers(self) if layer.trainable
                      for w in layer._own_weights if w.trainable}
         return [w for w in self.weights if id(w) in trainable]
 
@@ -525,11 +540,10 @@ def apply_identity(node):
     return apply("identity", node)
 
 
-def _nested_layers(root, only_trainable=False) -> list:
+def _nested_layers(root) -> list:
     """``root`` and the layers nested in it, each once, depth first in tracking order (each layer
     before its nested ones): the order of Keras' weight lists.  A loop, not recursion, so that
-    models nested thousands deep are walked too.  ``only_trainable``: frozen layers and what
-    they hold (unless reached through trainable ones) are left out."""
+    models nested thousands deep are walked too."""
     seen, order, stack = set(), [], [root]
     while stack:
         layer = stack.pop()
@@ -537,8 +551,7 @@ def _nested_layers(root, only_trainable=False) -> list:
             continue
         seen.add(id(layer))
         order.append(layer)
-        stack.extend(child for child in reversed(layer._layers)
-                     if not only_trainable or child.trainable)
+        stack.extend(reversed(getattr(layer, "_layers", ())))
     return order
 
 
