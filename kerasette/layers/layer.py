@@ -60,6 +60,18 @@ def not_recording():
         _recording[0] = previous
 
 
+@contextlib.contextmanager
+def recording():
+    """Layer calls inside add to the layers' call history even where an enclosing
+    ``not_recording`` is open: a Sequential first built inside another model's run
+    records its own graph of layers."""
+    previous, _recording[0] = _recording[0], True
+    try:
+        yield
+    finally:
+        _recording[0] = previous
+
+
 def to_snake_case(name: str) -> str:
     """Keras' default layer names: ``Conv2D`` -> ``conv2d``, ``MaxPooling2D`` -> ``max_pooling2d``."""
     name = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
