@@ -37,6 +37,7 @@ from ..variables import Variable
 from .autocast import _call_autocast, _policy_of
 from .input_spec import InputSpec, assert_input_compatibility  # noqa: F401 (InputSpec: layers import it from here)
 from .masked_outputs import ArrayWithMask, _attach_masks, _unwrap  # noqa: F401 (their old home)
+from .positional_arguments import check_positional_arguments
 from .structure import flatten, map_structure
 
 _recording = [True]
@@ -62,9 +63,8 @@ def not_recording():
 
 @contextlib.contextmanager
 def recording():
-    """Layer calls inside add to the layers' call history even where an enclosing
-    ``not_recording`` is open: a Sequential first built inside another model's run
-    records its own graph of layers."""
+    """Layer calls inside add to the call history under an enclosing ``not_recording`` (a
+    Sequential first built inside another model's run records its own graph)."""
     previous, _recording[0] = _recording[0], True
     try:
         yield
@@ -164,9 +164,8 @@ class Layer:
     # ------------------------------------------------------------ freezing
     @property
     def trainable(self) -> bool:
-        """Whether the optimizer may update the layer's weights.  Setting it sets it on every
-        layer nested in this one too (Keras 3's freezing: ``model.trainable = False`` leaves
-        ``inner_model.trainable`` False); a nested layer may be set back on its own afterwards."""
+        """Whether the optimizer may update the layer's weights; setting it sets every nested
+        layer's too, as in Keras 3 (each may be set back on its own afterwards)."""
         return self.__dict__.get("_trainable", True)
 
     @trainable.setter
@@ -335,6 +334,8 @@ class Layer:
     def __call__(self, *args, **kwargs):
         if not args:
             raise TypeError(f"Layer '{self.name}' was called without inputs")
+        if len(args) > 1:
+            check_positional_arguments(self, args)
         # the layer builds and runs inside its name scope: layers it builds or calls first, and
         # weights it makes, get paths under its own
         with self._open_name_scope():
