@@ -33,7 +33,7 @@ from ..engine import Node
 from ..ops.core import building_graph
 from ..ops.masking import get_mask, set_mask  # noqa: F401 (layers' public path to them)
 from ..primitives.base import ShapeError, format_shape
-from ..variables import Variable
+from ..variables import Variable, in_creation_order
 from .autocast import _call_autocast, _policy_of
 from .input_spec import InputSpec, assert_input_compatibility  # noqa: F401 (InputSpec: layers import it from here)
 from .masked_outputs import ArrayWithMask, _attach_masks, _unwrap  # noqa: F401 (their old home)
@@ -173,6 +173,8 @@ class Layer:
         value = bool(value)
         for layer in _nested_layers(self):
             object.__setattr__(layer, "_trainable", value)
+            for weight in getattr(layer, "_own_weights", ()):
+                weight.trainable = value if getattr(weight, "created_trainable", True) else weight.trainable
 
     # ---------------------------------------------------------- tracking
     def __setattr__(self, name, value):
@@ -224,6 +226,7 @@ class Layer:
                        if not isinstance(scope.caller, Layer)]
         variable.legacy_path = "/".join(user_scopes + [self.name, variable.name])
         self._own_weights.append(variable)
+        variable.trainable = variable.trainable and self.trainable     # made off in a frozen layer
         regularizer = regularizers.get(regularizer)
         if regularizer is not None:
             self._regularized.append((regularizer, variable))
@@ -237,19 +240,15 @@ class Layer:
         result = []
         for layer in _nested_layers(self):
             own = layer._own_weights
-            result += [w for w in own if w.trainable] + [w for w in own if not w.trainable]
+            result += in_creation_order(own)
         return _unique(result)
 
     @property
     def trainable_weights(self) -> list:
         """The weights the optimizer updates, in ``weights`` order; none if the layer is frozen."""
-        if not self.trainable:
-            return []
-        # as in Keras 3, a weight made trainable is trainable here while the layer holding it is
-        # (freezing a layer freezes those it holds; one set back on counts again)
-        trainable = {id(w) for layer in _nested_layers(self) if layer.trainable
-                     for w in layer._own_weights if w.trainable}
-        return [w for w in self.weights if id(w) in trainable]
+        # as in Keras 3: freezing a layer turns off its weights' ``trainable`` and those of the
+        # layers it holds (one set back on counts again)
+        return [w for w in self.weights if w.trainable] if self.trainable else []
 
     @property
     def non_trainable_weights(self) -> list:

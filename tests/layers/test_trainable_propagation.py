@@ -25,7 +25,8 @@ def _story(keras):
     def record():
         seen.append(([layer.trainable for layer in inner.layers], inner.trainable, outer.trainable,
                      len(outer.trainable_weights), len(outer.non_trainable_weights),
-                     len(inner.trainable_weights)))
+                     len(inner.trainable_weights), [bool(w.trainable) for w in outer.weights],
+                     [w.path.split("/")[-1] for w in outer.weights]))
     record()
     outer.trainable = False
     record()
@@ -86,3 +87,31 @@ def test_same_flags_and_counts_as_keras():
     os.environ.setdefault("KERAS_BACKEND", "jax")
     keras = pytest.importorskip("keras")
     assert _story(kerasette) == _story(keras)
+
+
+def _batch_norm_story(keras):
+    """Weights made in a frozen layer are made off; thawing turns on only those made trainable
+    (a BatchNormalization's moving statistics stay off), and the order of the weights holds."""
+    frozen = keras.layers.Dense(2, trainable=False)
+    frozen.build((None, 3))
+    made_off = [bool(w.trainable) for w in frozen.weights]
+    frozen.trainable = True
+    norm = keras.layers.BatchNormalization(trainable=False)
+    norm.build((None, 3))
+    before = [w.path.split("/")[-1] for w in norm.weights]
+    norm.trainable = True
+    return (made_off, [bool(w.trainable) for w in frozen.weights], len(frozen.trainable_weights), before,
+            [w.path.split("/")[-1] for w in norm.weights], [bool(w.trainable) for w in norm.weights],
+            len(norm.trainable_weights), len(norm.non_trainable_weights))
+
+
+def test_weights_made_in_a_frozen_layer_and_thawed():
+    assert _batch_norm_story(kerasette) == (
+        [False, False], [True, True], 2, ["gamma", "beta", "moving_mean", "moving_variance"],
+        ["gamma", "beta", "moving_mean", "moving_variance"], [True, True, False, False], 2, 2)
+
+
+def test_thawed_layer_weights_as_keras():
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    assert _batch_norm_story(kerasette) == _batch_norm_story(keras)
