@@ -25,7 +25,9 @@ class Variable(Tensor):
     # ``legacy_path``: the name legacy HDF5 files give the weight when it differs from ``path``
     # (a layer's weights: ``<layer>/<weight>`` under the RNN and wrapper layers holding the layer,
     # not Keras 3's path through every enclosing layer and model); None: ``path``
-    __slots__ = ("name", "path", "legacy_path", "trainable", "constraint")
+    # ``created_trainable``: ``trainable`` as made (the order of a layer's weights and of the files
+    # follows it; ``trainable`` itself goes off and on with the layer holding it, as in Keras 3)
+    __slots__ = ("name", "path", "legacy_path", "trainable", "created_trainable", "constraint")
 
     def __init__(self, value, name: str | None = None, trainable: bool = True, dtype=None,
                  constraint=None):
@@ -36,7 +38,7 @@ class Variable(Tensor):
         self.name = name
         self.path = backend.scoped_path(name)
         self.legacy_path = None
-        self.trainable = trainable
+        self.trainable = self.created_trainable = trainable
         self.constraint = constraint
 
     @property
@@ -64,3 +66,9 @@ class Variable(Tensor):
         # Keras 3's form: path, shape, dtype and the current values (numpy's printout)
         return (f"<Variable path={self.path}, shape={format_shape(self.shape)}, "
                 f"dtype={self.dtype.name}, value={self.data}>")
+
+
+def in_creation_order(variables) -> list:
+    """A layer's own variables in Keras 3's order: those made trainable, then the others."""
+    made = [getattr(v, "created_trainable", v.trainable) for v in variables]
+    return [v for v, t in zip(variables, made) if t] + [v for v, t in zip(variables, made) if not t]

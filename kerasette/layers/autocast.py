@@ -52,7 +52,7 @@ def _call_autocast(layer, args, kwargs):
             policy = getattr(holder, "_dtype_policy", None)
             if policy is None or not policy.is_mixed or policy.compute_dtype != compute:
                 continue        # a layer of another policy (a float32 head) keeps its weights
-            own = {id(w) for w in holder._own_weights if w.trainable and numpy.dtype(w.dtype).kind == "f"}
+            own = {id(w) for w in holder._own_weights if getattr(w, "created_trainable", w.trainable) and numpy.dtype(w.dtype).kind == "f"}
             for name, value in list(vars(holder).items()):
                 if isinstance(value, Variable) and id(value) in own and value.dtype != compute:
                     source = engine.variable_from_holder(value, value.name) if symbolic else value

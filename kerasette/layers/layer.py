@@ -33,11 +33,12 @@ from ..engine import Node
 from ..ops.core import building_graph
 from ..ops.masking import get_mask, set_mask  # noqa: F401 (layers' public path to them)
 from ..primitives.base import ShapeError, format_shape
-from ..variables import Variable
+from ..variables import Variable, in_creation_order
 from .auto_config import automatic_config, record
 from .autocast import _call_autocast, _policy_of
 from .input_spec import InputSpec, assert_input_compatibility  # noqa: F401 (InputSpec: layers import it from here)
 from .masked_outputs import ArrayWithMask, _attach_masks, _unwrap  # noqa: F401 (their old home)
+from .positional_arguments import check_positional_arguments
 from .structure import flatten, map_structure
 
 _recording = [True]
@@ -55,6 +56,17 @@ def not_recording():
     """Layer calls inside do not add to the layers' call history (used when a
     Model re-runs its graph of layers to build a program)."""
     previous, _recording[0] = _recording[0], False
+    try:
+        yield
+    finally:
+        _recording[0] = previous
+
+
+@contextlib.contextmanager
+def recording():
+    """Layer calls inside add to the call history under an enclosing ``not_recording`` (a
+    Sequential first built inside another model's run records its own graph)."""
+    previous, _recording[0] = _recording[0], True
     try:
         yield
     finally:
@@ -150,6 +162,21 @@ class Layer:
         ``mixed_float16``, its float trainable weights) are cast to it when it is called."""
         return self._dtype_policy.compute_dtype
 
+    # ------------------------------------------------------------ freezing
+    @property
+    def trainable(self) -> bool:
+        """Whether the optimizer may update the layer's weights; setting it sets every nested
+        layer's too, as in Keras 3 (each may be set back on its own afterwards)."""
+        return self.__dict__.get("_trainable", True)
+
+    @trainable.setter
+    def trainable(self, value):
+        value = bool(value)
+        for layer in _nested_layers(self):
+            object.__setattr__(layer, "_trainable", value)
+            for weight in getattr(layer, "_own_weights", ()):
+                weight.trainable = value if getattr(weight, "created_trainable", True) else weight.trainable
+
     # ---------------------------------------------------------- tracking
     def __setattr__(self, name, value):
         # layers assigned as attributes (also private ones, also inside lists and
@@ -201,6 +228,7 @@ class Layer:
                        if not isinstance(scope.caller, Layer)]
         variable.legacy_path = "/".join(user_scopes + [self.name, variable.name])
         self._own_weights.append(variable)
+        variable.trainable = variable.trainable and self.trainable     # made off in a frozen layer
         regularizer = regularizers.get(regularizer)
         if regularizer is not None:
             self._regularized.append((regularizer, variable))
@@ -214,18 +242,15 @@ class Layer:
         result = []
         for layer in _nested_layers(self):
             own = layer._own_weights
-            result += [w for w in own if w.trainable] + [w for w in own if not w.trainable]
+            result += in_creation_order(own)
         return _unique(result)
 
     @property
     def trainable_weights(self) -> list:
         """The weights the optimizer updates, in ``weights`` order; none if the layer is frozen."""
-        if not self.trainable:
-            return []
-        # a weight is trainable here if some chain of trainable layers leads to its own layer
-        trainable = {id(w) for layer in _nested_layers(self, only_trainable=True)
-                     for w in layer._own_weights if w.trainable}
-        return [w for w in self.weights if id(w) in trainable]
+        # as in Keras 3: freezing a layer turns off its weights' ``trainable`` and those of the
+        # layers it holds (one set back on counts again)
+        return [w for w in self.weights if w.trainable] if self.trainable else []
 
     @property
     def non_trainable_weights(self) -> list:
@@ -310,6 +335,8 @@ class Layer:
     def __call__(self, *args, **kwargs):
         if not args:
             raise TypeError(f"Layer '{self.name}' was called without inputs")
+        if len(args) > 1:
+            check_positional_arguments(self, args)
         # the layer builds and runs inside its name scope: layers it builds or calls first, and
         # weights it makes, get paths under its own
         with self._open_name_scope():
@@ -537,11 +564,10 @@ def apply_identity(node):
     return apply("identity", node)
 
 
-def _nested_layers(root, only_trainable=False) -> list:
+def _nested_layers(root) -> list:
     """``root`` and the layers nested in it, each once, depth first in tracking order (each layer
     before its nested ones): the order of Keras' weight lists.  A loop, not recursion, so that
-    models nested thousands deep are walked too.  ``only_trainable``: frozen layers and what
-    they hold (unless reached through trainable ones) are left out."""
+    models nested thousands deep are walked too."""
     seen, order, stack = set(), [], [root]
     while stack:
         layer = stack.pop()
@@ -549,8 +575,7 @@ def _nested_layers(root, only_trainable=False) -> list:
             continue
         seen.add(id(layer))
         order.append(layer)
-        stack.extend(child for child in reversed(layer._layers)
-                     if not only_trainable or child.trainable)
+        stack.extend(reversed(getattr(layer, "_layers", ())))
     return order
 
 

@@ -33,6 +33,7 @@ class Model(Trainer, Layer):
 
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
+        self.__dict__.pop("_manual_input_spec", None)     # Layer's default None: the Inputs' spec applies
         self._schedule = None
         if inputs is not None or outputs is not None:
             if inputs is None or outputs is None:
@@ -44,6 +45,27 @@ class Model(Trainer, Layer):
     @property
     def is_functional(self) -> bool:
         return self._schedule is not None
+
+    @property
+    def input_spec(self):
+        """Keras 3's for a functional model: each input's shape (batch axis free, a last axis of 1
+        may be squeezed), named by its Input, so that a call on inputs of other shapes is refused
+        before it runs.  One set by hand wins; a Sequential sets none (it runs what it is given)."""
+        if "_manual_input_spec" in self.__dict__ or not self.is_functional \
+                or self._config_class_name() == "Sequential":
+            return self.__dict__.get("_manual_input_spec")
+        from ..layers.input_spec import InputSpec
+
+        def spec(node):
+            shape = (None,) + tuple(node.shape[1:]) if node.shape else ()
+            return InputSpec(shape=shape, allow_last_axis_squeeze=True, name=node.origin[0].layer.name)
+        specs = map_structure(spec, self._input_structure)
+        return specs if isinstance(specs, dict) else (specs[0] if len(self.inputs) == 1 and
+                                                      isinstance(specs, list) else specs)
+
+    @input_spec.setter
+    def input_spec(self, value):
+        self.__dict__["_manual_input_spec"] = value
 
     def _init_graph(self, inputs, outputs):
         if any(isinstance(node, Node) and not _is_input(node) for node in flatten(inputs)):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..engine import Node
 from ..layers.input_layer import Input, InputLayer
-from ..layers.layer import Layer
+from ..layers.layer import Layer, recording
 from .model import Model
 
 
@@ -53,7 +53,7 @@ class Sequential(Model):
                 self._start_graph(batch_shape, self._stack[0])
                 return
         if self._input_node is not None and not isinstance(layer, InputLayer):
-            with self._open_name_scope():   # its weights: ``sequential/dense/kernel``, as in Keras
+            with self._open_name_scope(), recording():   # its weights: ``sequential/dense/kernel``, as in Keras
                 self._outputs_so_far.append(layer(self._outputs_so_far[-1]))
             if not self._extend_graph(self._outputs_so_far[-1]):
                 self._init_graph(self._input_node, self._outputs_so_far[-1])
@@ -96,7 +96,10 @@ class Sequential(Model):
         else:
             self._input_node = Input(batch_shape=tuple(batch_shape), name=f"{first.name}_input")
         self._outputs_so_far = [self._input_node]
-        with self._open_name_scope():       # the layers build under the model's name, as in Keras
+        # the layers build under the model's name, as in Keras; their calls are the model's graph,
+        # recorded also when the model is first built inside another model's run (a subclassed
+        # model's ``call`` on fit's symbolic inputs)
+        with self._open_name_scope(), recording():
             for layer in self._stack:
                 if not isinstance(layer, InputLayer):
                     self._outputs_so_far.append(layer(self._outputs_so_far[-1]))

@@ -38,9 +38,10 @@ from .programs import ProgramBuilder, _all_layers
 from .sharding import ShardedForward, ShardedStep
 
 
-#: a model's bookkeeping that holds metrics or layers but tracks none of its own
+#: a model's bookkeeping that holds metrics or layers but tracks none of its own (compile's
+#: ``metrics``/``weighted_metrics`` as given: compile runs copies of the metric objects in them)
 _NOT_TRACKED = frozenset(("_metric_objects", "_tracked_metrics", "_programs", "_layers", "_graph_layers",
-                          "_calls"))
+                          "_calls", "_metrics_spec", "_weighted_metrics_spec"))
 #: attribute types that are never a metric nor hold one
 _PLAIN = frozenset((type(None), bool, int, float, str, bytes, numpy.ndarray, numpy.dtype))
 

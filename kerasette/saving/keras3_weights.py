@@ -39,6 +39,7 @@ import warnings
 import h5py
 import numpy
 
+from ..variables import in_creation_order
 from .hdf5 import StoredArray, WeightFileError, materialize, write_dataset
 from .plan import LoadPlan
 
@@ -74,7 +75,7 @@ def own_variables(obj) -> list:
     if isinstance(obj, Optimizer):
         return list(obj.variables)
     own = list(getattr(obj, "_own_weights", []))
-    return [w for w in own if w.trainable] + [w for w in own if not w.trainable]
+    return in_creation_order(own)
 
 
 def _is_saveable(value) -> bool:

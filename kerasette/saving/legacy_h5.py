@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import h5py
 
+from ..variables import in_creation_order
 from .hdf5 import StoredArray, WeightFileError, read_string_list, write_dataset, write_string_list
 from .plan import LoadPlan
 
@@ -74,7 +75,7 @@ def legacy_weight_names(layer, weights) -> list:
 
 def model_own_weights(model) -> list:
     own = list(getattr(model, "_own_weights", []))
-    return [w for w in own if w.trainable] + [w for w in own if not w.trainable]
+    return in_creation_order(own)
 
 
 def check_has_weights(model) -> None:
