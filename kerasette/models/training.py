@@ -39,8 +39,10 @@ from .sharding import ShardedForward, ShardedStep
 
 
 #: a model's bookkeeping that holds metrics or layers but tracks none of its own
+#: (the compile() arguments as given are among them: the metric objects a user
+#: passes are copied into _metric_objects, so the originals are never updated)
 _NOT_TRACKED = frozenset(("_metric_objects", "_tracked_metrics", "_programs", "_layers", "_graph_layers",
-                          "_calls"))
+                          "_calls", "_metrics_spec", "_weighted_metrics_spec"))
 #: attribute types that are never a metric nor hold one
 _PLAIN = frozenset((type(None), bool, int, float, str, bytes, numpy.ndarray, numpy.dtype))
 

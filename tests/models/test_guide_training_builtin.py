@@ -1,0 +1,66 @@
+"""What keras.io's "Training & evaluation with the built-in methods" guide
+showed kerasette doing differently from Keras 3.15.
+
+* A metric object passed to ``compile(metrics=[...])`` (the guide's first
+  example, ``keras.metrics.SparseCategoricalAccuracy()``) was reported as 0:
+  the model kept the list it was given, so the user's own, never updated
+  object was found again among the model's tracked metrics, under the same
+  name, and its 0 overwrote the compiled copy's value in the logs;
+  ``evaluate`` returned one value too many.
+"""
+import os
+
+import numpy as np
+import pytest
+
+import kerasette as keras
+from kerasette import backend
+
+
+@pytest.fixture(autouse=True)
+def fresh_state():
+    backend.clear_session()
+    backend.set_seed(0)
+    yield
+
+
+rng = np.random.default_rng(0)
+X = rng.random((96, 12)).astype("float32")
+Y = rng.integers(0, 5, 96).astype("float32")
+
+
+def _classifier(lib):
+    inputs = lib.Input(shape=(12,), name="digits")
+    hidden = lib.layers.Dense(16, activation="relu", name="dense_1")(inputs)
+    outputs = lib.layers.Dense(5, activation="softmax", name="predictions")(hidden)
+    return lib.Model(inputs=inputs, outputs=outputs)
+
+
+def test_metric_object_in_compile_is_reported_not_zero():
+    model = _classifier(keras)
+    model.compile(optimizer=keras.optimizers.RMSprop(), loss=keras.losses.SparseCategoricalCrossentropy(),
+                  metrics=[keras.metrics.SparseCategoricalAccuracy()])
+    history = model.fit(X, Y, batch_size=32, epochs=2, verbose=0)
+    assert model.metrics_names == ["loss", "sparse_categorical_accuracy"]
+    assert all(value > 0 for value in history.history["sparse_categorical_accuracy"])
+    results = model.evaluate(X, Y, batch_size=32, verbose=0)
+    assert len(results) == 2
+    expected = np.mean(np.argmax(model.predict(X, verbose=0), axis=1) == Y)
+    np.testing.assert_allclose(results[1], expected, rtol=1e-6)
+    named = model.evaluate(X, Y, batch_size=32, verbose=0, return_dict=True)
+    assert sorted(named) == ["loss", "sparse_categorical_accuracy"]
+
+
+def test_metric_objects_in_compile_match_keras():
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    real = pytest.importorskip("keras")
+    ours, theirs = _classifier(keras), _classifier(real)
+    theirs.set_weights(ours.get_weights())
+    for lib, model in ((keras, ours), (real, theirs)):
+        model.compile(optimizer="rmsprop", loss=lib.losses.SparseCategoricalCrossentropy(),
+                      metrics=[lib.metrics.SparseCategoricalAccuracy(), lib.metrics.SparseTopKCategoricalAccuracy(k=2)])
+    got = ours.evaluate(X, Y, batch_size=32, verbose=0, return_dict=True)
+    want = theirs.evaluate(X, Y, batch_size=32, verbose=0, return_dict=True)
+    assert sorted(got) == sorted(want)
+    for name in want:
+        np.testing.assert_allclose(got[name], float(want[name]), rtol=1e-5, atol=1e-6)
