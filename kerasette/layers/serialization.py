@@ -35,7 +35,7 @@ from .op_serialization import is_operation_entry, mark_operation_entries, operat
 __all__ = ["layer_class", "layer_from_config", "serialize_layer", "deserialize_layer", "class_name_of",
            "register_model_classes", "model_classes", "UnknownLayerError", "ConfigError", "serialize",
            "deserialize", "keras3_model_config", "keras3_layer_config", "keras3_value", "dtype_policy",
-           "REGISTERED_NAME_LOOKUPS", "registered_name_of", "is_layer_module"]
+           "REGISTERED_NAME_LOOKUPS", "registered_name_of", "is_layer_module", "is_config_object", "object_record"]
 
 # set by kerasette.models when it is imported (see register_model_classes)
 _models: dict = {"functional": None, "sequential": None, "rebuild_functional": None}
@@ -108,6 +108,9 @@ def layer_class(class_name, custom_objects: dict | None = None, registered_name=
         if isinstance(key, str) and key in custom_objects:
             found = custom_objects[key]
             break
+    if found is None:
+        # a registered name before a built-in of the same class name, as in Keras 3
+        found = _registered(registered_name)
     if found is None:
         found = builtin_layer_class(class_name)
     if found is None:
@@ -288,6 +291,8 @@ def _nested_module(class_name: str, key) -> tuple:
 
 def keras3_value(value, key=None):
     """A value of a Keras 2 form layer config in Keras 3's form (nested objects, dtypes, tuples)."""
+    if is_config_object(value):
+        return object_record(value, key)
     if isinstance(value, dict):
         class_name = value.get("class_name")
         if isinstance(class_name, str) and "config" in value:
@@ -296,6 +301,30 @@ def keras3_value(value, key=None):
     if isinstance(value, (list, tuple)):
         return [keras3_value(item) for item in value]
     return value
+
+
+def is_config_object(value) -> bool:
+    """Whether a config value is an object with a ``get_config`` (a layer, a regularizer...)."""
+    return not isinstance(value, type) and callable(getattr(value, "get_config", None))
+
+
+def object_record(obj, key=None) -> dict:
+    """Keras 3's record of an object a config holds (what its ``serialize_keras_object``
+    writes for each value of a config): a layer's ``serialize``, else module, class name,
+    config and registered name (``keras.initializers`` and the like for kerasette's own)."""
+    if isinstance(obj, Layer):
+        return serialize(obj)
+    config = obj.get_config()
+    if not isinstance(config, dict):
+        raise TypeError(f"The get_config() of {obj!r} (in the config's {key!r}) should return a dict, "
+                        f"got {type(config).__name__}")
+    cls = type(obj)
+    module, registered = keras3_module_of(cls, "keras.layers")
+    for kind in ("keras.initializers", "keras.regularizers", "keras.constraints"):
+        if getattr(_public_table(kind), cls.__name__, None) is cls:
+            module, registered = kind, None
+    return {"module": module, "class_name": cls.__name__, "config": keras3_value(config),
+            "registered_name": registered}
 
 
 def _keras3_record(record: dict, key) -> dict:
