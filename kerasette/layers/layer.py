@@ -37,6 +37,7 @@ from ..variables import Variable
 from .autocast import _call_autocast, _policy_of
 from .input_spec import InputSpec, assert_input_compatibility  # noqa: F401 (InputSpec: layers import it from here)
 from .masked_outputs import ArrayWithMask, _attach_masks, _unwrap  # noqa: F401 (their old home)
+from .own_variables import OwnVariables
 from .structure import flatten, map_structure
 
 _recording = [True]
@@ -84,7 +85,7 @@ class LayerCall:
         return f"<LayerCall {self.layer.name}[{self.index}]>"
 
 
-class Layer:
+class Layer(OwnVariables):
     """Base class of all layers; see the module docstring."""
 
     def __init__(self, trainable: bool = True, name: str | None = None, dtype=None,
@@ -150,13 +151,21 @@ class Layer:
         return self._dtype_policy.compute_dtype
 
     # ---------------------------------------------------------- tracking
+    #: attributes whose variables are not weights (a stateful RNN's carried states)
+    _untracked_attributes = frozenset()
+
     def __setattr__(self, name, value):
-        # layers assigned as attributes (also private ones, also inside lists and
-        # dicts) are tracked, as Keras does; the tracking list itself is not
-        if getattr(self, "_tracking", False) and name != "_layers":
+        # layers and variables assigned as attributes (also private ones, also inside
+        # lists and dicts) are tracked, as Keras 3 does; the tracking lists themselves are not
+        if getattr(self, "_tracking", False) and name not in ("_layers", "_own_weights"):
             for item in flatten(value) if isinstance(value, (list, tuple, dict)) else [value]:
                 if isinstance(item, Layer) and item is not self and item not in self._layers:
                     self._layers.append(item)
+                elif isinstance(item, Variable) and name not in self._untracked_attributes \
+                        and not any(item is own for own in self._own_weights):
+                    if getattr(item, "legacy_path", None) is None:
+                        item.legacy_path = f"{self.name}/{item.name}"
+                    self._own_weights.append(item)
         object.__setattr__(self, name, value)
 
     # ------------------------------------------------------- name scopes
