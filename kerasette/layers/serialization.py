@@ -161,11 +161,23 @@ def layer_from_config(entry: dict, custom_objects: dict | None = None):
     cls = layer_class(class_name, custom_objects, registered_name if isinstance(registered_name, str) else None,
                       where)
     try:
-        return _build(cls, config, custom_objects)
+        layer = _build(cls, config, custom_objects)
+        _build_from_entry(layer, entry.get("build_config"))
+        return layer
     except (ConfigError, UnsafeDeserializationError):
         raise
     except MALFORMED as error:
         raise ConfigError(f"{where}: cannot be built from its saved config: {describe(error)}") from error
+
+
+def _build_from_entry(layer, build_config) -> None:
+    """A class with its own ``build_from_config`` (a ``build`` with more arguments than the
+    input shape) is built from the entry's ``build_config`` before a model calls it, as
+    Keras 3 builds every layer it deserializes; the others build on that first call."""
+    own = getattr(type(layer), "build_from_config", None)
+    if isinstance(build_config, dict) and isinstance(layer, Layer) and not layer.built \
+            and own is not Layer.build_from_config:
+        layer.build_from_config(build_config)
 
 
 def _build(cls, config: dict, custom_objects: dict):
@@ -370,30 +382,6 @@ def keras3_layer_config(config: dict, class_name: str = "") -> dict:
     return result
 
 
-def _keras3_function(function) -> dict:
-    """What Keras 3 stores for a Lambda's callable: bytecode for a lambda or closure, else its name."""
-    from ..serialization.functions import func_dump
-    from .lambda_layer import _is_importable_function
-    if not _is_importable_function(function):
-        code, defaults, closure = func_dump(function)
-        return {"class_name": "__lambda__", "config": {"code": code, "defaults": defaults, "closure": closure}}
-    name = registered_name_of(function) or function.__name__
-    return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
-
-
-def _lambda_config(layer) -> dict:
-    base = {key: value for key, value in Layer.get_config(layer).items() if key != "batch_input_shape"}
-    config = keras3_layer_config(base, "Lambda")
-    config["function"] = _keras3_function(layer.function)
-    if layer._output_shape is not None:
-        shape = layer._output_shape
-        config["output_shape"] = _keras3_function(shape) if callable(shape) else list(shape)
-    if layer.mask is not None:
-        config["mask"] = _keras3_function(layer.mask) if callable(layer.mask) else layer.mask
-    config["arguments"] = keras3_value(dict(layer.arguments))
-    return config
-
-
 def build_config_of(layer):
     """``{"input_shape": ...}`` from the shapes of the layer's first recorded call, or None."""
     from .input_layer import InputLayer
@@ -441,7 +429,8 @@ def serialize(layer) -> dict:
     if graph_model:
         config = keras3_model_config(layer)
     elif builtin_layer_class("Lambda") is type(layer):
-        config = _lambda_config(layer)
+        from .lambda_layer import keras3_lambda_config
+        config = keras3_lambda_config(layer)
     else:
         config = keras3_layer_config(layer.get_config(), class_name)
     record = {"module": module, "class_name": class_name if graph_model else type(layer).__name__,
