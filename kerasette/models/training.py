@@ -287,7 +287,9 @@ class Trainer(EvaluationLoops, ProgramBuilder):
             for name, value in (result.items() if isinstance(result, dict) else [(metric.name, result)]):
                 value = numpy.asarray(value)
                 logs[prefix + name] = float(value) if value.size == 1 else value
-        return logs
+        # Keras 3 hands out every logs dict in key order (what History, the progress bar,
+        # return_dict and the callbacks see); evaluate()'s list keeps metrics_names' order
+        return dict(sorted(logs.items()))
 
     # ---------------------------------------------------------------- fit
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -388,6 +390,7 @@ class Trainer(EvaluationLoops, ProgramBuilder):
                 if validation is not None and (epoch + 1) % validation_freq == 0 and not self.stop_training:
                     val_logs = self._validate(validation, callback_list)
                     logs.update({"val_" + key: value for key, value in val_logs.items()})
+                    logs = dict(sorted(logs.items()))
                 callback_list.on_epoch_end(epoch, logs)
                 if self.stop_training:
                     break

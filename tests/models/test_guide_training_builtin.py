@@ -64,3 +64,49 @@ def test_metric_objects_in_compile_match_keras():
     assert sorted(got) == sorted(want)
     for name in want:
         np.testing.assert_allclose(got[name], float(want[name]), rtol=1e-5, atol=1e-6)
+
+
+class _KeyRecorder:
+    """Builds, for a library, a callback that records the keys of every logs dict it is given."""
+
+    @staticmethod
+    def make(lib):
+        class Recorder(lib.callbacks.Callback):
+            def __init__(self):
+                super().__init__()
+                self.keys = []
+
+            def on_train_batch_end(self, batch, logs=None):
+                self.keys.append(("train_batch", list(logs)))
+
+            def on_test_batch_end(self, batch, logs=None):
+                self.keys.append(("test_batch", list(logs)))
+
+            def on_epoch_end(self, epoch, logs=None):
+                self.keys.append(("epoch", list(logs)))
+
+            def on_train_end(self, logs=None):
+                self.keys.append(("train_end", list(logs)))
+
+        return Recorder()
+
+
+def test_logs_are_in_key_order_like_keras():
+    """Keras 3 hands out every logs dict sorted by key (the guide's custom metric
+    ``categorical_true_positives`` shows before ``loss``); evaluate()'s list keeps
+    the compile order."""
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    real = pytest.importorskip("keras")
+    x = rng.random((16, 12)).astype("float32")
+    y = rng.random((16, 1)).astype("float32")
+    seen = {}
+    for lib in (keras, real):
+        model = lib.Sequential([lib.Input((12,)), lib.layers.Dense(1)])
+        model.compile("sgd", "mse", metrics=["mae", lib.metrics.MeanSquaredError(name="a_mse"),
+                                             lib.metrics.RootMeanSquaredError(name="zz")])
+        recorder = _KeyRecorder.make(lib)
+        history = model.fit(x, y, batch_size=8, epochs=1, verbose=0, validation_split=0.5, callbacks=[recorder])
+        seen[lib] = (recorder.keys, list(history.history), list(model.evaluate(x, y, verbose=0, return_dict=True)),
+                     list(model.test_on_batch(x, y, return_dict=True)), len(model.evaluate(x, y, verbose=0)))
+    assert seen[keras] == seen[real]
+    assert seen[keras][1] == ["a_mse", "loss", "mae", "val_a_mse", "val_loss", "val_mae", "val_zz", "zz"]
