@@ -110,11 +110,13 @@ class Trainer(EvaluationLoops, ProgramBuilder):
         metric_specs = per_output(self._metrics_spec or [], "metrics")
         weighted_specs = per_output(self._weighted_metrics_spec or [], "metrics")
         self._metric_objects = []
+        used = set()
         for index in range(output_count):
             for specs, weighted in ((metric_specs[index], False), (weighted_specs[index], True)):
                 specs = specs if isinstance(specs, (list, tuple)) else ([specs] if specs else [])
                 for spec in specs:
-                    metric = self._make_metric(spec, index, metrics_module)
+                    metric = self._make_metric(spec, index, metrics_module, output_count > 1 or id(spec) in used)
+                    used.add(id(spec))
                     if output_count > 1:
                         metric.name = f"{names[index]}_{metric.name}"
                     self._metric_objects.append((index, metric, weighted))
@@ -123,12 +125,14 @@ class Trainer(EvaluationLoops, ProgramBuilder):
         self._loss_names = ["loss"] + (per_output if len(per_output) > 1 else [])
         self._resolved = True
 
-    def _make_metric(self, spec, index, metrics_module):
+    def _make_metric(self, spec, index, metrics_module, copied):
         output_shape = self.outputs[index].shape if self.is_functional else None
         loss = self._loss_objects[index] or self._loss_spec
         metric = metrics_module.get_metric(spec, loss, output_shape)
-        # a metric object given by the user is copied, so two models never share state
-        return copy.deepcopy(metric) if metric is spec else metric
+        # a metric object given by the user is the one updated (Keras 3: its result() after
+        # fit is the epoch's), unless it serves several outputs (each renamed after its
+        # output) or twice: then each use gets a copy
+        return copy.deepcopy(metric) if metric is spec and copied else metric
 
     @property
     def metrics_names(self) -> list:

@@ -110,3 +110,37 @@ def test_logs_are_in_key_order_like_keras():
                      list(model.test_on_batch(x, y, return_dict=True)), len(model.evaluate(x, y, verbose=0)))
     assert seen[keras] == seen[real]
     assert seen[keras][1] == ["a_mse", "loss", "mae", "val_a_mse", "val_loss", "val_mae", "val_zz", "zz"]
+
+
+def test_the_users_metric_object_is_the_one_updated():
+    """Keras 3 updates the metric object given to compile() itself: its result() after
+    fit is the last epoch's value (a copy is made only where one object serves several
+    outputs, each renamed after its output)."""
+    accuracy = keras.metrics.SparseCategoricalAccuracy()
+    model = _classifier(keras)
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=[accuracy])
+    history = model.fit(X, Y, batch_size=32, epochs=2, verbose=0)
+    assert float(accuracy.result()) == pytest.approx(history.history["sparse_categorical_accuracy"][-1])
+    assert float(accuracy.result()) > 0
+
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    real = pytest.importorskip("keras")
+    theirs = _classifier(real)
+    theirs.set_weights(model.get_weights())
+    ours_metric, their_metric = keras.metrics.SparseCategoricalAccuracy(), real.metrics.SparseCategoricalAccuracy()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=[ours_metric])
+    theirs.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=[their_metric])
+    model.evaluate(X, Y, batch_size=32, verbose=0)
+    theirs.evaluate(X, Y, batch_size=32, verbose=0)
+    assert float(ours_metric.result()) == pytest.approx(float(their_metric.result()), rel=1e-6)
+
+
+def test_one_metric_object_for_two_outputs_is_copied_per_output():
+    inputs = keras.Input((12,), name="x")
+    first = keras.layers.Dense(5, activation="softmax", name="first")(inputs)
+    second = keras.layers.Dense(5, activation="softmax", name="second")(inputs)
+    model = keras.Model(inputs, [first, second])
+    shared = keras.metrics.SparseCategoricalAccuracy(name="acc")
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=[shared])
+    logs = model.evaluate(X, [Y, Y], verbose=0, return_dict=True)
+    assert {"first_acc", "second_acc"} <= set(logs) and shared.name == "acc"
