@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 import numbers
 
+import numpy
+
 from . import backend, ops
 from .serialization import Configurable, ObjectRegistry
 
@@ -30,6 +32,10 @@ def _validate_factor(value, name: str) -> float:
         raise ValueError(f"Invalid value for argument {name}: expected a non-negative float, "
                          f"got {value!r}")
     return float(value)
+
+
+def _as_float32(value: float) -> float:
+    return float(numpy.float32(value))
 
 
 def _as_operand(x):
@@ -62,7 +68,9 @@ class L1(Regularizer):
     """
 
     def __init__(self, l1=0.01):
-        self.l1 = _validate_factor(0.01 if l1 is None else l1, "l1")
+        # Keras 3 (and tf.keras) hold this factor as a float32: get_config() and the penalty
+        # use its float32 value (0.01 -> 0.009999999776482582); L2 and L1L2 keep theirs exact
+        self.l1 = _as_float32(_validate_factor(0.01 if l1 is None else l1, "l1"))
 
     def __call__(self, x):
         return ops.multiply(ops.sum(ops.abs(_as_operand(x))), self.l1)
@@ -128,7 +136,7 @@ class OrthogonalRegularizer(Regularizer):
     """
 
     def __init__(self, factor=0.01, mode="rows"):
-        self.factor = _validate_factor(factor, "factor")
+        self.factor = _as_float32(_validate_factor(factor, "factor"))    # a float32 in Keras 3, as L1's
         if mode not in ("rows", "columns"):
             raise ValueError(f"OrthogonalRegularizer: mode must be 'rows' or 'columns', got {mode!r}")
         self.mode = mode

@@ -293,10 +293,13 @@ def test_checkpoint_best_only_saves_improvements(tmp_path, capsys):
     fit(model, [checkpoint], val_losses(0.5, 0.6, 0.4, 0.4))
     assert model.saved == [("model", path), ("model", path)]
     assert checkpoint.best == 0.4
+    # Keras 3.15's messages: no best value before the first one ("None"), and a line once saved
     assert capsys.readouterr().out.splitlines() == [
-        f"Epoch 1: val_loss improved from inf to 0.50000, saving model to {path}",
+        f"Epoch 1: val_loss improved from None to 0.50000, saving model to {path}",
+        f"Epoch 1: finished saving model to {path}",
         "Epoch 2: val_loss did not improve from 0.50000",
         f"Epoch 3: val_loss improved from 0.50000 to 0.40000, saving model to {path}",
+        f"Epoch 3: finished saving model to {path}",
         "Epoch 4: val_loss did not improve from 0.40000",
     ]
 

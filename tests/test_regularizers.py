@@ -22,7 +22,8 @@ def test_penalty_keeps_float32_and_float64():
 
 
 def test_defaults_and_aliases_match_keras():
-    assert regularizers.L1().get_config() == {"l1": 0.01}
+    # Keras 3.15 and tf.keras hold L1's factor as a float32 (L2's and L1L2's exactly)
+    assert regularizers.L1().get_config() == {"l1": 0.009999999776482582}
     assert regularizers.L2().get_config() == {"l2": 0.01}
     assert regularizers.L1L2().get_config() == {"l1": 0.0, "l2": 0.0}
     assert regularizers.l1 is regularizers.L1
@@ -146,3 +147,19 @@ def test_docstring_examples():
     from kerasette import regularizers as module
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_configs_match_keras_3():
+    """keras.io's serialization guide prints ``serialize_keras_object(L1(0.005))``: Keras 3.15
+    writes ``0.004999999888241291`` (a float32), which kerasette wrote as 0.005."""
+    import os
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    real = pytest.importorskip("keras")
+    for name, args in (("L1", (0.005,)), ("L1", ()), ("L2", (0.003,)), ("L1L2", (0.005, 0.003)),
+                       ("OrthogonalRegularizer", (0.03, "columns"))):
+        ours = getattr(regularizers, name)(*args)
+        theirs = getattr(real.regularizers, name)(*args)
+        assert ours.get_config() == theirs.get_config(), name
+        w = np.linspace(-1.0, 1.0, 12).reshape(3, 4).astype("float32")
+        np.testing.assert_allclose(np.asarray(ours(w)), np.asarray(theirs(real.ops.convert_to_tensor(w))),
+                                   rtol=1e-6, err_msg=name)

@@ -123,3 +123,5 @@ class ModelCheckpoint(_MonitorCallback):
             self.model.save_weights(filepath)
         else:
             self.model.save(filepath)
+        if self.verbose > 0:
+            print_msg(f"Epoch {epoch + 1}: finished saving model to {filepath}")

@@ -3,7 +3,6 @@ of ``EarlyStopping`` and ``ModelCheckpoint``) and the mode helpers
 (``_infer_mode``, ``_check_mode``) that ``ReduceLROnPlateau`` uses too."""
 from __future__ import annotations
 
-import math
 import warnings
 from typing import Callable, Optional
 
@@ -65,8 +64,7 @@ class _MonitorCallback(Callback):
         # Deferred to the first epoch end: the model's metrics exist by then.
         mode = self.mode if self.mode != "auto" else _infer_mode(self.monitor, self.model)
         self.monitor_op = numpy.less if mode == "min" else numpy.greater
-        if self.best is None:
-            self.best = math.inf if mode == "min" else -math.inf
+        # ``best`` stays None until the first value comes (Keras 3.15: "improved from None")
 
     def _is_improvement(self, value, reference) -> bool:
         if reference is None:

@@ -1,5 +1,5 @@
-"""Dtype policies at a layer's call (split from ``layer.py``): which policy a ``dtype=`` names,
-and Keras 3's autocast of inputs and weights to the compute dtype."""
+"""Dtype policies of a layer (split from ``layer.py``): which policy a ``dtype=`` names, the
+layer's dtype properties, and Keras 3's autocast of inputs and weights to the compute dtype."""
 from __future__ import annotations
 
 import numpy
@@ -8,6 +8,7 @@ from .. import dtype_policies
 from ..engine import Node
 from ..variables import Variable
 from .structure import flatten, map_structure
+
 
 def _policy_of(value):
     """A ``DTypePolicy`` from a layer's ``dtype=``: None (the global policy), a policy, its name,
@@ -19,6 +20,38 @@ def _policy_of(value):
     if isinstance(policy, dtype_policies.DTypePolicyMap):
         policy = policy.default_policy
     return policy
+
+
+class DTypeProperties:
+    """A layer's ``dtype_policy`` and the dtypes it gives (mixed into ``Layer``)."""
+
+    @property
+    def dtype_policy(self):
+        """The layer's ``DTypePolicy`` (``kerasette.dtype_policies``; the global one by default)."""
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        object.__setattr__(self, "_dtype_policy", _policy_of(value))
+
+    @property
+    def dtype(self) -> str:
+        """The dtype of the layer's weights (Keras 3: the policy's ``variable_dtype``)."""
+        return self._dtype_policy.variable_dtype
+
+    @dtype.setter
+    def dtype(self, value):
+        self.dtype_policy = value
+
+    @property
+    def variable_dtype(self) -> str:
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def compute_dtype(self) -> str:
+        """The dtype the layer computes in: float inputs (and, under a mixed policy such as
+        ``mixed_float16``, its float trainable weights) are cast to it when it is called."""
+        return self._dtype_policy.compute_dtype
 
 
 def _call_autocast(layer, args, kwargs):

@@ -28,6 +28,15 @@ __all__ = [
 ]
 
 
+def _no_lora_nor_quantization(layer, lora_rank, quantization_config) -> None:
+    """Keras 3's ``lora_rank`` / ``lora_alpha`` / ``quantization_config`` are taken (a subclass
+    that passes its Keras 3 config on to them loads), and refused unless at their defaults."""
+    if lora_rank:
+        raise NotImplementedError(f"{layer}(lora_rank={lora_rank!r}): LoRA is not supported by kerasette")
+    if quantization_config is not None:
+        raise NotImplementedError(f"{layer}(quantization_config=...): quantization is not supported by kerasette")
+
+
 class Dense(Layer):
     """``activation(inputs @ kernel + bias)`` over the last axis.
 
@@ -37,7 +46,9 @@ class Dense(Layer):
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, lora_rank=None,
+                 lora_alpha=None, quantization_config=None, **kwargs):
+        _no_lora_nor_quantization("Dense", lora_rank, quantization_config)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if int(units) <= 0:
             raise ValueError(f"Dense units must be a positive integer, got {units}")
@@ -404,7 +415,9 @@ class Embedding(Layer):
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
-                 input_length=None, activity_regularizer=None, **kwargs):
+                 input_length=None, activity_regularizer=None, lora_rank=None, lora_alpha=None,
+                 quantization_config=None, **kwargs):
+        _no_lora_nor_quantization("Embedding", lora_rank, quantization_config)
         if input_length is not None and "input_shape" not in kwargs and "batch_input_shape" not in kwargs:
             # Keras 2: input_length gives the first layer of a Sequential its input shape
             lengths = tuple(input_length) if isinstance(input_length, (list, tuple)) else (input_length,)

@@ -180,4 +180,30 @@ class Lambda(Layer):
         return cls(parts["function"], output_shape=parts["output_shape"], mask=parts["mask"], **config)
 
 
-# ---------------------------------------------------------- masks and lookup
+# ---------------------------------------------------------- Keras 3 records
+
+
+def _keras3_function(function) -> dict:
+    """What Keras 3 stores for a Lambda's callable: bytecode for a lambda or closure, else its name."""
+    from .serialization import registered_name_of
+    if not _is_importable_function(function):
+        code, defaults, closure = func_dump(function)
+        return {"class_name": "__lambda__", "config": {"code": code, "defaults": defaults, "closure": closure}}
+    name = registered_name_of(function) or function.__name__
+    return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
+
+
+def keras3_lambda_config(layer) -> dict:
+    """A Lambda's config in Keras 3's form (``keras.layers.serialize``): its callables as
+    Keras 3 records them (``_keras3_function``)."""
+    from .serialization import keras3_layer_config, keras3_value
+    base = {key: value for key, value in Layer.get_config(layer).items() if key != "batch_input_shape"}
+    config = keras3_layer_config(base, "Lambda")
+    config["function"] = _keras3_function(layer.function)
+    if layer._output_shape is not None:
+        shape = layer._output_shape
+        config["output_shape"] = _keras3_function(shape) if callable(shape) else list(shape)
+    if layer.mask is not None:
+        config["mask"] = _keras3_function(layer.mask) if callable(layer.mask) else layer.mask
+    config["arguments"] = keras3_value(dict(layer.arguments))
+    return config

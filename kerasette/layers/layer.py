@@ -35,9 +35,10 @@ from ..ops.masking import get_mask, set_mask  # noqa: F401 (layers' public path 
 from ..primitives.base import ShapeError, format_shape
 from ..variables import Variable, in_creation_order
 from .auto_config import automatic_config, record
-from .autocast import _call_autocast, _policy_of
+from .autocast import DTypeProperties, _call_autocast
 from .input_spec import InputSpec, assert_input_compatibility  # noqa: F401 (InputSpec: layers import it from here)
 from .masked_outputs import ArrayWithMask, _attach_masks, _unwrap  # noqa: F401 (their old home)
+from .own_variables import OwnVariables
 from .positional_arguments import check_positional_arguments
 from .structure import flatten, map_structure
 
@@ -97,7 +98,7 @@ class LayerCall:
         return f"<LayerCall {self.layer.name}[{self.index}]>"
 
 
-class Layer:
+class Layer(DTypeProperties, OwnVariables):
     """Base class of all layers; see the module docstring."""
 
     def __init__(self, trainable: bool = True, name: str | None = None, dtype=None,
@@ -133,35 +134,6 @@ class Layer:
         else:
             self._batch_input_shape = None
 
-    # ------------------------------------------------------------- dtypes
-    @property
-    def dtype_policy(self):
-        """The layer's ``DTypePolicy`` (``kerasette.dtype_policies``; the global one by default)."""
-        return self._dtype_policy
-
-    @dtype_policy.setter
-    def dtype_policy(self, value):
-        object.__setattr__(self, "_dtype_policy", _policy_of(value))
-
-    @property
-    def dtype(self) -> str:
-        """The dtype of the layer's weights (Keras 3: the policy's ``variable_dtype``)."""
-        return self._dtype_policy.variable_dtype
-
-    @dtype.setter
-    def dtype(self, value):
-        self.dtype_policy = value
-
-    @property
-    def variable_dtype(self) -> str:
-        return self._dtype_policy.variable_dtype
-
-    @property
-    def compute_dtype(self) -> str:
-        """The dtype the layer computes in: float inputs (and, under a mixed policy such as
-        ``mixed_float16``, its float trainable weights) are cast to it when it is called."""
-        return self._dtype_policy.compute_dtype
-
     # ------------------------------------------------------------ freezing
     @property
     def trainable(self) -> bool:
@@ -178,13 +150,21 @@ class Layer:
                 weight.trainable = value if getattr(weight, "created_trainable", True) else weight.trainable
 
     # ---------------------------------------------------------- tracking
+    #: attributes whose variables are not weights (a stateful RNN's carried states)
+    _untracked_attributes = frozenset()
+
     def __setattr__(self, name, value):
-        # layers assigned as attributes (also private ones, also inside lists and
-        # dicts) are tracked, as Keras does; the tracking list itself is not
-        if getattr(self, "_tracking", False) and name != "_layers":
+        # layers and variables assigned as attributes (also private ones, also inside
+        # lists and dicts) are tracked, as Keras 3 does; the tracking lists themselves are not
+        if getattr(self, "_tracking", False) and name not in ("_layers", "_own_weights"):
             for item in flatten(value) if isinstance(value, (list, tuple, dict)) else [value]:
                 if isinstance(item, Layer) and item is not self and item not in self._layers:
                     self._layers.append(item)
+                elif isinstance(item, Variable) and name not in self._untracked_attributes \
+                        and not any(item is own for own in self._own_weights):
+                    if getattr(item, "legacy_path", None) is None:
+                        item.legacy_path = f"{self.name}/{item.name}"
+                    self._own_weights.append(item)
         object.__setattr__(self, name, value)
 
     # ------------------------------------------------------- name scopes

@@ -78,6 +78,9 @@ class RNN(InitialStateInputs, Layer):
     must be fixed (``Input(batch_shape=...)`` or ``batch_size=``).
     """
 
+    #: a stateful RNN's carried states are variables but not weights (Keras 3 tracks none of them)
+    _untracked_attributes = frozenset({"states"})
+
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False, stateful=False,
                  unroll=False, zero_output_for_mask=False, time_major=False, **kwargs):
         if time_major:

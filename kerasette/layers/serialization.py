@@ -35,7 +35,7 @@ from .op_serialization import is_operation_entry, mark_operation_entries, operat
 __all__ = ["layer_class", "layer_from_config", "serialize_layer", "deserialize_layer", "class_name_of",
            "register_model_classes", "model_classes", "UnknownLayerError", "ConfigError", "serialize",
            "deserialize", "keras3_model_config", "keras3_layer_config", "keras3_value", "dtype_policy",
-           "REGISTERED_NAME_LOOKUPS", "registered_name_of", "is_layer_module"]
+           "REGISTERED_NAME_LOOKUPS", "registered_name_of", "is_layer_module", "is_config_object", "object_record"]
 
 # set by kerasette.models when it is imported (see register_model_classes)
 _models: dict = {"functional": None, "sequential": None, "rebuild_functional": None}
@@ -109,6 +109,9 @@ def layer_class(class_name, custom_objects: dict | None = None, registered_name=
             found = custom_objects[key]
             break
     if found is None:
+        # a registered name before a built-in of the same class name, as in Keras 3
+        found = _registered(registered_name)
+    if found is None:
         found = builtin_layer_class(class_name)
     if found is None:
         found = _registered(registered_name, class_name)
@@ -158,11 +161,23 @@ def layer_from_config(entry: dict, custom_objects: dict | None = None):
     cls = layer_class(class_name, custom_objects, registered_name if isinstance(registered_name, str) else None,
                       where)
     try:
-        return _build(cls, config, custom_objects)
+        layer = _build(cls, config, custom_objects)
+        _build_from_entry(layer, entry.get("build_config"))
+        return layer
     except (ConfigError, UnsafeDeserializationError):
         raise
     except MALFORMED as error:
         raise ConfigError(f"{where}: cannot be built from its saved config: {describe(error)}") from error
+
+
+def _build_from_entry(layer, build_config) -> None:
+    """A class with its own ``build_from_config`` (a ``build`` with more arguments than the
+    input shape) is built from the entry's ``build_config`` before a model calls it, as
+    Keras 3 builds every layer it deserializes; the others build on that first call."""
+    own = getattr(type(layer), "build_from_config", None)
+    if isinstance(build_config, dict) and isinstance(layer, Layer) and not layer.built \
+            and own is not Layer.build_from_config:
+        layer.build_from_config(build_config)
 
 
 def _build(cls, config: dict, custom_objects: dict):
@@ -288,6 +303,8 @@ def _nested_module(class_name: str, key) -> tuple:
 
 def keras3_value(value, key=None):
     """A value of a Keras 2 form layer config in Keras 3's form (nested objects, dtypes, tuples)."""
+    if is_config_object(value):
+        return object_record(value, key)
     if isinstance(value, dict):
         class_name = value.get("class_name")
         if isinstance(class_name, str) and "config" in value:
@@ -296,6 +313,30 @@ def keras3_value(value, key=None):
     if isinstance(value, (list, tuple)):
         return [keras3_value(item) for item in value]
     return value
+
+
+def is_config_object(value) -> bool:
+    """Whether a config value is an object with a ``get_config`` (a layer, a regularizer...)."""
+    return not isinstance(value, type) and callable(getattr(value, "get_config", None))
+
+
+def object_record(obj, key=None) -> dict:
+    """Keras 3's record of an object a config holds (what its ``serialize_keras_object``
+    writes for each value of a config): a layer's ``serialize``, else module, class name,
+    config and registered name (``keras.initializers`` and the like for kerasette's own)."""
+    if isinstance(obj, Layer):
+        return serialize(obj)
+    config = obj.get_config()
+    if not isinstance(config, dict):
+        raise TypeError(f"The get_config() of {obj!r} (in the config's {key!r}) should return a dict, "
+                        f"got {type(config).__name__}")
+    cls = type(obj)
+    module, registered = keras3_module_of(cls, "keras.layers")
+    for kind in ("keras.initializers", "keras.regularizers", "keras.constraints"):
+        if getattr(_public_table(kind), cls.__name__, None) is cls:
+            module, registered = kind, None
+    return {"module": module, "class_name": cls.__name__, "config": keras3_value(config),
+            "registered_name": registered}
 
 
 def _keras3_record(record: dict, key) -> dict:
@@ -339,30 +380,6 @@ def keras3_layer_config(config: dict, class_name: str = "") -> dict:
         else:
             result[key] = keras3_value(value, key)
     return result
-
-
-def _keras3_function(function) -> dict:
-    """What Keras 3 stores for a Lambda's callable: bytecode for a lambda or closure, else its name."""
-    from ..serialization.functions import func_dump
-    from .lambda_layer import _is_importable_function
-    if not _is_importable_function(function):
-        code, defaults, closure = func_dump(function)
-        return {"class_name": "__lambda__", "config": {"code": code, "defaults": defaults, "closure": closure}}
-    name = registered_name_of(function) or function.__name__
-    return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
-
-
-def _lambda_config(layer) -> dict:
-    base = {key: value for key, value in Layer.get_config(layer).items() if key != "batch_input_shape"}
-    config = keras3_layer_config(base, "Lambda")
-    config["function"] = _keras3_function(layer.function)
-    if layer._output_shape is not None:
-        shape = layer._output_shape
-        config["output_shape"] = _keras3_function(shape) if callable(shape) else list(shape)
-    if layer.mask is not None:
-        config["mask"] = _keras3_function(layer.mask) if callable(layer.mask) else layer.mask
-    config["arguments"] = keras3_value(dict(layer.arguments))
-    return config
 
 
 def build_config_of(layer):
@@ -412,7 +429,8 @@ def serialize(layer) -> dict:
     if graph_model:
         config = keras3_model_config(layer)
     elif builtin_layer_class("Lambda") is type(layer):
-        config = _lambda_config(layer)
+        from .lambda_layer import keras3_lambda_config
+        config = keras3_lambda_config(layer)
     else:
         config = keras3_layer_config(layer.get_config(), class_name)
     record = {"module": module, "class_name": class_name if graph_model else type(layer).__name__,

@@ -24,7 +24,8 @@ from __future__ import annotations
 from ..layers.config_compat import keras_history
 from ..layers.input_layer import InputLayer
 from ..layers.layer import LayerCall
-from ..layers.serialization import class_name_of, layer_from_config
+from ..layers.serialization import (class_name_of, is_config_object, layer_from_config, object_record,
+                                    registered_name_of)
 from ..layers.structure import flatten
 from ..serialization.errors import MALFORMED, ConfigError, describe
 from ..serialization.functions import UnsafeDeserializationError
@@ -68,8 +69,8 @@ def functional_config(model) -> dict:
             for call in _model_calls(model, layer, scheduled):
                 kwargs = {key: value for key, value in call.kwargs.items() if not hasattr(value, "origin")}
                 inbound.append([reference(node) + [kwargs] for node in call.inputs])
-        layers.append({"class_name": class_name_of(layer), "config": layer.get_config(),
-                       "name": layer.name, "inbound_nodes": inbound})
+        layers.append({"class_name": class_name_of(layer), "config": entry_config(layer),
+                       **_registered(layer), "name": layer.name, "inbound_nodes": inbound})
     return {
         "name": model.name,
         "trainable": model.trainable,
@@ -87,8 +88,31 @@ def sequential_config(model) -> dict:
         layers.append({"class_name": "InputLayer", "config": input_layer.get_config()})
     for layer in model._stack:
         if not isinstance(layer, InputLayer):
-            layers.append({"class_name": class_name_of(layer), "config": layer.get_config()})
+            layers.append({"class_name": class_name_of(layer), "config": entry_config(layer), **_registered(layer)})
     return {"name": model.name, "trainable": model.trainable, "layers": layers}
+
+
+def _registered(layer) -> dict:
+    """``{"registered_name": ...}`` for a class registered with ``register_keras_serializable``
+    (so that reading finds it before a built-in of the same class name), else nothing."""
+    name = registered_name_of(type(layer))
+    return {} if name is None else {"registered_name": name}
+
+
+def entry_config(layer) -> dict:
+    """``layer.get_config()`` with the objects it holds (a custom layer's sublayers,
+    initializer or regularizer objects) as their records, as Keras 3 writes every
+    config value: a ``from_config`` can then ``deserialize`` them, and the config is
+    JSON."""
+    def records(value, key=None):
+        if is_config_object(value):
+            return object_record(value, key)
+        if isinstance(value, dict):
+            return {name: records(item, name) for name, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(records(item) for item in value)
+        return value
+    return records(layer.get_config())
 
 
 def functional_from_config(config: dict, custom_objects=None, cls=None):

@@ -39,7 +39,7 @@ from .sharding import ShardedForward, ShardedStep
 
 
 #: a model's bookkeeping that holds metrics or layers but tracks none of its own (compile's
-#: ``metrics``/``weighted_metrics`` as given: compile runs copies of the metric objects in them)
+#: ``metrics``/``weighted_metrics`` as given: the objects compile runs are in _metric_objects)
 _NOT_TRACKED = frozenset(("_metric_objects", "_tracked_metrics", "_programs", "_layers", "_graph_layers",
                           "_calls", "_metrics_spec", "_weighted_metrics_spec"))
 #: attribute types that are never a metric nor hold one
@@ -137,11 +137,13 @@ class Trainer(EvaluationLoops, ProgramBuilder):
         metric_specs = per_output(self._metrics_spec or [], "metrics")
         weighted_specs = per_output(self._weighted_metrics_spec or [], "metrics")
         self._metric_objects = []
+        used = set()
         for index in range(output_count):
             for specs, weighted in ((metric_specs[index], False), (weighted_specs[index], True)):
                 specs = specs if isinstance(specs, (list, tuple)) else ([specs] if specs else [])
                 for spec in specs:
-                    metric = self._make_metric(spec, index, metrics_module)
+                    metric = self._make_metric(spec, index, metrics_module, output_count > 1 or id(spec) in used)
+                    used.add(id(spec))
                     if output_count > 1:
                         metric.name = f"{names[index]}_{metric.name}"
                     self._metric_objects.append((index, metric, weighted))
@@ -150,12 +152,14 @@ class Trainer(EvaluationLoops, ProgramBuilder):
         self._loss_names = ["loss"] + (per_output if len(per_output) > 1 else [])
         self._resolved = True
 
-    def _make_metric(self, spec, index, metrics_module):
+    def _make_metric(self, spec, index, metrics_module, copied):
         output_shape = self.outputs[index].shape if self.is_functional else None
         loss = self._loss_objects[index] or self._loss_spec
         metric = metrics_module.get_metric(spec, loss, output_shape)
-        # a metric object given by the user is copied, so two models never share state
-        return copy.deepcopy(metric) if metric is spec else metric
+        # a metric object given by the user is the one updated (Keras 3: its result() after
+        # fit is the epoch's), unless it serves several outputs (each renamed after its
+        # output) or twice: then each use gets a copy
+        return copy.deepcopy(metric) if metric is spec and copied else metric
 
     @property
     def metrics_names(self) -> list:
@@ -314,7 +318,9 @@ class Trainer(EvaluationLoops, ProgramBuilder):
             for name, value in (result.items() if isinstance(result, dict) else [(metric.name, result)]):
                 value = numpy.asarray(value)
                 logs[prefix + name] = float(value) if value.size == 1 else value
-        return logs
+        # Keras 3 hands out every logs dict in key order (what History, the progress bar,
+        # return_dict and the callbacks see); evaluate()'s list keeps metrics_names' order
+        return dict(sorted(logs.items()))
 
     # ---------------------------------------------------------------- fit
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -415,6 +421,7 @@ class Trainer(EvaluationLoops, ProgramBuilder):
                 if validation is not None and (epoch + 1) % validation_freq == 0 and not self.stop_training:
                     val_logs = self._validate(validation, callback_list)
                     logs.update({"val_" + key: value for key, value in val_logs.items()})
+                    logs = dict(sorted(logs.items()))
                 callback_list.on_epoch_end(epoch, logs)
                 if self.stop_training:
                     break

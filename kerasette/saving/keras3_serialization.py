@@ -40,7 +40,8 @@ from ..serialization.functions import SafeModeScope, UnsafeDeserializationError,
 from .object_registration import custom_object_scope, get_registered_object, resolve_custom_objects
 
 __all__ = ["serialize_keras_object", "deserialize_keras_object", "compile_config", "compile_from_config",
-           "normalize_function_records", "normalize_keras3_config", "build_from_record"]
+           "normalize_function_records", "normalize_keras3_config", "build_from_record",
+           "apply_compile_config"]
 
 _PLAIN = (str, int, float, bool)
 # the floors of kerasette whose public classes carry Keras 3's module name, in lookup order
@@ -123,7 +124,7 @@ def serialize_keras_object(obj):
         if build is not None:
             record["build_config"] = build
         if functional is not None and isinstance(obj, functional):
-            compiled = compile_config(obj)
+            compiled = _model_compile_config(obj, functional)
             if compiled is not None:
                 record["compile_config"] = compiled
         return record
@@ -218,6 +219,28 @@ def compile_config(model):
         # kerasette compiles to its own programs; there is no XLA to switch on
         "jit_compile": False,
     }
+
+
+def _model_compile_config(model, functional):
+    """What a model's ``get_compile_config()`` gives: kerasette's record, or, from a subclass
+    that overrides it (keras.io's "Customizing Saving" guide), its dict with each value
+    serialized, as Keras 3 writes it."""
+    if type(model).get_compile_config is functional.get_compile_config:
+        return compile_config(model)
+    config = model.get_compile_config()
+    return None if config is None else _serialize_dict(config)
+
+
+def apply_compile_config(model, config: dict, raw_config: dict, custom_objects: dict | None = None) -> None:
+    """Compile a loaded model from its file's ``compile_config``: a subclass's own
+    ``compile_from_config`` gets the record as the file holds it (``raw_config``), with
+    ``custom_objects`` in scope, as Keras 3 calls it; otherwise ``compile_from_config``."""
+    functional, _ = model_classes()
+    if functional is not None and type(model).compile_from_config is not functional.compile_from_config:
+        with custom_object_scope(resolve_custom_objects(custom_objects)):
+            model.compile_from_config(raw_config)
+        return
+    compile_from_config(model, config, custom_objects)
 
 
 def compile_from_config(model, config: dict, custom_objects: dict | None = None) -> None:

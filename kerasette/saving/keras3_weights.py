@@ -182,6 +182,11 @@ def save_weights_to_file(handle: h5py.File, model) -> None:
 def _saves_itself(obj) -> bool:
     """Whether ``obj`` writes and reads its own entries (``save_own_variables``/``load_own_variables``
     with a dict of named arrays, Keras 3's protocol), instead of its variables as "0", "1", ..."""
+    from ..layers.layer import Layer
+    from ..layers.own_variables import overrides_own_variables
+    if isinstance(obj, Layer):
+        # a layer with Layer's defaults is read here, with this module's checks and messages
+        return overrides_own_variables(obj)
     return callable(getattr(obj, "save_own_variables", None)) and callable(getattr(obj, "load_own_variables", None))
 
 

@@ -281,9 +281,10 @@ def _compile_from(model, training, custom_objects, filepath) -> bool:
 
 
 def _load_keras_zip(filepath, custom_objects, compile, safe_mode):
-    from .keras3_serialization import build_from_record, compile_from_config, normalize_keras3_config
+    from .keras3_serialization import apply_compile_config, build_from_record, normalize_keras3_config
     from .keras3_weights import plan_weights_from_file
-    config = normalize_keras3_config(read_zip_config(filepath))
+    raw_config = read_zip_config(filepath)
+    config = normalize_keras3_config(raw_config)
     metadata = read_zip_metadata(filepath)
     # tf.keras 2.13 to 2.15 wrote '.keras' archives too, with Keras 2's names
     keras2 = serialization.written_by_keras2(metadata.get("keras_version"),
@@ -294,7 +295,7 @@ def _load_keras_zip(filepath, custom_objects, compile, safe_mode):
     compile_config = config.get("compile_config") if compile else None
     if compile_config:
         try:
-            compile_from_config(model, compile_config, custom_objects)
+            apply_compile_config(model, compile_config, raw_config.get("compile_config"), custom_objects)
         except (ValueError, TypeError, KeyError) as error:
             warnings.warn(f"'{filepath}': the model loads uncompiled, because its compile_config cannot be "
                           f"rebuilt ({error}). Compile it yourself.", stacklevel=3)

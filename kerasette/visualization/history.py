@@ -36,7 +36,8 @@ def plot_history(history, to_file: str | os.PathLike = "history.png", metrics=No
 
     ``history``: what ``fit`` returns (or its ``history`` dict).  ``metrics``: the
     names to plot (``"loss"``, ``"accuracy"``...; default: every name that is not a
-    ``val_`` one).  One panel per name, side by side; returns the names in panel order.
+    ``val_`` one, the loss first, then the others in the history's order, which Keras 3
+    keeps sorted).  One panel per name, side by side; returns the names in panel order.
 
     >>> history = model.fit(x, y, validation_split=0.2, epochs=5)   # doctest: +SKIP
     >>> plot_history(history, "history.png")                         # doctest: +SKIP
@@ -45,6 +46,7 @@ def plot_history(history, to_file: str | os.PathLike = "history.png", metrics=No
     values, epochs = _series(history)
     names = [key for key in values if not key.startswith("val_")]
     names += [key[4:] for key in values if key.startswith("val_") and key[4:] not in values]
+    names.sort(key=lambda name: name != "loss")         # stable: the loss's panel first
     if metrics is not None:
         metrics = [metrics] if isinstance(metrics, str) else list(metrics)
         unknown = [name for name in metrics if name not in values and f"val_{name}" not in values]
