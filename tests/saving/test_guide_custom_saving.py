@@ -21,25 +21,9 @@ import numpy as np
 import pytest
 
 import kerasette as keras
-from kerasette import backend
 
 
-@pytest.fixture(autouse=True)
-def fresh_names():
-    backend.clear_session()
-    yield
-
-
-@pytest.fixture
-def registry():
-    """What a test registers is forgotten after it (the registry is global)."""
-    from kerasette.saving import object_registration
-    objects, names = dict(object_registration._GLOBAL_CUSTOM_OBJECTS), dict(object_registration._GLOBAL_CUSTOM_NAMES)
-    yield
-    object_registration._GLOBAL_CUSTOM_OBJECTS.clear()
-    object_registration._GLOBAL_CUSTOM_OBJECTS.update(objects)
-    object_registration._GLOBAL_CUSTOM_NAMES.clear()
-    object_registration._GLOBAL_CUSTOM_NAMES.update(names)
+pytestmark = pytest.mark.usefixtures("fresh_names")     # fixtures: tests/saving/conftest.py
 
 
 def _real_keras():

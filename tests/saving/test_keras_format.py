@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import kerasette as keras
-from kerasette import Input, Model, Sequential, backend, layers
+from kerasette import Input, Model, Sequential, layers
 from kerasette.callbacks import ModelCheckpoint
 from kerasette.saving import UnsafeDeserializationError, WeightFileError, load_model, save_model
 
@@ -25,22 +25,7 @@ X = RNG.normal(0, 1, (24, 5)).astype("float32")
 Y = (X @ RNG.normal(0, 1, (5, 2))).astype("float32")
 
 
-@pytest.fixture(autouse=True)
-def fresh_names():
-    backend.clear_session()
-    yield
-
-
-@pytest.fixture
-def registry():
-    """What a test registers is forgotten after it (the registry is global)."""
-    from kerasette.saving import object_registration
-    objects, names = dict(object_registration._GLOBAL_CUSTOM_OBJECTS), dict(object_registration._GLOBAL_CUSTOM_NAMES)
-    yield
-    object_registration._GLOBAL_CUSTOM_OBJECTS.clear()
-    object_registration._GLOBAL_CUSTOM_OBJECTS.update(objects)
-    object_registration._GLOBAL_CUSTOM_NAMES.clear()
-    object_registration._GLOBAL_CUSTOM_NAMES.update(names)
+pytestmark = pytest.mark.usefixtures("fresh_names")     # fixtures: tests/saving/conftest.py
 
 
 def mlp():

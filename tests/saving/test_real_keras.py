@@ -63,18 +63,6 @@ def test_real_keras_reads_kerasette_files(tmp_path, flavour, name):
                                    rtol=1e-5, atol=1e-6)
 
 
-@pytest.fixture
-def registry():
-    """What a test registers is forgotten after it (the registry is global)."""
-    from kerasette.saving import object_registration
-    objects, names = dict(object_registration._GLOBAL_CUSTOM_OBJECTS), dict(object_registration._GLOBAL_CUSTOM_NAMES)
-    yield
-    object_registration._GLOBAL_CUSTOM_OBJECTS.clear()
-    object_registration._GLOBAL_CUSTOM_OBJECTS.update(objects)
-    object_registration._GLOBAL_CUSTOM_NAMES.clear()
-    object_registration._GLOBAL_CUSTOM_NAMES.update(names)
-
-
 def _weights_by_layer(model):
     return {layer.name: [np.asarray(w) for w in layer.get_weights()] for layer in model.layers}
 

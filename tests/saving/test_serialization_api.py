@@ -9,26 +9,11 @@ import numpy as np
 import pytest
 
 import kerasette as keras
-from kerasette import Input, Model, Sequential, backend, layers
+from kerasette import Input, Model, Sequential, layers
 from kerasette.saving import UnsafeDeserializationError, deserialize_keras_object, serialize_keras_object
 
 
-@pytest.fixture(autouse=True)
-def fresh_names():
-    backend.clear_session()
-    yield
-
-
-@pytest.fixture
-def registry():
-    """What a test registers is forgotten after it (the registry is global)."""
-    from kerasette.saving import object_registration
-    objects, names = dict(object_registration._GLOBAL_CUSTOM_OBJECTS), dict(object_registration._GLOBAL_CUSTOM_NAMES)
-    yield
-    object_registration._GLOBAL_CUSTOM_OBJECTS.clear()
-    object_registration._GLOBAL_CUSTOM_OBJECTS.update(objects)
-    object_registration._GLOBAL_CUSTOM_NAMES.clear()
-    object_registration._GLOBAL_CUSTOM_NAMES.update(names)
+pytestmark = pytest.mark.usefixtures("fresh_names")     # fixtures: tests/saving/conftest.py
 
 
 def test_utils_spells_the_saving_functions():

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import kerasette as keras
-from kerasette import backend, layers
+from kerasette import layers
 from kerasette.models import Model, load_model
 from tests.saving.test_real_keras import real_keras
 
@@ -18,17 +18,7 @@ X = RNG.normal(0, 1, (40, 6)).astype("float32")
 Y = (X @ RNG.normal(0, 1, (6, 1))).astype("float32")
 
 
-@pytest.fixture(autouse=True)
-def registry():
-    """What a test registers is forgotten after it (the registry is global)."""
-    from kerasette.saving import object_registration
-    backend.clear_session()
-    objects, names = dict(object_registration._GLOBAL_CUSTOM_OBJECTS), dict(object_registration._GLOBAL_CUSTOM_NAMES)
-    yield
-    object_registration._GLOBAL_CUSTOM_OBJECTS.clear()
-    object_registration._GLOBAL_CUSTOM_OBJECTS.update(objects)
-    object_registration._GLOBAL_CUSTOM_NAMES.clear()
-    object_registration._GLOBAL_CUSTOM_NAMES.update(names)
+pytestmark = pytest.mark.usefixtures("fresh_names", "registry")     # tests/saving/conftest.py
 
 
 def define_classes(K, package):
