@@ -32,7 +32,7 @@ from ..eager import Tensor
 from ..layers.structure import flatten
 from ..metrics.base import Metric, suspend_updates
 from . import data as data_module
-from . import data_parallel, input_checks
+from . import custom_steps, data_parallel, input_checks
 from .evaluation import EvaluationLoops, _RunningMean, _sample_total
 from .programs import ProgramBuilder, _all_layers
 from .sharding import ShardedForward, ShardedStep
@@ -301,6 +301,7 @@ class Trainer(EvaluationLoops, ProgramBuilder):
             metric.reset_state()
         for metric in self._tracked_metrics:
             metric.reset_state()
+        custom_steps.reset_listed_metrics(self)
 
     def _update_metrics(self, ys, outputs, weights):
         if ys is None:
@@ -466,6 +467,9 @@ class Trainer(EvaluationLoops, ProgramBuilder):
         predictions into the metrics; returns the trackers and the logs so far."""
         if getattr(self, "_replicas", None) is not None:   # data parallel: one allreduce a step
             return self._replicas.step_and_log(self, kind, batch, trackers, _RunningMean)
+        step = custom_steps.custom_step(self, kind)
+        if step is not None:   # the model's own train_step/test_step, as Keras 3 calls it
+            return trackers, custom_steps.run(self, step, batch)
         xs, ys, weights = batch
         losses, outputs = self._run_batch(kind, xs, ys, weights)
         if trackers is None:

@@ -1,0 +1,80 @@
+"""User-written ``train_step`` / ``test_step``: Keras 3's way of customising fit.
+
+A ``Model`` subclass that defines ``train_step(self, data)`` (or
+``test_step``) has it called by ``fit`` (``evaluate``) once per batch, in
+place of the compiled program, define-by-run.  ``data`` is packed as Keras 3
+packs a batch: ``(x, y)``, ``(x, y, sample_weight)``, and without targets
+``x`` alone (``(x,)`` where x is a list), each part one tensor for a single
+input/output and a list for several.  The dict the step returns becomes the
+batch's logs as Keras 3 makes them: nested dicts flattened, what converts
+to a float converted, in key order.  At the start of each
+epoch (and of each evaluation) the metrics the model lists in ``metrics``
+are reset, with the compiled and attribute metrics, as Keras 3 resets
+``model.metrics``.
+"""
+from __future__ import annotations
+
+from ..eager import Tensor
+
+_HOOKS = {"train": "train_step", "evaluate": "test_step"}
+
+
+def custom_step(model, kind):
+    """The user's step method for ``kind`` ("train", "evaluate"), or None."""
+    name = _HOOKS.get(kind)
+    if name is None:
+        return None
+    for klass in type(model).__mro__:
+        if name in vars(klass):
+            return getattr(model, name)
+    return None
+
+
+def _one_or_list(arrays):
+    tensors = [None if a is None else Tensor(a) for a in arrays]
+    return tensors[0] if len(tensors) == 1 else tensors
+
+
+def pack(batch):
+    """Keras 3's batch tuple from kerasette's (xs, ys, weights) lists."""
+    xs, ys, weights = batch
+    x = _one_or_list(xs)
+    if ys is None:
+        return (x,) if isinstance(x, list) else x
+    if weights is not None and any(w is not None for w in weights):
+        return x, _one_or_list(ys), _one_or_list(weights)
+    return x, _one_or_list(ys)
+
+
+def _logs(result):
+    logs = {}
+    for key, value in sorted(result.items()):
+        if isinstance(value, dict):
+            logs.update(_logs(value))
+            continue
+        try:
+            value = float(value.numpy() if hasattr(value, "numpy") else value)
+        except (TypeError, ValueError):
+            pass
+        logs[key] = value
+    return logs
+
+
+def reset_listed_metrics(model):
+    """Reset what the model's ``metrics`` property lists (a subclass may override it)."""
+    listed = getattr(model, "metrics", None) or []
+    for metric in listed:
+        reset = getattr(metric, "reset_state", None)
+        if reset is not None:
+            reset()
+
+
+def run(model, step, batch):
+    """Call the user's step on one batch; its returned dict, made into logs."""
+    result = step(pack(batch))
+    if result is None:
+        return {}
+    if not isinstance(result, dict):
+        raise TypeError(f"{type(model).__name__}.{step.__name__}() must return a dict of logs (name -> value), "
+                        f"got {type(result).__name__}")
+    return dict(sorted(_logs(result).items()))
