@@ -27,19 +27,35 @@ class Variable(Tensor):
     # not Keras 3's path through every enclosing layer and model); None: ``path``
     # ``created_trainable``: ``trainable`` as made (the order of a layer's weights and of the files
     # follows it; ``trainable`` itself goes off and on with the layer holding it, as in Keras 3)
-    __slots__ = ("name", "path", "legacy_path", "trainable", "created_trainable", "constraint")
+    __slots__ = ("name", "path", "legacy_path", "trainable", "created_trainable", "constraint",
+                 "_autocast", "aggregation", "synchronization")
 
-    def __init__(self, value, name: str | None = None, trainable: bool = True, dtype=None,
+    def __init__(self, initializer, shape=None, dtype=None, trainable: bool = True, autocast: bool = True,
+                 aggregation="none", synchronization="auto", name: str | None = None, layout=None,
                  constraint=None):
-        array = backend.as_array(value, dtype=dtype or (None if backend.is_array(value) else backend.floatx()))
+        # Keras 3's arguments, in its order: ``initializer`` is a value (array, list, tensor) or
+        # an initializer (name, object, callable) called with ``shape``; ``layout`` is for
+        # sharding over devices (one device here: taken and unused)
+        aggregation = "none" if aggregation is None else aggregation
+        synchronization = "none" if synchronization is None else synchronization
+        if aggregation not in ("none", "mean", "sum", "only_first_replica"):
+            raise ValueError("Variable: aggregation must be one of None, 'none', 'mean', 'sum', "
+                             f"'only_first_replica', got aggregation={aggregation!r}")
+        if synchronization not in ("none", "on_read", "on_write", "auto"):
+            raise ValueError("Variable: synchronization must be one of None, 'none', 'on_read', 'on_write', "
+                             f"'auto', got synchronization={synchronization!r}")
+        array = _initial_array(initializer, shape, dtype)
         super().__init__(array, requires_grad=trainable and array.dtype.kind in "fc")
         # unnamed: Keras 3's session-unique automatic name ("variable", "variable_1", ...)
         name = name or backend.unique_object_name("variable")
         self.name = name
         self.path = backend.scoped_path(name)
         self.legacy_path = None
-        self.trainable = self.created_trainable = trainable
+        self.trainable = self.created_trainable = bool(trainable)
         self.constraint = constraint
+        self._autocast = bool(autocast)
+        self.aggregation = aggregation
+        self.synchronization = synchronization
 
     @property
     def value(self):
@@ -66,6 +82,35 @@ class Variable(Tensor):
         # Keras 3's form: path, shape, dtype and the current values (numpy's printout)
         return (f"<Variable path={self.path}, shape={format_shape(self.shape)}, "
                 f"dtype={self.dtype.name}, value={self.data}>")
+
+
+# kerasette.initializers' ``get`` (beside this module, so not imported here), handed over by
+# kerasette.layers on import,
+# so that ``Variable("zeros", shape=...)`` takes an initializer's name as Keras 3 does
+_initializer_lookup = None
+
+
+def register_initializer_lookup(lookup) -> None:
+    global _initializer_lookup
+    _initializer_lookup = lookup
+
+
+def _initial_array(initializer, shape, dtype):
+    """The first value: an initializer called with ``shape``, or the value given (its shape)."""
+    if isinstance(initializer, str):
+        if _initializer_lookup is None:
+            raise ValueError(f"Variable: the initializer name {initializer!r} needs kerasette.initializers "
+                             "imported (import kerasette)")
+        initializer = _initializer_lookup(initializer)
+    if callable(initializer) and not isinstance(initializer, Tensor):
+        if shape is None:
+            raise ValueError(f"Variable: an initializer ({initializer!r}) needs the `shape` argument, "
+                             "got shape=None")
+        value = initializer(tuple(shape), dtype=dtype or backend.floatx())
+        return backend.as_array(value.data if isinstance(value, Tensor) else value, dtype=dtype or backend.floatx())
+    if isinstance(initializer, Tensor):
+        initializer = initializer.data
+    return backend.as_array(initializer, dtype=dtype or (None if backend.is_array(initializer) else backend.floatx()))
 
 
 def in_creation_order(variables) -> list:

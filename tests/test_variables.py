@@ -52,3 +52,42 @@ def test_unnamed_variables_share_keras_3s_automatic_names_with_layer_weights():
     os.environ.setdefault("KERAS_BACKEND", "jax")
     k = pytest.importorskip("keras")
     assert _names(k) == ours
+
+
+def _keras3():
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    return pytest.importorskip("keras")
+
+
+def test_variable_takes_keras_3_arguments_in_keras_3_order():
+    # the researchers' intro guide makes its weights with keras.Variable(initializer, ...)
+    k = _keras3()
+    for lib in (keras, k):
+        by_name = lib.Variable("ones", (2, 3), "float32", False, name="by_name")
+        assert (by_name.name, tuple(by_name.shape), by_name.trainable) == ("by_name", (2, 3), False)
+        np.testing.assert_array_equal(np.asarray(by_name.numpy() if lib is keras else by_name), np.ones((2, 3)))
+        by_object = lib.Variable(initializer=lib.initializers.Constant(0.5), shape=(4,), dtype="float32")
+        np.testing.assert_array_equal(np.asarray(by_object.numpy() if lib is keras else by_object), np.full(4, 0.5))
+        from_value = lib.Variable(initializer=np.arange(3, dtype="float32"), trainable=True)
+        assert tuple(from_value.shape) == (3,) and str(from_value.dtype) == "float32"
+        assert (from_value.aggregation, from_value.synchronization) == ("none", "auto")
+        assert lib.Variable(np.zeros(2), aggregation="sum", synchronization=None).aggregation == "sum"
+        assert lib.Variable(np.zeros(2), synchronization=None).synchronization == "none"
+        layered = lib.Variable(np.zeros(2), layout=None)
+        assert tuple(layered.shape) == (2,)
+    # a value from an initializer draws as the initializer does when called alone
+    seeded = keras.Variable(keras.initializers.RandomNormal(seed=3), shape=(5,))
+    np.testing.assert_array_equal(seeded.numpy(), keras.initializers.RandomNormal(seed=3)((5,)))
+
+
+@pytest.mark.parametrize("arguments, match", [
+    ({"initializer": "zeros"}, r"needs the `shape` argument, got shape=None"),
+    ({"initializer": np.zeros(2), "aggregation": "max"}, r"aggregation must be one of .* got aggregation='max'"),
+    ({"initializer": np.zeros(2), "synchronization": "x"}, r"synchronization must be one of .* got synchronization='x'"),
+])
+def test_variable_refuses_what_keras_3_refuses_naming_the_argument(arguments, match):
+    k = _keras3()
+    with pytest.raises(ValueError, match=match):
+        keras.Variable(**arguments)
+    with pytest.raises(ValueError):
+        k.Variable(**arguments)

@@ -30,3 +30,9 @@ __all__ = (["Layer", "InputSpec", "Input", "InputLayer", "serialize", "deseriali
            + adaptive_pooling.__all__ + ["ReversibleEmbedding"] + activation.__all__ + attention.__all__ + conv_lstm.__all__ + convolutional.__all__
            + core.__all__ + merging.__all__ + noise.__all__ + normalization.__all__ + pooling.__all__
            + recurrent.__all__ + reshaping.__all__ + wrappers.__all__ + preprocessing.__all__)
+
+# Variable (a floor below, beside initializers) takes an initializer's name as Keras 3 does:
+# Variable("zeros", shape=...); the lookup is handed to it here, where both can be imported
+from .. import initializers as _initializers, variables as _variables  # noqa: E402
+
+_variables.register_initializer_lookup(_initializers.get)
