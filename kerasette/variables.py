@@ -9,6 +9,8 @@ eager code always see the same, current weights.
 """
 from __future__ import annotations
 
+import numpy
+
 from . import backend
 from .eager import Tensor
 from .primitives.base import format_shape
@@ -110,7 +112,11 @@ def _initial_array(initializer, shape, dtype):
         return backend.as_array(value.data if isinstance(value, Tensor) else value, dtype=dtype or backend.floatx())
     if isinstance(initializer, Tensor):
         initializer = initializer.data
-    return backend.as_array(initializer, dtype=dtype or (None if backend.is_array(initializer) else backend.floatx()))
+    if dtype is None and not backend.is_array(initializer):
+        # Python numbers and lists as Keras 3 converts them: ints int32, floats floatx, bools bool
+        kind = numpy.asarray(initializer).dtype.kind
+        dtype = {"i": "int32", "u": "int32", "b": "bool"}.get(kind, backend.floatx())
+    return backend.as_array(initializer, dtype=dtype)
 
 
 def in_creation_order(variables) -> list:

@@ -91,3 +91,10 @@ def test_variable_refuses_what_keras_3_refuses_naming_the_argument(arguments, ma
         keras.Variable(**arguments)
     with pytest.raises(ValueError):
         k.Variable(**arguments)
+
+
+@pytest.mark.parametrize("value", [[1, 2], 3, 2.5, [True, False], [[1.5, 2]], np.int64(3), np.float32(1.0)])
+def test_variable_from_python_values_takes_keras_3s_dtype(value):
+    k = _keras3()
+    assert keras.Variable(value).dtype == np.dtype(k.Variable(value).dtype)
+    np.testing.assert_array_equal(keras.Variable(value).numpy(), np.asarray(k.Variable(value)))
