@@ -10,17 +10,24 @@ batch's logs as Keras 3 makes them: nested dicts flattened, what converts
 to a float converted, in key order.  At the start of each
 epoch (and of each evaluation) the metrics the model lists in ``metrics``
 are reset, with the compiled and attribute metrics, as Keras 3 resets
-``model.metrics``.
+``model.metrics``.  ``train_on_batch``/``test_on_batch`` call the same steps
+and, without ``return_dict``, list the values as Keras 3 does (those named
+by ``model.metrics`` first, then the others in key order).  A
+``predict_step(data)`` returns the batch's outputs (a tensor, or a list,
+tuple or dict of them), which ``predict`` joins along the batch axis into
+the same structure.
 """
 from __future__ import annotations
 
+import numpy
+
 from ..eager import Tensor
 
-_HOOKS = {"train": "train_step", "evaluate": "test_step"}
+_HOOKS = {"train": "train_step", "evaluate": "test_step", "predict": "predict_step"}
 
 
 def custom_step(model, kind):
-    """The user's step method for ``kind`` ("train", "evaluate"), or None."""
+    """The user's step method for ``kind`` ("train", "evaluate", "predict"), or None."""
     name = _HOOKS.get(kind)
     if name is None:
         return None
@@ -78,3 +85,31 @@ def run(model, step, batch):
         raise TypeError(f"{type(model).__name__}.{step.__name__}() must return a dict of logs (name -> value), "
                         f"got {type(result).__name__}")
     return dict(sorted(_logs(result).items()))
+
+
+def values_in_order(model, logs):
+    """``*_on_batch`` without ``return_dict``: Keras 3's order, one value alone."""
+    names = [getattr(metric, "name", None) for metric in (getattr(model, "metrics", None) or [])]
+    values = [logs[name] for name in names if name in logs]
+    values += [logs[key] for key in sorted(logs) if key not in names]
+    return values[0] if len(values) == 1 else values
+
+
+def predict_outputs(model, step, batch):
+    """The user's predict_step on one batch: (leaves as arrays, how to rebuild the structure)."""
+    result = step(pack(batch))
+
+    def as_array(value):
+        if isinstance(value, Tensor):
+            return value.numpy()
+        if hasattr(value, "numpy"):
+            return value.numpy()
+        return numpy.asarray(value)
+
+    if isinstance(result, dict):
+        keys = list(result)
+        return [as_array(result[key]) for key in keys], lambda leaves: dict(zip(keys, leaves))
+    if isinstance(result, (list, tuple)):
+        kind = type(result)
+        return [as_array(value) for value in result], lambda leaves: kind(leaves)
+    return [as_array(result)], lambda leaves: leaves[0]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy
 
 from . import data as data_module
-from . import data_parallel, input_checks
+from . import custom_steps, data_parallel, input_checks
 
 
 class _RunningMean:
@@ -106,11 +106,18 @@ class EvaluationLoops:
         try:
             callback_list.on_predict_begin()
             chunks, per_step = None, []
+            step_method = custom_steps.custom_step(self, "predict")
+            rebuild = None
             for step, batch in enumerate(data_parallel.epoch(self, batches)):
                 callback_list.on_predict_batch_begin(step)
                 if replicas is not None:   # this rank's rows; every rank's are gathered in order below
                     outputs = replicas.predict_batch(self, batch)
                     per_step.append(outputs)
+                elif step_method is not None:   # the model's own predict_step, as Keras 3 calls it
+                    outputs, rebuild = custom_steps.predict_outputs(self, step_method, batch)
+                    chunks = [[] for _ in outputs] if chunks is None else chunks
+                    for store, output in zip(chunks, outputs):
+                        store.append(output)
                 else:
                     _, outputs = self._run_batch("predict", batch[0])
                     chunks = [[] for _ in outputs] if chunks is None else chunks
@@ -127,6 +134,8 @@ class EvaluationLoops:
         if chunks is None:
             raise ValueError("predict() received no batches: the generator or Sequence yielded none")
         results = [numpy.concatenate(store, axis=0) for store in chunks]
+        if rebuild is not None:
+            return rebuild(results)
         return self._outputs_like_model(results)
 
     # ---------------------------------------------------------- on batch
@@ -152,6 +161,10 @@ class EvaluationLoops:
 
     def predict_on_batch(self, x):
         xs, _, _ = self._prepare(x, None, None, "predict_on_batch")
+        step = custom_steps.custom_step(self, "predict")
+        if step is not None:   # the model's own predict_step
+            outputs, rebuild = custom_steps.predict_outputs(self, step, (xs, None, None))
+            return rebuild(outputs)
         _, outputs = self._run_batch("predict", xs)
         outputs = [numpy.asarray(o) for o in outputs]
         return self._outputs_like_model(outputs)
@@ -166,6 +179,10 @@ class EvaluationLoops:
 
     def _single_batch(self, kind, xs, ys, weights, return_dict):
         self._reset_metrics()
+        step = custom_steps.custom_step(self, kind)
+        if step is not None:   # the model's own train_step/test_step, as Keras 3 calls it
+            logs = custom_steps.run(self, step, (xs, ys, weights))
+            return logs if return_dict else custom_steps.values_in_order(self, logs)
         logs = data_parallel.single_batch(self, kind, (xs, ys, weights), _RunningMean)   # None: one process
         if logs is None:
             losses, outputs = self._run_batch(kind, xs, ys, weights)

@@ -138,3 +138,40 @@ def test_a_train_step_that_returns_no_dict_is_named_in_the_error():
         model.fit(x, y, verbose=0)
     for old, new in zip(before, model.get_weights()):
         np.testing.assert_array_equal(old, new)
+
+
+def test_on_batch_methods_call_the_steps_and_list_values_as_keras_3_does():
+    k = _keras()
+    x, y = _data()
+    model = CustomModel(*_functional(keras))
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1))
+    initial = model.get_weights()
+    values = model.train_on_batch(x, y)
+    logs = model.train_on_batch(x, y, return_dict=True)
+
+    reference = k.Model(*_functional(k))
+    reference.set_weights(initial)
+    reference.compile(optimizer=k.optimizers.SGD(learning_rate=0.1),
+                      loss=k.losses.SparseCategoricalCrossentropy(from_logits=True))
+    first = reference.train_on_batch(x, y)
+    second = reference.train_on_batch(x, y)
+    # model.metrics lists [loss, accuracy]: Keras 3 gives the values in that order
+    assert len(values) == 2 and list(logs) == ["accuracy", "loss"]
+    np.testing.assert_allclose(values[0], first, rtol=1e-5)
+    np.testing.assert_allclose(logs["loss"], second, rtol=1e-5)
+
+
+def test_predict_calls_the_models_predict_step_and_joins_its_structure():
+    class Probabilities(keras.Model):
+        def predict_step(self, data):
+            logits = self(data, training=False)
+            return {"probs": keras.ops.softmax(logits), "top": keras.ops.argmax(logits, axis=-1)}
+
+    x, _ = _data()
+    model = Probabilities(*_functional(keras))
+    out = model.predict(x, batch_size=20, verbose=0)      # 4 batches, the last of 4 rows
+    logits = keras.Model(model.inputs, model.outputs).predict(x, verbose=0)
+    assert sorted(out) == ["probs", "top"] and out["probs"].shape == (64, 5)
+    np.testing.assert_allclose(out["probs"], np.exp(logits) / np.exp(logits).sum(-1, keepdims=True), rtol=1e-5)
+    np.testing.assert_array_equal(out["top"], logits.argmax(-1))
+    np.testing.assert_array_equal(model.predict_on_batch(x[:3])["top"], logits[:3].argmax(-1))
