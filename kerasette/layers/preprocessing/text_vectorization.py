@@ -24,7 +24,7 @@ import numpy
 from ...eager import Tensor
 from ...engine import Node
 from ..layer import Layer
-from .data import as_numpy, host_call
+from .data import ListInputs, as_numpy, host_call
 from .string_lookup import StringLookup
 
 __all__ = ["TextVectorization"]
@@ -47,7 +47,7 @@ def _text_array(values, encoding):
     return result.reshape(array.shape)
 
 
-class TextVectorization(Layer):
+class TextVectorization(ListInputs, Layer):
     """Turns strings into sequences of token indices (or multi-hot, count, tf-idf vectors).
 
     >>> layer = TextVectorization(max_tokens=10, output_sequence_length=4)
