@@ -1,5 +1,6 @@
 """Preprocessing layers called on plain Python lists (``layer(["the cat", "a dog"])``), as the
-keras.io preprocessing-layers guide does: Keras reads the whole list as one array."""
+keras.io preprocessing-layers guide does: Keras reads the whole list as one array; and
+TextVectorization called on one string."""
 import os
 
 import numpy as np
@@ -70,3 +71,32 @@ def test_same_as_keras(name):
     if "hashing" in name:
         pytest.importorskip("farmhash")
     np.testing.assert_allclose(np.asarray(make(keras.layers)(data)), make(layers)(data))
+
+
+ONE_STRING = [
+    ({}, [2, 3, 2]),
+    ({"output_sequence_length": 5}, [2, 3, 2, 0, 0]),
+    ({"split": None}, 1),                               # "a b a" is one (unknown) token
+    ({"output_mode": "count"}, [0, 2, 1]),
+    ({"output_mode": "multi_hot", "split": None}, [1, 0, 0]),
+    ({"output_mode": "tf_idf", "idf_weights": [0.5, 0.25]}, [0.0, 1.0, 0.25]),
+]
+
+
+@pytest.mark.parametrize("kwargs, expected", ONE_STRING)
+def test_text_vectorization_on_one_string(kwargs, expected):
+    layer = layers.TextVectorization(vocabulary=["a", "b"], **kwargs)
+    got = layer("A b, a")                       # one sentence: no batch axis in, none out
+    np.testing.assert_allclose(got, expected)
+    assert got.dtype == ("float32" if kwargs.get("output_mode") == "tf_idf" else "int64")
+    np.testing.assert_array_equal(layer(np.array("A b, a")), got)
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    pytest.importorskip("tensorflow")
+    theirs = keras.layers.TextVectorization(vocabulary=["a", "b"], **kwargs)("A b, a")
+    np.testing.assert_allclose(np.asarray(theirs), got)
+
+
+def test_text_vectorization_one_number_is_refused():
+    with pytest.raises(TypeError, match="takes strings, got dtype int64"):
+        layers.TextVectorization(vocabulary=["a", "b"])(5)
