@@ -6,13 +6,13 @@ import numpy
 from ...eager import Tensor
 from ...engine import Node
 from ..layer import Layer
-from .data import as_numpy, host_call
+from .data import ListInputs, as_numpy, host_call
 from .index_lookup import categorical_shape, encode_categorical
 
 __all__ = ["CategoryEncoding"]
 
 
-class CategoryEncoding(Layer):
+class CategoryEncoding(ListInputs, Layer):
     """Encodes integer ids in ``[0, num_tokens)`` as vectors of size ``num_tokens``.
 
     >>> CategoryEncoding(num_tokens=4, output_mode="multi_hot")(numpy.array([[0, 1], [0, 0], [1, 2], [3, 1]]))

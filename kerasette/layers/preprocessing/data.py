@@ -22,7 +22,7 @@ from ...eager import Tensor
 from ...ops.core import apply
 from ...primitives.base import Primitive, Spec
 
-__all__ = ["adapt_batches", "host_call", "as_numpy", "is_string_dtype"]
+__all__ = ["adapt_batches", "host_call", "as_numpy", "is_string_dtype", "ListInputs"]
 
 
 def _first_part(batch):
@@ -38,6 +38,29 @@ def as_numpy(value):
     if isinstance(value, numpy.ndarray):
         return value
     return numpy.asarray(value)
+
+
+_SCALARS = (str, bytes, bool, int, float, numpy.generic)
+
+
+def _values_only(value) -> bool:
+    if isinstance(value, (list, tuple)):
+        return bool(value) and all(_values_only(item) for item in value)
+    return isinstance(value, _SCALARS)
+
+
+class ListInputs:
+    """Mixin: a (nested) list or tuple of Python values is called on as one array.
+
+    Keras leaves such a list as it is and its preprocessing layers read it
+    whole (``layer(["the cat", "a dog"])``); the general ``Layer.__call__``
+    would take each string or number for an input of its own.
+    """
+
+    def __call__(self, *args, **kwargs):
+        if args and _values_only(args[0]):
+            args = (numpy.asarray(args[0]),) + args[1:]
+        return super().__call__(*args, **kwargs)
 
 
 def is_string_dtype(dtype) -> bool:

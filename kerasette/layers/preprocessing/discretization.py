@@ -14,7 +14,7 @@ from ... import backend
 from ...eager import Tensor
 from ...engine import Node
 from ..layer import Layer
-from .data import adapt_batches, as_numpy, host_call
+from .data import ListInputs, adapt_batches, as_numpy, host_call
 from .index_lookup import categorical_shape, encode_categorical
 
 __all__ = ["Discretization"]
@@ -45,7 +45,7 @@ def _merge(first, second, epsilon):
     return _compress(merged, epsilon)
 
 
-class Discretization(Layer):
+class Discretization(ListInputs, Layer):
     """Buckets numbers: ``bin_boundaries=[0., 1., 2.]`` makes the bins
     ``(-inf, 0), [0, 1), [1, 2), [2, +inf)``.
 

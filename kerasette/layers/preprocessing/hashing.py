@@ -14,14 +14,14 @@ from ... import backend
 from ...eager import Tensor
 from ...engine import Node
 from ..layer import Layer
-from .data import as_numpy, host_call
+from .data import ListInputs, as_numpy, host_call
 from .hash_functions import hash_buckets
 from .index_lookup import encode_categorical
 
 __all__ = ["Hashing"]
 
 
-class Hashing(Layer):
+class Hashing(ListInputs, Layer):
     """Hashes values into ``num_bins`` bins (a stable hash: the same value, the same bin, everywhere).
 
     >>> Hashing(num_bins=3)(numpy.array([["A"], ["B"], ["C"], ["D"], ["E"]]))

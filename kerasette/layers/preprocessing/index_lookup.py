@@ -26,7 +26,7 @@ from ... import backend
 from ...eager import Tensor
 from ...engine import Node
 from ..layer import Layer
-from .data import as_numpy, host_call
+from .data import ListInputs, as_numpy, host_call
 from .hash_functions import hash_buckets
 
 __all__ = ["IndexLookup", "encode_categorical"]
@@ -74,7 +74,7 @@ def categorical_shape(input_shape, output_mode, depth):
     return input_shape[:-1] + (depth,)
 
 
-class IndexLookup(Layer):
+class IndexLookup(ListInputs, Layer):
     """Base of StringLookup and IntegerLookup (see the module docstring); not used on its own."""
 
     def __init__(self, max_tokens, num_oov_indices, mask_token, oov_token, vocabulary_dtype,

@@ -158,6 +158,25 @@ class Normalization(Layer):
             total_mean = new_mean
         return total_mean, total_variance
 
+    @property
+    def mean(self):
+        """The mean ``call`` subtracts, shaped to broadcast against the inputs (None before build)."""
+        return self._statistic(0)
+
+    @property
+    def variance(self):
+        """The variance ``call`` divides by (its square root), shaped like ``mean`` (None before build)."""
+        return self._statistic(1)
+
+    def _statistic(self, which):
+        if not self.built:
+            return None
+        compute = getattr(self, "compute_dtype", self.dtype)
+        if self._fixed is not None:
+            return self._fixed[which].astype(compute)
+        weight = self.adapt_mean if which == 0 else self.adapt_variance
+        return ops.cast(ops.reshape(weight, self._broadcast_shape), compute)
+
     def finalize_state(self) -> None:
         """Keras 3's hook after ``adapt``/loading; nothing to do here (``call`` reads the weights)."""
 

@@ -24,7 +24,7 @@ import numpy
 from ...eager import Tensor
 from ...engine import Node
 from ..layer import Layer
-from .data import as_numpy, host_call
+from .data import ListInputs, as_numpy, host_call
 from .string_lookup import StringLookup
 
 __all__ = ["TextVectorization"]
@@ -47,7 +47,7 @@ def _text_array(values, encoding):
     return result.reshape(array.shape)
 
 
-class TextVectorization(Layer):
+class TextVectorization(ListInputs, Layer):
     """Turns strings into sequences of token indices (or multi-hot, count, tf-idf vectors).
 
     >>> layer = TextVectorization(max_tokens=10, output_sequence_length=4)
@@ -223,6 +223,8 @@ class TextVectorization(Layer):
                                "pad_to_max_tokens=False, set the vocabulary (the `vocabulary` argument or adapt) "
                                "before calling the layer")
         lookup._size_used = True
+        if not isinstance(inputs, Node) and not numpy.ndim(as_numpy(inputs)):
+            return self._call_one_string(inputs)
         if isinstance(inputs, (Node, Tensor)):
             shape = tuple(inputs.shape)
             if self._split is not None and len(shape) > 1 and shape[-1] == 1:
@@ -231,6 +233,19 @@ class TextVectorization(Layer):
             dtype = "float32" if self._output_mode == "tf_idf" else "int64"
             return host_call(self._forward, inputs, shape, dtype, label=self.name)
         return self._forward(as_numpy(inputs))
+
+    def _call_one_string(self, inputs):
+        # a single string (rank 0) is read as a batch of one, without the batch axis, as Keras does:
+        # its token ids (int), or one vector over the vocabulary (the other modes)
+        if self._output_mode != "int":
+            shape = self.compute_output_shape((None,))[1:]
+        else:
+            shape = () if self._split is None else (self._output_sequence_length,)
+        dtype = "float32" if self._output_mode == "tf_idf" else "int64"
+        # unsplit strings are the tokens: a (1, 1) batch keeps the vocabulary axis in the count modes
+        batch = (1, 1) if self._split is None and self._output_mode != "int" else (1,)
+        return host_call(lambda text: self._forward(numpy.reshape(text, batch))[0], inputs, shape, dtype,
+                         label=self.name)
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)

@@ -1,4 +1,6 @@
 """Rescaling and Normalization against real Keras 3 (tests/fixtures/preprocessing), state and bad input."""
+import os
+
 import numpy as np
 import pytest
 
@@ -135,3 +137,40 @@ def test_mixed_precision_computes_in_float16_keeps_float32_state():
     np.testing.assert_allclose(y, [[1.0, -1.0]], atol=1e-3)
     np.testing.assert_allclose(rescaled, [2.0])
     assert [w.dtype for w in norm.weights][:2] == ["float32", "float32"]
+
+
+def _normalization_statistics(module):
+    """(mean, variance) of Normalization layers in the states users print them in, for ``module``."""
+    L = module.layers
+    unbuilt = L.Normalization()
+    built = L.Normalization()
+    built.build((None, 3))
+    adapted = L.Normalization()
+    adapted.adapt(np.array([[0.0, 1.0, 2.0], [2.0, 3.0, 6.0]]))
+    fixed = L.Normalization(mean=[1.0, 2.0], variance=[1.0, 4.0])
+    fixed.build((None, 2))
+    over_all = L.Normalization(axis=None)
+    over_all.adapt(np.arange(6.0).reshape(2, 3))
+    two_axes = L.Normalization(axis=(1, 2))
+    two_axes.adapt(np.arange(24.0).reshape(2, 3, 4) ** 2)
+    assert unbuilt.mean is None                        # (Keras has no `variance` attribute before build)
+    return [(np.asarray(layer.mean), np.asarray(layer.variance), str(layer.mean.dtype))
+            for layer in (built, adapted, fixed, over_all, two_axes)]
+
+
+def test_normalization_mean_and_variance_attributes():
+    ours = _normalization_statistics(kerasette)
+    assert layers.Normalization().variance is None
+    np.testing.assert_allclose(ours[1][0], [[1.0, 2.0, 4.0]])
+    np.testing.assert_allclose(ours[1][1], [[1.0, 1.0, 4.0]])
+    assert ours[3][0].shape == (1, 1) and ours[4][0].shape == (1, 3, 4)
+    norm = layers.Normalization()
+    norm.adapt(np.array([[1.0], [3.0]]))
+    norm.adapt_mean.assign([5.0])       # it reads the weights, as call does (set_weights takes effect at once)
+    np.testing.assert_allclose(norm.mean, [[5.0]])
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    for (mean, variance, dtype), (k_mean, k_variance, k_dtype) in zip(ours, _normalization_statistics(keras)):
+        np.testing.assert_allclose(mean, k_mean, rtol=1e-6)
+        np.testing.assert_allclose(variance, k_variance, rtol=1e-6)
+        assert dtype == k_dtype
