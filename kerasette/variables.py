@@ -86,9 +86,9 @@ class Variable(Tensor):
                 f"dtype={self.dtype.name}, value={self.data}>")
 
 
-# kerasette.initializers' ``get`` (beside this module, so not imported here), handed over by
-# kerasette.layers on import,
-# so that ``Variable("zeros", shape=...)`` takes an initializer's name as Keras 3 does
+# kerasette.initializers' ``get`` (a sibling on this floor, which neither may import), handed
+# over by kerasette.layers, the floor above both, on import: ``Variable("zeros", shape=...)``
+# takes an initializer's name as Keras 3 does
 _initializer_lookup = None
 
 
