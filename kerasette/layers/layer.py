@@ -53,25 +53,24 @@ def in_layer_call() -> bool:
     return _call_depth[0] > 0
 
 @contextlib.contextmanager
+def _recording_set(value: bool):
+    previous, _recording[0] = _recording[0], value
+    try:
+        yield
+    finally:
+        _recording[0] = previous
+
+
 def not_recording():
     """Layer calls inside do not add to the layers' call history (used when a
     Model re-runs its graph of layers to build a program)."""
-    previous, _recording[0] = _recording[0], False
-    try:
-        yield
-    finally:
-        _recording[0] = previous
+    return _recording_set(False)
 
 
-@contextlib.contextmanager
 def recording():
     """Layer calls inside add to the call history under an enclosing ``not_recording`` (a
     Sequential first built inside another model's run records its own graph)."""
-    previous, _recording[0] = _recording[0], True
-    try:
-        yield
-    finally:
-        _recording[0] = previous
+    return _recording_set(True)
 
 
 def to_snake_case(name: str) -> str:

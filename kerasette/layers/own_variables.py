@@ -14,6 +14,8 @@ only a class that overrides them is handed the store.
 """
 from __future__ import annotations
 
+from ..variables import in_creation_order
+
 __all__ = ["OwnVariables", "overrides_own_variables"]
 
 
@@ -21,8 +23,8 @@ class OwnVariables:
     """Mixed into ``Layer``: the default ``save_own_variables`` / ``load_own_variables``."""
 
     def _own_variables_in_order(self) -> list:
-        own = list(self._own_weights)
-        return [w for w in own if w.trainable] + [w for w in own if not w.trainable]
+        # the order the weights were made in (trainable first): freezing the layer changes nothing
+        return in_creation_order(self._own_weights)
 
     def save_own_variables(self, store) -> None:
         """Write this layer's own variables (not its sublayers') into ``store``: ``"0"``, ``"1"``, ..."""

@@ -28,13 +28,8 @@ _HOOKS = {"train": "train_step", "evaluate": "test_step", "predict": "predict_st
 
 def custom_step(model, kind):
     """The user's step method for ``kind`` ("train", "evaluate", "predict"), or None."""
-    name = _HOOKS.get(kind)
-    if name is None:
-        return None
-    for klass in type(model).__mro__:
-        if name in vars(klass):
-            return getattr(model, name)
-    return None
+    # kerasette's own Model defines none of these: any one found is the user's
+    return getattr(model, _HOOKS[kind], None) if kind in _HOOKS else None
 
 
 def _one_or_list(arrays):
@@ -55,7 +50,7 @@ def pack(batch):
 
 def _logs(result):
     logs = {}
-    for key, value in sorted(result.items()):
+    for key, value in result.items():
         if isinstance(value, dict):
             logs.update(_logs(value))
             continue
@@ -100,11 +95,7 @@ def predict_outputs(model, step, batch):
     result = step(pack(batch))
 
     def as_array(value):
-        if isinstance(value, Tensor):
-            return value.numpy()
-        if hasattr(value, "numpy"):
-            return value.numpy()
-        return numpy.asarray(value)
+        return value.numpy() if hasattr(value, "numpy") else numpy.asarray(value)
 
     if isinstance(result, dict):
         keys = list(result)

@@ -124,3 +124,28 @@ def test_dense_and_embedding_take_keras3_quantization_arguments():
         keras.layers.Dense(2, lora_rank=4)
     with pytest.raises(NotImplementedError, match="Embedding"):
         keras.layers.Embedding(4, 2, quantization_config={"mode": "int8"})
+
+
+def test_the_store_order_does_not_change_when_the_layer_is_frozen():
+    class Counter(keras.layers.Layer):
+        def build(self, input_shape):
+            self.count = self.add_weight(shape=(1,), initializer="zeros", trainable=False, name="count")
+            self.scale = self.add_weight(shape=(2,), initializer="ones", name="scale")
+
+        def call(self, x):
+            return x * self.scale
+
+    layer = Counter()
+    layer(np.ones((1, 2), "float32"))
+    layer.count.assign([7.0])
+    layer.scale.assign([2.0, 3.0])
+    live, frozen = {}, {}
+    layer.save_own_variables(live)
+    layer.trainable = False
+    layer.save_own_variables(frozen)
+    assert [v.shape for v in live.values()] == [(2,), (1,)]          # made trainable first
+    assert list(live) == list(frozen) and all(np.array_equal(live[k], frozen[k]) for k in live)
+    layer.trainable = True
+    layer.load_own_variables(frozen)
+    np.testing.assert_array_equal(layer.scale.numpy(), [2.0, 3.0])
+    np.testing.assert_array_equal(layer.count.numpy(), [7.0])
